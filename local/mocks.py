@@ -125,15 +125,15 @@ class CaptureMocks(pulumi.runtime.Mocks):
         resource_id, state = _outputs_for(args, self.stack_outputs)
         return resource_id, state
 
-    def call(self, args: pulumi_mocks.MockCallArgs) -> tuple[dict[Any, Any], list[tuple[str, str]] | None]:
+    def call(self, args: pulumi_mocks.MockCallArgs) -> dict[Any, Any]:
         token = args.token
         if token == "aws:index/getCallerIdentity:getCallerIdentity":
-            return {"accountId": ACCOUNT_ID, "arn": f"arn:aws:iam::{ACCOUNT_ID}:user/eventfork", "userId": "AIDA", "id": ACCOUNT_ID}, None
+            return {"accountId": ACCOUNT_ID, "arn": f"arn:aws:iam::{ACCOUNT_ID}:user/eventfork", "userId": "AIDA", "id": ACCOUNT_ID}
         if token == "aws:index/getRegion:getRegion":
-            return {"name": REGION, "region": REGION, "id": REGION, "description": "US East (N. Virginia)"}, None
+            return {"name": REGION, "region": REGION, "id": REGION, "description": "US East (N. Virginia)"}
         if token == "aws:index/getPartition:getPartition":
-            return {"partition": "aws", "dnsSuffix": "amazonaws.com", "id": "aws"}, None
-        return {}, None
+            return {"partition": "aws", "dnsSuffix": "amazonaws.com", "id": "aws"}
+        return {}
 
 
 class CaptureMonitor(pulumi_mocks.MockMonitor):
@@ -184,6 +184,10 @@ def _plain(value: Any) -> Any:
         return int(value)
     if value is None or isinstance(value, (str, int, float, bool)):
         return value
+    if isinstance(value, pulumi.FileArchive):
+        return {"archive": value.path}
+    if isinstance(value, pulumi.AssetArchive):
+        return {"assets": {k: _plain(v) for k, v in value.assets.items()}}
     return str(value)
 
 
@@ -196,11 +200,13 @@ def run_program(*, main: Path, project: str, stack: str, config: dict[str, str],
     root = settings.get_root_resource()
     program_dir = str(main.parent)
     saved_path = list(sys.path)
+    saved_modules = set(sys.modules)
     sys.path.insert(0, program_dir)
     try:
         _sync_await(pulumi.runtime.stack.run_pulumi_func(lambda: runpy.run_path(str(main), run_name="__main__")))
     finally:
         sys.path[:] = saved_path
+        _forget_program_modules(saved_modules, main.parent)
     outputs = getattr(root, "outputs", {}) or {}
     return {key: _plain(_resolve(value)) for key, value in outputs.items()}
 
@@ -209,3 +215,12 @@ def _resolve(value: Any) -> Any:
     if isinstance(value, pulumi.Output):
         return _sync_await(value.future())
     return value
+
+
+def _forget_program_modules(before: set[str], program_dir: Path) -> None:
+    """Unload the program's own modules so another project with same-named modules loads its own."""
+    root = str(program_dir.resolve())
+    for name in set(sys.modules) - before:
+        module_file = getattr(sys.modules[name], "__file__", None) or ""
+        if module_file.startswith(root):
+            del sys.modules[name]

@@ -1,0 +1,179 @@
+"""FifoEventBuffer: ordered, exactly-once, rate-limited delivery of each group's events."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pulumi
+import pulumi_aws as aws
+
+from components.common import customer_managed_key, merge_tags, queue_with_dlq
+from components.function import FunctionSpec, python_function
+
+GROUP_KEY = "messageGroupId"
+EVENT_KEY = "eventId"
+TTL_ATTRIBUTE = "expiresAt"
+
+
+@dataclass
+class FifoEventBufferArgs:
+    """Buffer settings (see ``eventfork:buffer`` in the README) and where to deliver."""
+
+    name_prefix: str
+    topic_arn: pulumi.Input[str]
+    topic_kms_key_arn: pulumi.Input[str]
+    topic_fifo: bool = True
+    interval_seconds: int = 60
+    high_throughput: bool = True
+    content_based_deduplication: bool = False
+    max_attempts: int = 5
+    function_timeout_seconds: int = 30
+    memory_size: int = 256
+    max_concurrency: int = 10
+    batch_size: int = 10
+    retention_seconds: int = 1209600
+    redrive_max_receive_count: int = 76
+    idempotency_ttl_seconds: int = 2592000
+    group_state_ttl_seconds: int = 2592000
+    point_in_time_recovery: bool = True
+    deletion_protection: bool = False
+    log_retention_days: int = 30
+    runtime: str = "python3.12"
+    architecture: str = "arm64"
+    powertools_layer_version: int = 27
+    kms_deletion_window_days: int = 30
+    tags: dict[str, str] = field(default_factory=dict)
+
+
+class FifoEventBuffer(pulumi.ComponentResource):
+    """SQS FIFO buffer queue -> buffer function (DynamoDB state) -> fan-out topic."""
+
+    queue_url: pulumi.Output[str]
+    queue_arn: pulumi.Output[str]
+    dlq_url: pulumi.Output[str]
+    dlq_arn: pulumi.Output[str]
+    table_name: pulumi.Output[str]
+    idempotency_table_name: pulumi.Output[str]
+    function_name: pulumi.Output[str]
+    kms_key_arn: pulumi.Output[str]
+
+    def __init__(self, name: str, args: FifoEventBufferArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("eventfork:buffer:FifoEventBuffer", name, None, opts)
+        tags = merge_tags(args.tags, {"eventfork:component": "buffer"})
+        child = pulumi.ResourceOptions(parent=self)
+        self.key = customer_managed_key(f"{name}-key", f"{args.name_prefix}-buffer",
+                                        "eventfork buffer queue, tables and logs", self,
+                                        args.kms_deletion_window_days, tags)
+        visibility = 6 * args.function_timeout_seconds
+        queues = queue_with_dlq(
+            f"{name}-queue",
+            f"{args.name_prefix}-buffer",
+            parent=self,
+            kms_key_arn=self.key.arn,
+            fifo=True,
+            high_throughput=args.high_throughput,
+            visibility_timeout=visibility,
+            retention_seconds=args.retention_seconds,
+            max_receive_count=args.redrive_max_receive_count,
+            tags=merge_tags(tags, {"eventfork:role": "buffer"}),
+            content_based_deduplication=args.content_based_deduplication,
+        )
+        self.queue, self.dlq = queues.queue, queues.dlq
+        self.table = aws.dynamodb.Table(
+            f"{name}-table",
+            name=f"{args.name_prefix}-buffer",
+            billing_mode="PAY_PER_REQUEST",
+            hash_key=GROUP_KEY,
+            attributes=[{"name": GROUP_KEY, "type": "S"}],
+            ttl={"enabled": True, "attribute_name": TTL_ATTRIBUTE},
+            point_in_time_recovery={"enabled": args.point_in_time_recovery},
+            server_side_encryption={"enabled": True, "kms_key_arn": self.key.arn},
+            deletion_protection_enabled=args.deletion_protection,
+            tags=merge_tags(tags, {"eventfork:role": "buffer"}),
+            opts=child,
+        )
+        self.idempotency_table = aws.dynamodb.Table(
+            f"{name}-idempotency",
+            name=f"{args.name_prefix}-buffer-events",
+            billing_mode="PAY_PER_REQUEST",
+            hash_key=EVENT_KEY,
+            attributes=[{"name": EVENT_KEY, "type": "S"}],
+            ttl={"enabled": True, "attribute_name": TTL_ATTRIBUTE},
+            point_in_time_recovery={"enabled": args.point_in_time_recovery},
+            server_side_encryption={"enabled": True, "kms_key_arn": self.key.arn},
+            deletion_protection_enabled=args.deletion_protection,
+            tags=merge_tags(tags, {"eventfork:role": "buffer-idempotency"}),
+            opts=child,
+        )
+        function_name = f"{args.name_prefix}-buffer"
+        built = python_function(f"{name}-function", FunctionSpec(
+            code_dir="buffer",
+            function_name=function_name,
+            timeout=args.function_timeout_seconds,
+            memory_size=args.memory_size,
+            runtime=args.runtime,
+            architecture=args.architecture,
+            powertools_layer_version=args.powertools_layer_version,
+            log_retention_days=args.log_retention_days,
+            kms_key_arn=self.key.arn,
+            tags=tags,
+            environment={
+                "BUFFER_TABLE": self.table.name,
+                "IDEMPOTENCY_TABLE": self.idempotency_table.name,
+                "TOPIC_ARN": args.topic_arn,
+                "TOPIC_FIFO": "true" if args.topic_fifo else "false",
+                "SOURCE_QUEUE_URL": self.queue.url,
+                "DLQ_URL": self.dlq.url,
+                "INTERVAL_SECONDS": str(args.interval_seconds),
+                "MAX_ATTEMPTS": str(args.max_attempts),
+                "IDEMPOTENCY_TTL_SECONDS": str(args.idempotency_ttl_seconds),
+                "GROUP_TTL_SECONDS": str(args.group_state_ttl_seconds),
+            },
+            statements=[
+                {"Sid": "ConsumeBufferQueue", "Effect": "Allow",
+                 "Action": ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes",
+                            "sqs:ChangeMessageVisibility"],
+                 "Resource": self.queue.arn},
+                {"Sid": "DeadLetterRejectedEvents", "Effect": "Allow", "Action": "sqs:SendMessage",
+                 "Resource": self.dlq.arn},
+                {"Sid": "BufferState", "Effect": "Allow",
+                 "Action": ["dynamodb:BatchGetItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem",
+                            "dynamodb:ConditionCheckItem"],
+                 "Resource": [self.table.arn, self.idempotency_table.arn]},
+                {"Sid": "PublishDownstream", "Effect": "Allow", "Action": "sns:Publish", "Resource": args.topic_arn},
+                {"Sid": "UseBufferKey", "Effect": "Allow",
+                 "Action": ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"], "Resource": self.key.arn},
+                {"Sid": "UseTopicKey", "Effect": "Allow", "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
+                 "Resource": args.topic_kms_key_arn},
+            ],
+        ), self)
+        self.function = built.function
+        self.role = built.role
+        self.event_source_mapping = aws.lambda_.EventSourceMapping(
+            f"{name}-events",
+            event_source_arn=self.queue.arn,
+            function_name=self.function.arn,
+            batch_size=args.batch_size,
+            function_response_types=["ReportBatchItemFailures"],
+            scaling_config={"maximum_concurrency": args.max_concurrency},
+            enabled=True,
+            opts=child,
+        )
+        self.queue_url = self.queue.url
+        self.queue_arn = self.queue.arn
+        self.dlq_url = self.dlq.url
+        self.dlq_arn = self.dlq.arn
+        self.table_name = self.table.name
+        self.idempotency_table_name = self.idempotency_table.name
+        self.function_name = self.function.name
+        self.kms_key_arn = self.key.arn
+        self.register_outputs({
+            "queueUrl": self.queue_url,
+            "queueArn": self.queue_arn,
+            "dlqUrl": self.dlq_url,
+            "dlqArn": self.dlq_arn,
+            "tableName": self.table_name,
+            "idempotencyTableName": self.idempotency_table_name,
+            "functionName": self.function_name,
+            "kmsKeyArn": self.kms_key_arn,
+        })

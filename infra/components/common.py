@@ -1,0 +1,155 @@
+"""Small builders shared by the components: names, JSON policies, the stack's CMK, queues with DLQs."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+
+SQS_NAME_MAX = 80
+
+
+def fifo_name(base: str, fifo: bool) -> str:
+    """SQS/SNS name with the ``.fifo`` suffix exactly when the resource is FIFO."""
+    name = base[: SQS_NAME_MAX - 5] if fifo else base[:SQS_NAME_MAX]
+    return f"{name}.fifo" if fifo else name
+
+
+def policy_json(statements: list[dict[str, Any]]) -> pulumi.Output[str]:
+    """An IAM/resource policy document; statements may contain Outputs."""
+    return pulumi.Output.json_dumps({"Version": "2012-10-17", "Statement": statements})
+
+
+def merge_tags(*parts: dict[str, str] | None) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for part in parts:
+        out.update(part or {})
+    return out
+
+
+def account_and_region(parent: pulumi.Resource) -> tuple[pulumi.Output[str], pulumi.Output[str]]:
+    """The deploying account id and region, resolved through the parent's provider."""
+    opts = pulumi.InvokeOptions(parent=parent)
+    identity = aws.get_caller_identity_output(opts=opts)
+    region = aws.get_region_output(opts=opts)
+    return identity.account_id, region.region
+
+
+@dataclass
+class EncryptionKey:
+    """A customer-managed KMS key (rotation on) and its alias."""
+
+    key: aws.kms.Key
+    alias: aws.kms.Alias
+
+    @property
+    def arn(self) -> pulumi.Output[str]:
+        return self.key.arn
+
+
+def customer_managed_key(name: str, alias: str, description: str, parent: pulumi.Resource,
+                         deletion_window_days: int, tags: dict[str, str]) -> EncryptionKey:
+    """A rotating CMK usable by this account's IAM principals and by SNS, CloudWatch and Logs.
+
+    Services get only what they need to write to encrypted queues/topics/log groups, and only
+    on behalf of this account (``aws:SourceAccount``).
+    """
+    account_id, region = account_and_region(parent)
+    statements = [
+        {"Sid": "AccountAdministersKeyThroughIam", "Effect": "Allow",
+         "Principal": {"AWS": pulumi.Output.concat("arn:aws:iam::", account_id, ":root")},
+         "Action": "kms:*", "Resource": "*"},
+        {"Sid": "ServicesEncryptForThisAccount", "Effect": "Allow",
+         "Principal": {"Service": ["sns.amazonaws.com", "cloudwatch.amazonaws.com", "events.amazonaws.com"]},
+         "Action": ["kms:GenerateDataKey*", "kms:Decrypt"], "Resource": "*",
+         "Condition": {"StringEquals": {"aws:SourceAccount": account_id}}},
+        {"Sid": "LogsEncryptThisAccountsLogGroups", "Effect": "Allow",
+         "Principal": {"Service": pulumi.Output.concat("logs.", region, ".amazonaws.com")},
+         "Action": ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
+         "Resource": "*",
+         "Condition": {"ArnLike": {"kms:EncryptionContext:aws:logs:arn": pulumi.Output.concat(
+             "arn:aws:logs:", region, ":", account_id, ":log-group:*")}}},
+    ]
+    key = aws.kms.Key(
+        name,
+        description=description,
+        enable_key_rotation=True,
+        deletion_window_in_days=deletion_window_days,
+        policy=policy_json(statements),
+        tags=tags,
+        opts=pulumi.ResourceOptions(parent=parent),
+    )
+    key_alias = aws.kms.Alias(f"{name}-alias", name=f"alias/{alias}", target_key_id=key.key_id,
+                              opts=pulumi.ResourceOptions(parent=parent))
+    return EncryptionKey(key=key, alias=key_alias)
+
+
+@dataclass
+class QueueWithDlq:
+    queue: aws.sqs.Queue
+    dlq: aws.sqs.Queue
+
+
+def queue_with_dlq(name: str, base_name: str, *, parent: pulumi.Resource, kms_key_arn: pulumi.Input[str], fifo: bool,
+                   high_throughput: bool, visibility_timeout: int, retention_seconds: int, max_receive_count: int,
+                   tags: dict[str, str], content_based_deduplication: bool = False) -> QueueWithDlq:
+    """An SQS queue, CMK-encrypted, with a dead-letter queue of the same kind (14 days retention)."""
+    fifo_args: dict[str, Any] = {}
+    if fifo:
+        fifo_args = {"fifo_queue": True, "content_based_deduplication": content_based_deduplication}
+        if high_throughput:
+            fifo_args.update(deduplication_scope="messageGroup", fifo_throughput_limit="perMessageGroupId")
+        else:
+            fifo_args.update(deduplication_scope="queue", fifo_throughput_limit="perQueue")
+    opts = pulumi.ResourceOptions(parent=parent)
+    dlq = aws.sqs.Queue(
+        f"{name}-dlq",
+        name=fifo_name(f"{base_name}-dlq", fifo),
+        message_retention_seconds=1209600,
+        kms_master_key_id=kms_key_arn,
+        kms_data_key_reuse_period_seconds=300,
+        tags=merge_tags(tags, {"eventfork:queue": "dead-letter"}),
+        opts=opts,
+        **fifo_args,
+    )
+    queue = aws.sqs.Queue(
+        name,
+        name=fifo_name(base_name, fifo),
+        visibility_timeout_seconds=visibility_timeout,
+        message_retention_seconds=retention_seconds,
+        kms_master_key_id=kms_key_arn,
+        kms_data_key_reuse_period_seconds=300,
+        redrive_policy=dlq.arn.apply(lambda arn: json.dumps({"deadLetterTargetArn": arn,
+                                                             "maxReceiveCount": max_receive_count})),
+        tags=tags,
+        opts=opts,
+        **fifo_args,
+    )
+    aws.sqs.RedriveAllowPolicy(
+        f"{name}-dlq-allow",
+        queue_url=dlq.url,
+        redrive_allow_policy=queue.arn.apply(lambda arn: json.dumps({"redrivePermission": "byQueue",
+                                                                     "sourceQueueArns": [arn]})),
+        opts=opts,
+    )
+    return QueueWithDlq(queue=queue, dlq=dlq)
+
+
+def allow_topic_to_send(name: str, queue: aws.sqs.Queue, topic_arn: pulumi.Input[str],
+                        parent: pulumi.Resource) -> aws.sqs.QueuePolicy:
+    """Queue policy: only this topic (through SNS) may send, and only over TLS."""
+    return aws.sqs.QueuePolicy(
+        name,
+        queue_url=queue.url,
+        policy=policy_json([
+            {"Sid": "TopicSends", "Effect": "Allow", "Principal": {"Service": "sns.amazonaws.com"},
+             "Action": "sqs:SendMessage", "Resource": queue.arn,
+             "Condition": {"ArnEquals": {"aws:SourceArn": topic_arn}}},
+            {"Sid": "DenyInsecureTransport", "Effect": "Deny", "Principal": "*", "Action": "sqs:*",
+             "Resource": queue.arn, "Condition": {"Bool": {"aws:SecureTransport": "false"}}},
+        ]),
+        opts=pulumi.ResourceOptions(parent=parent),
+    )

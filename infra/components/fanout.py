@@ -1,0 +1,120 @@
+"""EventFanOut: the SNS topic the buffer publishes to, and the downstream (primary) queue."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+import pulumi
+import pulumi_aws as aws
+
+from components.common import (
+    allow_topic_to_send,
+    customer_managed_key,
+    fifo_name,
+    merge_tags,
+    policy_json,
+    queue_with_dlq,
+)
+
+
+@dataclass
+class EventFanOutArgs:
+    """Settings of the fan-out topic and the primary queue."""
+
+    name_prefix: str
+    fifo: bool = True
+    primary_visibility_timeout_seconds: int = 30
+    primary_retention_seconds: int = 1209600
+    primary_max_receive_count: int = 5
+    primary_high_throughput: bool = True
+    kms_deletion_window_days: int = 30
+    tags: dict[str, str] = field(default_factory=dict)
+
+
+class EventFanOut(pulumi.ComponentResource):
+    """Topic (FIFO by default, CMK) with the primary queue subscribed with raw delivery."""
+
+    topic_arn: pulumi.Output[str]
+    topic_name: pulumi.Output[str]
+    kms_key_arn: pulumi.Output[str]
+    primary_queue_url: pulumi.Output[str]
+    primary_queue_arn: pulumi.Output[str]
+    primary_dlq_url: pulumi.Output[str]
+    primary_dlq_arn: pulumi.Output[str]
+
+    def __init__(self, name: str, args: EventFanOutArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("eventfork:fanout:EventFanOut", name, None, opts)
+        self.fifo = args.fifo
+        tags = merge_tags(args.tags, {"eventfork:component": "fanout"})
+        child = pulumi.ResourceOptions(parent=self)
+        self.key = customer_managed_key(f"{name}-key", f"{args.name_prefix}-fanout",
+                                        "eventfork fan-out topic and subscriber queues", self,
+                                        args.kms_deletion_window_days, tags)
+        topic_args: dict[str, object] = {}
+        if args.fifo:
+            topic_args = {"fifo_topic": True, "content_based_deduplication": False,
+                          "fifo_throughput_scope": "MessageGroup"}
+        self.topic = aws.sns.Topic(
+            f"{name}-topic",
+            name=fifo_name(f"{args.name_prefix}-fanout", args.fifo),
+            kms_master_key_id=self.key.arn,
+            signature_version=2,
+            tags=merge_tags(tags, {"eventfork:role": "fanout"}),
+            opts=child,
+            **topic_args,
+        )
+        aws.sns.TopicPolicy(
+            f"{name}-topic-policy",
+            arn=self.topic.arn,
+            policy=policy_json([
+                {"Sid": "AccountManagesAndPublishes", "Effect": "Allow",
+                 "Principal": {"AWS": pulumi.Output.concat("arn:aws:iam::", self.topic.arn.apply(
+                     lambda a: a.split(":")[4]), ":root")},
+                 "Action": ["sns:Publish", "sns:Subscribe", "sns:GetTopicAttributes"], "Resource": self.topic.arn},
+                {"Sid": "DenyInsecureTransport", "Effect": "Deny", "Principal": "*", "Action": "sns:Publish",
+                 "Resource": self.topic.arn, "Condition": {"Bool": {"aws:SecureTransport": "false"}}},
+            ]),
+            opts=child,
+        )
+        primary = queue_with_dlq(
+            f"{name}-primary",
+            f"{args.name_prefix}-primary",
+            parent=self,
+            kms_key_arn=self.key.arn,
+            fifo=args.fifo,
+            high_throughput=args.primary_high_throughput,
+            visibility_timeout=args.primary_visibility_timeout_seconds,
+            retention_seconds=args.primary_retention_seconds,
+            max_receive_count=args.primary_max_receive_count,
+            tags=merge_tags(tags, {"eventfork:role": "primary"}),
+        )
+        self.primary_queue = primary.queue
+        self.primary_dlq = primary.dlq
+        policy = allow_topic_to_send(f"{name}-primary-policy", primary.queue, self.topic.arn, self)
+        dlq_policy = allow_topic_to_send(f"{name}-primary-dlq-policy", primary.dlq, self.topic.arn, self)
+        self.subscription = aws.sns.TopicSubscription(
+            f"{name}-primary-subscription",
+            topic=self.topic.arn,
+            protocol="sqs",
+            endpoint=primary.queue.arn,
+            raw_message_delivery=True,
+            redrive_policy=primary.dlq.arn.apply(lambda arn: json.dumps({"deadLetterTargetArn": arn})),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[policy, dlq_policy]),
+        )
+        self.topic_arn = self.topic.arn
+        self.topic_name = self.topic.name
+        self.kms_key_arn = self.key.arn
+        self.primary_queue_url = primary.queue.url
+        self.primary_queue_arn = primary.queue.arn
+        self.primary_dlq_url = primary.dlq.url
+        self.primary_dlq_arn = primary.dlq.arn
+        self.register_outputs({
+            "topicArn": self.topic_arn,
+            "topicName": self.topic_name,
+            "kmsKeyArn": self.kms_key_arn,
+            "primaryQueueUrl": self.primary_queue_url,
+            "primaryQueueArn": self.primary_queue_arn,
+            "primaryDlqUrl": self.primary_dlq_url,
+            "primaryDlqArn": self.primary_dlq_arn,
+        })

@@ -1,0 +1,101 @@
+"""Builder for a Python Lambda function with its own least-privilege role and log group."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+
+from components.common import account_and_region, merge_tags, policy_json
+
+FUNCTIONS_DIR = Path(__file__).resolve().parents[2] / "functions"
+POWERTOOLS_LAYER = "arn:aws:lambda:{region}:017000801446:layer:AWSLambdaPowertoolsPythonV3-{runtime}-{arch}:{version}"
+
+
+@dataclass
+class FunctionSpec:
+    """What a function needs: its code folder under ``functions/``, settings and IAM statements."""
+
+    code_dir: str
+    function_name: str
+    timeout: int
+    memory_size: int
+    environment: dict[str, pulumi.Input[str]]
+    statements: list[dict[str, Any]]
+    runtime: str = "python3.12"
+    architecture: str = "arm64"
+    powertools_layer_version: int = 27
+    log_retention_days: int = 30
+    kms_key_arn: pulumi.Input[str] | None = None
+    tags: dict[str, str] = field(default_factory=dict)
+    handler: str = "app.lambda_handler"
+
+
+@dataclass
+class BuiltFunction:
+    function: aws.lambda_.Function
+    role: aws.iam.Role
+    log_group: aws.cloudwatch.LogGroup
+
+
+def python_function(name: str, spec: FunctionSpec, parent: pulumi.Resource) -> BuiltFunction:
+    """Role (assumable by Lambda only), inline policy, log group with retention, function with tracing."""
+    code_path = FUNCTIONS_DIR / spec.code_dir
+    if not (code_path / "app.py").is_file():
+        raise FileNotFoundError(f"function code {code_path}/app.py is missing")
+    opts = pulumi.ResourceOptions(parent=parent)
+    account_id, region = account_and_region(parent)
+    log_group = aws.cloudwatch.LogGroup(
+        f"{name}-logs",
+        name=f"/aws/lambda/{spec.function_name}",
+        retention_in_days=spec.log_retention_days,
+        kms_key_id=spec.kms_key_arn,
+        tags=spec.tags,
+        opts=opts,
+    )
+    role = aws.iam.Role(
+        f"{name}-role",
+        assume_role_policy=policy_json([{
+            "Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole",
+            "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},
+        }]),
+        tags=spec.tags,
+        opts=opts,
+    )
+    base_statements: list[dict[str, Any]] = [
+        {"Sid": "WriteOwnLogs", "Effect": "Allow", "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+         "Resource": pulumi.Output.concat(log_group.arn, ":*")},
+        {"Sid": "Tracing", "Effect": "Allow", "Action": ["xray:PutTraceSegments", "xray:PutTelemetryRecords"],
+         "Resource": "*"},
+    ]
+    role_policy = aws.iam.RolePolicy(
+        f"{name}-policy",
+        role=role.id,
+        policy=policy_json(base_statements + spec.statements),
+        opts=opts,
+    )
+    layer = pulumi.Output.concat(
+        "arn:aws:lambda:", region, ":017000801446:layer:AWSLambdaPowertoolsPythonV3-",
+        spec.runtime.replace(".", ""), "-", spec.architecture, ":", str(spec.powertools_layer_version))
+    function = aws.lambda_.Function(
+        name,
+        name=spec.function_name,
+        runtime=spec.runtime,
+        architectures=[spec.architecture],
+        handler=spec.handler,
+        code=pulumi.AssetArchive({".": pulumi.FileArchive(str(code_path))}),
+        role=role.arn,
+        timeout=spec.timeout,
+        memory_size=spec.memory_size,
+        layers=[layer],
+        environment={"variables": merge_tags({"POWERTOOLS_SERVICE_NAME": spec.function_name,
+                                              "POWERTOOLS_METRICS_NAMESPACE": "eventfork"}, spec.environment)},
+        tracing_config={"mode": "Active"},
+        logging_config={"log_format": "JSON", "log_group": log_group.name},
+        tags=merge_tags(spec.tags),
+        opts=pulumi.ResourceOptions(parent=parent, depends_on=[role_policy, log_group]),
+    )
+    return BuiltFunction(function=function, role=role, log_group=log_group)

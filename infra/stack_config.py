@@ -1,0 +1,192 @@
+"""Typed per-stack configuration under the ``eventfork:`` namespace, parsed once.
+
+``load_settings`` reads every ``eventfork:*`` key, validates it and returns a frozen ``Settings``.
+Any problem (wrong type, out of range, unknown key, inconsistent combination) raises
+``ConfigError`` listing all problems before a single resource is declared.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from config_schema import ConfigError, Rule, parse_section, setting
+from pipelines_config import PIPELINE_SECTIONS, AlarmsConfig, AnalyticsConfig, BackupConfig, ReplayConfig
+
+NAMESPACE = "eventfork"
+# SNS FIFO topics and SQS FIFO queues forget a deduplication id after five minutes.
+DEDUP_WINDOW_SECONDS = 300
+LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557,
+                      2922, 3288, 3653)
+
+
+@dataclass(frozen=True)
+class BufferConfig:
+    """``eventfork:buffer``: the FIFO event buffer."""
+
+    intervalSeconds: int = setting(60, Rule("int", 0, 43200, doc="minimum seconds between two deliveries of one group"))
+    highThroughput: bool = setting(True, Rule("bool", doc="dedup scope messageGroup + throughput perMessageGroupId"))
+    contentBasedDeduplication: bool = setting(False, Rule("bool", doc="dedup by body hash when a producer sends no id"))
+    maxAttempts: int = setting(5, Rule("int", 1, 50, doc="failed processing attempts before an event is dead-lettered"))
+    functionTimeoutSeconds: int = setting(30, Rule("int", 3, 40, doc="buffer function timeout (<= 40: see README)"))
+    memorySize: int = setting(256, Rule("int", 128, 10240, doc="buffer function memory (MB)"))
+    maxConcurrency: int = setting(10, Rule("int", 2, 1000, doc="event source mapping maximum concurrency"))
+    batchSize: int = setting(10, Rule("int", 1, 10, doc="records per invocation (FIFO allows at most 10)"))
+    retentionSeconds: int = setting(1209600, Rule("int", 60, 1209600, doc="buffer queue message retention"))
+    redriveMaxReceiveCount: int | None = setting(None, Rule("int", 1, 1000, nullable=True,
+                                                         doc="SQS redrive backstop; default derived, see README"))
+    idempotencyTtlSeconds: int = setting(2592000, Rule("int", 86400, 31536000, doc="how long delivered event ids are remembered"))
+    groupStateTtlSeconds: int = setting(2592000, Rule("int", 86400, 31536000, doc="how long a group's last delivery is remembered"))
+    pointInTimeRecovery: bool = setting(True, Rule("bool", doc="DynamoDB point-in-time recovery"))
+    deletionProtection: bool = setting(False, Rule("bool", doc="DynamoDB deletion protection"))
+    logRetentionDays: int = setting(30, Rule("int", choices=LOG_RETENTION_DAYS, doc="function log retention"))
+
+    @property
+    def visibility_timeout_seconds(self) -> int:
+        """Six times the function timeout, as AWS recommends for SQS event sources."""
+        return 6 * self.functionTimeoutSeconds
+
+    @property
+    def redrive_max_receive_count(self) -> int:
+        return self.redriveMaxReceiveCount or self.minimum_receive_count + 10
+
+    @property
+    def minimum_receive_count(self) -> int:
+        """Receives a healthy event may need: each failed attempt and each window it waits behind."""
+        return (self.maxAttempts + 1) * (self.batchSize + 1)
+
+
+@dataclass(frozen=True)
+class FanOutConfig:
+    """``eventfork:fanout``: the SNS topic and the downstream (primary) queue."""
+
+    fifo: bool = setting(True, Rule("bool", doc="FIFO topic and primary queue (needed for ordered exactly-once)"))
+    primaryVisibilityTimeoutSeconds: int = setting(30, Rule("int", 0, 43200, doc="primary queue visibility timeout"))
+    primaryRetentionSeconds: int = setting(1209600, Rule("int", 60, 1209600, doc="primary queue retention"))
+    primaryMaxReceiveCount: int = setting(5, Rule("int", 1, 1000, doc="primary queue redrive threshold"))
+    primaryHighThroughput: bool = setting(True, Rule("bool", doc="high-throughput FIFO on the primary queue"))
+
+
+@dataclass(frozen=True)
+class LambdaConfig:
+    """``eventfork:lambda``: settings shared by every function."""
+
+    runtime: str = setting("python3.12", Rule("str", choices=("python3.12", "python3.13")))
+    architecture: str = setting("arm64", Rule("str", choices=("arm64", "x86_64")))
+    powertoolsLayerVersion: int = setting(27, Rule("int", 1, 1000, doc="AWSLambdaPowertoolsPythonV3 layer version"))
+
+
+@dataclass(frozen=True)
+class KmsConfig:
+    """``eventfork:kms``: the stack's customer-managed key."""
+
+    deletionWindowDays: int = setting(30, Rule("int", 7, 30))
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every section of one stack's config."""
+
+    namePrefix: str
+    buffer: BufferConfig
+    fanout: FanOutConfig
+    lambda_: LambdaConfig
+    kms: KmsConfig
+    backup: BackupConfig
+    analytics: AnalyticsConfig
+    replay: ReplayConfig
+    alarms: AlarmsConfig
+    tags: dict[str, str]
+
+
+CORE_SECTIONS: dict[str, type] = {"buffer": BufferConfig, "fanout": FanOutConfig, "lambda": LambdaConfig, "kms": KmsConfig}
+SCALAR_KEYS = {"namePrefix": Rule("str", pattern=r"[a-z][a-z0-9-]{0,29}", nullable=True,
+                                  doc="prefix of physical names (default eventfork-<stack>)"),
+               "tags": Rule("dict", nullable=True, doc="extra tags on every taggable resource")}
+ALL_KEYS = sorted([*CORE_SECTIONS, *PIPELINE_SECTIONS, *SCALAR_KEYS])
+
+
+def _decode(value: Any) -> Any:
+    """The engine hands objects to programs as JSON strings; plain strings stay strings."""
+    if isinstance(value, str):
+        try:
+            return json.loads(value)
+        except ValueError:
+            return value
+    return value
+
+
+def parse_settings(raw: dict[str, Any], stack: str) -> Settings:
+    """Validate ``raw`` (keys without the namespace) into ``Settings`` or raise ConfigError."""
+    problems: list[str] = []
+    for key in raw:
+        if key not in CORE_SECTIONS and key not in PIPELINE_SECTIONS and key not in SCALAR_KEYS:
+            problems.append(f"{NAMESPACE}:{key}: unknown key; allowed keys: {', '.join(ALL_KEYS)}")
+    sections: dict[str, Any] = {}
+    for key, cls in {**CORE_SECTIONS, **PIPELINE_SECTIONS}.items():
+        sections[key] = parse_section(f"{NAMESPACE}:{key}", _decode(raw.get(key)), cls, problems)
+    prefix = _decode(raw.get("namePrefix"))
+    tags = _decode(raw.get("tags"))
+    for key, value in (("namePrefix", prefix), ("tags", tags)):
+        from config_schema import check_value
+
+        problem = check_value(f"{NAMESPACE}:{key}", SCALAR_KEYS[key], value)
+        if problem:
+            problems.append(problem)
+    if isinstance(tags, dict):
+        for tag_key, tag_value in tags.items():
+            if not isinstance(tag_value, str) or len(tag_key) > 128 or len(tag_value) > 256:
+                problems.append(f"{NAMESPACE}:tags.{tag_key}: got {json.dumps(tag_value)}; "
+                                "allowed: a string of at most 256 characters (key at most 128)")
+    buffer: BufferConfig = sections["buffer"]
+    _check_buffer(buffer, problems)
+    for key, cls in PIPELINE_SECTIONS.items():
+        check = getattr(cls, "cross_check", None)
+        if check is not None:
+            problems.extend(check(sections[key], f"{NAMESPACE}:{key}"))
+    if problems:
+        raise ConfigError(problems)
+    default_prefix = f"eventfork-{stack}".lower()[:30]
+    return Settings(
+        namePrefix=prefix if isinstance(prefix, str) else default_prefix,
+        buffer=buffer,
+        fanout=sections["fanout"],
+        lambda_=sections["lambda"],
+        kms=sections["kms"],
+        backup=sections["backup"],
+        analytics=sections["analytics"],
+        replay=sections["replay"],
+        alarms=sections["alarms"],
+        tags=dict(tags) if isinstance(tags, dict) else {},
+    )
+
+
+def _check_buffer(buffer: BufferConfig, problems: list[str]) -> None:
+    key = f"{NAMESPACE}:buffer"
+    if buffer.redriveMaxReceiveCount is not None and buffer.redriveMaxReceiveCount < buffer.minimum_receive_count:
+        problems.append(
+            f"{key}.redriveMaxReceiveCount: got {buffer.redriveMaxReceiveCount}; allowed: at least "
+            f"{buffer.minimum_receive_count} = (maxAttempts + 1) x (batchSize + 1), or SQS would dead-letter "
+            "healthy events that waited behind their group's window")
+    if buffer.visibility_timeout_seconds + buffer.functionTimeoutSeconds >= DEDUP_WINDOW_SECONDS:
+        problems.append(f"{key}.functionTimeoutSeconds: got {buffer.functionTimeoutSeconds}; allowed: at most 42 so "
+                        "a crashed attempt is retried inside the 5-minute FIFO deduplication window")
+
+
+def load_settings() -> Settings:
+    """Read the current stack's ``eventfork:*`` config from the Pulumi runtime and parse it."""
+    import pulumi
+    from pulumi.runtime import config as runtime_config
+
+    all_config = {**runtime_config.get_config_env(), **runtime_config.CONFIG.get()}
+    prefix = f"{NAMESPACE}:"
+    raw = {key[len(prefix):]: value for key, value in all_config.items() if key.startswith(prefix)}
+    secret_looking = [k for k in raw if k.startswith("config:")]
+    for key in secret_looking:
+        raw.pop(key)
+    return parse_settings(raw, pulumi.get_stack())
+
+
+__all__ = ["ConfigError", "Settings", "BufferConfig", "FanOutConfig", "LambdaConfig", "KmsConfig", "load_settings",
+           "parse_settings", "DEDUP_WINDOW_SECONDS"]
