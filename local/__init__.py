@@ -1,0 +1,1 @@
+"""Run eventfork without a cloud: capture the plan, check policies, simulate scenarios."""

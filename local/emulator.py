@@ -1,0 +1,153 @@
+"""The embedded AWS emulator: moto in-process, on a virtual clock, with AWS's FIFO dedup window.
+
+moto keeps SQS/SNS time with ``unix_time``/``unix_time_millis``; both are redirected to a
+``VirtualClock`` so visibility timeouts and retention follow scenario time. Two behaviours AWS
+has and moto approximates are made exact here, because the buffer's guarantees rest on them:
+- SQS FIFO queues drop a message whose deduplication id was seen in the last 5 minutes, even if
+  the first message was already deleted (moto only compares with messages still queued);
+- SNS FIFO topics do the same at the topic (moto does not deduplicate at the topic at all).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+from unittest import mock
+
+from local.capture import ACCOUNT_ID, REGION
+
+DEDUP_WINDOW_SECONDS = 300.0
+EPOCH = 1_767_225_600.0  # 2026-01-01T00:00:00Z: scenario second 0
+
+
+class VirtualClock:
+    """Scenario time. ``now()`` is epoch seconds; ``t`` is seconds since the scenario started."""
+
+    def __init__(self, start: float = EPOCH) -> None:
+        self.start = start
+        self.t = 0.0
+
+    def now(self) -> float:
+        return self.start + self.t
+
+    def advance_to(self, t: float) -> None:
+        if t < self.t:
+            raise ValueError(f"the clock cannot go back from {self.t} to {t}")
+        self.t = t
+
+    def unix_time(self, dt: datetime | None = None) -> float:
+        if dt is not None:
+            aware = dt if dt.tzinfo else dt.replace(tzinfo=timezone.utc)
+            return aware.timestamp()
+        return self.now()
+
+    def unix_time_millis(self, dt: datetime | None = None) -> float:
+        return self.unix_time(dt) * 1000.0
+
+
+@dataclass
+class Arrival:
+    """A message that entered an observed queue."""
+
+    queue: str
+    t: float
+    body: str
+    group: str | None
+    attributes: dict[str, Any]
+
+
+@dataclass
+class EmulatorState:
+    clock: VirtualClock
+    arrivals: list[Arrival] = field(default_factory=list)
+    queue_dedup_drops: list[tuple[str, str]] = field(default_factory=list)
+    topic_dedup_drops: list[tuple[str, str]] = field(default_factory=list)
+    observed_queues: set[str] = field(default_factory=set)
+    per_group_topics: set[str] = field(default_factory=set)
+    firehose_sink: Callable[[str, list[dict[str, Any]]], dict[str, Any]] | None = None
+
+
+def _aws_env() -> dict[str, str]:
+    return {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_SESSION_TOKEN": "testing",
+            "AWS_DEFAULT_REGION": REGION, "AWS_REGION": REGION, "MOTO_ACCOUNT_ID": ACCOUNT_ID,
+            "POWERTOOLS_TRACE_DISABLED": "true", "POWERTOOLS_METRICS_DISABLED": "true",
+            "POWERTOOLS_LOG_LEVEL": "CRITICAL", "POWERTOOLS_DEV": "false"}
+
+
+@contextmanager
+def emulator(clock: VirtualClock) -> Iterator[EmulatorState]:
+    """Start moto in-process with the virtual clock and the exact FIFO dedup window."""
+    import moto.sns.models as sns_models
+    import moto.sqs.models as sqs_models
+    from moto import mock_aws
+    from moto.firehose.models import FirehoseBackend
+
+    state = EmulatorState(clock=clock)
+    queue_seen: dict[tuple[str, str, str], float] = {}
+    topic_seen: dict[tuple[str, str, str], float] = {}
+    original_add = sqs_models.Queue.add_message
+    original_topic_publish = sns_models.Topic.publish
+
+    def add_message(queue: Any, message: Any) -> None:
+        if queue.fifo_queue and message.deduplication_id:
+            per_group = queue.attributes.get("DeduplicationScope") == "messageGroup"
+            key = (queue.name, (message.group_id or "") if per_group else "", message.deduplication_id)
+            seen = queue_seen.get(key)
+            if seen is not None and clock.now() - seen < DEDUP_WINDOW_SECONDS:
+                state.queue_dedup_drops.append((queue.name, message.deduplication_id))
+                return
+            queue_seen[key] = clock.now()
+        if queue.name in state.observed_queues:
+            attributes = {name: dict(value) for name, value in (message.message_attributes or {}).items()}
+            state.arrivals.append(Arrival(queue.name, clock.t, message.body, message.group_id, attributes))
+        original_add(queue, message)
+
+    def topic_publish(topic: Any, message: str, subject: str | None = None,
+                      message_attributes: dict[str, Any] | None = None, group_id: str | None = None,
+                      deduplication_id: str | None = None, message_structure: str | None = None) -> str:
+        if topic.fifo_topic:
+            dedup = deduplication_id or hashlib.sha256(message.encode()).hexdigest()
+            per_group = topic.arn in state.per_group_topics
+            key = (topic.arn, (group_id or "") if per_group else "", dedup)
+            seen = topic_seen.get(key)
+            if seen is not None and clock.now() - seen < DEDUP_WINDOW_SECONDS:
+                state.topic_dedup_drops.append((topic.arn, dedup))
+                return hashlib.sha256(f"{topic.arn}{dedup}".encode()).hexdigest()[:36]
+            topic_seen[key] = clock.now()
+        return original_topic_publish(topic, message, subject=subject, message_attributes=message_attributes,
+                                      group_id=group_id, deduplication_id=deduplication_id,
+                                      message_structure=message_structure)
+
+    def put_record_batch(backend: Any, name: str, records: list[dict[str, Any]]) -> dict[str, Any]:
+        if state.firehose_sink is None:
+            raise RuntimeError("no delivery streams are emulated")
+        return state.firehose_sink(name, records)
+
+    with ExitStack() as stack:
+        stack.enter_context(mock.patch.dict(os.environ, _aws_env()))
+        stack.enter_context(mock_aws())
+        for module in (sqs_models, sns_models):
+            for name in ("unix_time", "unix_time_millis"):
+                if hasattr(module, name):
+                    stack.enter_context(mock.patch.object(module, name, getattr(clock, name)))
+        stack.enter_context(mock.patch.object(sqs_models.Queue, "add_message", add_message))
+        stack.enter_context(mock.patch.object(sns_models.Topic, "publish", topic_publish))
+        stack.enter_context(mock.patch.object(FirehoseBackend, "put_record_batch", put_record_batch))
+        yield state
+
+
+def sqs_backend() -> Any:
+    from moto.sqs.models import sqs_backends
+
+    return sqs_backends[ACCOUNT_ID][REGION]
+
+
+def s3_backend() -> Any:
+    from moto.s3.models import s3_backends
+
+    return s3_backends[ACCOUNT_ID]["global"]

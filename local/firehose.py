@@ -1,0 +1,174 @@
+"""Kinesis Data Firehose, emulated: buffering, the Lambda transform, compression, S3 and OpenSearch.
+
+Records put with PutRecordBatch wait in the stream's buffer until its buffering interval (or
+size) is reached, then go through the data-transformation function with the real Firehose event
+shape, are compressed as configured and written to S3 under the configured prefix. An OpenSearch
+destination accepts each transformed record as a document (recorded by event id); records the
+transform marks ``ProcessingFailed`` go to the error/backup bucket.
+"""
+
+from __future__ import annotations
+
+import base64
+import gzip
+import io
+import json
+import uuid
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+from local.emulator import VirtualClock
+from local.provision import StreamInfo
+
+MAX_RECORD_BYTES = 1_024_000
+
+
+@dataclass
+class _Buffer:
+    records: list[tuple[str, bytes]] = field(default_factory=list)
+    first_at: float | None = None
+    size: int = 0
+
+
+class FirehoseEmulator:
+    """Routes PutRecordBatch to per-stream buffers and delivers them on the virtual clock."""
+
+    def __init__(self, streams: dict[str, StreamInfo], clock: VirtualClock, s3: Any,
+                 invoke: Callable[[str, dict[str, Any]], Any]) -> None:
+        self.streams, self.clock, self.s3, self.invoke = streams, clock, s3, invoke
+        self.buffers: dict[str, _Buffer] = {name: _Buffer() for name in streams}
+        self.accepted: dict[str, list[dict[str, Any]]] = {name: [] for name in streams}
+        self.failed: dict[str, int] = {name: 0 for name in streams}
+        self.notes: list[str] = []
+
+    def put(self, name: str, records: list[dict[str, Any]]) -> dict[str, Any]:
+        if name not in self.streams:
+            from moto.firehose.exceptions import ResourceNotFoundException
+
+            raise ResourceNotFoundException(f"Firehose {name} not found.")
+        buffer = self.buffers[name]
+        responses = []
+        failed = 0
+        for record in records:
+            data = base64.b64decode(record["Data"])
+            if len(data) > MAX_RECORD_BYTES:
+                failed += 1
+                responses.append({"ErrorCode": "ServiceUnavailableException", "ErrorMessage": "record too large"})
+                continue
+            record_id = uuid.uuid4().hex
+            buffer.records.append((record_id, data))
+            buffer.size += len(data)
+            if buffer.first_at is None:
+                buffer.first_at = self.clock.t
+            responses.append({"RecordId": record_id})
+        return {"FailedPutCount": failed, "Encrypted": True, "RequestResponses": responses}
+
+    def _limits(self, info: StreamInfo) -> tuple[float, int]:
+        interval = float(info.config.get("bufferingInterval", 300))
+        size_mb = int(info.config.get("bufferingSize", 5))
+        return interval, size_mb * 1024 * 1024
+
+    def next_due(self) -> float | None:
+        times = [b.first_at + self._limits(self.streams[n])[0] for n, b in self.buffers.items() if b.first_at is not None]
+        return min(times) if times else None
+
+    def flush_due(self) -> None:
+        for name, buffer in self.buffers.items():
+            if buffer.first_at is None:
+                continue
+            interval, size = self._limits(self.streams[name])
+            if self.clock.t >= buffer.first_at + interval or buffer.size >= size:
+                self._deliver(name, buffer.records)
+                self.buffers[name] = _Buffer()
+
+    def _transform(self, info: StreamInfo, records: list[tuple[str, bytes]]) -> list[tuple[str, str, bytes]]:
+        if not info.transform_arn:
+            return [(rid, "Ok", data) for rid, data in records]
+        event = {"invocationId": uuid.uuid4().hex, "deliveryStreamArn": info.arn, "region": "us-east-1",
+                 "records": [{"recordId": rid, "approximateArrivalTimestamp": int(self.clock.now() * 1000),
+                              "data": base64.b64encode(data).decode()} for rid, data in records]}
+        response = self.invoke(info.transform_arn, event)
+        by_id = {r["recordId"]: r for r in response.get("records", [])}
+        out = []
+        for rid, data in records:
+            result = by_id.get(rid)
+            if result is None:
+                out.append((rid, "ProcessingFailed", data))
+            else:
+                out.append((rid, result["result"], base64.b64decode(result.get("data", ""))))
+        return out
+
+    def _deliver(self, name: str, records: list[tuple[str, bytes]]) -> None:
+        info = self.streams[name]
+        transformed = self._transform(info, records)
+        ok = [data for _, result, data in transformed if result == "Ok"]
+        failed = [data for _, result, data in transformed if result == "ProcessingFailed"]
+        self.failed[name] += len(failed)
+        when = datetime.fromtimestamp(self.clock.now(), tz=timezone.utc)
+        if info.destination == "opensearch":
+            for data in ok:
+                for line in data.decode("utf-8", "replace").splitlines():
+                    if line.strip():
+                        self.accepted[name].append(json.loads(line))
+            if failed and info.bucket:
+                self._write(info, info.bucket, "processing-failed/", failed, when)
+            return
+        if info.bucket:
+            if ok:
+                self._write(info, info.bucket, str(info.config.get("prefix") or ""), ok, when)
+            if failed:
+                error_prefix = str(info.config.get("errorOutputPrefix") or "processing-failed/")
+                self._write(info, info.bucket, error_prefix, failed, when)
+            self.accepted[name].extend(json.loads(d) for d in ok if _is_json(d))
+
+    def _write(self, info: StreamInfo, bucket: str, prefix: str, chunks: list[bytes], when: datetime) -> None:
+        payload = b"".join(chunks)
+        compression = str(info.config.get("compressionFormat") or "UNCOMPRESSED")
+        suffix = ""
+        if compression == "GZIP":
+            payload, suffix = gzip.compress(payload), ".gz"
+        elif compression == "ZIP":
+            buffer = io.BytesIO()
+            with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+                archive.writestr("records", payload)
+            payload, suffix = buffer.getvalue(), ".zip"
+        elif compression != "UNCOMPRESSED":
+            self.notes.append(f"{info.name}: {compression} compression is written uncompressed by the emulator")
+        key = (_expand(prefix, when) + f"{info.name}-1-{when:%Y-%m-%d-%H-%M-%S}-{uuid.uuid4()}{suffix}")
+        self.s3.put_object(Bucket=bucket, Key=key, Body=payload)
+
+
+def _is_json(data: bytes) -> bool:
+    try:
+        json.loads(data)
+    except ValueError:
+        return False
+    return True
+
+
+def _expand(prefix: str, when: datetime) -> str:
+    """Firehose's default time prefix, or its ``!{timestamp:...}`` namespace."""
+    if "!{timestamp:" not in prefix:
+        return f"{prefix}{when:%Y/%m/%d/%H}/"
+    out = prefix
+    for token, fmt in (("yyyy", "%Y"), ("MM", "%m"), ("dd", "%d"), ("HH", "%H")):
+        out = out.replace(f"!{{timestamp:{token}}}", when.strftime(fmt))
+    return out
+
+
+def read_objects(s3: Any, bucket: str, compression: str) -> list[bytes]:
+    """Every object under ``bucket``, decompressed."""
+    out = []
+    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket):
+        for obj in page.get("Contents", []):
+            body = s3.get_object(Bucket=bucket, Key=obj["Key"])["Body"].read()
+            if obj["Key"].endswith(".gz"):
+                body = gzip.decompress(body)
+            elif obj["Key"].endswith(".zip"):
+                with zipfile.ZipFile(io.BytesIO(body)) as archive:
+                    body = b"".join(archive.read(n) for n in archive.namelist())
+            out.append(body)
+    return out

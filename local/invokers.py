@@ -1,0 +1,206 @@
+"""Load the real handlers from ``functions/`` and invoke them as Lambda would, with faults injected.
+
+The buffer function is built through its own factory with emulator clients, the virtual clock
+and the scenario's faults (botocore event hooks make calls fail or the process "die"). Every
+other function is imported from its folder and called through ``lambda_handler`` with the
+environment captured from the plan.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib.util
+import io
+import json
+import os
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+from unittest import mock
+
+import boto3
+from botocore.exceptions import ClientError
+
+from local.emulator import VirtualClock
+from local.provision import FunctionInfo
+from local.scenario import Fault
+
+
+class SimulatedCrash(BaseException):  # noqa: N818 - a crash, not an error the handler may catch
+    """The function's process died: Lambda reports the whole batch as failed."""
+
+
+@dataclass
+class FaultBook:
+    """Remaining injections per (kind, event id)."""
+
+    remaining: dict[tuple[str, str], int | None] = field(default_factory=dict)
+    injected: list[tuple[str, str]] = field(default_factory=list)
+
+    @classmethod
+    def of(cls, faults: list[Fault]) -> FaultBook:
+        return cls({(f.kind, f.id): f.times for f in faults})
+
+    def take(self, kind: str, ids: list[str]) -> str | None:
+        """If a fault of ``kind`` is armed for one of ``ids``, use it up and return that id."""
+        for event_id in ids:
+            key = (kind, event_id)
+            if key in self.remaining:
+                left = self.remaining[key]
+                if left is None or left > 0:
+                    if left is not None:
+                        self.remaining[key] = left - 1
+                    self.injected.append(key)
+                    return event_id
+        return None
+
+
+@dataclass
+class CallCounter:
+    """AWS API calls a function made, by operation."""
+
+    calls: dict[str, int] = field(default_factory=dict)
+
+    def attach(self, client: Any) -> Any:
+        service = client.meta.service_model.service_name
+
+        def count(**kwargs: Any) -> None:
+            name = f"{service}:{kwargs['model'].name}"
+            self.calls[name] = self.calls.get(name, 0) + 1
+
+        client.meta.events.register("before-call", count)
+        return client
+
+    @property
+    def total(self) -> int:
+        return sum(self.calls.values())
+
+
+def _throttled(operation: str) -> ClientError:
+    return ClientError({"Error": {"Code": "ThrottlingException", "Message": "injected fault: throttled"}}, operation)
+
+
+def _envelope_ids(entries: list[dict[str, Any]]) -> list[str]:
+    ids = []
+    for entry in entries:
+        try:
+            ids.append(json.loads(entry.get("Message", "{}")).get("eventId", ""))
+        except ValueError:
+            continue
+    return ids
+
+
+def load_module(code_dir: Any, module: str, unique: str) -> Any:
+    """Import ``<code_dir>/<module>.py`` under a unique name, its folder first on sys.path."""
+    path = code_dir / f"{module}.py"
+    spec = importlib.util.spec_from_file_location(unique, path)
+    if spec is None or spec.loader is None:
+        raise ImportError(f"cannot load {path}")
+    loaded = importlib.util.module_from_spec(spec)
+    sys.modules[unique] = loaded
+    sys.path.insert(0, str(code_dir))
+    try:
+        spec.loader.exec_module(loaded)
+    finally:
+        sys.path.remove(str(code_dir))
+    return loaded
+
+
+class BufferInvoker:
+    """The buffer function with emulator clients, virtual clock and faults."""
+
+    def __init__(self, info: FunctionInfo, clock: VirtualClock, faults: FaultBook) -> None:
+        processor = load_module(info.code_dir, "buffer_processor", f"eventfork_fn_{info.name}_processor")
+        self.faults = faults
+        self.counter = CallCounter()
+        sqs, sns, ddb = (self.counter.attach(boto3.client(s)) for s in ("sqs", "sns", "dynamodb"))
+        settings = processor.BufferSettings.from_env(info.environment)
+        self._armed_after: list[str] = []
+        sns.meta.events.register("before-parameter-build.sns.PublishBatch", self._before_publish)
+        sns.meta.events.register("after-call.sns.PublishBatch", self._after_publish)
+        ddb.meta.events.register("before-parameter-build.dynamodb.TransactWriteItems", self._before_write)
+        sqs.meta.events.register("before-parameter-build.sqs.SendMessageBatch", self._before_dlq_send)
+        self.function = processor.BufferFunction(sqs=sqs, sns=sns, dynamodb=ddb, settings=settings,
+                                                 clock=clock.now, validate=self._validate)
+        self.outcomes: list[Any] = []
+        self._batch_ids: list[str] = []
+
+    def _validate(self, event: Any) -> None:
+        if self.faults.take("fail_processing", [event.event_id]):
+            raise RuntimeError(f"injected processing failure for {event.event_id}")
+
+    def _before_publish(self, params: dict[str, Any], **_: Any) -> None:
+        ids = _envelope_ids(params.get("PublishBatchRequestEntries", []))
+        if self.faults.take("crash_before_publish", ids):
+            raise SimulatedCrash("crash before publish")
+        if self.faults.take("publish_fail", ids):
+            raise _throttled("PublishBatch")
+        self._armed_after = ids
+
+    def _after_publish(self, **_: Any) -> None:
+        ids, self._armed_after = self._armed_after, []
+        if self.faults.take("crash_after_publish", ids):
+            raise SimulatedCrash("crash after publish")
+
+    def _before_write(self, params: dict[str, Any], **_: Any) -> None:
+        ids = [item["Put"]["Item"]["eventId"]["S"] for item in params.get("TransactItems", []) if "Put" in item]
+        if self.faults.take("table_write_fail", ids):
+            raise ClientError({"Error": {"Code": "ProvisionedThroughputExceededException",
+                                         "Message": "injected fault: throttled"}}, "TransactWriteItems")
+
+    def _before_dlq_send(self, params: dict[str, Any], **_: Any) -> None:
+        ids = [e.get("MessageAttributes", {}).get("eventId", {}).get("StringValue", "") for e in params.get("Entries", [])]
+        if self.faults.take("dlq_send_fail", ids):
+            raise _throttled("SendMessageBatch")
+
+    def __call__(self, event: dict[str, Any]) -> dict[str, Any]:
+        result = self.function.handle(event)
+        self.outcomes.extend(result.outcomes)
+        ids = [o.event_id for o in result.outcomes if o.event_id]
+        if self.faults.take("timeout", ids):
+            raise SimulatedCrash("function timed out")
+        return result.response
+
+
+class HandlerInvoker:
+    """Any other function: ``lambda_handler(event, context)`` under its captured environment."""
+
+    def __init__(self, info: FunctionInfo) -> None:
+        self.info = info
+        module_name, _, function_name = (info.handler or "app.lambda_handler").rpartition(".")
+        with mock.patch.dict(os.environ, info.environment):
+            self.module = load_module(info.code_dir, module_name, f"eventfork_fn_{info.name.replace('-', '_')}")
+        self.handler: Callable[[dict[str, Any], Any], Any] = getattr(self.module, function_name)
+        self.logs = io.StringIO()
+
+    def __call__(self, event: dict[str, Any]) -> Any:
+        context = _Context(self.info)
+        with mock.patch.dict(os.environ, self.info.environment), contextlib.redirect_stdout(self.logs):
+            return self.handler(event, context)
+
+
+@dataclass
+class _Context:
+    info: FunctionInfo
+    aws_request_id: str = "00000000-0000-4000-8000-000000000000"
+
+    @property
+    def function_name(self) -> str:
+        return self.info.name
+
+    @property
+    def invoked_function_arn(self) -> str:
+        return self.info.arn
+
+    memory_limit_in_mb: int = 256
+    function_version: str = "$LATEST"
+
+    def get_remaining_time_in_millis(self) -> int:
+        return self.info.timeout * 1000
+
+
+def make_invoker(info: FunctionInfo, clock: VirtualClock, faults: FaultBook) -> Callable[[dict[str, Any]], Any]:
+    if (info.code_dir / "buffer_processor.py").is_file():
+        return BufferInvoker(info, clock, faults)
+    return HandlerInvoker(info)

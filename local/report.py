@@ -1,0 +1,169 @@
+"""The simulate report (DESIGN.md format) and its human-readable rendering."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+from local.emulator import sqs_backend
+from local.firehose import read_objects
+from local.invokers import load_module
+
+CARD_LIKE = re.compile(r"(?<!\d)(?:\d[ -]?){12,18}\d(?!\d)")
+REDACTION_DIR = Path(__file__).resolve().parents[1] / "functions" / "redaction"
+
+
+def _luhn(digits: str) -> bool:
+    total = 0
+    for i, ch in enumerate(reversed(digits)):
+        d = int(ch)
+        if i % 2 == 1:
+            d = d * 2 - 9 if d > 4 else d * 2
+        total += d
+    return total % 10 == 0
+
+
+def count_leaks(text: str) -> int:
+    """Card-like values (13-19 digits, Luhn-valid) and card-* keys left in backup text."""
+    leaks = sum(1 for m in CARD_LIKE.finditer(text) if _luhn(re.sub(r"\D", "", m.group())))
+    return leaks + len(re.findall(r'"card-[^"]*"\s*:', text))
+
+
+def _event_id(body: str) -> str | None:
+    try:
+        doc = json.loads(body)
+    except ValueError:
+        return None
+    return doc.get("eventId") if isinstance(doc, dict) else None
+
+
+def _queue_ids(name: str) -> list[str]:
+    """Event ids of every message in a queue (visible or in flight), in queue order."""
+    ids = []
+    for message in sqs_backend().get_queue(name)._messages:
+        attr = (message.message_attributes or {}).get("eventId", {})
+        ids.append(attr.get("StringValue") or _event_id(message.body) or message.deduplication_id or message.id)
+    return ids
+
+
+def _dead_letters(name: str) -> tuple[list[str], dict[str, str]]:
+    ids, reasons = [], {}
+    for message in sqs_backend().get_queue(name)._messages:
+        attrs = message.message_attributes or {}
+        event_id = attrs.get("eventId", {}).get("StringValue") or message.deduplication_id or message.id
+        ids.append(event_id)
+        reason = attrs.get("reason", {}).get("StringValue")
+        reasons[event_id] = reason or "redriven by SQS after maxReceiveCount receives"
+    return ids, reasons
+
+
+def build_report(run: Any, s3: Any) -> dict[str, Any]:
+    outputs = run.plan.outputs
+    primary = str(outputs.get("primaryQueueUrl", "")).rsplit("/", 1)[-1]
+    delivered: dict[str, list[str]] = {}
+    delivered_at: dict[str, float] = {}
+    replayed: dict[str, list[str]] = {}
+    for arrival in run.state.arrivals:
+        if arrival.queue != primary:
+            continue
+        event_id = _event_id(arrival.body) or "?"
+        group = arrival.group or "?"
+        if arrival.attributes.get("replayed", {}).get("StringValue") == "true":
+            replayed.setdefault(group, []).append(event_id)
+            continue
+        delivered.setdefault(group, []).append(event_id)
+        delivered_at.setdefault(event_id, round(arrival.t, 3))
+    suppressed: dict[str, list[str]] = {"duplicate": [], "stale": []}
+    outcomes: dict[str, int] = {}
+    if run.buffer is not None:
+        for outcome in run.buffer.outcomes:
+            outcomes[outcome.kind] = outcomes.get(outcome.kind, 0) + 1
+            if outcome.kind in suppressed and outcome.event_id:
+                suppressed[outcome.kind].append(outcome.event_id)
+    queue_dedup = [dedup for name, dedup in run.state.queue_dedup_drops
+                   if name == str(outputs.get("bufferQueueUrl", "")).rsplit("/", 1)[-1]]
+    suppressed["duplicate"].extend(queue_dedup)
+    dead: list[str] = []
+    reasons: dict[str, str] = {}
+    dlq = str(outputs.get("bufferDlqUrl", "")).rsplit("/", 1)[-1]
+    if dlq:
+        dead, reasons = _dead_letters(dlq)
+    backup_ids: list[str] = []
+    leaks = 0
+    bucket = outputs.get("backupBucketName")
+    if bucket:
+        for body in read_objects(s3, str(bucket), ""):
+            text = body.decode("utf-8", "replace")
+            leaks += count_leaks(text)
+            backup_ids.extend(i for i in (_event_id(line) for line in text.splitlines() if line.strip()) if i)
+    analytics: list[str] = []
+    for info in run.topology.streams.values():
+        if info.destination == "opensearch":
+            analytics.extend(str(doc.get("eventId")) for doc in run.firehose.accepted[info.name])
+    replay_url = outputs.get("replayQueueUrl")
+    replayable = _queue_ids(str(replay_url).rsplit("/", 1)[-1]) if replay_url else []
+    return {
+        "name": run.scenario.name,
+        "delivered": delivered,
+        "deliveredAt": delivered_at,
+        "suppressed": suppressed,
+        "deadLettered": dead,
+        "deadLetterReasons": reasons,
+        "backup": backup_ids,
+        "backupLeaks": leaks,
+        "analytics": analytics,
+        "replayable": replayable,
+        "replayed": replayed,
+        "faultsInjected": [f"{kind}:{event_id}" for kind, event_id in run.faults.injected],
+        "bufferOutcomes": outcomes,
+        "bufferCalls": dict(sorted(run.buffer.counter.calls.items())) if run.buffer else {},
+        "invocations": {p.mapping.function.name: p.invocations for p in run.pollers},
+        "crashes": sum(p.crashes for p in run.pollers),
+        "handlerErrors": [e for p in run.pollers for e in p.errors][:20],
+        "unsupported": run.topology.unsupported,
+        "emulatorNotes": sorted(set(run.firehose.notes)),
+        "sent": len(run.sent),
+        "virtualSeconds": round(run.clock.t, 3),
+        "wallSeconds": round(run.wall_seconds, 3),
+    }
+
+
+def format_report(report: dict[str, Any]) -> str:
+    """A readable summary: the delivery timeline per group, then what else happened."""
+    lines = [f"scenario {report['name']}: {report['sent']} events sent, {report['virtualSeconds']} s of event time "
+             f"in {report['wallSeconds']} s", ""]
+    lines.append(f"{'group':<14}{'event':<10}{'delivered at (s)':>18}")
+    lines.append("-" * 42)
+    for group, ids in report["delivered"].items():
+        for event_id in ids:
+            lines.append(f"{group:<14}{event_id:<10}{report['deliveredAt'].get(event_id, 0):>18.1f}")
+    lines.append("")
+    rows = [
+        ("suppressed as duplicate", ", ".join(report["suppressed"]["duplicate"]) or "-"),
+        ("suppressed as stale", ", ".join(report["suppressed"]["stale"]) or "-"),
+        ("dead-lettered", ", ".join(f"{i} ({report['deadLetterReasons'].get(i, '')})"
+                                    for i in report["deadLettered"]) or "-"),
+        ("backed up", ", ".join(report["backup"]) or "-"),
+        ("card values in backup", str(report["backupLeaks"])),
+        ("indexed for analytics", ", ".join(report["analytics"]) or "-"),
+        ("waiting in replay queue", ", ".join(report["replayable"]) or "-"),
+        ("replayed to primary", ", ".join(f"{g}: {' '.join(ids)}" for g, ids in report["replayed"].items()) or "-"),
+        ("faults injected", ", ".join(report["faultsInjected"]) or "-"),
+        ("buffer AWS calls", ", ".join(f"{k}={v}" for k, v in report["bufferCalls"].items()) or "-"),
+    ]
+    if report["unsupported"]:
+        rows.append(("not emulated", ", ".join(report["unsupported"])))
+    if report["handlerErrors"]:
+        rows.append(("handler errors", "; ".join(report["handlerErrors"])))
+    width = max(len(k) for k, _ in rows)
+    lines.extend(f"{k:<{width}}  {v}" for k, v in rows)
+    return "\n".join(lines)
+
+
+def redaction_module() -> Any:
+    """The redaction function's own leak counter, when present (used by tests as a second opinion)."""
+    if (REDACTION_DIR / "app.py").is_file():
+        return load_module(REDACTION_DIR, "app", "eventfork_redaction_report")
+    return None

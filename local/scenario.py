@@ -1,0 +1,129 @@
+"""Scenario files for ``python -m local simulate`` (format in DESIGN.md), validated with clear errors."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+FAULT_KINDS = {
+    "crash_before_publish": "the buffer function dies before publishing a batch holding the event",
+    "crash_after_publish": "the buffer function dies after publishing, before recording the delivery",
+    "fail_processing": "processing of the event raises every time (a poison event)",
+    "table_write_fail": "the buffer table write of a batch holding the event is throttled",
+    "publish_fail": "the topic rejects the publish of a batch holding the event",
+    "dlq_send_fail": "the dead-letter queue rejects the send of the event",
+    "timeout": "the buffer function runs out of time after doing all its work for the event's batch",
+}
+
+
+class ScenarioError(ValueError):
+    """The scenario file is not valid; the message says where and why."""
+
+
+@dataclass(frozen=True)
+class ScenarioEvent:
+    at: float
+    group: str
+    id: str
+    body: str
+    occurred_at: float
+    attributes: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Fault:
+    kind: str
+    id: str
+    times: int | None  # None: every time
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    config: dict[str, Any]
+    events: list[ScenarioEvent]
+    faults: list[Fault]
+    run_for: float
+
+
+def _number(value: Any, where: str, minimum: float = 0.0) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < minimum:
+        raise ScenarioError(f"{where}: got {json.dumps(value)}; allowed: a number >= {minimum:g}")
+    return float(value)
+
+
+def _text(value: Any, where: str) -> str:
+    if not isinstance(value, str) or not value:
+        raise ScenarioError(f"{where}: got {json.dumps(value)}; allowed: a non-empty string")
+    return value
+
+
+def parse_scenario(doc: Any) -> Scenario:
+    """Validate a decoded scenario document."""
+    if not isinstance(doc, dict):
+        raise ScenarioError("scenario: allowed: a JSON object with name, events, faults, runFor, config")
+    unknown = set(doc) - {"name", "config", "events", "faults", "runFor", "description"}
+    if unknown:
+        raise ScenarioError(f"scenario: unknown keys {sorted(unknown)}; allowed: name, config, events, faults, runFor")
+    config = doc.get("config") or {}
+    if not isinstance(config, dict):
+        raise ScenarioError("config: allowed: an object of full config keys, e.g. {\"eventfork:buffer\": {...}}")
+    raw_events = doc.get("events")
+    if not isinstance(raw_events, list):
+        raise ScenarioError("events: allowed: a list of events")
+    events = [_parse_event(e, f"events[{i}]") for i, e in enumerate(raw_events)]
+    faults = [_parse_fault(f, f"faults[{i}]") for i, f in enumerate(doc.get("faults") or [])]
+    last = max((e.at for e in events), default=0.0)
+    run_for = _number(doc["runFor"], "runFor") if "runFor" in doc else last + 900.0
+    return Scenario(name=str(doc.get("name", "scenario")), config=config, events=events, faults=faults,
+                    run_for=run_for)
+
+
+def _parse_event(raw: Any, where: str) -> ScenarioEvent:
+    if not isinstance(raw, dict):
+        raise ScenarioError(f"{where}: allowed: an object with at, group, id and body or raw")
+    unknown = set(raw) - {"at", "group", "id", "body", "raw", "occurredAt", "attributes"}
+    if unknown:
+        raise ScenarioError(f"{where}: unknown keys {sorted(unknown)}")
+    at = _number(raw.get("at"), f"{where}.at")
+    if "raw" in raw and "body" in raw:
+        raise ScenarioError(f"{where}: give either body or raw, not both")
+    if "raw" in raw:
+        if not isinstance(raw["raw"], str):
+            raise ScenarioError(f"{where}.raw: allowed: a string sent as the message body as is")
+        body = raw["raw"]
+    else:
+        body = json.dumps(raw.get("body", {}))
+    attributes = raw.get("attributes") or {}
+    if not isinstance(attributes, dict) or not all(
+            isinstance(v, (str, int, float)) and not isinstance(v, bool) for v in attributes.values()):
+        raise ScenarioError(f"{where}.attributes: allowed: an object of string or number values")
+    occurred = _number(raw["occurredAt"], f"{where}.occurredAt", minimum=-1e12) if "occurredAt" in raw else at
+    return ScenarioEvent(at=at, group=_text(raw.get("group"), f"{where}.group"), id=_text(raw.get("id"), f"{where}.id"),
+                         body=body, occurred_at=occurred, attributes=attributes)
+
+
+def _parse_fault(raw: Any, where: str) -> Fault:
+    if not isinstance(raw, dict):
+        raise ScenarioError(f"{where}: allowed: an object with kind, id and times")
+    kind = raw.get("kind")
+    if kind not in FAULT_KINDS:
+        raise ScenarioError(f"{where}.kind: got {json.dumps(kind)}; allowed: {', '.join(sorted(FAULT_KINDS))}")
+    times = raw.get("times")
+    if times is not None and (isinstance(times, bool) or not isinstance(times, int) or times < 1):
+        raise ScenarioError(f"{where}.times: got {json.dumps(times)}; allowed: a whole number >= 1")
+    if times is None and kind != "fail_processing":
+        times = 1
+    return Fault(kind=kind, id=_text(raw.get("id"), f"{where}.id"), times=times)
+
+
+def load_scenario(path: Path | str) -> Scenario:
+    try:
+        doc = json.loads(Path(path).read_text())
+    except OSError as error:
+        raise ScenarioError(f"{path}: cannot read ({error.strerror})") from None
+    except ValueError as error:
+        raise ScenarioError(f"{path}: not JSON ({error})") from None
+    return parse_scenario(doc)

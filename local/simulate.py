@@ -1,0 +1,222 @@
+"""``python -m local simulate``: play a scenario against the stack's plan in the embedded emulator.
+
+The plan is captured (with the scenario's config overrides), its resources are created in moto
+from the captured inputs, each enabled event source mapping becomes a poller that invokes the
+real handler with the real SQS event shape (deleting what the handler did not report failed),
+and time jumps from one interesting instant to the next: a producer send, a message becoming
+visible again, a delivery stream's buffer filling up. Hours of scenario take seconds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import boto3
+
+from local.capture import PROJECT_ROOT, REGION, Capture, capture
+from local.emulator import VirtualClock, emulator, sqs_backend
+from local.firehose import FirehoseEmulator
+from local.invokers import BufferInvoker, FaultBook, SimulatedCrash, make_invoker
+from local.provision import MappingInfo, Topology, provision
+from local.report import build_report, format_report
+from local.scenario import Scenario, ScenarioError, load_scenario, parse_scenario
+
+MAX_ROUNDS_PER_INSTANT = 10_000
+
+
+@dataclass
+class Poller:
+    """An event source mapping: receive a batch, invoke, delete what succeeded."""
+
+    mapping: MappingInfo
+    invoke: Any
+    invocations: int = 0
+    crashes: int = 0
+    errors: list[str] = field(default_factory=list)
+
+    def poll(self, arn: str) -> bool:
+        backend = sqs_backend()
+        queue = backend.get_queue(self.mapping.queue_name)
+        messages = backend.receive_message(self.mapping.queue_name, self.mapping.batch_size, 0,
+                                           queue.visibility_timeout, ["All"])
+        if not messages:
+            return False
+        self.invocations += 1
+        records = [_lambda_record(m, arn) for m in messages]
+        try:
+            response = self.invoke({"Records": records})
+        except SimulatedCrash:
+            self.crashes += 1
+            return True
+        except Exception as error:  # noqa: BLE001 - a handler error fails the whole batch, as in Lambda
+            self.errors.append(f"{self.mapping.function.name}: {type(error).__name__}: {error}")
+            return True
+        failed = {f["itemIdentifier"] for f in (response or {}).get("batchItemFailures", [])}
+        for message in messages:
+            if message.id not in failed:
+                try:
+                    backend.delete_message(self.mapping.queue_name, message.receipt_handle)
+                except Exception as error:  # noqa: BLE001 - receipt expired: the message comes back, as in SQS
+                    self.errors.append(f"delete failed: {error}")
+        return True
+
+
+def _lambda_record(message: Any, queue_arn: str) -> dict[str, Any]:
+    attributes = {
+        "ApproximateReceiveCount": str(message.approximate_receive_count),
+        "SentTimestamp": str(message.sent_timestamp),
+        "SenderId": "AIDAEVENTFORK",
+        "ApproximateFirstReceiveTimestamp": str(message.approximate_first_receive_timestamp),
+    }
+    if message.group_id:
+        attributes["MessageGroupId"] = message.group_id
+    if message.deduplication_id:
+        attributes["MessageDeduplicationId"] = message.deduplication_id
+    if getattr(message, "sequence_number", None):
+        attributes["SequenceNumber"] = message.sequence_number
+    message_attributes = {}
+    for name, value in (message.message_attributes or {}).items():
+        message_attributes[name] = {"stringValue": value.get("StringValue"), "binaryValue": value.get("BinaryValue"),
+                                    "stringListValues": [], "binaryListValues": [], "dataType": value["DataType"]}
+    return {"messageId": message.id, "receiptHandle": message.receipt_handle, "body": message.body,
+            "attributes": attributes, "messageAttributes": message_attributes, "md5OfBody": message.body_md5,
+            "eventSource": "aws:sqs", "eventSourceARN": queue_arn, "awsRegion": REGION}
+
+
+def _next_visible(queue_names: list[str], now_ms: float) -> float | None:
+    """Earliest epoch second at which a waiting message of these queues becomes receivable."""
+    backend = sqs_backend()
+    best: float | None = None
+    for name in queue_names:
+        for message in backend.get_queue(name)._messages:
+            for instant in (message.visible_at, message.delayed_until):
+                if instant and instant > now_ms and (best is None or instant < best):
+                    best = instant
+    return None if best is None else best / 1000.0 + 0.001
+
+
+@dataclass
+class Run:
+    """Everything the report is built from."""
+
+    scenario: Scenario
+    plan: Capture
+    topology: Topology
+    clock: VirtualClock
+    state: Any
+    pollers: list[Poller]
+    firehose: FirehoseEmulator
+    buffer: BufferInvoker | None
+    faults: FaultBook
+    sent: list[str]
+    wall_seconds: float = 0.0
+
+
+def simulate(scenario: Scenario, stack: str = "dev", project_dir: Path = PROJECT_ROOT) -> dict[str, Any]:
+    """Play ``scenario`` and return the report (DESIGN.md format plus diagnostics)."""
+    started = time.perf_counter()
+    plan = capture(project_dir, stack, config_overrides=scenario.config)
+    clock = VirtualClock()
+    with emulator(clock) as state:
+        topology = provision(plan)
+        state.per_group_topics = set(topology.per_group_topics)
+        primary = str(plan.outputs.get("primaryQueueUrl", "")).rsplit("/", 1)[-1]
+        state.observed_queues = {primary}
+        faults = FaultBook.of(scenario.faults)
+        invokers = {arn: make_invoker(info, clock, faults) for arn, info in topology.functions.items()}
+        s3 = boto3.client("s3")
+        firehose = FirehoseEmulator(topology.streams, clock, s3, lambda arn, event: _invoke_by_arn(invokers, arn, event))
+        state.firehose_sink = firehose.put
+        pollers = [Poller(m, invokers[m.function.arn]) for m in topology.mappings if m.enabled]
+        buffer = next((i for i in invokers.values() if isinstance(i, BufferInvoker)), None)
+        run = Run(scenario, plan, topology, clock, state, pollers, firehose, buffer, faults, [])
+        _play(run)
+        run.wall_seconds = time.perf_counter() - started
+        return build_report(run, s3)
+
+
+def _invoke_by_arn(invokers: dict[str, Any], arn: str, event: dict[str, Any]) -> Any:
+    base = arn.split(":$LATEST")[0]
+    if base not in invokers:
+        raise KeyError(f"delivery stream transform {arn} is not a function of this plan")
+    return invokers[base](event)
+
+
+def _play(run: Run) -> None:
+    sqs = boto3.client("sqs")
+    buffer_url = str(run.plan.outputs.get("bufferQueueUrl", ""))
+    if not buffer_url:
+        raise RuntimeError("the plan exports no bufferQueueUrl: nothing to send events to")
+    events = sorted(run.scenario.events, key=lambda e: e.at)
+    arns = {p.mapping.queue_name: f"arn:aws:sqs:{REGION}:{buffer_url.split('/')[3]}:{p.mapping.queue_name}"
+            for p in run.pollers}
+    watched = [p.mapping.queue_name for p in run.pollers]
+    index = 0
+    while True:
+        while index < len(events) and events[index].at <= run.clock.t:
+            _send(sqs, buffer_url, events[index])
+            run.sent.append(events[index].id)
+            index += 1
+        for _ in range(MAX_ROUNDS_PER_INSTANT):
+            progressed = False
+            for poller in run.pollers:
+                progressed = poller.poll(arns[poller.mapping.queue_name]) or progressed
+            if not progressed:
+                break
+        run.firehose.flush_due()
+        candidates = [c for c in (
+            events[index].at if index < len(events) else None,
+            _relative(_next_visible(watched, run.clock.now() * 1000.0), run.clock),
+            run.firehose.next_due(),
+        ) if c is not None]
+        if not candidates:
+            break
+        upcoming = max(min(candidates), run.clock.t)
+        if upcoming > run.scenario.run_for:
+            break
+        run.clock.advance_to(upcoming if upcoming > run.clock.t else run.clock.t + 0.001)
+
+
+def _relative(epoch: float | None, clock: VirtualClock) -> float | None:
+    return None if epoch is None else epoch - clock.start
+
+
+def _send(sqs: Any, url: str, event: Any) -> None:
+    attributes: dict[str, Any] = {"occurredAt": {"DataType": "Number", "StringValue": repr(event.occurred_at)}}
+    for name, value in event.attributes.items():
+        if isinstance(value, str):
+            attributes[name] = {"DataType": "String", "StringValue": value}
+        else:
+            attributes[name] = {"DataType": "Number", "StringValue": str(value)}
+    sqs.send_message(QueueUrl=url, MessageBody=event.body, MessageGroupId=event.group,
+                     MessageDeduplicationId=event.id, MessageAttributes=attributes)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--stack", default="dev", help="stack whose config is used (default: dev)")
+    parser.add_argument("--project", default=str(PROJECT_ROOT), help="project directory (default: this one)")
+    parser.add_argument("--scenario", required=True, help="scenario JSON file (format in DESIGN.md)")
+    parser.add_argument("--json", action="store_true", help="print the report as JSON")
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        scenario = load_scenario(args.scenario)
+    except ScenarioError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    report = simulate(scenario, args.stack, Path(args.project))
+    if args.json:
+        print(json.dumps(report, indent=2, sort_keys=False))
+    else:
+        print(format_report(report))
+    return 0
+
+
+__all__ = ["simulate", "parse_scenario", "add_arguments", "run"]
