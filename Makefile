@@ -1,0 +1,39 @@
+# Two commands on a fresh machine: `make demo` and `make test` (each creates the venv first).
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
+
+.PHONY: venv demo test lint plan check simulate bench reliability clean
+
+$(STAMP): requirements.txt requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	rm -f $(VENV)/.installed-*
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+demo: venv
+	@echo "== plan (dev stack, captured under Pulumi's mock runtime) =="
+	@$(PY) -m local plan --stack dev | tail -n 2
+	@if $(PY) -c "import local.check" 2>/dev/null; then \
+		echo; echo "== policy check (CrossGuard pack, offline) =="; $(PY) -m local check --stack dev; fi
+	@echo; echo "== consent race on the embedded AWS emulator =="
+	@$(PY) -m local simulate --stack dev --scenario scenarios/consent-race.json
+
+test: venv
+	$(PY) -m ruff check .
+	$(PY) -m pytest
+
+lint: venv
+	$(PY) -m ruff check .
+
+bench: venv
+	$(PY) -m local bench
+
+reliability: venv
+	$(PY) -m local.reliability
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis
