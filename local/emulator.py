@@ -5,7 +5,9 @@ moto keeps SQS/SNS time with ``unix_time``/``unix_time_millis``; both are redire
 has and moto approximates are made exact here, because the buffer's guarantees rest on them:
 - SQS FIFO queues drop a message whose deduplication id was seen in the last 5 minutes, even if
   the first message was already deleted (moto only compares with messages still queued);
-- SNS FIFO topics do the same at the topic (moto does not deduplicate at the topic at all).
+- SNS FIFO topics do the same at the topic (moto does not deduplicate at the topic at all);
+- a FIFO group's messages are received in order once its in-flight messages time out (moto
+  could hand out a later message first).
 """
 
 from __future__ import annotations
@@ -123,6 +125,18 @@ def emulator(clock: VirtualClock) -> Iterator[EmulatorState]:
                                       group_id=group_id, deduplication_id=deduplication_id,
                                       message_structure=message_structure)
 
+    original_receive = sqs_models.SQSBackend.receive_message
+
+    def receive_message(backend: Any, queue_name: str, *args: Any, **kwargs: Any) -> Any:
+        # A group is blocked only while one of its messages is in flight. moto forgets an expired
+        # in-flight message only when it reaches it, so a later message of the group could
+        # overtake an earlier one; forget them all first, as SQS does.
+        queue = backend.get_queue(queue_name)
+        for message in list(queue.pending_messages):
+            if message.visible:
+                queue.pending_messages.discard(message)
+        return original_receive(backend, queue_name, *args, **kwargs)
+
     def put_record_batch(backend: Any, name: str, records: list[dict[str, Any]]) -> dict[str, Any]:
         if state.firehose_sink is None:
             raise RuntimeError("no delivery streams are emulated")
@@ -137,6 +151,7 @@ def emulator(clock: VirtualClock) -> Iterator[EmulatorState]:
                     stack.enter_context(mock.patch.object(module, name, getattr(clock, name)))
         stack.enter_context(mock.patch.object(sqs_models.Queue, "add_message", add_message))
         stack.enter_context(mock.patch.object(sns_models.Topic, "publish", topic_publish))
+        stack.enter_context(mock.patch.object(sqs_models.SQSBackend, "receive_message", receive_message))
         stack.enter_context(mock.patch.object(FirehoseBackend, "put_record_batch", put_record_batch))
         yield state
 

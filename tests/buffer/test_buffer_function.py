@@ -1,0 +1,230 @@
+"""The buffer function against emulated SQS, SNS and DynamoDB: every point of the buffer semantics."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from botocore.exceptions import ClientError
+
+from tests.buffer.conftest import BufferWorld, processor
+
+
+def run_once(world: BufferWorld, function: object | None = None) -> tuple[dict, object]:
+    fn = function or world.function()
+    event = world.receive_event()
+    result = fn.handle(event)  # type: ignore[attr-defined]
+    world.settle(event, result.response)
+    return event, result
+
+
+def kinds(result: object) -> list[str]:
+    return [o.kind for o in result.outcomes]  # type: ignore[attr-defined]
+
+
+def test_first_event_is_delivered_with_its_ids_and_payload(world: BufferWorld) -> None:
+    world.send("user-1", "e1", {"consent": "yes"}, occurred_at=5.0)
+    _, result = run_once(world)
+    assert kinds(result) == ["delivered"]
+    assert result.response == {"batchItemFailures": []}
+    [envelope] = world.downstream()
+    assert envelope == {"eventId": "e1", "groupId": "user-1", "occurredAt": 5.0, "payload": {"consent": "yes"}}
+
+
+def test_second_event_waits_exactly_until_the_window_ends(world: BufferWorld) -> None:
+    world.send("user-1", "e1", {"consent": "yes"})
+    run_once(world)
+    world.clock.advance_to(2.0)
+    world.send("user-1", "e2", {"consent": "no"})
+    event, result = run_once(world)
+    assert kinds(result) == ["delayed"]
+    assert result.outcomes[0].visible_at == pytest.approx(world.clock.start + 60.0)
+    assert result.response["batchItemFailures"] == [{"itemIdentifier": event["Records"][0]["messageId"]}]
+    world.clock.advance_to(59.0)
+    assert world.receive_event()["Records"] == []  # still invisible: not a fixed visibility timeout of 180 s
+    world.clock.advance_to(60.01)
+    _, result = run_once(world)
+    assert kinds(result) == ["delivered"]
+    assert [e["eventId"] for e in world.downstream()] == ["e1", "e2"]
+
+
+def test_later_records_of_a_waiting_group_fail_while_other_groups_go_on(world: BufferWorld) -> None:
+    world.send("user-1", "a1", {"n": 1})
+    run_once(world)
+    world.clock.advance_to(1.0)
+    world.send("user-1", "a2", {"n": 2})
+    world.send("user-1", "a3", {"n": 3})
+    world.send("user-2", "b1", {"n": 1})
+    event, result = run_once(world)
+    by_id = {o.event_id: o.kind for o in result.outcomes}
+    assert by_id == {"a2": "delayed", "a3": "waiting", "b1": "delivered"}
+    failed = {f["itemIdentifier"] for f in result.response["batchItemFailures"]}
+    assert failed == {r["messageId"] for r in event["Records"] if r["attributes"]["MessageGroupId"] == "user-1"}
+
+
+def test_retransmission_of_a_delivered_id_is_suppressed_as_duplicate(world: BufferWorld) -> None:
+    world.send("user-1", "e1", {"consent": "yes"})
+    run_once(world)
+    world.clock.advance_to(400.0)  # past the queue's 5-minute dedup window: SQS accepts it again
+    world.send("user-1", "e1", {"consent": "yes"})
+    _, result = run_once(world)
+    assert kinds(result) == ["duplicate"]
+    assert [e["eventId"] for e in world.downstream()] == ["e1"]
+
+
+def test_older_event_after_a_newer_delivery_is_suppressed_as_stale(world: BufferWorld) -> None:
+    world.send("user-1", "e2", {"consent": "no"}, occurred_at=10.0)
+    run_once(world)
+    world.clock.advance_to(100.0)
+    world.send("user-1", "e1", {"consent": "yes"}, occurred_at=3.0)
+    _, result = run_once(world)
+    assert kinds(result) == ["stale"]
+    assert "older than the last delivered" in result.outcomes[0].reason
+    assert [e["payload"]["consent"] for e in world.downstream()] == ["no"]
+
+
+@pytest.mark.parametrize(("raw", "reason"), [
+    ("not json", "not valid JSON"),
+    ("[1, 2]", "not an object"),
+    (json.dumps({"occurredAt": True}), "occurredAt"),
+    (json.dumps({"occurredAt": "yesterday"}), "ISO-8601"),
+    (json.dumps({"x": "y" * 262_144}), "bytes"),
+])
+def test_malformed_bodies_go_to_the_dlq_with_a_reason_and_the_group_goes_on(
+        world: BufferWorld, raw: str, reason: str) -> None:
+    world.send("user-1", "bad", None, raw=raw)
+    world.send("user-1", "good", {"ok": True})
+    _, result = run_once(world)
+    assert kinds(result) == ["dead_lettered", "delivered"]
+    [dead] = world.dead_letters()
+    assert dead["eventId"] == "bad" and reason in dead["reason"]
+    assert [e["eventId"] for e in world.downstream()] == ["good"]
+
+
+def test_poison_event_is_retried_then_dead_lettered_and_its_group_goes_on(world: BufferWorld) -> None:
+    def poison(event: object) -> None:
+        if event.event_id == "p1":  # type: ignore[attr-defined]
+            raise ValueError("downstream schema rejects it")
+
+    fn = world.function(validate=poison)
+    world.send("user-1", "p1", {"n": 1})
+    world.send("user-1", "p2", {"n": 2})
+    seen = []
+    for step in range(1, 10):
+        _, result = run_once(world, fn)
+        seen.append(kinds(result))
+        if "delivered" in kinds(result):
+            break
+        world.clock.advance_to(world.clock.t + 61)
+    assert seen[0] == ["failed", "waiting"]
+    assert seen[-1] == ["dead_lettered", "delivered"]
+    assert len(seen) == world.settings.max_attempts
+    [dead] = world.dead_letters()
+    assert dead["eventId"] == "p1" and "processing failed 3 times" in dead["reason"]
+    assert "schema rejects" in dead["reason"]
+
+
+def test_crash_after_publish_is_not_delivered_twice(world: BufferWorld) -> None:
+    class Crash(BaseException):
+        pass
+
+    def crash_after(**_: object) -> None:
+        raise Crash()
+
+    world.sns.meta.events.register("after-call.sns.PublishBatch", crash_after)
+    world.send("user-1", "e1", {"consent": "yes"})
+    event = world.receive_event()
+    with pytest.raises(Crash):
+        world.function().handle(event)
+    world.sns.meta.events.unregister("after-call.sns.PublishBatch", crash_after)
+    world.clock.advance_to(181.0)  # the batch comes back after the queue's visibility timeout
+    _, result = run_once(world)
+    assert kinds(result) == ["delivered"]
+    assert [e["eventId"] for e in world.downstream()] == ["e1"]  # the repeat publish was deduplicated
+
+
+def test_failed_table_write_is_retried_and_delivered_once(world: BufferWorld) -> None:
+    calls = {"n": 0}
+
+    def throttle(**_: object) -> None:
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise ClientError({"Error": {"Code": "ProvisionedThroughputExceededException", "Message": "slow"}},
+                              "TransactWriteItems")
+
+    world.ddb.meta.events.register("before-parameter-build.dynamodb.TransactWriteItems", throttle)
+    world.send("user-1", "e1", {"consent": "yes"})
+    _, result = run_once(world)
+    assert kinds(result) == ["failed"] and "state write failed" in result.outcomes[0].reason
+    world.clock.advance_to(6.0)
+    _, result = run_once(world)
+    assert kinds(result) == ["delivered"]
+    assert [e["eventId"] for e in world.downstream()] == ["e1"]
+
+
+def test_publish_failure_fails_the_record_and_blocks_its_group(world: BufferWorld) -> None:
+    def reject(**_: object) -> None:
+        raise ClientError({"Error": {"Code": "KMSThrottlingException", "Message": "slow"}}, "PublishBatch")
+
+    world.sns.meta.events.register("before-parameter-build.sns.PublishBatch", reject)
+    world.send("user-1", "e1", {"n": 1})
+    _, result = run_once(world)
+    assert kinds(result) == ["failed"]
+    assert world.downstream() == []
+
+
+def test_concurrent_change_of_a_group_fails_only_that_record(world: BufferWorld) -> None:
+    world.send("user-1", "a1", {"n": 1})
+    world.send("user-2", "b1", {"n": 1})
+    fn = world.function()
+    original = fn.state.read
+
+    def read_then_race(*args: object, **kwargs: object) -> object:
+        snapshot = original(*args, **kwargs)
+        world.ddb.put_item(TableName="groups", Item={
+            "messageGroupId": {"S": "user-1"}, "version": {"N": "7"}, "lastDeliveredAt": {"N": "0"},
+            "lastOccurredAt": {"N": "0"}, "lastEventId": {"S": "other"}})
+        return snapshot
+
+    fn.state.read = read_then_race
+    _, result = run_once(world, fn)
+    assert {o.event_id: o.kind for o in result.outcomes} == {"a1": "failed", "b1": "delivered"}
+    assert "changed concurrently" in result.outcomes[0].reason
+
+
+def test_expired_state_is_ignored_like_dynamodb_ttl_would(world: BufferWorld) -> None:
+    world.ddb.put_item(TableName="groups", Item={
+        "messageGroupId": {"S": "user-1"}, "version": {"N": "3"}, "lastDeliveredAt": {"N": repr(world.clock.now())},
+        "lastOccurredAt": {"N": "9e12"}, "lastEventId": {"S": "old"}, "expiresAt": {"N": "1"}})
+    world.send("user-1", "e1", {"n": 1}, occurred_at=1.0)
+    _, result = run_once(world)
+    assert kinds(result) == ["delivered"]
+
+
+def test_interval_zero_delivers_a_whole_group_in_order_in_one_batch(world: BufferWorld) -> None:
+    settings = processor.BufferSettings(**{**world.settings.__dict__, "interval_seconds": 0})
+    fn = processor.BufferFunction(sqs=world.sqs, sns=world.sns, dynamodb=world.ddb, settings=settings,
+                                  clock=world.clock.now)
+    for i in range(5):
+        world.send("user-1", f"e{i}", {"n": i})
+    _, result = run_once(world, fn)
+    assert kinds(result) == ["delivered"] * 5
+    assert [e["eventId"] for e in world.downstream()] == [f"e{i}" for i in range(5)]
+
+
+def test_a_full_batch_costs_three_calls(world: BufferWorld) -> None:
+    calls: list[str] = []
+    for client in (world.sqs, world.sns, world.ddb):
+        client.meta.events.register("before-call", lambda model, **_: calls.append(model.name))
+    for i in range(10):
+        world.send(f"user-{i}", f"e{i}", {"n": i})
+    event = world.receive_event()
+    calls.clear()
+    result = world.function().handle(event)
+    assert kinds(result) == ["delivered"] * 10
+    assert sorted(calls) == ["BatchGetItem", "PublishBatch", "TransactWriteItems"]
+
+
+def test_settings_from_env_name_what_is_missing() -> None:
+    with pytest.raises(RuntimeError, match="BUFFER_TABLE, IDEMPOTENCY_TABLE"):
+        processor.BufferSettings.from_env({"TOPIC_ARN": "x", "SOURCE_QUEUE_URL": "y", "DLQ_URL": "z"})
