@@ -96,7 +96,7 @@ def _next_visible(queue_names: list[str], now_ms: float) -> float | None:
     for name in queue_names:
         for message in backend.get_queue(name)._messages:
             for instant in (message.visible_at, message.delayed_until):
-                if instant and instant > now_ms and (best is None or instant < best):
+                if instant and instant >= now_ms and (best is None or instant < best):
                     best = instant
     return None if best is None else best / 1000.0 + 0.001
 

@@ -44,6 +44,7 @@ class BufferSettings:
     max_attempts: int
     event_ttl_seconds: int
     group_ttl_seconds: int
+    retry_visibility_seconds: int = 0
 
     @classmethod
     def from_env(cls, env: dict[str, str]) -> BufferSettings:
@@ -58,6 +59,7 @@ class BufferSettings:
             max_attempts=int(env.get("MAX_ATTEMPTS", "5")),
             event_ttl_seconds=int(env.get("IDEMPOTENCY_TTL_SECONDS", "2592000")),
             group_ttl_seconds=int(env.get("GROUP_TTL_SECONDS", "2592000")),
+            retry_visibility_seconds=int(env.get("RETRY_VISIBILITY_SECONDS", "0")),
         )
 
 
@@ -111,6 +113,7 @@ class BufferFunction:
         parsed = [parse_record(r) for r in event.get("Records") or []]
         result = BatchResult()
         events = [p for p in parsed if isinstance(p, Event)]
+        self._shorten_retries(events)
         try:
             snapshot = self.state.read({e.group for e in events}, {e.event_id for e in events}, now)
         except Exception as error:  # noqa: BLE001 - nothing decided yet: every record retries
@@ -299,15 +302,29 @@ class BufferFunction:
             outcomes[e.message_id] = Outcome(FAILED, e.message_id, e.event_id, e.group,
                                              "state write conflicted twice", now + FAILURE_BACKOFF_SECONDS)
 
+    def _shorten_retries(self, events: list[Event]) -> None:
+        """A record received before may have been published by an attempt that then died.
+
+        Its repeat is absorbed by the topic's 5-minute deduplication only if it happens soon, so
+        should this attempt die too, the record comes back after the function timeout, not after
+        the queue's (6x longer) visibility timeout. Costs one call, only in batches with retries.
+        """
+        if self.settings.retry_visibility_seconds <= 0:
+            return
+        if any(e.receive_count > 1 for e in events):
+            # The whole batch: one in-flight record of a group holds back the group's others.
+            self._change_visibility([(e.receipt_handle, self.settings.retry_visibility_seconds) for e in events])
+
     def _extend_visibility(self, result: BatchResult, parsed: list[Event | Rejection], now: float) -> None:
         """Make each retried record visible again exactly when it can next be decided."""
         handles = {p.message_id: p.receipt_handle for p in parsed}
-        entries = []
-        for o in result.outcomes:
-            if o.kind in RETRIED and o.visible_at is not None:
-                seconds = min(MAX_VISIBILITY_SECONDS, max(0, math.ceil(o.visible_at - now)))
-                entries.append({"Id": str(len(entries)), "ReceiptHandle": handles[o.message_id],
-                                "VisibilityTimeout": seconds})
+        self._change_visibility([
+            (handles[o.message_id], min(MAX_VISIBILITY_SECONDS, max(0, math.ceil(o.visible_at - now))))
+            for o in result.outcomes if o.kind in RETRIED and o.visible_at is not None])
+
+    def _change_visibility(self, changes: list[tuple[str, int]]) -> None:
+        entries = [{"Id": str(i), "ReceiptHandle": handle, "VisibilityTimeout": seconds}
+                   for i, (handle, seconds) in enumerate(changes)]
         for start in range(0, len(entries), 10):
             try:
                 self.sqs.change_message_visibility_batch(QueueUrl=self.settings.source_queue_url,

@@ -128,6 +128,7 @@ class FifoEventBuffer(pulumi.ComponentResource):
                 "MAX_ATTEMPTS": str(args.max_attempts),
                 "IDEMPOTENCY_TTL_SECONDS": str(args.idempotency_ttl_seconds),
                 "GROUP_TTL_SECONDS": str(args.group_state_ttl_seconds),
+                "RETRY_VISIBILITY_SECONDS": str(args.function_timeout_seconds + 5),
             },
             statements=[
                 {"Sid": "ConsumeBufferQueue", "Effect": "Allow",

@@ -1,0 +1,83 @@
+"""The buffer's promises, checked on a simulate report against the scenario that produced it."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from local.scenario import Scenario
+
+MAX_BODY_BYTES = 262_144 - 1024
+
+
+def is_malformed(body: str) -> bool:
+    """Independent of the handler: what the design calls malformed input."""
+    if len(body.encode("utf-8")) > MAX_BODY_BYTES:
+        return True
+    try:
+        doc = json.loads(body)
+    except ValueError:
+        return True
+    if not isinstance(doc, dict):
+        return True
+    occurred = doc.get("occurredAt", 0)
+    if isinstance(occurred, str):
+        try:
+            float(occurred)
+        except ValueError:
+            try:
+                datetime.fromisoformat(occurred.replace("Z", "+00:00"))
+            except ValueError:
+                return True
+        return False
+    return isinstance(occurred, bool) or not isinstance(occurred, (int, float))
+
+
+def poison_ids(scenario: Scenario) -> set[str]:
+    return {f.id for f in scenario.faults if f.kind == "fail_processing" and f.times is None}
+
+
+def check(scenario: Scenario, report: dict[str, Any], interval: float) -> list[str]:
+    """Every violated promise, as a sentence; an empty list means all hold."""
+    problems: list[str] = []
+    poison = poison_ids(scenario)
+    first_send: dict[str, Any] = {}
+    order: dict[str, list[str]] = {}
+    for event in sorted(scenario.events, key=lambda e: e.at):
+        if event.id in first_send:
+            continue
+        first_send[event.id] = event
+        order.setdefault(event.group, []).append(event.id)
+    bad = {i for i, e in first_send.items() if is_malformed(e.body) or i in poison}
+    healthy = set(first_send) - bad
+    delivered = report["delivered"]
+    all_delivered = [i for ids in delivered.values() for i in ids]
+    for event_id in sorted({i for i in all_delivered if all_delivered.count(i) > 1}):
+        problems.append(f"{event_id} was delivered {all_delivered.count(event_id)} times")
+    suppressed = set(report["suppressed"]["duplicate"]) | set(report["suppressed"]["stale"])
+    for event_id in sorted(healthy - set(all_delivered) - suppressed):
+        problems.append(f"{event_id} is healthy but was neither delivered nor suppressed (lost)")
+    for event_id in sorted(set(report["suppressed"]["stale"]) - healthy):
+        problems.append(f"{event_id} counted stale but is not a healthy event")
+    dead = set(report["deadLettered"])
+    for event_id in sorted(healthy & dead):
+        problems.append(f"{event_id} is healthy but was dead-lettered")
+    for event_id in sorted(bad - dead):
+        problems.append(f"{event_id} is malformed or poison but was not dead-lettered")
+    for event_id in sorted(bad & set(all_delivered)):
+        problems.append(f"{event_id} is malformed or poison but was delivered")
+    for group, ids in delivered.items():
+        expected = [i for i in order.get(group, []) if i in ids]
+        if ids != expected:
+            problems.append(f"group {group} delivered {ids}, producer order is {expected}")
+        occurred = [first_send[i].occurred_at for i in ids if i in first_send]
+        if occurred != sorted(occurred):
+            problems.append(f"group {group}: an older event was delivered after a newer one ({ids})")
+        times = [report["deliveredAt"][i] for i in ids]
+        for a, b, earlier, later in zip(times, times[1:], ids, ids[1:], strict=False):
+            if b - a < interval - 1e-6:
+                problems.append(f"group {group}: {earlier} and {later} delivered {b - a:.3f} s apart (< {interval})")
+    if report.get("backupLeaks"):
+        problems.append(f"{report['backupLeaks']} card values found in backup objects")
+    return problems
