@@ -6,12 +6,14 @@ has and moto approximates are made exact here, because the buffer's guarantees r
 - SQS FIFO queues drop a message whose deduplication id was seen in the last 5 minutes, even if
   the first message was already deleted (moto only compares with messages still queued);
 - SNS FIFO topics do the same at the topic (moto does not deduplicate at the topic at all);
+- DynamoDB transactions check every condition before writing, without copying whole tables;
 - a FIFO group's messages are received in order once its in-flight messages time out (moto
   could hand out a later message first).
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 from collections.abc import Callable, Iterator
@@ -87,7 +89,10 @@ def emulator(clock: VirtualClock) -> Iterator[EmulatorState]:
     import moto.sns.models as sns_models
     import moto.sqs.models as sqs_models
     from moto import mock_aws
+    from moto.dynamodb.models import DynamoDBBackend
     from moto.firehose.models import FirehoseBackend
+
+    from local.emulator_dynamodb import transact_write_items
 
     state = EmulatorState(clock=clock)
     queue_seen: dict[tuple[str, str, str], float] = {}
@@ -97,7 +102,7 @@ def emulator(clock: VirtualClock) -> Iterator[EmulatorState]:
 
     def add_message(queue: Any, message: Any) -> None:
         if queue.fifo_queue and message.deduplication_id:
-            per_group = queue.attributes.get("DeduplicationScope") == "messageGroup"
+            per_group = getattr(queue, "deduplication_scope", None) == "messageGroup"
             key = (queue.name, (message.group_id or "") if per_group else "", message.deduplication_id)
             seen = queue_seen.get(key)
             if seen is not None and clock.now() - seen < DEDUP_WINDOW_SECONDS:
@@ -145,6 +150,9 @@ def emulator(clock: VirtualClock) -> Iterator[EmulatorState]:
     with ExitStack() as stack:
         stack.enter_context(mock.patch.dict(os.environ, _aws_env()))
         stack.enter_context(mock_aws())
+        # moto recomputes attribute names on every access; the conversion is pure, so cache it.
+        stack.enter_context(mock.patch.object(sqs_models, "camelcase_to_underscores",
+                                              functools.lru_cache(maxsize=None)(sqs_models.camelcase_to_underscores)))
         for module in (sqs_models, sns_models):
             for name in ("unix_time", "unix_time_millis"):
                 if hasattr(module, name):
@@ -152,6 +160,7 @@ def emulator(clock: VirtualClock) -> Iterator[EmulatorState]:
         stack.enter_context(mock.patch.object(sqs_models.Queue, "add_message", add_message))
         stack.enter_context(mock.patch.object(sns_models.Topic, "publish", topic_publish))
         stack.enter_context(mock.patch.object(sqs_models.SQSBackend, "receive_message", receive_message))
+        stack.enter_context(mock.patch.object(DynamoDBBackend, "transact_write_items", transact_write_items))
         stack.enter_context(mock.patch.object(FirehoseBackend, "put_record_batch", put_record_batch))
         yield state
 
