@@ -150,7 +150,7 @@ def capture(
     config = load_stack_config(project_dir, project, stack)
     if config_overrides:
         config = deep_merge(config, config_overrides)
-    mocks = CaptureMocks(stack_outputs or {})
+    mocks = CaptureMocks(stack_outputs or {}, preview=preview)
     monitor = CaptureMonitor(mocks)
     outputs = run_program(
         main=main,

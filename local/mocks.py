@@ -117,12 +117,15 @@ def _outputs_for(args: pulumi_mocks.MockResourceArgs, stack_outputs: dict[str, d
 class CaptureMocks(pulumi.runtime.Mocks):
     """Answers resource registrations and invokes with what AWS would return."""
 
-    def __init__(self, stack_outputs: dict[str, dict[str, Any]]) -> None:
+    def __init__(self, stack_outputs: dict[str, dict[str, Any]], preview: bool = False) -> None:
         self.stack_outputs = stack_outputs
-        self.states: dict[str, tuple[str, dict[str, Any]]] = {}
+        self.preview = preview
 
     def new_resource(self, args: pulumi_mocks.MockResourceArgs) -> tuple[str | None, dict[Any, Any]]:
         resource_id, state = _outputs_for(args, self.stack_outputs)
+        if self.preview and args.typ != "pulumi:pulumi:StackReference":
+            # As in `pulumi preview` of a new stack: what AWS assigns (ARNs, URLs, ids) is not known yet.
+            return None, dict(args.inputs)
         return resource_id, state
 
     def call(self, args: pulumi_mocks.MockCallArgs) -> dict[Any, Any]:
@@ -184,6 +187,8 @@ def _plain(value: Any) -> Any:
         return int(value)
     if value is None or isinstance(value, (str, int, float, bool)):
         return value
+    if isinstance(value, pulumi.output.Unknown):
+        return UNKNOWN
     if isinstance(value, pulumi.FileArchive):
         return {"archive": value.path}
     if isinstance(value, pulumi.AssetArchive):
