@@ -10,45 +10,57 @@ from stack_config import load_settings
 settings = load_settings()
 buffer_cfg, fanout_cfg, lambda_cfg = settings.buffer, settings.fanout, settings.lambda_
 
-provider = aws.Provider("aws", default_tags={"tags": {
-    "eventfork:stack": pulumi.get_stack(), "eventfork:project": pulumi.get_project(), **settings.tags}})
+provider = aws.Provider(
+    "aws",
+    default_tags={
+        "tags": {"eventfork:stack": pulumi.get_stack(), "eventfork:project": pulumi.get_project(), **settings.tags}
+    },
+)
 opts = pulumi.ResourceOptions(providers=[provider])
 
-fanout = EventFanOut("fanout", EventFanOutArgs(
-    name_prefix=settings.namePrefix,
-    fifo=fanout_cfg.fifo,
-    primary_visibility_timeout_seconds=fanout_cfg.primaryVisibilityTimeoutSeconds,
-    primary_retention_seconds=fanout_cfg.primaryRetentionSeconds,
-    primary_max_receive_count=fanout_cfg.primaryMaxReceiveCount,
-    primary_high_throughput=fanout_cfg.primaryHighThroughput,
-    kms_deletion_window_days=settings.kms.deletionWindowDays,
-), opts)
+fanout = EventFanOut(
+    "fanout",
+    EventFanOutArgs(
+        name_prefix=settings.namePrefix,
+        fifo=fanout_cfg.fifo,
+        primary_visibility_timeout_seconds=fanout_cfg.primaryVisibilityTimeoutSeconds,
+        primary_retention_seconds=fanout_cfg.primaryRetentionSeconds,
+        primary_max_receive_count=fanout_cfg.primaryMaxReceiveCount,
+        primary_high_throughput=fanout_cfg.primaryHighThroughput,
+        kms_deletion_window_days=settings.kms.deletionWindowDays,
+    ),
+    opts,
+)
 
-buffer = FifoEventBuffer("buffer", FifoEventBufferArgs(
-    name_prefix=settings.namePrefix,
-    topic_arn=fanout.topic_arn,
-    topic_kms_key_arn=fanout.kms_key_arn,
-    topic_fifo=fanout_cfg.fifo,
-    interval_seconds=buffer_cfg.intervalSeconds,
-    high_throughput=buffer_cfg.highThroughput,
-    content_based_deduplication=buffer_cfg.contentBasedDeduplication,
-    max_attempts=buffer_cfg.maxAttempts,
-    function_timeout_seconds=buffer_cfg.functionTimeoutSeconds,
-    memory_size=buffer_cfg.memorySize,
-    max_concurrency=buffer_cfg.maxConcurrency,
-    batch_size=buffer_cfg.batchSize,
-    retention_seconds=buffer_cfg.retentionSeconds,
-    redrive_max_receive_count=buffer_cfg.redrive_max_receive_count,
-    idempotency_ttl_seconds=buffer_cfg.idempotencyTtlSeconds,
-    group_state_ttl_seconds=buffer_cfg.groupStateTtlSeconds,
-    point_in_time_recovery=buffer_cfg.pointInTimeRecovery,
-    deletion_protection=buffer_cfg.deletionProtection,
-    log_retention_days=buffer_cfg.logRetentionDays,
-    runtime=lambda_cfg.runtime,
-    architecture=lambda_cfg.architecture,
-    powertools_layer_version=lambda_cfg.powertoolsLayerVersion,
-    kms_deletion_window_days=settings.kms.deletionWindowDays,
-), opts)
+buffer = FifoEventBuffer(
+    "buffer",
+    FifoEventBufferArgs(
+        name_prefix=settings.namePrefix,
+        topic_arn=fanout.topic_arn,
+        topic_kms_key_arn=fanout.kms_key_arn,
+        topic_fifo=fanout_cfg.fifo,
+        interval_seconds=buffer_cfg.intervalSeconds,
+        high_throughput=buffer_cfg.highThroughput,
+        content_based_deduplication=buffer_cfg.contentBasedDeduplication,
+        max_attempts=buffer_cfg.maxAttempts,
+        function_timeout_seconds=buffer_cfg.functionTimeoutSeconds,
+        memory_size=buffer_cfg.memorySize,
+        max_concurrency=buffer_cfg.maxConcurrency,
+        batch_size=buffer_cfg.batchSize,
+        retention_seconds=buffer_cfg.retentionSeconds,
+        redrive_max_receive_count=buffer_cfg.redrive_max_receive_count,
+        idempotency_ttl_seconds=buffer_cfg.idempotencyTtlSeconds,
+        group_state_ttl_seconds=buffer_cfg.groupStateTtlSeconds,
+        point_in_time_recovery=buffer_cfg.pointInTimeRecovery,
+        deletion_protection=buffer_cfg.deletionProtection,
+        log_retention_days=buffer_cfg.logRetentionDays,
+        runtime=lambda_cfg.runtime,
+        architecture=lambda_cfg.architecture,
+        powertools_layer_version=lambda_cfg.powertoolsLayerVersion,
+        kms_deletion_window_days=settings.kms.deletionWindowDays,
+    ),
+    opts,
+)
 
 pulumi.export("bufferQueueUrl", buffer.queue_url)
 pulumi.export("bufferQueueArn", buffer.queue_arn)

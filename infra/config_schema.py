@@ -46,8 +46,14 @@ class Rule:
         elif self.pattern is not None:
             allowed = f"a string matching {self.pattern}"
         else:
-            allowed = {"int": "an integer", "number": "a number", "bool": "true or false", "str": "a string",
-                       "list": "a list", "dict": "an object"}[self.kind]
+            allowed = {
+                "int": "an integer",
+                "number": "a number",
+                "bool": "true or false",
+                "str": "a string",
+                "list": "a list",
+                "dict": "an object",
+            }[self.kind]
         return allowed + (" or null" if self.nullable else "")
 
 

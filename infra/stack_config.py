@@ -17,8 +17,30 @@ from pipelines_config import PIPELINE_SECTIONS, AlarmsConfig, AnalyticsConfig, B
 NAMESPACE = "eventfork"
 # SNS FIFO topics and SQS FIFO queues forget a deduplication id after five minutes.
 DEDUP_WINDOW_SECONDS = 300
-LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557,
-                      2922, 3288, 3653)
+LOG_RETENTION_DAYS = (
+    1,
+    3,
+    5,
+    7,
+    14,
+    30,
+    60,
+    90,
+    120,
+    150,
+    180,
+    365,
+    400,
+    545,
+    731,
+    1096,
+    1827,
+    2192,
+    2557,
+    2922,
+    3288,
+    3653,
+)
 
 
 @dataclass(frozen=True)
@@ -34,10 +56,15 @@ class BufferConfig:
     maxConcurrency: int = setting(10, Rule("int", 2, 1000, doc="event source mapping maximum concurrency"))
     batchSize: int = setting(10, Rule("int", 1, 10, doc="records per invocation (FIFO allows at most 10)"))
     retentionSeconds: int = setting(1209600, Rule("int", 60, 1209600, doc="buffer queue message retention"))
-    redriveMaxReceiveCount: int | None = setting(None, Rule("int", 1, 1000, nullable=True,
-                                                         doc="SQS redrive backstop; default derived, see README"))
-    idempotencyTtlSeconds: int = setting(2592000, Rule("int", 86400, 31536000, doc="how long delivered event ids are remembered"))
-    groupStateTtlSeconds: int = setting(2592000, Rule("int", 86400, 31536000, doc="how long a group's last delivery is remembered"))
+    redriveMaxReceiveCount: int | None = setting(
+        None, Rule("int", 1, 1000, nullable=True, doc="SQS redrive backstop; default derived, see README")
+    )
+    idempotencyTtlSeconds: int = setting(
+        2592000, Rule("int", 86400, 31536000, doc="how long delivered event ids are remembered")
+    )
+    groupStateTtlSeconds: int = setting(
+        2592000, Rule("int", 86400, 31536000, doc="how long a group's last delivery is remembered")
+    )
     pointInTimeRecovery: bool = setting(True, Rule("bool", doc="DynamoDB point-in-time recovery"))
     deletionProtection: bool = setting(False, Rule("bool", doc="DynamoDB deletion protection"))
     logRetentionDays: int = setting(30, Rule("int", choices=LOG_RETENTION_DAYS, doc="function log retention"))
@@ -100,10 +127,21 @@ class Settings:
     tags: dict[str, str]
 
 
-CORE_SECTIONS: dict[str, type] = {"buffer": BufferConfig, "fanout": FanOutConfig, "lambda": LambdaConfig, "kms": KmsConfig}
-SCALAR_KEYS = {"namePrefix": Rule("str", pattern=r"[a-z][a-z0-9-]{0,29}", nullable=True,
-                                  doc="prefix of physical names (default eventfork-<stack>)"),
-               "tags": Rule("dict", nullable=True, doc="extra tags on every taggable resource")}
+CORE_SECTIONS: dict[str, type] = {
+    "buffer": BufferConfig,
+    "fanout": FanOutConfig,
+    "lambda": LambdaConfig,
+    "kms": KmsConfig,
+}
+SCALAR_KEYS = {
+    "namePrefix": Rule(
+        "str",
+        pattern=r"[a-z][a-z0-9-]{0,29}",
+        nullable=True,
+        doc="prefix of physical names (default eventfork-<stack>)",
+    ),
+    "tags": Rule("dict", nullable=True, doc="extra tags on every taggable resource"),
+}
 ALL_KEYS = sorted([*CORE_SECTIONS, *PIPELINE_SECTIONS, *SCALAR_KEYS])
 
 
@@ -137,8 +175,10 @@ def parse_settings(raw: dict[str, Any], stack: str) -> Settings:
     if isinstance(tags, dict):
         for tag_key, tag_value in tags.items():
             if not isinstance(tag_value, str) or len(tag_key) > 128 or len(tag_value) > 256:
-                problems.append(f"{NAMESPACE}:tags.{tag_key}: got {json.dumps(tag_value)}; "
-                                "allowed: a string of at most 256 characters (key at most 128)")
+                problems.append(
+                    f"{NAMESPACE}:tags.{tag_key}: got {json.dumps(tag_value)}; "
+                    "allowed: a string of at most 256 characters (key at most 128)"
+                )
     buffer: BufferConfig = sections["buffer"]
     _check_buffer(buffer, problems)
     for key, cls in PIPELINE_SECTIONS.items():
@@ -168,10 +208,13 @@ def _check_buffer(buffer: BufferConfig, problems: list[str]) -> None:
         problems.append(
             f"{key}.redriveMaxReceiveCount: got {buffer.redriveMaxReceiveCount}; allowed: at least "
             f"{buffer.minimum_receive_count} = (maxAttempts + 1) x (batchSize + 1), or SQS would dead-letter "
-            "healthy events that waited behind their group's window")
+            "healthy events that waited behind their group's window"
+        )
     if buffer.visibility_timeout_seconds + buffer.functionTimeoutSeconds >= DEDUP_WINDOW_SECONDS:
-        problems.append(f"{key}.functionTimeoutSeconds: got {buffer.functionTimeoutSeconds}; allowed: at most 42 so "
-                        "a crashed attempt is retried inside the 5-minute FIFO deduplication window")
+        problems.append(
+            f"{key}.functionTimeoutSeconds: got {buffer.functionTimeoutSeconds}; allowed: at most 42 so "
+            "a crashed attempt is retried inside the 5-minute FIFO deduplication window"
+        )
 
 
 def load_settings() -> Settings:
@@ -181,12 +224,21 @@ def load_settings() -> Settings:
 
     all_config = {**runtime_config.get_config_env(), **runtime_config.CONFIG.get()}
     prefix = f"{NAMESPACE}:"
-    raw = {key[len(prefix):]: value for key, value in all_config.items() if key.startswith(prefix)}
+    raw = {key[len(prefix) :]: value for key, value in all_config.items() if key.startswith(prefix)}
     secret_looking = [k for k in raw if k.startswith("config:")]
     for key in secret_looking:
         raw.pop(key)
     return parse_settings(raw, pulumi.get_stack())
 
 
-__all__ = ["ConfigError", "Settings", "BufferConfig", "FanOutConfig", "LambdaConfig", "KmsConfig", "load_settings",
-           "parse_settings", "DEDUP_WINDOW_SECONDS"]
+__all__ = [
+    "ConfigError",
+    "Settings",
+    "BufferConfig",
+    "FanOutConfig",
+    "LambdaConfig",
+    "KmsConfig",
+    "load_settings",
+    "parse_settings",
+    "DEDUP_WINDOW_SECONDS",
+]

@@ -19,7 +19,7 @@ import os
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 from unittest import mock
 
@@ -46,7 +46,7 @@ class VirtualClock:
 
     def unix_time(self, dt: datetime | None = None) -> float:
         if dt is not None:
-            aware = dt if dt.tzinfo else dt.replace(tzinfo=timezone.utc)
+            aware = dt if dt.tzinfo else dt.replace(tzinfo=UTC)
             return aware.timestamp()
         return self.now()
 
@@ -77,10 +77,18 @@ class EmulatorState:
 
 
 def _aws_env() -> dict[str, str]:
-    return {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_SESSION_TOKEN": "testing",
-            "AWS_DEFAULT_REGION": REGION, "AWS_REGION": REGION, "MOTO_ACCOUNT_ID": ACCOUNT_ID,
-            "POWERTOOLS_TRACE_DISABLED": "true", "POWERTOOLS_METRICS_DISABLED": "true",
-            "POWERTOOLS_LOG_LEVEL": "CRITICAL", "POWERTOOLS_DEV": "false"}
+    return {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_SESSION_TOKEN": "testing",
+        "AWS_DEFAULT_REGION": REGION,
+        "AWS_REGION": REGION,
+        "MOTO_ACCOUNT_ID": ACCOUNT_ID,
+        "POWERTOOLS_TRACE_DISABLED": "true",
+        "POWERTOOLS_METRICS_DISABLED": "true",
+        "POWERTOOLS_LOG_LEVEL": "CRITICAL",
+        "POWERTOOLS_DEV": "false",
+    }
 
 
 @contextmanager
@@ -114,9 +122,15 @@ def emulator(clock: VirtualClock) -> Iterator[EmulatorState]:
             state.arrivals.append(Arrival(queue.name, clock.t, message.body, message.group_id, attributes))
         original_add(queue, message)
 
-    def topic_publish(topic: Any, message: str, subject: str | None = None,
-                      message_attributes: dict[str, Any] | None = None, group_id: str | None = None,
-                      deduplication_id: str | None = None, message_structure: str | None = None) -> str:
+    def topic_publish(
+        topic: Any,
+        message: str,
+        subject: str | None = None,
+        message_attributes: dict[str, Any] | None = None,
+        group_id: str | None = None,
+        deduplication_id: str | None = None,
+        message_structure: str | None = None,
+    ) -> str:
         if topic.fifo_topic:
             dedup = deduplication_id or hashlib.sha256(message.encode()).hexdigest()
             per_group = topic.arn in state.per_group_topics
@@ -126,9 +140,15 @@ def emulator(clock: VirtualClock) -> Iterator[EmulatorState]:
                 state.topic_dedup_drops.append((topic.arn, dedup))
                 return hashlib.sha256(f"{topic.arn}{dedup}".encode()).hexdigest()[:36]
             topic_seen[key] = clock.now()
-        return original_topic_publish(topic, message, subject=subject, message_attributes=message_attributes,
-                                      group_id=group_id, deduplication_id=deduplication_id,
-                                      message_structure=message_structure)
+        return original_topic_publish(
+            topic,
+            message,
+            subject=subject,
+            message_attributes=message_attributes,
+            group_id=group_id,
+            deduplication_id=deduplication_id,
+            message_structure=message_structure,
+        )
 
     original_receive = sqs_models.SQSBackend.receive_message
 
@@ -151,8 +171,13 @@ def emulator(clock: VirtualClock) -> Iterator[EmulatorState]:
         stack.enter_context(mock.patch.dict(os.environ, _aws_env()))
         stack.enter_context(mock_aws())
         # moto recomputes attribute names on every access; the conversion is pure, so cache it.
-        stack.enter_context(mock.patch.object(sqs_models, "camelcase_to_underscores",
-                                              functools.lru_cache(maxsize=None)(sqs_models.camelcase_to_underscores)))
+        stack.enter_context(
+            mock.patch.object(
+                sqs_models,
+                "camelcase_to_underscores",
+                functools.lru_cache(maxsize=None)(sqs_models.camelcase_to_underscores),
+            )
+        )
         for module in (sqs_models, sns_models):
             for name in ("unix_time", "unix_time_millis"):
                 if hasattr(module, name):

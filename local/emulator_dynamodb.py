@@ -46,8 +46,9 @@ def transact_write_items(backend: Any, transact_items: list[dict[str, Any]]) -> 
         condition = op.get("ConditionExpression")
         if condition is not None:
             current = backend.get_item(op["TableName"], key)
-            check = get_filter_expression(condition, op.get("ExpressionAttributeNames"),
-                                          op.get("ExpressionAttributeValues"))
+            check = get_filter_expression(
+                condition, op.get("ExpressionAttributeNames"), op.get("ExpressionAttributeValues")
+            )
             if not check.expr(current):
                 errors.append(("ConditionalCheckFailed", ConditionalCheckFailed().message, None))
                 continue
@@ -62,5 +63,10 @@ def transact_write_items(backend: Any, transact_items: list[dict[str, Any]]) -> 
         elif op_type == "Delete":
             backend.delete_item(op["TableName"], key)
         elif op_type == "Update":
-            backend.update_item(op["TableName"], key, update_expression=op["UpdateExpression"],
-                                expression_attribute_names=names, expression_attribute_values=values)
+            backend.update_item(
+                op["TableName"],
+                key,
+                update_expression=op["UpdateExpression"],
+                expression_attribute_names=names,
+                expression_attribute_values=values,
+            )

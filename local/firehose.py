@@ -17,7 +17,7 @@ import uuid
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from local.emulator import VirtualClock
@@ -36,8 +36,9 @@ class _Buffer:
 class FirehoseEmulator:
     """Routes PutRecordBatch to per-stream buffers and delivers them on the virtual clock."""
 
-    def __init__(self, streams: dict[str, StreamInfo], clock: VirtualClock, s3: Any,
-                 invoke: Callable[[str, dict[str, Any]], Any]) -> None:
+    def __init__(
+        self, streams: dict[str, StreamInfo], clock: VirtualClock, s3: Any, invoke: Callable[[str, dict[str, Any]], Any]
+    ) -> None:
         self.streams, self.clock, self.s3, self.invoke = streams, clock, s3, invoke
         self.buffers: dict[str, _Buffer] = {name: _Buffer() for name in streams}
         self.accepted: dict[str, list[dict[str, Any]]] = {name: [] for name in streams}
@@ -72,7 +73,9 @@ class FirehoseEmulator:
         return interval, size_mb * 1024 * 1024
 
     def next_due(self) -> float | None:
-        times = [b.first_at + self._limits(self.streams[n])[0] for n, b in self.buffers.items() if b.first_at is not None]
+        times = [
+            b.first_at + self._limits(self.streams[n])[0] for n, b in self.buffers.items() if b.first_at is not None
+        ]
         return min(times) if times else None
 
     def flush_due(self) -> None:
@@ -87,9 +90,19 @@ class FirehoseEmulator:
     def _transform(self, info: StreamInfo, records: list[tuple[str, bytes]]) -> list[tuple[str, str, bytes]]:
         if not info.transform_arn:
             return [(rid, "Ok", data) for rid, data in records]
-        event = {"invocationId": uuid.uuid4().hex, "deliveryStreamArn": info.arn, "region": "us-east-1",
-                 "records": [{"recordId": rid, "approximateArrivalTimestamp": int(self.clock.now() * 1000),
-                              "data": base64.b64encode(data).decode()} for rid, data in records]}
+        event = {
+            "invocationId": uuid.uuid4().hex,
+            "deliveryStreamArn": info.arn,
+            "region": "us-east-1",
+            "records": [
+                {
+                    "recordId": rid,
+                    "approximateArrivalTimestamp": int(self.clock.now() * 1000),
+                    "data": base64.b64encode(data).decode(),
+                }
+                for rid, data in records
+            ],
+        }
         response = self.invoke(info.transform_arn, event)
         by_id = {r["recordId"]: r for r in response.get("records", [])}
         out = []
@@ -107,7 +120,7 @@ class FirehoseEmulator:
         ok = [data for _, result, data in transformed if result == "Ok"]
         failed = [data for _, result, data in transformed if result == "ProcessingFailed"]
         self.failed[name] += len(failed)
-        when = datetime.fromtimestamp(self.clock.now(), tz=timezone.utc)
+        when = datetime.fromtimestamp(self.clock.now(), tz=UTC)
         if info.destination == "opensearch":
             for data in ok:
                 for line in data.decode("utf-8", "replace").splitlines():
@@ -137,7 +150,7 @@ class FirehoseEmulator:
             payload, suffix = buffer.getvalue(), ".zip"
         elif compression != "UNCOMPRESSED":
             self.notes.append(f"{info.name}: {compression} compression is written uncompressed by the emulator")
-        key = (_expand(prefix, when) + f"{info.name}-1-{when:%Y-%m-%d-%H-%M-%S}-{uuid.uuid4()}{suffix}")
+        key = _expand(prefix, when) + f"{info.name}-1-{when:%Y-%m-%d-%H-%M-%S}-{uuid.uuid4()}{suffix}"
         self.s3.put_object(Bucket=bucket, Key=key, Body=payload)
 
 

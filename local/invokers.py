@@ -121,8 +121,9 @@ class BufferInvoker:
         sns.meta.events.register("after-call.sns.PublishBatch", self._after_publish)
         ddb.meta.events.register("before-parameter-build.dynamodb.TransactWriteItems", self._before_write)
         sqs.meta.events.register("before-parameter-build.sqs.SendMessageBatch", self._before_dlq_send)
-        self.function = processor.BufferFunction(sqs=sqs, sns=sns, dynamodb=ddb, settings=settings,
-                                                 clock=clock.now, validate=self._validate)
+        self.function = processor.BufferFunction(
+            sqs=sqs, sns=sns, dynamodb=ddb, settings=settings, clock=clock.now, validate=self._validate
+        )
         self.outcomes: list[Any] = []
         self._batch_ids: list[str] = []
 
@@ -146,11 +147,15 @@ class BufferInvoker:
     def _before_write(self, params: dict[str, Any], **_: Any) -> None:
         ids = [item["Put"]["Item"]["eventId"]["S"] for item in params.get("TransactItems", []) if "Put" in item]
         if self.faults.take("table_write_fail", ids):
-            raise ClientError({"Error": {"Code": "ProvisionedThroughputExceededException",
-                                         "Message": "injected fault: throttled"}}, "TransactWriteItems")
+            raise ClientError(
+                {"Error": {"Code": "ProvisionedThroughputExceededException", "Message": "injected fault: throttled"}},
+                "TransactWriteItems",
+            )
 
     def _before_dlq_send(self, params: dict[str, Any], **_: Any) -> None:
-        ids = [e.get("MessageAttributes", {}).get("eventId", {}).get("StringValue", "") for e in params.get("Entries", [])]
+        ids = [
+            e.get("MessageAttributes", {}).get("eventId", {}).get("StringValue", "") for e in params.get("Entries", [])
+        ]
         if self.faults.take("dlq_send_fail", ids):
             raise _throttled("SendMessageBatch")
 

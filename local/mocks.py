@@ -14,7 +14,7 @@ from pulumi.runtime import rpc, settings
 from pulumi.runtime.config import set_all_config
 from pulumi.runtime.sync_await import _sync_await
 
-from local.capture import ACCOUNT_ID, REGION, CaptureError, CapturedResource
+from local.capture import ACCOUNT_ID, REGION, CapturedResource, CaptureError
 
 UNKNOWN = rpc.UNKNOWN
 
@@ -37,7 +37,9 @@ def _arn(service: str, resource: str, region: str = REGION) -> str:
     return f"arn:aws:{service}:{region}:{ACCOUNT_ID}:{resource}"
 
 
-def _outputs_for(args: pulumi_mocks.MockResourceArgs, stack_outputs: dict[str, dict[str, Any]]) -> tuple[str, dict[str, Any]]:
+def _outputs_for(
+    args: pulumi_mocks.MockResourceArgs, stack_outputs: dict[str, dict[str, Any]]
+) -> tuple[str, dict[str, Any]]:
     """Return (id, state) for a resource, computing the attributes AWS would assign."""
     typ, inputs = args.typ, dict(args.inputs)
     if typ == "aws:sqs/queue:Queue":
@@ -65,7 +67,12 @@ def _outputs_for(args: pulumi_mocks.MockResourceArgs, stack_outputs: dict[str, d
         return name, {**inputs, "name": name, "arn": _arn("kms", name), "targetKeyArn": inputs.get("targetKeyId")}
     if typ == "aws:iam/role:Role":
         name = _auto_name(args, max_len=64)
-        return name, {**inputs, "name": name, "arn": f"arn:aws:iam::{ACCOUNT_ID}:role/{name}", "uniqueId": "AROA" + _suffix(name).upper()}
+        return name, {
+            **inputs,
+            "name": name,
+            "arn": f"arn:aws:iam::{ACCOUNT_ID}:role/{name}",
+            "uniqueId": "AROA" + _suffix(name).upper(),
+        }
     if typ == "aws:iam/policy:Policy":
         name = _auto_name(args, max_len=128)
         arn = f"arn:aws:iam::{ACCOUNT_ID}:policy/{name}"
@@ -73,30 +80,50 @@ def _outputs_for(args: pulumi_mocks.MockResourceArgs, stack_outputs: dict[str, d
     if typ == "aws:lambda/function:Function":
         name = _auto_name(args, max_len=64)
         arn = _arn("lambda", f"function:{name}")
-        return name, {**inputs, "name": name, "arn": arn, "qualifiedArn": f"{arn}:$LATEST",
-                      "invokeArn": f"arn:aws:apigateway:{REGION}:lambda:path/2015-03-31/functions/{arn}/invocations"}
+        return name, {
+            **inputs,
+            "name": name,
+            "arn": arn,
+            "qualifiedArn": f"{arn}:$LATEST",
+            "invokeArn": f"arn:aws:apigateway:{REGION}:lambda:path/2015-03-31/functions/{arn}/invocations",
+        }
     if typ == "aws:cloudwatch/logGroup:LogGroup":
         name = _auto_name(args, max_len=512)
         return name, {**inputs, "name": name, "arn": _arn("logs", f"log-group:{name}")}
     if typ in ("aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2"):
         bucket = _auto_name(args, key="bucket", max_len=63).lower()
-        return bucket, {**inputs, "bucket": bucket, "arn": f"arn:aws:s3:::{bucket}",
-                        "bucketDomainName": f"{bucket}.s3.amazonaws.com", "bucketRegionalDomainName": f"{bucket}.s3.{REGION}.amazonaws.com"}
+        return bucket, {
+            **inputs,
+            "bucket": bucket,
+            "arn": f"arn:aws:s3:::{bucket}",
+            "bucketDomainName": f"{bucket}.s3.amazonaws.com",
+            "bucketRegionalDomainName": f"{bucket}.s3.{REGION}.amazonaws.com",
+        }
     if typ == "aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream":
         name = _auto_name(args, max_len=64)
         arn = _arn("firehose", f"deliverystream/{name}")
         return arn, {**inputs, "name": name, "arn": arn}
     if typ == "aws:opensearch/domain:Domain":
         name = _auto_name(args, key="domainName", max_len=28).lower()
-        return name, {**inputs, "domainName": name, "arn": _arn("es", f"domain/{name}"),
-                      "endpoint": f"search-{name}-{_suffix(name)}.{REGION}.es.amazonaws.com", "domainId": f"{ACCOUNT_ID}/{name}"}
+        return name, {
+            **inputs,
+            "domainName": name,
+            "arn": _arn("es", f"domain/{name}"),
+            "endpoint": f"search-{name}-{_suffix(name)}.{REGION}.es.amazonaws.com",
+            "domainId": f"{ACCOUNT_ID}/{name}",
+        }
     if typ == "aws:sns/topicSubscription:TopicSubscription":
         topic = str(inputs.get("topic") or "topic")
         arn = f"{topic}:{_suffix(args.name)}"
         return arn, {**inputs, "arn": arn}
     if typ == "aws:lambda/eventSourceMapping:EventSourceMapping":
         uuid = _suffix(args.name) + "-0000-4000-8000-000000000000"
-        return uuid, {**inputs, "uuid": uuid, "functionArn": inputs.get("functionName"), "state": "Enabled" if inputs.get("enabled", True) else "Disabled"}
+        return uuid, {
+            **inputs,
+            "uuid": uuid,
+            "functionArn": inputs.get("functionName"),
+            "state": "Enabled" if inputs.get("enabled", True) else "Disabled",
+        }
     if typ == "aws:cloudwatch/metricAlarm:MetricAlarm":
         name = _auto_name(args, max_len=255)
         return name, {**inputs, "name": name, "arn": _arn("cloudwatch", f"alarm:{name}")}
@@ -131,7 +158,12 @@ class CaptureMocks(pulumi.runtime.Mocks):
     def call(self, args: pulumi_mocks.MockCallArgs) -> dict[Any, Any]:
         token = args.token
         if token == "aws:index/getCallerIdentity:getCallerIdentity":
-            return {"accountId": ACCOUNT_ID, "arn": f"arn:aws:iam::{ACCOUNT_ID}:user/eventfork", "userId": "AIDA", "id": ACCOUNT_ID}
+            return {
+                "accountId": ACCOUNT_ID,
+                "arn": f"arn:aws:iam::{ACCOUNT_ID}:user/eventfork",
+                "userId": "AIDA",
+                "id": ACCOUNT_ID,
+            }
         if token == "aws:index/getRegion:getRegion":
             return {"name": REGION, "region": REGION, "id": REGION, "description": "US East (N. Virginia)"}
         if token == "aws:index/getPartition:getPartition":
@@ -196,8 +228,16 @@ def _plain(value: Any) -> Any:
     return str(value)
 
 
-def run_program(*, main: Path, project: str, stack: str, config: dict[str, str], mocks: CaptureMocks,
-                monitor: CaptureMonitor, preview: bool) -> dict[str, Any]:
+def run_program(
+    *,
+    main: Path,
+    project: str,
+    stack: str,
+    config: dict[str, str],
+    mocks: CaptureMocks,
+    monitor: CaptureMonitor,
+    preview: bool,
+) -> dict[str, Any]:
     """Run ``main`` as the Pulumi engine would (fresh runtime state) and return its stack outputs."""
     settings.reset_options(project=project, stack=stack, preview=preview)
     set_all_config(config, [])

@@ -18,16 +18,30 @@ import boto3
 from local.capture import Capture, CapturedResource
 
 INERT_TYPES = {
-    "pulumi:providers:aws", "aws:kms/key:Key", "aws:kms/alias:Alias", "aws:iam/role:Role",
-    "aws:iam/rolePolicy:RolePolicy", "aws:iam/policy:Policy", "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
-    "aws:cloudwatch/logGroup:LogGroup", "aws:cloudwatch/logStream:LogStream", "aws:sqs/queuePolicy:QueuePolicy",
-    "aws:sqs/redriveAllowPolicy:RedriveAllowPolicy", "aws:sns/topicPolicy:TopicPolicy",
-    "aws:cloudwatch/metricAlarm:MetricAlarm", "aws:cloudwatch/dashboard:Dashboard",
+    "pulumi:providers:aws",
+    "aws:kms/key:Key",
+    "aws:kms/alias:Alias",
+    "aws:iam/role:Role",
+    "aws:iam/rolePolicy:RolePolicy",
+    "aws:iam/policy:Policy",
+    "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
+    "aws:cloudwatch/logGroup:LogGroup",
+    "aws:cloudwatch/logStream:LogStream",
+    "aws:sqs/queuePolicy:QueuePolicy",
+    "aws:sqs/redriveAllowPolicy:RedriveAllowPolicy",
+    "aws:sns/topicPolicy:TopicPolicy",
+    "aws:cloudwatch/metricAlarm:MetricAlarm",
+    "aws:cloudwatch/dashboard:Dashboard",
     "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
-    "aws:s3/bucketVersioning:BucketVersioning", "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
-    "aws:s3/bucketPolicy:BucketPolicy", "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
-    "aws:s3/bucketOwnershipControls:BucketOwnershipControls", "aws:lambda/permission:Permission",
-    "aws:opensearch/domain:Domain", "aws:opensearch/domainPolicy:DomainPolicy", "pulumi:pulumi:StackReference",
+    "aws:s3/bucketVersioning:BucketVersioning",
+    "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
+    "aws:s3/bucketPolicy:BucketPolicy",
+    "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
+    "aws:s3/bucketOwnershipControls:BucketOwnershipControls",
+    "aws:lambda/permission:Permission",
+    "aws:opensearch/domain:Domain",
+    "aws:opensearch/domainPolicy:DomainPolicy",
+    "pulumi:pulumi:StackReference",
 }
 
 
@@ -83,11 +97,17 @@ class Topology:
 
 def _queue_attributes(inputs: dict[str, Any]) -> dict[str, str]:
     mapping = {
-        "fifoQueue": "FifoQueue", "contentBasedDeduplication": "ContentBasedDeduplication",
-        "deduplicationScope": "DeduplicationScope", "fifoThroughputLimit": "FifoThroughputLimit",
-        "visibilityTimeoutSeconds": "VisibilityTimeout", "messageRetentionSeconds": "MessageRetentionPeriod",
-        "delaySeconds": "DelaySeconds", "kmsMasterKeyId": "KmsMasterKeyId", "redrivePolicy": "RedrivePolicy",
-        "receiveWaitTimeSeconds": "ReceiveMessageWaitTimeSeconds", "maxMessageSize": "MaximumMessageSize",
+        "fifoQueue": "FifoQueue",
+        "contentBasedDeduplication": "ContentBasedDeduplication",
+        "deduplicationScope": "DeduplicationScope",
+        "fifoThroughputLimit": "FifoThroughputLimit",
+        "visibilityTimeoutSeconds": "VisibilityTimeout",
+        "messageRetentionSeconds": "MessageRetentionPeriod",
+        "delaySeconds": "DelaySeconds",
+        "kmsMasterKeyId": "KmsMasterKeyId",
+        "redrivePolicy": "RedrivePolicy",
+        "receiveWaitTimeSeconds": "ReceiveMessageWaitTimeSeconds",
+        "maxMessageSize": "MaximumMessageSize",
     }
     out: dict[str, str] = {}
     for key, attribute in mapping.items():
@@ -153,12 +173,20 @@ def _create_subscription(r: CapturedResource, topo: Topology, *, sns: Any, **_: 
     attributes: dict[str, str] = {}
     if r.inputs.get("rawMessageDelivery"):
         attributes["RawMessageDelivery"] = "true"
-    for key, attribute in (("filterPolicy", "FilterPolicy"), ("filterPolicyScope", "FilterPolicyScope"),
-                           ("redrivePolicy", "RedrivePolicy")):
+    for key, attribute in (
+        ("filterPolicy", "FilterPolicy"),
+        ("filterPolicyScope", "FilterPolicyScope"),
+        ("redrivePolicy", "RedrivePolicy"),
+    ):
         if r.inputs.get(key):
             attributes[attribute] = str(r.inputs[key])
-    sns.subscribe(TopicArn=r.inputs["topic"], Protocol=r.inputs["protocol"], Endpoint=r.inputs["endpoint"],
-                  Attributes=attributes, ReturnSubscriptionArn=True)
+    sns.subscribe(
+        TopicArn=r.inputs["topic"],
+        Protocol=r.inputs["protocol"],
+        Endpoint=r.inputs["endpoint"],
+        Attributes=attributes,
+        ReturnSubscriptionArn=True,
+    )
 
 
 def _create_table(r: CapturedResource, topo: Topology, *, ddb: Any, **_: Any) -> None:
@@ -167,13 +195,19 @@ def _create_table(r: CapturedResource, topo: Topology, *, ddb: Any, **_: Any) ->
     keys = [{"AttributeName": r.inputs["hashKey"], "KeyType": "HASH"}]
     if r.inputs.get("rangeKey"):
         keys.append({"AttributeName": r.inputs["rangeKey"], "KeyType": "RANGE"})
-    ddb.create_table(TableName=name, KeySchema=keys, BillingMode="PAY_PER_REQUEST",
-                     AttributeDefinitions=[{"AttributeName": k["AttributeName"],
-                                            "AttributeType": attrs[k["AttributeName"]]} for k in keys])
+    ddb.create_table(
+        TableName=name,
+        KeySchema=keys,
+        BillingMode="PAY_PER_REQUEST",
+        AttributeDefinitions=[
+            {"AttributeName": k["AttributeName"], "AttributeType": attrs[k["AttributeName"]]} for k in keys
+        ],
+    )
     ttl = r.inputs.get("ttl") or {}
     if ttl.get("enabled"):
-        ddb.update_time_to_live(TableName=name, TimeToLiveSpecification={
-            "Enabled": True, "AttributeName": ttl["attributeName"]})
+        ddb.update_time_to_live(
+            TableName=name, TimeToLiveSpecification={"Enabled": True, "AttributeName": ttl["attributeName"]}
+        )
 
 
 def _create_bucket(r: CapturedResource, topo: Topology, *, s3: Any, **_: Any) -> None:
@@ -189,8 +223,13 @@ def _register_function(r: CapturedResource, topo: Topology, **_: Any) -> None:
         return
     env = ((r.inputs.get("environment") or {}).get("variables")) or {}
     topo.functions[r.outputs["arn"]] = FunctionInfo(
-        name=r.outputs["name"], arn=r.outputs["arn"], code_dir=code_dir, handler=r.inputs.get("handler", ""),
-        environment={k: str(v) for k, v in env.items()}, timeout=int(r.inputs.get("timeout", 3)))
+        name=r.outputs["name"],
+        arn=r.outputs["arn"],
+        code_dir=code_dir,
+        handler=r.inputs.get("handler", ""),
+        environment={k: str(v) for k, v in env.items()},
+        timeout=int(r.inputs.get("timeout", 3)),
+    )
 
 
 def _register_mapping(r: CapturedResource, topo: Topology, **_: Any) -> None:
@@ -203,9 +242,15 @@ def _register_mapping(r: CapturedResource, topo: Topology, **_: Any) -> None:
         topo.unsupported.append(f"{r.type} ({r.name}): function {r.inputs.get('functionName')} is not in the plan")
         return
     _, _, _, region, account, queue_name = source.split(":", 5)
-    topo.mappings.append(MappingInfo(
-        queue_name=queue_name, queue_url=f"https://sqs.{region}.amazonaws.com/{account}/{queue_name}",
-        function=function, batch_size=int(r.inputs.get("batchSize", 10)), enabled=r.inputs.get("enabled", True)))
+    topo.mappings.append(
+        MappingInfo(
+            queue_name=queue_name,
+            queue_url=f"https://sqs.{region}.amazonaws.com/{account}/{queue_name}",
+            function=function,
+            batch_size=int(r.inputs.get("batchSize", 10)),
+            enabled=r.inputs.get("enabled", True),
+        )
+    )
 
 
 def _register_stream(r: CapturedResource, topo: Topology, **_: Any) -> None:
@@ -220,9 +265,14 @@ def _register_stream(r: CapturedResource, topo: Topology, **_: Any) -> None:
                 if parameter.get("parameterName") == "LambdaArn":
                     transform = str(parameter.get("parameterValue"))
     name = r.outputs.get("name") or r.inputs.get("name")
-    topo.streams[name] = StreamInfo(name=name, arn=r.outputs.get("arn", ""), destination=destination, config=config,
-                                    bucket=str(bucket_arn).split(":::")[-1] if bucket_arn else None,
-                                    transform_arn=transform)
+    topo.streams[name] = StreamInfo(
+        name=name,
+        arn=r.outputs.get("arn", ""),
+        destination=destination,
+        config=config,
+        bucket=str(bucket_arn).split(":::")[-1] if bucket_arn else None,
+        transform_arn=transform,
+    )
 
 
 _HANDLERS = {
@@ -237,17 +287,27 @@ _HANDLERS = {
     "aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream": _register_stream,
 }
 # Dead-letter queues before the queues that redrive to them, topics before subscriptions.
-_ORDER = {"aws:sqs/queue:Queue": 0, "aws:sns/topic:Topic": 1, "aws:s3/bucket:Bucket": 1, "aws:s3/bucketV2:BucketV2": 1,
-          "aws:dynamodb/table:Table": 1, "aws:sns/topicSubscription:TopicSubscription": 2,
-          "aws:lambda/function:Function": 3, "aws:lambda/eventSourceMapping:EventSourceMapping": 4,
-          "aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream": 4}
+_ORDER = {
+    "aws:sqs/queue:Queue": 0,
+    "aws:sns/topic:Topic": 1,
+    "aws:s3/bucket:Bucket": 1,
+    "aws:s3/bucketV2:BucketV2": 1,
+    "aws:dynamodb/table:Table": 1,
+    "aws:sns/topicSubscription:TopicSubscription": 2,
+    "aws:lambda/function:Function": 3,
+    "aws:lambda/eventSourceMapping:EventSourceMapping": 4,
+    "aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream": 4,
+}
 
 
 def queue_is_dead_letter(topo: Topology, name: str) -> bool:
     """A queue that some other queue's redrive policy targets."""
     for other in topo.queues.values():
         policy = other.get("redrivePolicy") if isinstance(other, dict) else None
-        if isinstance(policy, str) and policy and json.loads(policy).get("deadLetterTargetArn", "").endswith(
-                ":" + name):
+        if (
+            isinstance(policy, str)
+            and policy
+            and json.loads(policy).get("deadLetterTargetArn", "").endswith(":" + name)
+        ):
             return True
     return False

@@ -82,8 +82,11 @@ def build_report(run: Any, s3: Any) -> dict[str, Any]:
             outcomes[outcome.kind] = outcomes.get(outcome.kind, 0) + 1
             if outcome.kind in suppressed and outcome.event_id:
                 suppressed[outcome.kind].append(outcome.event_id)
-    queue_dedup = [dedup for name, dedup in run.state.queue_dedup_drops
-                   if name == str(outputs.get("bufferQueueUrl", "")).rsplit("/", 1)[-1]]
+    queue_dedup = [
+        dedup
+        for name, dedup in run.state.queue_dedup_drops
+        if name == str(outputs.get("bufferQueueUrl", "")).rsplit("/", 1)[-1]
+    ]
     suppressed["duplicate"].extend(queue_dedup)
     dead: list[str] = []
     reasons: dict[str, str] = {}
@@ -132,8 +135,11 @@ def build_report(run: Any, s3: Any) -> dict[str, Any]:
 
 def format_report(report: dict[str, Any]) -> str:
     """A readable summary: the delivery timeline per group, then what else happened."""
-    lines = [f"scenario {report['name']}: {report['sent']} events sent, {report['virtualSeconds']} s of event time "
-             f"in {report['wallSeconds']} s", ""]
+    lines = [
+        f"scenario {report['name']}: {report['sent']} events sent, {report['virtualSeconds']} s of event time "
+        f"in {report['wallSeconds']} s",
+        "",
+    ]
     lines.append(f"{'group':<14}{'event':<10}{'delivered at (s)':>18}")
     lines.append("-" * 42)
     for group, ids in report["delivered"].items():
@@ -143,8 +149,10 @@ def format_report(report: dict[str, Any]) -> str:
     rows = [
         ("suppressed as duplicate", ", ".join(report["suppressed"]["duplicate"]) or "-"),
         ("suppressed as stale", ", ".join(report["suppressed"]["stale"]) or "-"),
-        ("dead-lettered", ", ".join(f"{i} ({report['deadLetterReasons'].get(i, '')})"
-                                    for i in report["deadLettered"]) or "-"),
+        (
+            "dead-lettered",
+            ", ".join(f"{i} ({report['deadLetterReasons'].get(i, '')})" for i in report["deadLettered"]) or "-",
+        ),
         ("backed up", ", ".join(report["backup"]) or "-"),
         ("card values in backup", str(report["backupLeaks"])),
         ("indexed for analytics", ", ".join(report["analytics"]) or "-"),

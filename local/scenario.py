@@ -69,7 +69,7 @@ def parse_scenario(doc: Any) -> Scenario:
         raise ScenarioError(f"scenario: unknown keys {sorted(unknown)}; allowed: name, config, events, faults, runFor")
     config = doc.get("config") or {}
     if not isinstance(config, dict):
-        raise ScenarioError("config: allowed: an object of full config keys, e.g. {\"eventfork:buffer\": {...}}")
+        raise ScenarioError('config: allowed: an object of full config keys, e.g. {"eventfork:buffer": {...}}')
     raw_events = doc.get("events")
     if not isinstance(raw_events, list):
         raise ScenarioError("events: allowed: a list of events")
@@ -77,8 +77,7 @@ def parse_scenario(doc: Any) -> Scenario:
     faults = [_parse_fault(f, f"faults[{i}]") for i, f in enumerate(doc.get("faults") or [])]
     last = max((e.at for e in events), default=0.0)
     run_for = _number(doc["runFor"], "runFor") if "runFor" in doc else last + 900.0
-    return Scenario(name=str(doc.get("name", "scenario")), config=config, events=events, faults=faults,
-                    run_for=run_for)
+    return Scenario(name=str(doc.get("name", "scenario")), config=config, events=events, faults=faults, run_for=run_for)
 
 
 def _parse_event(raw: Any, where: str) -> ScenarioEvent:
@@ -98,11 +97,18 @@ def _parse_event(raw: Any, where: str) -> ScenarioEvent:
         body = json.dumps(raw.get("body", {}))
     attributes = raw.get("attributes") or {}
     if not isinstance(attributes, dict) or not all(
-            isinstance(v, (str, int, float)) and not isinstance(v, bool) for v in attributes.values()):
+        isinstance(v, (str, int, float)) and not isinstance(v, bool) for v in attributes.values()
+    ):
         raise ScenarioError(f"{where}.attributes: allowed: an object of string or number values")
     occurred = _number(raw["occurredAt"], f"{where}.occurredAt", minimum=-1e12) if "occurredAt" in raw else at
-    return ScenarioEvent(at=at, group=_text(raw.get("group"), f"{where}.group"), id=_text(raw.get("id"), f"{where}.id"),
-                         body=body, occurred_at=occurred, attributes=attributes)
+    return ScenarioEvent(
+        at=at,
+        group=_text(raw.get("group"), f"{where}.group"),
+        id=_text(raw.get("id"), f"{where}.id"),
+        body=body,
+        occurred_at=occurred,
+        attributes=attributes,
+    )
 
 
 def _parse_fault(raw: Any, where: str) -> Fault:

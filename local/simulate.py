@@ -43,8 +43,9 @@ class Poller:
     def poll(self, arn: str) -> bool:
         backend = sqs_backend()
         queue = backend.get_queue(self.mapping.queue_name)
-        messages = backend.receive_message(self.mapping.queue_name, self.mapping.batch_size, 0,
-                                           queue.visibility_timeout, ["All"])
+        messages = backend.receive_message(
+            self.mapping.queue_name, self.mapping.batch_size, 0, queue.visibility_timeout, ["All"]
+        )
         if not messages:
             return False
         self.invocations += 1
@@ -82,11 +83,24 @@ def _lambda_record(message: Any, queue_arn: str) -> dict[str, Any]:
         attributes["SequenceNumber"] = message.sequence_number
     message_attributes = {}
     for name, value in (message.message_attributes or {}).items():
-        message_attributes[name] = {"stringValue": value.get("StringValue"), "binaryValue": value.get("BinaryValue"),
-                                    "stringListValues": [], "binaryListValues": [], "dataType": value["DataType"]}
-    return {"messageId": message.id, "receiptHandle": message.receipt_handle, "body": message.body,
-            "attributes": attributes, "messageAttributes": message_attributes, "md5OfBody": message.body_md5,
-            "eventSource": "aws:sqs", "eventSourceARN": queue_arn, "awsRegion": REGION}
+        message_attributes[name] = {
+            "stringValue": value.get("StringValue"),
+            "binaryValue": value.get("BinaryValue"),
+            "stringListValues": [],
+            "binaryListValues": [],
+            "dataType": value["DataType"],
+        }
+    return {
+        "messageId": message.id,
+        "receiptHandle": message.receipt_handle,
+        "body": message.body,
+        "attributes": attributes,
+        "messageAttributes": message_attributes,
+        "md5OfBody": message.body_md5,
+        "eventSource": "aws:sqs",
+        "eventSourceARN": queue_arn,
+        "awsRegion": REGION,
+    }
 
 
 def _next_visible(queue_names: list[str], now_ms: float) -> float | None:
@@ -131,7 +145,9 @@ def simulate(scenario: Scenario, stack: str = "dev", project_dir: Path = PROJECT
         faults = FaultBook.of(scenario.faults)
         invokers = {arn: make_invoker(info, clock, faults) for arn, info in topology.functions.items()}
         s3 = boto3.client("s3")
-        firehose = FirehoseEmulator(topology.streams, clock, s3, lambda arn, event: _invoke_by_arn(invokers, arn, event))
+        firehose = FirehoseEmulator(
+            topology.streams, clock, s3, lambda arn, event: _invoke_by_arn(invokers, arn, event)
+        )
         state.firehose_sink = firehose.put
         pollers = [Poller(m, invokers[m.function.arn]) for m in topology.mappings if m.enabled]
         buffer = next((i for i in invokers.values() if isinstance(i, BufferInvoker)), None)
@@ -154,8 +170,10 @@ def _play(run: Run) -> None:
     if not buffer_url:
         raise RuntimeError("the plan exports no bufferQueueUrl: nothing to send events to")
     events = sorted(run.scenario.events, key=lambda e: e.at)
-    arns = {p.mapping.queue_name: f"arn:aws:sqs:{REGION}:{buffer_url.split('/')[3]}:{p.mapping.queue_name}"
-            for p in run.pollers}
+    arns = {
+        p.mapping.queue_name: f"arn:aws:sqs:{REGION}:{buffer_url.split('/')[3]}:{p.mapping.queue_name}"
+        for p in run.pollers
+    }
     watched = [p.mapping.queue_name for p in run.pollers]
     index = 0
     while True:
@@ -170,11 +188,15 @@ def _play(run: Run) -> None:
             if not progressed:
                 break
         run.firehose.flush_due()
-        candidates = [c for c in (
-            events[index].at if index < len(events) else None,
-            _relative(_next_visible(watched, run.clock.now() * 1000.0), run.clock),
-            run.firehose.next_due(),
-        ) if c is not None]
+        candidates = [
+            c
+            for c in (
+                events[index].at if index < len(events) else None,
+                _relative(_next_visible(watched, run.clock.now() * 1000.0), run.clock),
+                run.firehose.next_due(),
+            )
+            if c is not None
+        ]
         if not candidates:
             break
         upcoming = max(min(candidates), run.clock.t)
@@ -194,8 +216,13 @@ def _send(sqs: Any, url: str, event: Any) -> None:
             attributes[name] = {"DataType": "String", "StringValue": value}
         else:
             attributes[name] = {"DataType": "Number", "StringValue": str(value)}
-    sqs.send_message(QueueUrl=url, MessageBody=event.body, MessageGroupId=event.group,
-                     MessageDeduplicationId=event.id, MessageAttributes=attributes)
+    sqs.send_message(
+        QueueUrl=url,
+        MessageBody=event.body,
+        MessageGroupId=event.group,
+        MessageDeduplicationId=event.id,
+        MessageAttributes=attributes,
+    )
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

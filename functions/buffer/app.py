@@ -20,8 +20,14 @@ def build(env: dict[str, str] | None = None) -> BufferFunction:
 
     settings = BufferSettings.from_env(dict(os.environ if env is None else env))
     session = boto3.session.Session()
-    return BufferFunction(sqs=session.client("sqs"), sns=session.client("sns"),
-                          dynamodb=session.client("dynamodb"), settings=settings, logger=logger, metrics=metrics)
+    return BufferFunction(
+        sqs=session.client("sqs"),
+        sns=session.client("sns"),
+        dynamodb=session.client("dynamodb"),
+        settings=settings,
+        logger=logger,
+        metrics=metrics,
+    )
 
 
 def process(event: dict[str, Any]) -> BatchResult:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from buffer_records import Event, Rejection, parse_record, sns_attributes
-from buffer_state import BufferState, Delivery, GroupState, Snapshot, TransactionConflict
+from buffer_state import BufferState, Delivery, GroupState, Snapshot, TransactionConflictError
 
 MAX_VISIBILITY_SECONDS = 43_200
 FAILURE_BACKOFF_SECONDS = 5
@@ -48,14 +48,21 @@ class BufferSettings:
 
     @classmethod
     def from_env(cls, env: dict[str, str]) -> BufferSettings:
-        missing = [k for k in ("BUFFER_TABLE", "IDEMPOTENCY_TABLE", "TOPIC_ARN", "SOURCE_QUEUE_URL", "DLQ_URL")
-                   if not env.get(k)]
+        missing = [
+            k
+            for k in ("BUFFER_TABLE", "IDEMPOTENCY_TABLE", "TOPIC_ARN", "SOURCE_QUEUE_URL", "DLQ_URL")
+            if not env.get(k)
+        ]
         if missing:
             raise RuntimeError(f"buffer function is missing environment variables: {', '.join(missing)}")
         return cls(
-            group_table=env["BUFFER_TABLE"], event_table=env["IDEMPOTENCY_TABLE"], topic_arn=env["TOPIC_ARN"],
-            topic_fifo=env.get("TOPIC_FIFO", "true") == "true", source_queue_url=env["SOURCE_QUEUE_URL"],
-            dlq_url=env["DLQ_URL"], interval_seconds=float(env.get("INTERVAL_SECONDS", "60")),
+            group_table=env["BUFFER_TABLE"],
+            event_table=env["IDEMPOTENCY_TABLE"],
+            topic_arn=env["TOPIC_ARN"],
+            topic_fifo=env.get("TOPIC_FIFO", "true") == "true",
+            source_queue_url=env["SOURCE_QUEUE_URL"],
+            dlq_url=env["DLQ_URL"],
+            interval_seconds=float(env.get("INTERVAL_SECONDS", "60")),
             max_attempts=int(env.get("MAX_ATTEMPTS", "5")),
             event_ttl_seconds=int(env.get("IDEMPOTENCY_TTL_SECONDS", "2592000")),
             group_ttl_seconds=int(env.get("GROUP_TTL_SECONDS", "2592000")),
@@ -98,12 +105,22 @@ class _Silent:
 class BufferFunction:
     """Decides and carries out one batch. Clients, clock and an optional validator are injected."""
 
-    def __init__(self, *, sqs: Any, sns: Any, dynamodb: Any, settings: BufferSettings,
-                 clock: Callable[[], float] = time.time, validate: Callable[[Event], None] | None = None,
-                 logger: Any = None, metrics: Any = None) -> None:
+    def __init__(
+        self,
+        *,
+        sqs: Any,
+        sns: Any,
+        dynamodb: Any,
+        settings: BufferSettings,
+        clock: Callable[[], float] = time.time,
+        validate: Callable[[Event], None] | None = None,
+        logger: Any = None,
+        metrics: Any = None,
+    ) -> None:
         self.sqs, self.sns, self.settings, self.clock, self.validate = sqs, sns, settings, clock, validate
-        self.state = BufferState(dynamodb, settings.group_table, settings.event_table,
-                                 settings.group_ttl_seconds, settings.event_ttl_seconds)
+        self.state = BufferState(
+            dynamodb, settings.group_table, settings.event_table, settings.group_ttl_seconds, settings.event_ttl_seconds
+        )
         self.logger = logger or _Silent()
         self.metrics = metrics or _Silent()
 
@@ -119,8 +136,11 @@ class BufferFunction:
         except Exception as error:  # noqa: BLE001 - nothing decided yet: every record retries
             self.logger.warning("buffer state unavailable; retrying the batch", extra={"error": str(error)})
             for p in parsed:
-                result.outcomes.append(Outcome(FAILED, p.message_id, p.event_id, p.group, f"state read: {error}",
-                                               now + FAILURE_BACKOFF_SECONDS))
+                result.outcomes.append(
+                    Outcome(
+                        FAILED, p.message_id, p.event_id, p.group, f"state read: {error}", now + FAILURE_BACKOFF_SECONDS
+                    )
+                )
             self._extend_visibility(result, parsed, now)
             return result
         dlq_failed = self._dead_letter([(p, p.reason) for p in parsed if isinstance(p, Rejection)])
@@ -132,14 +152,25 @@ class BufferFunction:
         per_group_round: dict[str, int] = {}
         for p in parsed:
             if p.group is not None and p.group in blocked:
-                outcomes[p.message_id] = Outcome(WAITING, p.message_id, p.event_id, p.group,
-                                                 "an earlier event of its group is waiting", blocked[p.group])
+                outcomes[p.message_id] = Outcome(
+                    WAITING,
+                    p.message_id,
+                    p.event_id,
+                    p.group,
+                    "an earlier event of its group is waiting",
+                    blocked[p.group],
+                )
                 continue
             if isinstance(p, Rejection):
                 if p.message_id in dlq_failed:
-                    outcomes[p.message_id] = Outcome(FAILED, p.message_id, p.event_id, p.group,
-                                                     f"dead-letter send failed: {dlq_failed[p.message_id]}",
-                                                     now + FAILURE_BACKOFF_SECONDS)
+                    outcomes[p.message_id] = Outcome(
+                        FAILED,
+                        p.message_id,
+                        p.event_id,
+                        p.group,
+                        f"dead-letter send failed: {dlq_failed[p.message_id]}",
+                        now + FAILURE_BACKOFF_SECONDS,
+                    )
                     self._block(blocked, p.group, now + FAILURE_BACKOFF_SECONDS)
                 else:
                     outcomes[p.message_id] = Outcome(DEAD_LETTERED, p.message_id, p.event_id, p.group, p.reason)
@@ -175,12 +206,18 @@ class BufferFunction:
         if event.event_id in seen or (state is not None and state.last_event_id == event.event_id):
             return Outcome(DUPLICATE, event.message_id, event.event_id, event.group, "event id already delivered")
         if state is not None and event.occurred_at < state.last_occurred_at:
-            return Outcome(STALE, event.message_id, event.event_id, event.group,
-                           f"occurredAt {event.occurred_at} is older than the last delivered {state.last_occurred_at}")
+            return Outcome(
+                STALE,
+                event.message_id,
+                event.event_id,
+                event.group,
+                f"occurredAt {event.occurred_at} is older than the last delivered {state.last_occurred_at}",
+            )
         if state is not None and now < state.last_delivered_at + self.settings.interval_seconds:
             window_end = state.last_delivered_at + self.settings.interval_seconds
-            return Outcome(DELAYED, event.message_id, event.event_id, event.group,
-                           f"group window ends at {window_end}", window_end)
+            return Outcome(
+                DELAYED, event.message_id, event.event_id, event.group, f"group window ends at {window_end}", window_end
+            )
         if self.validate is not None:
             try:
                 self.validate(event)
@@ -193,34 +230,55 @@ class BufferFunction:
         try:
             attempts = self.state.count_failure(event.event_id, now)
         except Exception as error:  # noqa: BLE001 - cannot count: retry later, never drop
-            return Outcome(FAILED, event.message_id, event.event_id, event.group,
-                           f"{reason}; failure count unavailable: {error}", now + FAILURE_BACKOFF_SECONDS)
+            return Outcome(
+                FAILED,
+                event.message_id,
+                event.event_id,
+                event.group,
+                f"{reason}; failure count unavailable: {error}",
+                now + FAILURE_BACKOFF_SECONDS,
+            )
         if attempts >= self.settings.max_attempts:
             why = f"processing failed {attempts} times: {reason}"
             if not self._dead_letter([(event, why)]):
                 return Outcome(DEAD_LETTERED, event.message_id, event.event_id, event.group, why)
         backoff = min(FAILURE_BACKOFF_SECONDS * attempts, 60)
-        return Outcome(FAILED, event.message_id, event.event_id, event.group,
-                       f"attempt {attempts}/{self.settings.max_attempts}: {reason}", now + backoff)
+        return Outcome(
+            FAILED,
+            event.message_id,
+            event.event_id,
+            event.group,
+            f"attempt {attempts}/{self.settings.max_attempts}: {reason}",
+            now + backoff,
+        )
 
     # ------------------------------------------------------------------ side effects
     def _dead_letter(self, items: list[tuple[Event | Rejection, str]]) -> dict[str, str]:
         """Send records to the DLQ with their reason; returns message id -> error for failed sends."""
         failed: dict[str, str] = {}
         for start in range(0, len(items), 10):
-            chunk = items[start:start + 10]
+            chunk = items[start : start + 10]
             entries = []
             for index, (item, reason) in enumerate(chunk):
                 body = item.body if isinstance(item, Rejection) else json.dumps(item.payload)
-                attributes = {"reason": {"DataType": "String", "StringValue": reason[:1000]},
-                              "sourceMessageId": {"DataType": "String", "StringValue": item.message_id}}
+                attributes = {
+                    "reason": {"DataType": "String", "StringValue": reason[:1000]},
+                    "sourceMessageId": {"DataType": "String", "StringValue": item.message_id},
+                }
                 if item.event_id:
                     attributes["eventId"] = {"DataType": "String", "StringValue": item.event_id}
-                entries.append({"Id": str(index), "MessageBody": body or "(empty)", "MessageAttributes": attributes,
-                                "MessageGroupId": item.group or "unknown-group",
-                                "MessageDeduplicationId": item.message_id})
-                self.logger.error("dead-lettered", extra={"eventId": item.event_id, "group": item.group,
-                                                          "reason": reason})
+                entries.append(
+                    {
+                        "Id": str(index),
+                        "MessageBody": body or "(empty)",
+                        "MessageAttributes": attributes,
+                        "MessageGroupId": item.group or "unknown-group",
+                        "MessageDeduplicationId": item.message_id,
+                    }
+                )
+                self.logger.error(
+                    "dead-lettered", extra={"eventId": item.event_id, "group": item.group, "reason": reason}
+                )
             try:
                 response = self.sqs.send_message_batch(QueueUrl=self.settings.dlq_url, Entries=entries)
                 for failure in response.get("Failed", []):
@@ -238,18 +296,28 @@ class BufferFunction:
             pending = [e for e in round_events if e.group not in failed_groups]
             for e in round_events:
                 if e.group in failed_groups:
-                    outcomes[e.message_id] = Outcome(WAITING, e.message_id, e.event_id, e.group,
-                                                     "an earlier event of its group failed to publish",
-                                                     now + FAILURE_BACKOFF_SECONDS)
+                    outcomes[e.message_id] = Outcome(
+                        WAITING,
+                        e.message_id,
+                        e.event_id,
+                        e.group,
+                        "an earlier event of its group failed to publish",
+                        now + FAILURE_BACKOFF_SECONDS,
+                    )
             for start in range(0, len(pending), 10):
-                chunk = pending[start:start + 10]
+                chunk = pending[start : start + 10]
                 errors = self._publish_chunk(chunk)
                 for e in chunk:
                     if e.message_id in errors:
                         failed_groups.add(e.group)
-                        outcomes[e.message_id] = Outcome(FAILED, e.message_id, e.event_id, e.group,
-                                                         f"publish failed: {errors[e.message_id]}",
-                                                         now + FAILURE_BACKOFF_SECONDS)
+                        outcomes[e.message_id] = Outcome(
+                            FAILED,
+                            e.message_id,
+                            e.event_id,
+                            e.group,
+                            f"publish failed: {errors[e.message_id]}",
+                            now + FAILURE_BACKOFF_SECONDS,
+                        )
                     else:
                         published.append(e)
         return published
@@ -267,7 +335,9 @@ class BufferFunction:
         except Exception as error:  # noqa: BLE001 - the whole chunk is retried; FIFO dedup absorbs repeats
             return {e.message_id: str(error) for e in chunk}
         ok = {s["Id"] for s in response.get("Successful", [])}
-        errors = {chunk[int(f["Id"])].message_id: f.get("Message", f.get("Code", "")) for f in response.get("Failed", [])}
+        errors = {
+            chunk[int(f["Id"])].message_id: f.get("Message", f.get("Code", "")) for f in response.get("Failed", [])
+        }
         for index, e in enumerate(chunk):
             if str(index) not in ok and e.message_id not in errors:
                 errors[e.message_id] = "no result for this entry"
@@ -280,27 +350,41 @@ class BufferFunction:
             deliveries = [Delivery(e.group, e.event_id, e.occurred_at, now) for e in pending]
             try:
                 self.state.record(deliveries, snapshot)
-            except TransactionConflict as conflict:
+            except TransactionConflictError as conflict:
                 for e in pending:
                     if e.event_id in conflict.duplicates:
-                        outcomes[e.message_id] = Outcome(DUPLICATE, e.message_id, e.event_id, e.group,
-                                                         "event id recorded concurrently")
+                        outcomes[e.message_id] = Outcome(
+                            DUPLICATE, e.message_id, e.event_id, e.group, "event id recorded concurrently"
+                        )
                     elif e.group in conflict.groups:
-                        outcomes[e.message_id] = Outcome(FAILED, e.message_id, e.event_id, e.group,
-                                                         "group changed concurrently", now + FAILURE_BACKOFF_SECONDS)
+                        outcomes[e.message_id] = Outcome(
+                            FAILED,
+                            e.message_id,
+                            e.event_id,
+                            e.group,
+                            "group changed concurrently",
+                            now + FAILURE_BACKOFF_SECONDS,
+                        )
                 pending = [e for e in pending if outcomes.get(e.message_id) is None]
                 continue
             except Exception as error:  # noqa: BLE001 - published but unrecorded: retry, dedup absorbs the repeat
                 for e in pending:
-                    outcomes[e.message_id] = Outcome(FAILED, e.message_id, e.event_id, e.group,
-                                                     f"state write failed: {error}", now + FAILURE_BACKOFF_SECONDS)
+                    outcomes[e.message_id] = Outcome(
+                        FAILED,
+                        e.message_id,
+                        e.event_id,
+                        e.group,
+                        f"state write failed: {error}",
+                        now + FAILURE_BACKOFF_SECONDS,
+                    )
                 return
             for e in pending:
                 outcomes[e.message_id] = Outcome(DELIVERED, e.message_id, e.event_id, e.group)
             return
         for e in pending:
-            outcomes[e.message_id] = Outcome(FAILED, e.message_id, e.event_id, e.group,
-                                             "state write conflicted twice", now + FAILURE_BACKOFF_SECONDS)
+            outcomes[e.message_id] = Outcome(
+                FAILED, e.message_id, e.event_id, e.group, "state write conflicted twice", now + FAILURE_BACKOFF_SECONDS
+            )
 
     def _shorten_retries(self, events: list[Event]) -> None:
         """A record received before may have been published by an attempt that then died.
@@ -318,17 +402,24 @@ class BufferFunction:
     def _extend_visibility(self, result: BatchResult, parsed: list[Event | Rejection], now: float) -> None:
         """Make each retried record visible again exactly when it can next be decided."""
         handles = {p.message_id: p.receipt_handle for p in parsed}
-        self._change_visibility([
-            (handles[o.message_id], min(MAX_VISIBILITY_SECONDS, max(0, math.ceil(o.visible_at - now))))
-            for o in result.outcomes if o.kind in RETRIED and o.visible_at is not None])
+        self._change_visibility(
+            [
+                (handles[o.message_id], min(MAX_VISIBILITY_SECONDS, max(0, math.ceil(o.visible_at - now))))
+                for o in result.outcomes
+                if o.kind in RETRIED and o.visible_at is not None
+            ]
+        )
 
     def _change_visibility(self, changes: list[tuple[str, int]]) -> None:
-        entries = [{"Id": str(i), "ReceiptHandle": handle, "VisibilityTimeout": seconds}
-                   for i, (handle, seconds) in enumerate(changes)]
+        entries = [
+            {"Id": str(i), "ReceiptHandle": handle, "VisibilityTimeout": seconds}
+            for i, (handle, seconds) in enumerate(changes)
+        ]
         for start in range(0, len(entries), 10):
             try:
-                self.sqs.change_message_visibility_batch(QueueUrl=self.settings.source_queue_url,
-                                                         Entries=entries[start:start + 10])
+                self.sqs.change_message_visibility_batch(
+                    QueueUrl=self.settings.source_queue_url, Entries=entries[start : start + 10]
+                )
             except Exception as error:  # noqa: BLE001 - records come back after the queue's timeout: later, still safe
                 self.logger.warning("could not set visibility", extra={"error": str(error)})
 
@@ -339,6 +430,6 @@ class BufferFunction:
                 self.metrics.add_metric(name=kind, unit="Count", value=count)
         for o in result.outcomes:
             if o.kind in (DUPLICATE, STALE):
-                self.logger.info("suppressed", extra={"kind": o.kind, "eventId": o.event_id, "group": o.group,
-                                                      "reason": o.reason})
-
+                self.logger.info(
+                    "suppressed", extra={"kind": o.kind, "eventId": o.event_id, "group": o.group, "reason": o.reason}
+                )

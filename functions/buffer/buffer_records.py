@@ -28,8 +28,11 @@ class Event:
 
     def envelope(self) -> str:
         """The downstream message: ids and time travel with the producer's payload."""
-        return json.dumps({"eventId": self.event_id, "groupId": self.group, "occurredAt": self.occurred_at,
-                           "payload": self.payload}, separators=(",", ":"), sort_keys=True)
+        return json.dumps(
+            {"eventId": self.event_id, "groupId": self.group, "occurredAt": self.occurred_at, "payload": self.payload},
+            separators=(",", ":"),
+            sort_keys=True,
+        )
 
 
 @dataclass(frozen=True)
@@ -105,7 +108,9 @@ def parse_record(record: dict[str, Any]) -> Event | Rejection:
     except ValueError as error:
         return reject(str(error))
     if len(message_attributes) > MAX_ATTRIBUTES:
-        return reject(f"record has {len(message_attributes)} message attributes; at most {MAX_ATTRIBUTES} are delivered")
+        return reject(
+            f"record has {len(message_attributes)} message attributes; at most {MAX_ATTRIBUTES} are delivered"
+        )
     return Event(
         message_id=message_id,
         receipt_handle=receipt,

@@ -45,7 +45,7 @@ class Snapshot:
     delivered: set[str]
 
 
-class TransactionConflict(Exception):
+class TransactionConflictError(Exception):
     """Some groups changed under us; ``groups`` lists them, ``duplicates`` lists event ids already recorded."""
 
     def __init__(self, groups: set[str], duplicates: set[str]) -> None:
@@ -73,12 +73,17 @@ class BufferState:
         """One BatchGetItem (retrying only unprocessed keys) for every group and event id of a batch."""
         request: dict[str, Any] = {}
         if groups:
-            request[self.group_table] = {"Keys": [{GROUP_KEY: {"S": g}} for g in sorted(groups)],
-                                         "ConsistentRead": True}
+            request[self.group_table] = {
+                "Keys": [{GROUP_KEY: {"S": g}} for g in sorted(groups)],
+                "ConsistentRead": True,
+            }
         if event_ids:
-            request[self.event_table] = {"Keys": [{EVENT_KEY: {"S": e}} for e in sorted(event_ids)],
-                                         "ConsistentRead": True, "ProjectionExpression": "#k, #t",
-                                         "ExpressionAttributeNames": {"#k": EVENT_KEY, "#t": TTL_ATTRIBUTE}}
+            request[self.event_table] = {
+                "Keys": [{EVENT_KEY: {"S": e}} for e in sorted(event_ids)],
+                "ConsistentRead": True,
+                "ProjectionExpression": "#k, #t",
+                "ExpressionAttributeNames": {"#k": EVENT_KEY, "#t": TTL_ATTRIBUTE},
+            }
         found_groups: dict[str, GroupState] = {}
         delivered: set[str] = set()
         for _ in range(MAX_READ_ATTEMPTS):
@@ -105,7 +110,7 @@ class BufferState:
     def record(self, deliveries: list[Delivery], snapshot: Snapshot) -> None:
         """Record deliveries atomically: group items (conditional on version) and event ids.
 
-        Raises ``TransactionConflict`` naming the groups whose item changed since ``snapshot``.
+        Raises ``TransactionConflictError`` naming the groups whose item changed since ``snapshot``.
         """
         if not deliveries:
             return
@@ -120,11 +125,13 @@ class BufferState:
                 "TableName": self.group_table,
                 "Key": {GROUP_KEY: {"S": group}},
                 "UpdateExpression": "SET lastDeliveredAt = :at, lastOccurredAt = :occ, lastEventId = :id, "
-                                    "#ttl = :ttl, version = :next",
+                "#ttl = :ttl, version = :next",
                 "ExpressionAttributeNames": {"#ttl": TTL_ATTRIBUTE},
                 "ExpressionAttributeValues": {
-                    ":at": {"N": repr(delivery.delivered_at)}, ":occ": {"N": repr(delivery.occurred_at)},
-                    ":id": {"S": delivery.event_id}, ":ttl": {"N": str(int(delivery.delivered_at) + self.group_ttl)},
+                    ":at": {"N": repr(delivery.delivered_at)},
+                    ":occ": {"N": repr(delivery.occurred_at)},
+                    ":id": {"S": delivery.event_id},
+                    ":ttl": {"N": str(int(delivery.delivered_at) + self.group_ttl)},
                     ":next": {"N": str((previous.version if previous else 0) + 1)},
                 },
             }
@@ -138,15 +145,22 @@ class BufferState:
             items.append({"Update": update})
             owners.append(("group", group))
         for delivery in deliveries:
-            items.append({"Put": {
-                "TableName": self.event_table,
-                "Item": {EVENT_KEY: {"S": delivery.event_id}, GROUP_KEY: {"S": delivery.group},
-                         "deliveredAt": {"N": repr(delivery.delivered_at)},
-                         TTL_ATTRIBUTE: {"N": str(int(delivery.delivered_at) + self.event_ttl)}},
-                "ConditionExpression": "attribute_not_exists(#k) OR #ttl <= :now",
-                "ExpressionAttributeNames": {"#k": EVENT_KEY, "#ttl": TTL_ATTRIBUTE},
-                "ExpressionAttributeValues": {":now": {"N": repr(delivery.delivered_at)}},
-            }})
+            items.append(
+                {
+                    "Put": {
+                        "TableName": self.event_table,
+                        "Item": {
+                            EVENT_KEY: {"S": delivery.event_id},
+                            GROUP_KEY: {"S": delivery.group},
+                            "deliveredAt": {"N": repr(delivery.delivered_at)},
+                            TTL_ATTRIBUTE: {"N": str(int(delivery.delivered_at) + self.event_ttl)},
+                        },
+                        "ConditionExpression": "attribute_not_exists(#k) OR #ttl <= :now",
+                        "ExpressionAttributeNames": {"#k": EVENT_KEY, "#ttl": TTL_ATTRIBUTE},
+                        "ExpressionAttributeValues": {":now": {"N": repr(delivery.delivered_at)}},
+                    }
+                }
+            )
             owners.append(("event", delivery.event_id))
         try:
             self.client.transact_write_items(TransactItems=items)
@@ -159,7 +173,7 @@ class BufferState:
                     (groups if kind == "group" else duplicates).add(key)
             if not groups and not duplicates:
                 raise
-            raise TransactionConflict(groups, duplicates) from error
+            raise TransactionConflictError(groups, duplicates) from error
 
     def count_failure(self, event_id: str, now: float) -> int:
         """Add one failed attempt for an event and return the total (kept for the event TTL)."""

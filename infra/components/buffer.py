@@ -61,9 +61,14 @@ class FifoEventBuffer(pulumi.ComponentResource):
         super().__init__("eventfork:buffer:FifoEventBuffer", name, None, opts)
         tags = merge_tags(args.tags, {"eventfork:component": "buffer"})
         child = pulumi.ResourceOptions(parent=self)
-        self.key = customer_managed_key(f"{name}-key", f"{args.name_prefix}-buffer",
-                                        "eventfork buffer queue, tables and logs", self,
-                                        args.kms_deletion_window_days, tags)
+        self.key = customer_managed_key(
+            f"{name}-key",
+            f"{args.name_prefix}-buffer",
+            "eventfork buffer queue, tables and logs",
+            self,
+            args.kms_deletion_window_days,
+            tags,
+        )
         visibility = 6 * args.function_timeout_seconds
         queues = queue_with_dlq(
             f"{name}-queue",
@@ -106,48 +111,84 @@ class FifoEventBuffer(pulumi.ComponentResource):
             opts=child,
         )
         function_name = f"{args.name_prefix}-buffer"
-        built = python_function(f"{name}-function", FunctionSpec(
-            code_dir="buffer",
-            function_name=function_name,
-            timeout=args.function_timeout_seconds,
-            memory_size=args.memory_size,
-            runtime=args.runtime,
-            architecture=args.architecture,
-            powertools_layer_version=args.powertools_layer_version,
-            log_retention_days=args.log_retention_days,
-            kms_key_arn=self.key.arn,
-            tags=tags,
-            environment={
-                "BUFFER_TABLE": self.table.name,
-                "IDEMPOTENCY_TABLE": self.idempotency_table.name,
-                "TOPIC_ARN": args.topic_arn,
-                "TOPIC_FIFO": "true" if args.topic_fifo else "false",
-                "SOURCE_QUEUE_URL": self.queue.url,
-                "DLQ_URL": self.dlq.url,
-                "INTERVAL_SECONDS": str(args.interval_seconds),
-                "MAX_ATTEMPTS": str(args.max_attempts),
-                "IDEMPOTENCY_TTL_SECONDS": str(args.idempotency_ttl_seconds),
-                "GROUP_TTL_SECONDS": str(args.group_state_ttl_seconds),
-                "RETRY_VISIBILITY_SECONDS": str(args.function_timeout_seconds + 5),
-            },
-            statements=[
-                {"Sid": "ConsumeBufferQueue", "Effect": "Allow",
-                 "Action": ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes",
-                            "sqs:ChangeMessageVisibility"],
-                 "Resource": self.queue.arn},
-                {"Sid": "DeadLetterRejectedEvents", "Effect": "Allow", "Action": "sqs:SendMessage",
-                 "Resource": self.dlq.arn},
-                {"Sid": "BufferState", "Effect": "Allow",
-                 "Action": ["dynamodb:BatchGetItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem",
-                            "dynamodb:ConditionCheckItem"],
-                 "Resource": [self.table.arn, self.idempotency_table.arn]},
-                {"Sid": "PublishDownstream", "Effect": "Allow", "Action": "sns:Publish", "Resource": args.topic_arn},
-                {"Sid": "UseBufferKey", "Effect": "Allow",
-                 "Action": ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"], "Resource": self.key.arn},
-                {"Sid": "UseTopicKey", "Effect": "Allow", "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
-                 "Resource": args.topic_kms_key_arn},
-            ],
-        ), self)
+        built = python_function(
+            f"{name}-function",
+            FunctionSpec(
+                code_dir="buffer",
+                function_name=function_name,
+                timeout=args.function_timeout_seconds,
+                memory_size=args.memory_size,
+                runtime=args.runtime,
+                architecture=args.architecture,
+                powertools_layer_version=args.powertools_layer_version,
+                log_retention_days=args.log_retention_days,
+                kms_key_arn=self.key.arn,
+                tags=tags,
+                environment={
+                    "BUFFER_TABLE": self.table.name,
+                    "IDEMPOTENCY_TABLE": self.idempotency_table.name,
+                    "TOPIC_ARN": args.topic_arn,
+                    "TOPIC_FIFO": "true" if args.topic_fifo else "false",
+                    "SOURCE_QUEUE_URL": self.queue.url,
+                    "DLQ_URL": self.dlq.url,
+                    "INTERVAL_SECONDS": str(args.interval_seconds),
+                    "MAX_ATTEMPTS": str(args.max_attempts),
+                    "IDEMPOTENCY_TTL_SECONDS": str(args.idempotency_ttl_seconds),
+                    "GROUP_TTL_SECONDS": str(args.group_state_ttl_seconds),
+                    "RETRY_VISIBILITY_SECONDS": str(args.function_timeout_seconds + 5),
+                },
+                statements=[
+                    {
+                        "Sid": "ConsumeBufferQueue",
+                        "Effect": "Allow",
+                        "Action": [
+                            "sqs:ReceiveMessage",
+                            "sqs:DeleteMessage",
+                            "sqs:GetQueueAttributes",
+                            "sqs:ChangeMessageVisibility",
+                        ],
+                        "Resource": self.queue.arn,
+                    },
+                    {
+                        "Sid": "DeadLetterRejectedEvents",
+                        "Effect": "Allow",
+                        "Action": "sqs:SendMessage",
+                        "Resource": self.dlq.arn,
+                    },
+                    {
+                        "Sid": "BufferState",
+                        "Effect": "Allow",
+                        "Action": [
+                            "dynamodb:BatchGetItem",
+                            "dynamodb:GetItem",
+                            "dynamodb:PutItem",
+                            "dynamodb:UpdateItem",
+                            "dynamodb:ConditionCheckItem",
+                        ],
+                        "Resource": [self.table.arn, self.idempotency_table.arn],
+                    },
+                    {
+                        "Sid": "PublishDownstream",
+                        "Effect": "Allow",
+                        "Action": "sns:Publish",
+                        "Resource": args.topic_arn,
+                    },
+                    {
+                        "Sid": "UseBufferKey",
+                        "Effect": "Allow",
+                        "Action": ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"],
+                        "Resource": self.key.arn,
+                    },
+                    {
+                        "Sid": "UseTopicKey",
+                        "Effect": "Allow",
+                        "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
+                        "Resource": args.topic_kms_key_arn,
+                    },
+                ],
+            ),
+            self,
+        )
         self.function = built.function
         self.role = built.role
         self.event_source_mapping = aws.lambda_.EventSourceMapping(
@@ -168,13 +209,15 @@ class FifoEventBuffer(pulumi.ComponentResource):
         self.idempotency_table_name = self.idempotency_table.name
         self.function_name = self.function.name
         self.kms_key_arn = self.key.arn
-        self.register_outputs({
-            "queueUrl": self.queue_url,
-            "queueArn": self.queue_arn,
-            "dlqUrl": self.dlq_url,
-            "dlqArn": self.dlq_arn,
-            "tableName": self.table_name,
-            "idempotencyTableName": self.idempotency_table_name,
-            "functionName": self.function_name,
-            "kmsKeyArn": self.kms_key_arn,
-        })
+        self.register_outputs(
+            {
+                "queueUrl": self.queue_url,
+                "queueArn": self.queue_arn,
+                "dlqUrl": self.dlq_url,
+                "dlqArn": self.dlq_arn,
+                "tableName": self.table_name,
+                "idempotencyTableName": self.idempotency_table_name,
+                "functionName": self.function_name,
+                "kmsKeyArn": self.kms_key_arn,
+            }
+        )

@@ -50,8 +50,9 @@ class EncryptionKey:
         return self.key.arn
 
 
-def customer_managed_key(name: str, alias: str, description: str, parent: pulumi.Resource,
-                         deletion_window_days: int, tags: dict[str, str]) -> EncryptionKey:
+def customer_managed_key(
+    name: str, alias: str, description: str, parent: pulumi.Resource, deletion_window_days: int, tags: dict[str, str]
+) -> EncryptionKey:
     """A rotating CMK usable by this account's IAM principals and by SNS, CloudWatch and Logs.
 
     Services get only what they need to write to encrypted queues/topics/log groups, and only
@@ -59,19 +60,35 @@ def customer_managed_key(name: str, alias: str, description: str, parent: pulumi
     """
     account_id, region = account_and_region(parent)
     statements = [
-        {"Sid": "AccountAdministersKeyThroughIam", "Effect": "Allow",
-         "Principal": {"AWS": pulumi.Output.concat("arn:aws:iam::", account_id, ":root")},
-         "Action": "kms:*", "Resource": "*"},
-        {"Sid": "ServicesEncryptForThisAccount", "Effect": "Allow",
-         "Principal": {"Service": ["sns.amazonaws.com", "cloudwatch.amazonaws.com", "events.amazonaws.com"]},
-         "Action": ["kms:GenerateDataKey*", "kms:Decrypt"], "Resource": "*",
-         "Condition": {"StringEquals": {"aws:SourceAccount": account_id}}},
-        {"Sid": "LogsEncryptThisAccountsLogGroups", "Effect": "Allow",
-         "Principal": {"Service": pulumi.Output.concat("logs.", region, ".amazonaws.com")},
-         "Action": ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
-         "Resource": "*",
-         "Condition": {"ArnLike": {"kms:EncryptionContext:aws:logs:arn": pulumi.Output.concat(
-             "arn:aws:logs:", region, ":", account_id, ":log-group:*")}}},
+        {
+            "Sid": "AccountAdministersKeyThroughIam",
+            "Effect": "Allow",
+            "Principal": {"AWS": pulumi.Output.concat("arn:aws:iam::", account_id, ":root")},
+            "Action": "kms:*",
+            "Resource": "*",
+        },
+        {
+            "Sid": "ServicesEncryptForThisAccount",
+            "Effect": "Allow",
+            "Principal": {"Service": ["sns.amazonaws.com", "cloudwatch.amazonaws.com", "events.amazonaws.com"]},
+            "Action": ["kms:GenerateDataKey*", "kms:Decrypt"],
+            "Resource": "*",
+            "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},
+        },
+        {
+            "Sid": "LogsEncryptThisAccountsLogGroups",
+            "Effect": "Allow",
+            "Principal": {"Service": pulumi.Output.concat("logs.", region, ".amazonaws.com")},
+            "Action": ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
+            "Resource": "*",
+            "Condition": {
+                "ArnLike": {
+                    "kms:EncryptionContext:aws:logs:arn": pulumi.Output.concat(
+                        "arn:aws:logs:", region, ":", account_id, ":log-group:*"
+                    )
+                }
+            },
+        },
     ]
     key = aws.kms.Key(
         name,
@@ -82,8 +99,9 @@ def customer_managed_key(name: str, alias: str, description: str, parent: pulumi
         tags=tags,
         opts=pulumi.ResourceOptions(parent=parent),
     )
-    key_alias = aws.kms.Alias(f"{name}-alias", name=f"alias/{alias}", target_key_id=key.key_id,
-                              opts=pulumi.ResourceOptions(parent=parent))
+    key_alias = aws.kms.Alias(
+        f"{name}-alias", name=f"alias/{alias}", target_key_id=key.key_id, opts=pulumi.ResourceOptions(parent=parent)
+    )
     return EncryptionKey(key=key, alias=key_alias)
 
 
@@ -93,9 +111,20 @@ class QueueWithDlq:
     dlq: aws.sqs.Queue
 
 
-def queue_with_dlq(name: str, base_name: str, *, parent: pulumi.Resource, kms_key_arn: pulumi.Input[str], fifo: bool,
-                   high_throughput: bool, visibility_timeout: int, retention_seconds: int, max_receive_count: int,
-                   tags: dict[str, str], content_based_deduplication: bool = False) -> QueueWithDlq:
+def queue_with_dlq(
+    name: str,
+    base_name: str,
+    *,
+    parent: pulumi.Resource,
+    kms_key_arn: pulumi.Input[str],
+    fifo: bool,
+    high_throughput: bool,
+    visibility_timeout: int,
+    retention_seconds: int,
+    max_receive_count: int,
+    tags: dict[str, str],
+    content_based_deduplication: bool = False,
+) -> QueueWithDlq:
     """An SQS queue, CMK-encrypted, with a dead-letter queue of the same kind (14 days retention)."""
     fifo_args: dict[str, Any] = {}
     if fifo:
@@ -122,8 +151,9 @@ def queue_with_dlq(name: str, base_name: str, *, parent: pulumi.Resource, kms_ke
         message_retention_seconds=retention_seconds,
         kms_master_key_id=kms_key_arn,
         kms_data_key_reuse_period_seconds=300,
-        redrive_policy=dlq.arn.apply(lambda arn: json.dumps({"deadLetterTargetArn": arn,
-                                                             "maxReceiveCount": max_receive_count})),
+        redrive_policy=dlq.arn.apply(
+            lambda arn: json.dumps({"deadLetterTargetArn": arn, "maxReceiveCount": max_receive_count})
+        ),
         tags=tags,
         opts=opts,
         **fifo_args,
@@ -131,25 +161,40 @@ def queue_with_dlq(name: str, base_name: str, *, parent: pulumi.Resource, kms_ke
     aws.sqs.RedriveAllowPolicy(
         f"{name}-dlq-allow",
         queue_url=dlq.url,
-        redrive_allow_policy=queue.arn.apply(lambda arn: json.dumps({"redrivePermission": "byQueue",
-                                                                     "sourceQueueArns": [arn]})),
+        redrive_allow_policy=queue.arn.apply(
+            lambda arn: json.dumps({"redrivePermission": "byQueue", "sourceQueueArns": [arn]})
+        ),
         opts=opts,
     )
     return QueueWithDlq(queue=queue, dlq=dlq)
 
 
-def allow_topic_to_send(name: str, queue: aws.sqs.Queue, topic_arn: pulumi.Input[str],
-                        parent: pulumi.Resource) -> aws.sqs.QueuePolicy:
+def allow_topic_to_send(
+    name: str, queue: aws.sqs.Queue, topic_arn: pulumi.Input[str], parent: pulumi.Resource
+) -> aws.sqs.QueuePolicy:
     """Queue policy: only this topic (through SNS) may send, and only over TLS."""
     return aws.sqs.QueuePolicy(
         name,
         queue_url=queue.url,
-        policy=policy_json([
-            {"Sid": "TopicSends", "Effect": "Allow", "Principal": {"Service": "sns.amazonaws.com"},
-             "Action": "sqs:SendMessage", "Resource": queue.arn,
-             "Condition": {"ArnEquals": {"aws:SourceArn": topic_arn}}},
-            {"Sid": "DenyInsecureTransport", "Effect": "Deny", "Principal": "*", "Action": "sqs:*",
-             "Resource": queue.arn, "Condition": {"Bool": {"aws:SecureTransport": "false"}}},
-        ]),
+        policy=policy_json(
+            [
+                {
+                    "Sid": "TopicSends",
+                    "Effect": "Allow",
+                    "Principal": {"Service": "sns.amazonaws.com"},
+                    "Action": "sqs:SendMessage",
+                    "Resource": queue.arn,
+                    "Condition": {"ArnEquals": {"aws:SourceArn": topic_arn}},
+                },
+                {
+                    "Sid": "DenyInsecureTransport",
+                    "Effect": "Deny",
+                    "Principal": "*",
+                    "Action": "sqs:*",
+                    "Resource": queue.arn,
+                    "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+                },
+            ]
+        ),
         opts=pulumi.ResourceOptions(parent=parent),
     )

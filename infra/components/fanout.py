@@ -48,13 +48,21 @@ class EventFanOut(pulumi.ComponentResource):
         self.fifo = args.fifo
         tags = merge_tags(args.tags, {"eventfork:component": "fanout"})
         child = pulumi.ResourceOptions(parent=self)
-        self.key = customer_managed_key(f"{name}-key", f"{args.name_prefix}-fanout",
-                                        "eventfork fan-out topic and subscriber queues", self,
-                                        args.kms_deletion_window_days, tags)
+        self.key = customer_managed_key(
+            f"{name}-key",
+            f"{args.name_prefix}-fanout",
+            "eventfork fan-out topic and subscriber queues",
+            self,
+            args.kms_deletion_window_days,
+            tags,
+        )
         topic_args: dict[str, object] = {}
         if args.fifo:
-            topic_args = {"fifo_topic": True, "content_based_deduplication": False,
-                          "fifo_throughput_scope": "MessageGroup"}
+            topic_args = {
+                "fifo_topic": True,
+                "content_based_deduplication": False,
+                "fifo_throughput_scope": "MessageGroup",
+            }
         self.topic = aws.sns.Topic(
             f"{name}-topic",
             name=fifo_name(f"{args.name_prefix}-fanout", args.fifo),
@@ -67,14 +75,29 @@ class EventFanOut(pulumi.ComponentResource):
         aws.sns.TopicPolicy(
             f"{name}-topic-policy",
             arn=self.topic.arn,
-            policy=policy_json([
-                {"Sid": "AccountManagesAndPublishes", "Effect": "Allow",
-                 "Principal": {"AWS": pulumi.Output.concat("arn:aws:iam::", self.topic.arn.apply(
-                     lambda a: a.split(":")[4]), ":root")},
-                 "Action": ["sns:Publish", "sns:Subscribe", "sns:GetTopicAttributes"], "Resource": self.topic.arn},
-                {"Sid": "DenyInsecureTransport", "Effect": "Deny", "Principal": "*", "Action": "sns:Publish",
-                 "Resource": self.topic.arn, "Condition": {"Bool": {"aws:SecureTransport": "false"}}},
-            ]),
+            policy=policy_json(
+                [
+                    {
+                        "Sid": "AccountManagesAndPublishes",
+                        "Effect": "Allow",
+                        "Principal": {
+                            "AWS": pulumi.Output.concat(
+                                "arn:aws:iam::", self.topic.arn.apply(lambda a: a.split(":")[4]), ":root"
+                            )
+                        },
+                        "Action": ["sns:Publish", "sns:Subscribe", "sns:GetTopicAttributes"],
+                        "Resource": self.topic.arn,
+                    },
+                    {
+                        "Sid": "DenyInsecureTransport",
+                        "Effect": "Deny",
+                        "Principal": "*",
+                        "Action": "sns:Publish",
+                        "Resource": self.topic.arn,
+                        "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+                    },
+                ]
+            ),
             opts=child,
         )
         primary = queue_with_dlq(
@@ -109,12 +132,14 @@ class EventFanOut(pulumi.ComponentResource):
         self.primary_queue_arn = primary.queue.arn
         self.primary_dlq_url = primary.dlq.url
         self.primary_dlq_arn = primary.dlq.arn
-        self.register_outputs({
-            "topicArn": self.topic_arn,
-            "topicName": self.topic_name,
-            "kmsKeyArn": self.kms_key_arn,
-            "primaryQueueUrl": self.primary_queue_url,
-            "primaryQueueArn": self.primary_queue_arn,
-            "primaryDlqUrl": self.primary_dlq_url,
-            "primaryDlqArn": self.primary_dlq_arn,
-        })
+        self.register_outputs(
+            {
+                "topicArn": self.topic_arn,
+                "topicName": self.topic_name,
+                "kmsKeyArn": self.kms_key_arn,
+                "primaryQueueUrl": self.primary_queue_url,
+                "primaryQueueArn": self.primary_queue_arn,
+                "primaryDlqUrl": self.primary_dlq_url,
+                "primaryDlqArn": self.primary_dlq_arn,
+            }
+        )

@@ -58,18 +58,32 @@ def python_function(name: str, spec: FunctionSpec, parent: pulumi.Resource) -> B
     )
     role = aws.iam.Role(
         f"{name}-role",
-        assume_role_policy=policy_json([{
-            "Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole",
-            "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},
-        }]),
+        assume_role_policy=policy_json(
+            [
+                {
+                    "Effect": "Allow",
+                    "Principal": {"Service": "lambda.amazonaws.com"},
+                    "Action": "sts:AssumeRole",
+                    "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},
+                }
+            ]
+        ),
         tags=spec.tags,
         opts=opts,
     )
     base_statements: list[dict[str, Any]] = [
-        {"Sid": "WriteOwnLogs", "Effect": "Allow", "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
-         "Resource": pulumi.Output.concat(log_group.arn, ":*")},
-        {"Sid": "Tracing", "Effect": "Allow", "Action": ["xray:PutTraceSegments", "xray:PutTelemetryRecords"],
-         "Resource": "*"},
+        {
+            "Sid": "WriteOwnLogs",
+            "Effect": "Allow",
+            "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+            "Resource": pulumi.Output.concat(log_group.arn, ":*"),
+        },
+        {
+            "Sid": "Tracing",
+            "Effect": "Allow",
+            "Action": ["xray:PutTraceSegments", "xray:PutTelemetryRecords"],
+            "Resource": "*",
+        },
     ]
     role_policy = aws.iam.RolePolicy(
         f"{name}-policy",
@@ -78,8 +92,15 @@ def python_function(name: str, spec: FunctionSpec, parent: pulumi.Resource) -> B
         opts=opts,
     )
     layer = pulumi.Output.concat(
-        "arn:aws:lambda:", region, ":017000801446:layer:AWSLambdaPowertoolsPythonV3-",
-        spec.runtime.replace(".", ""), "-", spec.architecture, ":", str(spec.powertools_layer_version))
+        "arn:aws:lambda:",
+        region,
+        ":017000801446:layer:AWSLambdaPowertoolsPythonV3-",
+        spec.runtime.replace(".", ""),
+        "-",
+        spec.architecture,
+        ":",
+        str(spec.powertools_layer_version),
+    )
     function = aws.lambda_.Function(
         name,
         name=spec.function_name,
@@ -91,8 +112,12 @@ def python_function(name: str, spec: FunctionSpec, parent: pulumi.Resource) -> B
         timeout=spec.timeout,
         memory_size=spec.memory_size,
         layers=[layer],
-        environment={"variables": merge_tags({"POWERTOOLS_SERVICE_NAME": spec.function_name,
-                                              "POWERTOOLS_METRICS_NAMESPACE": "eventfork"}, spec.environment)},
+        environment={
+            "variables": merge_tags(
+                {"POWERTOOLS_SERVICE_NAME": spec.function_name, "POWERTOOLS_METRICS_NAMESPACE": "eventfork"},
+                spec.environment,
+            )
+        },
         tracing_config={"mode": "Active"},
         logging_config={"log_format": "JSON", "log_group": log_group.name},
         tags=merge_tags(spec.tags),

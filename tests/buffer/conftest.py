@@ -33,27 +33,48 @@ class BufferWorld:
     sent: int = 0
 
     def function(self, **kwargs: Any) -> Any:
-        return processor.BufferFunction(sqs=self.sqs, sns=self.sns, dynamodb=self.ddb, settings=self.settings,
-                                        clock=self.clock.now, **kwargs)
+        return processor.BufferFunction(
+            sqs=self.sqs, sns=self.sns, dynamodb=self.ddb, settings=self.settings, clock=self.clock.now, **kwargs
+        )
 
-    def send(self, group: str, event_id: str, body: Any, occurred_at: float | None = None,
-             raw: str | None = None) -> None:
+    def send(
+        self, group: str, event_id: str, body: Any, occurred_at: float | None = None, raw: str | None = None
+    ) -> None:
         attributes = {}
         if occurred_at is not None:
             attributes["occurredAt"] = {"DataType": "Number", "StringValue": repr(occurred_at)}
-        self.sqs.send_message(QueueUrl=self.source_url, MessageBody=raw if raw is not None else json.dumps(body),
-                              MessageGroupId=group, MessageDeduplicationId=event_id, MessageAttributes=attributes)
+        self.sqs.send_message(
+            QueueUrl=self.source_url,
+            MessageBody=raw if raw is not None else json.dumps(body),
+            MessageGroupId=group,
+            MessageDeduplicationId=event_id,
+            MessageAttributes=attributes,
+        )
 
     def receive_event(self, n: int = 10) -> dict[str, Any]:
         """A Lambda SQS event built from a real receive, as the event source mapping would."""
-        response = self.sqs.receive_message(QueueUrl=self.source_url, MaxNumberOfMessages=n,
-                                            MessageSystemAttributeNames=["All"], MessageAttributeNames=["All"])
+        response = self.sqs.receive_message(
+            QueueUrl=self.source_url,
+            MaxNumberOfMessages=n,
+            MessageSystemAttributeNames=["All"],
+            MessageAttributeNames=["All"],
+        )
         records = []
         for m in response.get("Messages", []):
-            attrs = {k: {"stringValue": v.get("StringValue"), "dataType": v["DataType"]}
-                     for k, v in m.get("MessageAttributes", {}).items()}
-            records.append({"messageId": m["MessageId"], "receiptHandle": m["ReceiptHandle"], "body": m["Body"],
-                            "attributes": m["Attributes"], "messageAttributes": attrs, "eventSource": "aws:sqs"})
+            attrs = {
+                k: {"stringValue": v.get("StringValue"), "dataType": v["DataType"]}
+                for k, v in m.get("MessageAttributes", {}).items()
+            }
+            records.append(
+                {
+                    "messageId": m["MessageId"],
+                    "receiptHandle": m["ReceiptHandle"],
+                    "body": m["Body"],
+                    "attributes": m["Attributes"],
+                    "messageAttributes": attrs,
+                    "eventSource": "aws:sqs",
+                }
+            )
         return {"Records": records}
 
     def settle(self, event: dict[str, Any], response: dict[str, Any]) -> None:
@@ -74,14 +95,19 @@ class BufferWorld:
         from local.emulator import sqs_backend
 
         queue = sqs_backend().get_queue(self.dlq_url.rsplit("/", 1)[-1])
-        return [{"body": m.body, **{k: v.get("StringValue") for k, v in m.message_attributes.items()}}
-                for m in queue._messages]
+        return [
+            {"body": m.body, **{k: v.get("StringValue") for k, v in m.message_attributes.items()}}
+            for m in queue._messages
+        ]
 
 
 def _table(ddb: Any, name: str, key: str) -> None:
-    ddb.create_table(TableName=name, KeySchema=[{"AttributeName": key, "KeyType": "HASH"}],
-                     AttributeDefinitions=[{"AttributeName": key, "AttributeType": "S"}],
-                     BillingMode="PAY_PER_REQUEST")
+    ddb.create_table(
+        TableName=name,
+        KeySchema=[{"AttributeName": key, "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": key, "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
 
 
 @pytest.fixture
@@ -96,12 +122,21 @@ def world() -> Iterator[BufferWorld]:
         topic = sns.create_topic(Name="fan.fifo", Attributes={"FifoTopic": "true"})["TopicArn"]
         state.per_group_topics.add(topic)
         down_arn = sqs.get_queue_attributes(QueueUrl=downstream_url, AttributeNames=["QueueArn"])["Attributes"]
-        sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=down_arn["QueueArn"],
-                      Attributes={"RawMessageDelivery": "true"})
+        sns.subscribe(
+            TopicArn=topic, Protocol="sqs", Endpoint=down_arn["QueueArn"], Attributes={"RawMessageDelivery": "true"}
+        )
         _table(ddb, "groups", "messageGroupId")
         _table(ddb, "events", "eventId")
         settings = processor.BufferSettings(
-            group_table="groups", event_table="events", topic_arn=topic, topic_fifo=True,
-            source_queue_url=source_url, dlq_url=dlq_url, interval_seconds=60, max_attempts=3,
-            event_ttl_seconds=86400, group_ttl_seconds=86400)
+            group_table="groups",
+            event_table="events",
+            topic_arn=topic,
+            topic_fifo=True,
+            source_queue_url=source_url,
+            dlq_url=dlq_url,
+            interval_seconds=60,
+            max_attempts=3,
+            event_ttl_seconds=86400,
+            group_ttl_seconds=86400,
+        )
         yield BufferWorld(clock, sqs, sns, ddb, source_url, dlq_url, downstream_url, settings)

@@ -83,15 +83,19 @@ def test_older_event_after_a_newer_delivery_is_suppressed_as_stale(world: Buffer
     assert [e["payload"]["consent"] for e in world.downstream()] == ["no"]
 
 
-@pytest.mark.parametrize(("raw", "reason"), [
-    ("not json", "not valid JSON"),
-    ("[1, 2]", "not an object"),
-    (json.dumps({"occurredAt": True}), "occurredAt"),
-    (json.dumps({"occurredAt": "yesterday"}), "ISO-8601"),
-    (json.dumps({"x": "y" * 262_144}), "bytes"),
-])
+@pytest.mark.parametrize(
+    ("raw", "reason"),
+    [
+        ("not json", "not valid JSON"),
+        ("[1, 2]", "not an object"),
+        (json.dumps({"occurredAt": True}), "occurredAt"),
+        (json.dumps({"occurredAt": "yesterday"}), "ISO-8601"),
+        (json.dumps({"x": "y" * 262_144}), "bytes"),
+    ],
+)
 def test_malformed_bodies_go_to_the_dlq_with_a_reason_and_the_group_goes_on(
-        world: BufferWorld, raw: str, reason: str) -> None:
+    world: BufferWorld, raw: str, reason: str
+) -> None:
     world.send("user-1", "bad", None, raw=raw)
     world.send("user-1", "good", {"ok": True})
     _, result = run_once(world)
@@ -110,7 +114,7 @@ def test_poison_event_is_retried_then_dead_lettered_and_its_group_goes_on(world:
     world.send("user-1", "p1", {"n": 1})
     world.send("user-1", "p2", {"n": 2})
     seen = []
-    for step in range(1, 10):
+    for _ in range(1, 10):
         _, result = run_once(world, fn)
         seen.append(kinds(result))
         if "delivered" in kinds(result):
@@ -149,8 +153,9 @@ def test_failed_table_write_is_retried_and_delivered_once(world: BufferWorld) ->
     def throttle(**_: object) -> None:
         calls["n"] += 1
         if calls["n"] == 1:
-            raise ClientError({"Error": {"Code": "ProvisionedThroughputExceededException", "Message": "slow"}},
-                              "TransactWriteItems")
+            raise ClientError(
+                {"Error": {"Code": "ProvisionedThroughputExceededException", "Message": "slow"}}, "TransactWriteItems"
+            )
 
     world.ddb.meta.events.register("before-parameter-build.dynamodb.TransactWriteItems", throttle)
     world.send("user-1", "e1", {"consent": "yes"})
@@ -181,9 +186,16 @@ def test_concurrent_change_of_a_group_fails_only_that_record(world: BufferWorld)
 
     def read_then_race(*args: object, **kwargs: object) -> object:
         snapshot = original(*args, **kwargs)
-        world.ddb.put_item(TableName="groups", Item={
-            "messageGroupId": {"S": "user-1"}, "version": {"N": "7"}, "lastDeliveredAt": {"N": "0"},
-            "lastOccurredAt": {"N": "0"}, "lastEventId": {"S": "other"}})
+        world.ddb.put_item(
+            TableName="groups",
+            Item={
+                "messageGroupId": {"S": "user-1"},
+                "version": {"N": "7"},
+                "lastDeliveredAt": {"N": "0"},
+                "lastOccurredAt": {"N": "0"},
+                "lastEventId": {"S": "other"},
+            },
+        )
         return snapshot
 
     fn.state.read = read_then_race
@@ -193,9 +205,17 @@ def test_concurrent_change_of_a_group_fails_only_that_record(world: BufferWorld)
 
 
 def test_expired_state_is_ignored_like_dynamodb_ttl_would(world: BufferWorld) -> None:
-    world.ddb.put_item(TableName="groups", Item={
-        "messageGroupId": {"S": "user-1"}, "version": {"N": "3"}, "lastDeliveredAt": {"N": repr(world.clock.now())},
-        "lastOccurredAt": {"N": "9e12"}, "lastEventId": {"S": "old"}, "expiresAt": {"N": "1"}})
+    world.ddb.put_item(
+        TableName="groups",
+        Item={
+            "messageGroupId": {"S": "user-1"},
+            "version": {"N": "3"},
+            "lastDeliveredAt": {"N": repr(world.clock.now())},
+            "lastOccurredAt": {"N": "9e12"},
+            "lastEventId": {"S": "old"},
+            "expiresAt": {"N": "1"},
+        },
+    )
     world.send("user-1", "e1", {"n": 1}, occurred_at=1.0)
     _, result = run_once(world)
     assert kinds(result) == ["delivered"]
@@ -203,8 +223,9 @@ def test_expired_state_is_ignored_like_dynamodb_ttl_would(world: BufferWorld) ->
 
 def test_interval_zero_delivers_a_whole_group_in_order_in_one_batch(world: BufferWorld) -> None:
     settings = processor.BufferSettings(**{**world.settings.__dict__, "interval_seconds": 0})
-    fn = processor.BufferFunction(sqs=world.sqs, sns=world.sns, dynamodb=world.ddb, settings=settings,
-                                  clock=world.clock.now)
+    fn = processor.BufferFunction(
+        sqs=world.sqs, sns=world.sns, dynamodb=world.ddb, settings=settings, clock=world.clock.now
+    )
     for i in range(5):
         world.send("user-1", f"e{i}", {"n": i})
     _, result = run_once(world, fn)

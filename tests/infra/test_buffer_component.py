@@ -16,7 +16,11 @@ TABLE = "aws:dynamodb/table:Table"
 
 def test_buffer_queue_is_high_throughput_fifo_under_the_cmk_with_a_fifo_dlq() -> None:
     p = plan()
-    queue, dlq, key = one(p, QUEUE, "buffer-queue"), one(p, QUEUE, "buffer-queue-dlq"), one(p, "aws:kms/key:Key", "buffer-key")
+    queue, dlq, key = (
+        one(p, QUEUE, "buffer-queue"),
+        one(p, QUEUE, "buffer-queue-dlq"),
+        one(p, "aws:kms/key:Key", "buffer-key"),
+    )
     assert value(queue, "name") == "eventfork-dev-buffer.fifo"
     assert value(queue, "fifoQueue") is True
     assert value(queue, "deduplicationScope") == "messageGroup"
@@ -74,14 +78,20 @@ def test_buffer_function_settings_environment_and_event_source_mapping() -> None
 
 def test_buffer_role_is_scoped_to_its_own_resources() -> None:
     p = plan()
-    statements = {s.get("Sid"): s for s in policy(one(p, "aws:iam/rolePolicy:RolePolicy", "buffer-function-policy"))[
-        "Statement"]}
+    statements = {
+        s.get("Sid"): s for s in policy(one(p, "aws:iam/rolePolicy:RolePolicy", "buffer-function-policy"))["Statement"]
+    }
     assert statements["ConsumeBufferQueue"]["Resource"] == p.outputs["bufferQueueArn"]
     assert statements["DeadLetterRejectedEvents"]["Resource"].endswith(":eventfork-dev-buffer-dlq.fifo")
-    assert statements["PublishDownstream"] == {"Sid": "PublishDownstream", "Effect": "Allow", "Action": "sns:Publish",
-                                               "Resource": p.outputs["topicArn"]}
+    assert statements["PublishDownstream"] == {
+        "Sid": "PublishDownstream",
+        "Effect": "Allow",
+        "Action": "sns:Publish",
+        "Resource": p.outputs["topicArn"],
+    }
     assert sorted(statements["BufferState"]["Resource"]) == sorted(
-        [one(p, TABLE, "buffer-table").outputs["arn"], one(p, TABLE, "buffer-idempotency").outputs["arn"]])
+        [one(p, TABLE, "buffer-table").outputs["arn"], one(p, TABLE, "buffer-idempotency").outputs["arn"]]
+    )
     for statement in statements.values():
         actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
         assert all("*" not in a for a in actions), statement
@@ -93,8 +103,16 @@ def test_every_child_is_parented_to_its_component() -> None:
     p = plan()
     in_buffer = {r.name for r in children(p, BUFFER)}
     in_fanout = {r.name for r in children(p, FANOUT)}
-    assert {"buffer-queue", "buffer-queue-dlq", "buffer-table", "buffer-idempotency", "buffer-function",
-            "buffer-events", "buffer-key", "buffer-function-role"} <= in_buffer
+    assert {
+        "buffer-queue",
+        "buffer-queue-dlq",
+        "buffer-table",
+        "buffer-idempotency",
+        "buffer-function",
+        "buffer-events",
+        "buffer-key",
+        "buffer-function-role",
+    } <= in_buffer
     assert {"fanout-topic", "fanout-primary", "fanout-primary-dlq", "fanout-primary-subscription"} <= in_fanout
     assert not in_buffer & in_fanout
 
@@ -128,10 +146,23 @@ def test_standard_topic_switch_makes_a_standard_topic_and_queue() -> None:
 
 
 def test_config_flows_into_every_setting() -> None:
-    p = plan(overrides={"eventfork:buffer": {
-        "intervalSeconds": 15, "highThroughput": False, "contentBasedDeduplication": True, "maxAttempts": 2,
-        "functionTimeoutSeconds": 20, "maxConcurrency": 4, "batchSize": 5, "memorySize": 512,
-        "redriveMaxReceiveCount": 100, "deletionProtection": True, "pointInTimeRecovery": False}})
+    p = plan(
+        overrides={
+            "eventfork:buffer": {
+                "intervalSeconds": 15,
+                "highThroughput": False,
+                "contentBasedDeduplication": True,
+                "maxAttempts": 2,
+                "functionTimeoutSeconds": 20,
+                "maxConcurrency": 4,
+                "batchSize": 5,
+                "memorySize": 512,
+                "redriveMaxReceiveCount": 100,
+                "deletionProtection": True,
+                "pointInTimeRecovery": False,
+            }
+        }
+    )
     queue = one(p, QUEUE, "buffer-queue")
     assert value(queue, "deduplicationScope") == "queue" and value(queue, "fifoThroughputLimit") == "perQueue"
     assert value(queue, "contentBasedDeduplication") is True
@@ -149,8 +180,15 @@ def test_config_flows_into_every_setting() -> None:
 
 def test_stack_outputs_are_the_documented_ones() -> None:
     outputs = plan().outputs
-    for name in ("bufferQueueUrl", "bufferQueueArn", "bufferDlqUrl", "bufferTableName", "topicArn",
-                 "primaryQueueUrl", "primaryQueueArn"):
+    for name in (
+        "bufferQueueUrl",
+        "bufferQueueArn",
+        "bufferDlqUrl",
+        "bufferTableName",
+        "topicArn",
+        "primaryQueueUrl",
+        "primaryQueueArn",
+    ):
         assert outputs[name], name
 
 

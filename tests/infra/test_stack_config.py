@@ -41,8 +41,11 @@ INVALID: list[tuple[dict[str, Any], str, str]] = [
     ({"buffer": "fast"}, "eventfork:buffer", "an object with keys"),
     ({"fanout": {"fifo": "true"}}, "eventfork:fanout.fifo", "true or false"),
     ({"fanout": {"primaryMaxReceiveCount": 0}}, "eventfork:fanout.primaryMaxReceiveCount", "from 1 to 1000"),
-    ({"fanout": {"primaryVisibilityTimeoutSeconds": 43201}}, "eventfork:fanout.primaryVisibilityTimeoutSeconds",
-     "from 0 to 43200"),
+    (
+        {"fanout": {"primaryVisibilityTimeoutSeconds": 43201}},
+        "eventfork:fanout.primaryVisibilityTimeoutSeconds",
+        "from 0 to 43200",
+    ),
     ({"fanout": {"topicName": "x"}}, "eventfork:fanout.topicName", "allowed keys"),
     ({"lambda": {"runtime": "python3.9"}}, "eventfork:lambda.runtime", 'one of "python3.12", "python3.13"'),
     ({"lambda": {"architecture": "sparc"}}, "eventfork:lambda.architecture", 'one of "arm64", "x86_64"'),
@@ -93,6 +96,13 @@ def test_bad_config_fails_before_any_resource_is_declared() -> None:
     mocks = CaptureMocks({})
     monitor = CaptureMonitor(mocks)
     with pytest.raises(ConfigError, match=r"eventfork:buffer.batchSize: got 99; allowed: an integer from 1 to 10"):
-        run_program(main=main, project=project, stack="dev", config=_config_strings(config), mocks=mocks,
-                    monitor=monitor, preview=False)
+        run_program(
+            main=main,
+            project=project,
+            stack="dev",
+            config=_config_strings(config),
+            mocks=mocks,
+            monitor=monitor,
+            preview=False,
+        )
     assert monitor.captured == []

@@ -26,12 +26,25 @@ def play(name: str, interval: float = 60.0) -> dict[str, Any]:
 
 
 def test_consent_race_cli_contract_and_outcome() -> None:
-    out = subprocess.run([sys.executable, "-m", "local", "simulate", "--scenario",
-                          str(SCENARIOS / "consent-race.json"), "--json"], cwd=ROOT, capture_output=True,
-                         text=True, check=True, timeout=120)
+    out = subprocess.run(
+        [sys.executable, "-m", "local", "simulate", "--scenario", str(SCENARIOS / "consent-race.json"), "--json"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    )
     report = json.loads(out.stdout)
-    for key in ("delivered", "deliveredAt", "suppressed", "deadLettered", "backup", "backupLeaks", "analytics",
-                "replayable"):
+    for key in (
+        "delivered",
+        "deliveredAt",
+        "suppressed",
+        "deadLettered",
+        "backup",
+        "backupLeaks",
+        "analytics",
+        "replayable",
+    ):
         assert key in report
     assert report["delivered"]["user-1"] == ["e1", "e2"]  # yes, then no; never yes again
     assert report["deliveredAt"]["e2"] - report["deliveredAt"]["e1"] == pytest.approx(60.0, abs=1.0)
@@ -56,8 +69,11 @@ def test_retransmission_within_and_after_the_dedup_window() -> None:
 def test_crashes_before_and_after_publish_deliver_once_in_order() -> None:
     report = play("crashes")
     assert report["delivered"] == {"user-1": ["a1", "a2"], "user-2": ["b1", "b2"]}
-    assert sorted(report["faultsInjected"]) == ["crash_after_publish:b1", "crash_after_publish:b1",
-                                                "crash_before_publish:a1"]
+    assert sorted(report["faultsInjected"]) == [
+        "crash_after_publish:b1",
+        "crash_after_publish:b1",
+        "crash_before_publish:a1",
+    ]
     assert report["crashes"] == 3
 
 
@@ -91,13 +107,16 @@ def test_an_hour_of_1000_events_runs_well_under_a_minute() -> None:
     assert report["wallSeconds"] < 60
 
 
-@pytest.mark.parametrize(("doc", "message"), [
-    ({"events": [{"at": -1, "group": "g", "id": "i"}]}, "events[0].at"),
-    ({"events": [{"at": 0, "id": "i"}]}, "events[0].group"),
-    ({"events": [], "faults": [{"kind": "explode", "id": "x"}]}, "faults[0].kind"),
-    ({"events": [{"at": 0, "group": "g", "id": "i", "body": {}, "raw": "x"}]}, "either body or raw"),
-    ({"events": [], "surprise": 1}, "unknown keys"),
-])
+@pytest.mark.parametrize(
+    ("doc", "message"),
+    [
+        ({"events": [{"at": -1, "group": "g", "id": "i"}]}, "events[0].at"),
+        ({"events": [{"at": 0, "id": "i"}]}, "events[0].group"),
+        ({"events": [], "faults": [{"kind": "explode", "id": "x"}]}, "faults[0].kind"),
+        ({"events": [{"at": 0, "group": "g", "id": "i", "body": {}, "raw": "x"}]}, "either body or raw"),
+        ({"events": [], "surprise": 1}, "unknown keys"),
+    ],
+)
 def test_bad_scenarios_are_rejected_with_the_place_and_the_reason(doc: dict[str, Any], message: str) -> None:
     from local.scenario import ScenarioError
 
