@@ -11,6 +11,7 @@ COMMANDS = {
     "check": ("local.check", "evaluate the policy pack on the plan"),
     "simulate": ("local.simulate", "play a scenario in the embedded AWS emulator"),
     "bench": ("local.bench", "measure calls, delays, cost and check time side by side"),
+    "outputs": ("local.outputs", "print a stack's outputs from its plan"),
 }
 
 

@@ -14,7 +14,7 @@ from pulumi.runtime import rpc, settings
 from pulumi.runtime.config import set_all_config
 from pulumi.runtime.sync_await import _sync_await
 
-from local.capture import ACCOUNT_ID, REGION, CapturedResource, CaptureError
+from local.capture import ACCOUNT_ID, REGION, CapturedResource
 
 UNKNOWN = rpc.UNKNOWN
 
@@ -133,8 +133,9 @@ def _outputs_for(
     if typ == "pulumi:pulumi:StackReference":
         ref = str(inputs.get("name") or args.name)
         if ref not in stack_outputs:
-            known = ", ".join(sorted(stack_outputs)) or "none"
-            raise CaptureError(f"StackReference {ref!r}: no such stack is known offline (known: {known})")
+            from local.outputs import resolve_stack_reference
+
+            stack_outputs[ref] = resolve_stack_reference(ref)
         return ref, {"name": ref, "outputs": stack_outputs[ref], "secretOutputNames": []}
     service = typ.split(":")[1].split("/")[0] if ":" in typ else "unknown"
     name = _auto_name(args)
