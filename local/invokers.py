@@ -14,6 +14,7 @@ import io
 import json
 import os
 import sys
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -58,23 +59,56 @@ class FaultBook:
 
 @dataclass
 class CallCounter:
-    """AWS API calls a function made, by operation."""
+    """AWS API calls a function made, by operation, with the time spent in them and DynamoDB units."""
 
     calls: dict[str, int] = field(default_factory=dict)
+    seconds_in_calls: float = 0.0
+    read_units: float = 0.0
+    write_units: float = 0.0
+    _started: float = 0.0
 
     def attach(self, client: Any) -> Any:
         service = client.meta.service_model.service_name
 
-        def count(**kwargs: Any) -> None:
+        def before(**kwargs: Any) -> None:
             name = f"{service}:{kwargs['model'].name}"
             self.calls[name] = self.calls.get(name, 0) + 1
+            self._started = time.perf_counter()
 
-        client.meta.events.register("before-call", count)
+        def after(**_: Any) -> None:
+            self.seconds_in_calls += time.perf_counter() - self._started
+
+        def units(params: dict[str, Any], model: Any, **_: Any) -> None:
+            reads, writes = capacity_units(model.name, params)
+            self.read_units += reads
+            self.write_units += writes
+
+        client.meta.events.register("before-call", before)
+        client.meta.events.register("after-call", after)
+        if service == "dynamodb":
+            client.meta.events.register("before-parameter-build.dynamodb", units)
         return client
 
     @property
     def total(self) -> int:
         return sum(self.calls.values())
+
+
+def capacity_units(operation: str, params: dict[str, Any]) -> tuple[float, float]:
+    """On-demand request units of a DynamoDB call, for items under 1 KB (reads: 4 KB)."""
+    if operation == "BatchGetItem":
+        keys = sum(len(t.get("Keys", [])) for t in params.get("RequestItems", {}).values())
+        consistent = all(t.get("ConsistentRead") for t in params.get("RequestItems", {}).values())
+        return keys * (1.0 if consistent else 0.5), 0.0
+    if operation == "GetItem":
+        return (1.0 if params.get("ConsistentRead") else 0.5), 0.0
+    if operation == "TransactWriteItems":
+        return 0.0, 2.0 * len(params.get("TransactItems", []))
+    if operation == "BatchWriteItem":
+        return 0.0, float(sum(len(v) for v in params.get("RequestItems", {}).values()))
+    if operation in ("PutItem", "UpdateItem", "DeleteItem"):
+        return 0.0, 1.0
+    return 0.0, 0.0
 
 
 def _throttled(operation: str) -> ClientError:
@@ -125,7 +159,7 @@ class BufferInvoker:
             sqs=sqs, sns=sns, dynamodb=ddb, settings=settings, clock=clock.now, validate=self._validate
         )
         self.outcomes: list[Any] = []
-        self._batch_ids: list[str] = []
+        self.handler_seconds = 0.0
 
     def _validate(self, event: Any) -> None:
         if self.faults.take("fail_processing", [event.event_id]):
@@ -160,7 +194,11 @@ class BufferInvoker:
             raise _throttled("SendMessageBatch")
 
     def __call__(self, event: dict[str, Any]) -> dict[str, Any]:
-        result = self.function.handle(event)
+        started = time.perf_counter()
+        try:
+            result = self.function.handle(event)
+        finally:
+            self.handler_seconds += time.perf_counter() - started
         self.outcomes.extend(result.outcomes)
         ids = [o.event_id for o in result.outcomes if o.event_id]
         if self.faults.take("timeout", ids):

@@ -122,7 +122,14 @@ def build_report(run: Any, s3: Any) -> dict[str, Any]:
         "faultsInjected": [f"{kind}:{event_id}" for kind, event_id in run.faults.injected],
         "bufferOutcomes": outcomes,
         "bufferCalls": dict(sorted(run.buffer.counter.calls.items())) if run.buffer else {},
+        "handlerSeconds": round(run.buffer.handler_seconds - run.buffer.counter.seconds_in_calls, 4)
+        if run.buffer
+        else 0,
+        "readUnits": run.buffer.counter.read_units if run.buffer else 0,
+        "writeUnits": run.buffer.counter.write_units if run.buffer else 0,
         "invocations": {p.mapping.function.name: p.invocations for p in run.pollers},
+        "receives": {p.mapping.function.name: p.receives for p in run.pollers},
+        "deleteBatches": {p.mapping.function.name: p.delete_batches for p in run.pollers},
         "crashes": sum(p.crashes for p in run.pollers),
         "handlerErrors": [e for p in run.pollers for e in p.errors][:20],
         "unsupported": run.topology.unsupported,

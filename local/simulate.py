@@ -13,6 +13,7 @@ import argparse
 import json
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,8 +23,8 @@ import boto3
 from local.capture import PROJECT_ROOT, REGION, Capture, capture
 from local.emulator import VirtualClock, emulator, sqs_backend
 from local.firehose import FirehoseEmulator
-from local.invokers import BufferInvoker, FaultBook, SimulatedCrash, make_invoker
-from local.provision import MappingInfo, Topology, provision
+from local.invokers import FaultBook, SimulatedCrash, make_invoker
+from local.provision import FunctionInfo, MappingInfo, Topology, provision
 from local.report import build_report, format_report
 from local.scenario import Scenario, ScenarioError, load_scenario, parse_scenario
 
@@ -37,6 +38,8 @@ class Poller:
     mapping: MappingInfo
     invoke: Any
     invocations: int = 0
+    receives: int = 0
+    delete_batches: int = 0
     crashes: int = 0
     errors: list[str] = field(default_factory=list)
 
@@ -48,6 +51,7 @@ class Poller:
         )
         if not messages:
             return False
+        self.receives += 1
         self.invocations += 1
         records = [_lambda_record(m, arn) for m in messages]
         try:
@@ -59,6 +63,8 @@ class Poller:
             self.errors.append(f"{self.mapping.function.name}: {type(error).__name__}: {error}")
             return True
         failed = {f["itemIdentifier"] for f in (response or {}).get("batchItemFailures", [])}
+        if any(m.id not in failed for m in messages):
+            self.delete_batches += 1
         for message in messages:
             if message.id not in failed:
                 try:
@@ -126,14 +132,20 @@ class Run:
     state: Any
     pollers: list[Poller]
     firehose: FirehoseEmulator
-    buffer: BufferInvoker | None
+    buffer: Any
     faults: FaultBook
     sent: list[str]
     wall_seconds: float = 0.0
 
 
-def simulate(scenario: Scenario, stack: str = "dev", project_dir: Path = PROJECT_ROOT) -> dict[str, Any]:
-    """Play ``scenario`` and return the report (DESIGN.md format plus diagnostics)."""
+def simulate(scenario: Scenario, stack: str = "dev", project_dir: Path = PROJECT_ROOT,
+             buffer_invoker: Callable[[FunctionInfo, VirtualClock, FaultBook, Capture], Any] | None = None,
+             after_provision: Callable[[Topology, Capture], None] | None = None) -> dict[str, Any]:
+    """Play ``scenario`` and return the report (DESIGN.md format plus diagnostics).
+
+    ``buffer_invoker`` replaces the buffer function (benchmarks run a baseline through the same
+    emulator); ``after_provision`` may adjust the created resources before the first event.
+    """
     started = time.perf_counter()
     plan = capture(project_dir, stack, config_overrides=scenario.config)
     clock = VirtualClock()
@@ -143,14 +155,21 @@ def simulate(scenario: Scenario, stack: str = "dev", project_dir: Path = PROJECT
         primary = str(plan.outputs.get("primaryQueueUrl", "")).rsplit("/", 1)[-1]
         state.observed_queues = {primary}
         faults = FaultBook.of(scenario.faults)
-        invokers = {arn: make_invoker(info, clock, faults) for arn, info in topology.functions.items()}
+        if after_provision is not None:
+            after_provision(topology, plan)
+        invokers = {}
+        for arn, info in topology.functions.items():
+            if buffer_invoker is not None and (info.code_dir / "buffer_processor.py").is_file():
+                invokers[arn] = buffer_invoker(info, clock, faults, plan)
+            else:
+                invokers[arn] = make_invoker(info, clock, faults)
         s3 = boto3.client("s3")
         firehose = FirehoseEmulator(
             topology.streams, clock, s3, lambda arn, event: _invoke_by_arn(invokers, arn, event)
         )
         state.firehose_sink = firehose.put
         pollers = [Poller(m, invokers[m.function.arn]) for m in topology.mappings if m.enabled]
-        buffer = next((i for i in invokers.values() if isinstance(i, BufferInvoker)), None)
+        buffer = next((i for i in invokers.values() if hasattr(i, "outcomes")), None)
         run = Run(scenario, plan, topology, clock, state, pollers, firehose, buffer, faults, [])
         _play(run)
         run.wall_seconds = time.perf_counter() - started
@@ -165,7 +184,6 @@ def _invoke_by_arn(invokers: dict[str, Any], arn: str, event: dict[str, Any]) ->
 
 
 def _play(run: Run) -> None:
-    sqs = boto3.client("sqs")
     buffer_url = str(run.plan.outputs.get("bufferQueueUrl", ""))
     if not buffer_url:
         raise RuntimeError("the plan exports no bufferQueueUrl: nothing to send events to")
@@ -178,7 +196,7 @@ def _play(run: Run) -> None:
     index = 0
     while True:
         while index < len(events) and events[index].at <= run.clock.t:
-            _send(sqs, buffer_url, events[index])
+            _send(buffer_url.rsplit("/", 1)[-1], events[index])
             run.sent.append(events[index].id)
             index += 1
         for _ in range(MAX_ROUNDS_PER_INSTANT):
@@ -209,20 +227,16 @@ def _relative(epoch: float | None, clock: VirtualClock) -> float | None:
     return None if epoch is None else epoch - clock.start
 
 
-def _send(sqs: Any, url: str, event: Any) -> None:
+def _send(queue_name: str, event: Any) -> None:
+    """The producer's SendMessage (straight to the emulator: producers are outside the system)."""
     attributes: dict[str, Any] = {"occurredAt": {"DataType": "Number", "StringValue": repr(event.occurred_at)}}
     for name, value in event.attributes.items():
         if isinstance(value, str):
             attributes[name] = {"DataType": "String", "StringValue": value}
         else:
             attributes[name] = {"DataType": "Number", "StringValue": str(value)}
-    sqs.send_message(
-        QueueUrl=url,
-        MessageBody=event.body,
-        MessageGroupId=event.group,
-        MessageDeduplicationId=event.id,
-        MessageAttributes=attributes,
-    )
+    sqs_backend().send_message(queue_name, event.body, message_attributes=attributes,
+                               deduplication_id=event.id, group_id=event.group)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

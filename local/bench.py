@@ -1,0 +1,215 @@
+"""``python -m local bench``: our buffer and the reference sample's, side by side, on one workload.
+
+Both run through the same emulator on the same generated events (batch size 10, 1,000 groups,
+10,000 events; a uniform and a hot-user variant). Measured: AWS calls per delivered event by
+operation, delay error (delivery minus the end of the group's window), the handler's own time per
+1,000 events (time inside AWS calls excluded), peak memory, the offline policy check's time, and
+the cost per million events from the dated price file in ``bench/``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import random
+import resource
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from local.bench_baseline import BaselineInvoker, fixed_visibility
+from local.capture import PROJECT_ROOT
+from local.invariants import check as check_invariants
+from local.scenario import Scenario, parse_scenario
+from local.simulate import simulate
+
+PRICES = PROJECT_ROOT / "bench" / "prices-us-east-1-2026-11.json"
+RESULTS = PROJECT_ROOT / "bench" / "results.json"
+INTERVAL = 60.0
+
+
+def workload(variant: str, events: int = 10_000, groups: int = 1_000, seed: int = 7) -> Scenario:
+    """Events in waves every 10 s over one hour; ``hot``: 5% from one user, 20% from ten."""
+    rng = random.Random(seed)
+    waves = 360
+    out = []
+    for i in range(events):
+        if variant == "hot" and rng.random() < 0.05:
+            group = "user-hot"
+        elif variant == "hot" and rng.random() < 0.21:
+            group = f"user-warm-{rng.randrange(10)}"
+        else:
+            group = f"user-{rng.randrange(groups)}"
+        out.append({"at": float((i * waves // events) * 10), "group": group, "id": f"e{i:05d}", "body": {"i": i}})
+    config = {"eventfork:backup": {"enabled": False}, "eventfork:analytics": {"enabled": False},
+              "eventfork:replay": {"enabled": False}}
+    return parse_scenario({"name": f"bench-{variant}", "events": out, "runFor": 200_000, "config": config})
+
+
+def delay_errors(scenario: Scenario, report: dict[str, Any]) -> list[float]:
+    """For each event that had to wait for its group's window: delivered minus window end."""
+    sent = {e.id: e.at for e in scenario.events}
+    errors = []
+    for ids in report["delivered"].values():
+        for previous, current in zip(ids, ids[1:], strict=False):
+            window_end = report["deliveredAt"][previous] + INTERVAL
+            if sent[current] < window_end:
+                errors.append(report["deliveredAt"][current] - window_end)
+    return errors
+
+
+def percentile(values: list[float], q: float) -> float:
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+
+
+def cost_per_million(report: dict[str, Any], delivered: int, handler_seconds: float) -> dict[str, float]:
+    prices = json.loads(PRICES.read_text())
+    p, a = prices["prices"], prices["assumptions"]
+    calls = report["bufferCalls"]
+    sqs_requests = sum(v for k, v in calls.items() if k.startswith("sqs:"))
+    sqs_requests += sum(report["receives"].values()) + sum(report["deleteBatches"].values())
+    publishes = sum(v for k, v in calls.items() if k.startswith("sns:"))
+    invocations = sum(report["invocations"].values())
+    gb_seconds = (handler_seconds + sum(calls.values()) * a["awsCallLatencySeconds"]) * a["functionMemoryGb"]
+    usd = {
+        "sqs": sqs_requests * p["sqsFifoPerMillionRequests"] / 1e6,
+        "sns": publishes * p["snsFifoPublishPerMillionRequests"] / 1e6 + delivered * 1e-6 * p["snsFifoPayloadPerGb"],
+        "dynamodb": report["readUnits"] * p["dynamodbPerMillionReadUnits"] / 1e6
+        + report["writeUnits"] * p["dynamodbPerMillionWriteUnits"] / 1e6,
+        "lambda": invocations * p["lambdaPerMillionRequests"] / 1e6 + gb_seconds * p["lambdaArmPerGbSecond"],
+    }
+    scale = 1e6 / max(delivered, 1)
+    return {k: round(v * scale, 4) for k, v in usd.items()} | {"total": round(sum(usd.values()) * scale, 4)}
+
+
+def measure(scenario: Scenario, baseline: bool) -> dict[str, Any]:
+    holder: dict[str, Any] = {}
+
+    def baseline_factory(info: Any, clock: Any, faults: Any, plan: Any) -> BaselineInvoker:
+        holder["invoker"] = BaselineInvoker(info, clock, faults, plan)
+        return holder["invoker"]
+
+    started = time.perf_counter()
+    report = simulate(scenario, buffer_invoker=baseline_factory if baseline else None,
+                      after_provision=fixed_visibility if baseline else None)
+    wall = time.perf_counter() - started
+    delivered = sum(len(v) for v in report["delivered"].values())
+    calls = report["bufferCalls"]
+    errors = delay_errors(scenario, report)
+    handler_seconds = report["handlerSeconds"]
+    return {
+        "delivered": delivered,
+        "calls": calls,
+        "callsPerEvent": round(sum(calls.values()) / max(delivered, 1), 3),
+        "delayed": len(errors),
+        "delayErrorP50Seconds": round(percentile(errors, 0.5), 3),
+        "delayErrorP99Seconds": round(percentile(errors, 0.99), 3),
+        "delayErrorMaxSeconds": round(max(errors, default=0.0), 3),
+        "handlerMsPer1000Events": round(1000 * 1000 * handler_seconds / max(delivered, 1), 1),
+        "cost": cost_per_million(report, delivered, handler_seconds),
+        "invariantViolations": len(check_invariants(scenario, report, INTERVAL)),
+        "wallSeconds": round(wall, 1),
+    }
+
+
+def synthetic_project(directory: Path, resources: int) -> Path:
+    """A Pulumi program of ``resources`` compliant queues (half of them DLQs) for check timing."""
+    (directory / "Pulumi.yaml").write_text("name: synthetic\nruntime: python\n")
+    (directory / "__main__.py").write_text(f'''import json
+import pulumi_aws as aws
+key = aws.kms.Key("key", enable_key_rotation=True)
+for i in range({(resources - 1) // 2}):
+    dlq = aws.sqs.Queue(f"dlq-{{i}}", name=f"q{{i}}-dlq.fifo", fifo_queue=True, kms_master_key_id=key.arn,
+                        deduplication_scope="messageGroup", fifo_throughput_limit="perMessageGroupId")
+    aws.sqs.Queue(f"q-{{i}}", name=f"q{{i}}.fifo", fifo_queue=True, kms_master_key_id=key.arn,
+                  deduplication_scope="messageGroup", fifo_throughput_limit="perMessageGroupId",
+                  redrive_policy=dlq.arn.apply(
+                      lambda a: json.dumps({{"deadLetterTargetArn": a, "maxReceiveCount": 5}})))
+''')
+    return directory
+
+
+def check_seconds() -> dict[str, Any]:
+    try:
+        from local.check import check_project
+    except ImportError:
+        return {"checkSeconds": None, "check250Seconds": None, "check500Seconds": None}
+    out: dict[str, Any] = {}
+    started = time.perf_counter()
+    check_project(PROJECT_ROOT, "dev")
+    out["checkSeconds"] = round(time.perf_counter() - started, 3)
+    with tempfile.TemporaryDirectory() as tmp:
+        for size in (250, 500):
+            directory = Path(tmp) / str(size)
+            directory.mkdir()
+            project = synthetic_project(directory, size)
+            started = time.perf_counter()
+            result = check_project(project, "dev")
+            out[f"check{size}Seconds"] = round(time.perf_counter() - started, 3)
+            out[f"check{size}Resources"] = result.resources
+    return out
+
+
+def run_bench(events: int = 10_000) -> dict[str, Any]:
+    results: dict[str, Any] = {"machine": f"{platform.machine()}, {platform.python_implementation()} "
+                                          f"{platform.python_version()}, {platform.system()}",
+                               "date": time.strftime("%Y-%m-%d"), "events": events, "variants": {}}
+    for variant in ("uniform", "hot"):
+        scenario = workload(variant, events=events)
+        results["variants"][variant] = {"ours": measure(scenario, baseline=False),
+                                        "baseline": measure(scenario, baseline=True)}
+    results.update(check_seconds())
+    results["peakMemoryMb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    uniform = results["variants"]["uniform"]
+    results.update({
+        "callsPerEvent": uniform["ours"]["callsPerEvent"],
+        "baselineCallsPerEvent": uniform["baseline"]["callsPerEvent"],
+        "delayErrorP99Seconds": max(v["ours"]["delayErrorP99Seconds"] for v in results["variants"].values()),
+        "baselineDelayErrorP99Seconds": max(v["baseline"]["delayErrorP99Seconds"]
+                                            for v in results["variants"].values()),
+        "costPerMillionUsd": uniform["ours"]["cost"]["total"],
+        "baselineCostPerMillionUsd": uniform["baseline"]["cost"]["total"],
+    })
+    return results
+
+
+def format_table(results: dict[str, Any]) -> str:
+    rows = [("", *[f"{v} {who}" for v in results["variants"] for who in ("ours", "baseline")])]
+    metrics = [("delivered", "delivered"), ("AWS calls / event", "callsPerEvent"), ("delayed events", "delayed"),
+               ("delay error p50 (s)", "delayErrorP50Seconds"), ("delay error p99 (s)", "delayErrorP99Seconds"),
+               ("handler ms / 1000 ev", "handlerMsPer1000Events"), ("invariant violations", "invariantViolations"),
+               ("wall s (emulator)", "wallSeconds")]
+    for label, key in metrics:
+        rows.append((label, *[str(results["variants"][v][w][key]) for v in results["variants"]
+                              for w in ("ours", "baseline")]))
+    rows.append(("USD / million events", *[str(results["variants"][v][w]["cost"]["total"])
+                                           for v in results["variants"] for w in ("ours", "baseline")]))
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    lines = ["  ".join(c.rjust(w) if i else c.ljust(w) for i, (c, w) in enumerate(zip(r, widths, strict=True)))
+             for r in rows]
+    lines.append("")
+    lines.append(f"offline check: dev {results['checkSeconds']} s, 250 resources {results.get('check250Seconds')} s, "
+                 f"500 resources {results.get('check500Seconds')} s; peak memory {results['peakMemoryMb']} MB")
+    lines.append(f"machine: {results['machine']}; prices: {PRICES.name}")
+    return "\n".join(lines)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--json", action="store_true", help="print the results as JSON")
+    parser.add_argument("--events", type=int, default=10_000, help="events per variant (default 10000)")
+    parser.add_argument("--output", default=str(RESULTS), help="where to write the JSON results")
+
+
+def run(args: argparse.Namespace) -> int:
+    results = run_bench(args.events)
+    Path(args.output).write_text(json.dumps(results, indent=2) + "\n")
+    print(json.dumps(results, indent=2) if args.json else format_table(results))
+    return 0
+
+
+__all__ = ["run_bench", "workload", "delay_errors"]
