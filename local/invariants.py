@@ -81,3 +81,28 @@ def check(scenario: Scenario, report: dict[str, Any], interval: float) -> list[s
     if report.get("backupLeaks"):
         problems.append(f"{report['backupLeaks']} card values found in backup objects")
     return problems
+
+
+def tally(scenario: Scenario, report: dict[str, Any], interval: float) -> dict[str, int]:
+    """The failure columns of the reliability table (all should be zero)."""
+    poison = poison_ids(scenario)
+    first: dict[str, Any] = {}
+    for event in sorted(scenario.events, key=lambda e: e.at):
+        first.setdefault(event.id, event)
+    healthy = {i for i, e in first.items() if not is_malformed(e.body) and i not in poison}
+    delivered = [i for ids in report["delivered"].values() for i in ids]
+    suppressed = set(report["suppressed"]["duplicate"]) | set(report["suppressed"]["stale"])
+    out_of_order = too_close = 0
+    for ids in report["delivered"].values():
+        order = sorted(ids, key=lambda i: (first[i].at, first[i].occurred_at))
+        out_of_order += sum(1 for a, b in zip(ids, order, strict=False) if a != b)
+        times = [report["deliveredAt"][i] for i in ids]
+        too_close += sum(1 for a, b in zip(times, times[1:], strict=False) if b - a < interval - 1e-6)
+    return {
+        "delivered": len(set(delivered)),
+        "lost": len(healthy - set(delivered) - suppressed),
+        "duplicated": len(delivered) - len(set(delivered)),
+        "outOfOrder": out_of_order,
+        "tooClose": too_close,
+        "healthyDeadLettered": len(healthy & set(report["deadLettered"])),
+    }

@@ -147,7 +147,7 @@ def simulate(scenario: Scenario, stack: str = "dev", project_dir: Path = PROJECT
     emulator); ``after_provision`` may adjust the created resources before the first event.
     """
     started = time.perf_counter()
-    plan = capture(project_dir, stack, config_overrides=scenario.config)
+    plan = _plan(project_dir, stack, scenario.config)
     clock = VirtualClock()
     with emulator(clock) as state:
         topology = provision(plan)
@@ -174,6 +174,17 @@ def simulate(scenario: Scenario, stack: str = "dev", project_dir: Path = PROJECT
         _play(run)
         run.wall_seconds = time.perf_counter() - started
         return build_report(run, s3)
+
+
+_PLANS: dict[tuple[str, str, str], Capture] = {}
+
+
+def _plan(project_dir: Path, stack: str, config: dict[str, Any]) -> Capture:
+    """Plans are pure functions of project, stack and config: capture each once per process."""
+    key = (str(Path(project_dir).resolve()), stack, json.dumps(config, sort_keys=True))
+    if key not in _PLANS:
+        _PLANS[key] = capture(project_dir, stack, config_overrides=config)
+    return _PLANS[key]
 
 
 def _invoke_by_arn(invokers: dict[str, Any], arn: str, event: dict[str, Any]) -> Any:

@@ -1,0 +1,96 @@
+"""Hypothesis-generated scenarios through the simulator: the buffer's promises under faults."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from local.capture import PROJECT_ROOT as ROOT
+from local.invariants import check
+from local.reliability import load_scenario_doc, merge, shard
+from local.scenario import parse_scenario
+from local.simulate import simulate
+
+BACKUP_PIPELINE = (ROOT / "infra" / "components" / "storage_backup.py").is_file()
+INTERVAL = 30
+QUIET = {
+    "eventfork:buffer": {"intervalSeconds": INTERVAL, "maxAttempts": 2},
+    "eventfork:analytics": {"enabled": False},
+    "eventfork:replay": {"enabled": False},
+}
+MALFORMED = ["not json", "[1, 2]", '{"occurredAt": true}', '{"occurredAt": "someday"}', '"text"']
+FAULTS = ["crash_before_publish", "crash_after_publish", "table_write_fail", "publish_fail", "timeout"]
+
+
+@st.composite
+def scenarios(draw: st.DrawFn) -> dict[str, Any]:
+    groups = [f"user-{i}" for i in range(draw(st.integers(1, 3)))]
+    events: list[dict[str, Any]] = []
+    for i in range(draw(st.integers(1, 9))):
+        event: dict[str, Any] = {"at": draw(st.integers(0, 240)), "group": draw(st.sampled_from(groups)), "id": f"e{i}"}
+        if draw(st.integers(0, 9)) == 0:
+            event["raw"] = draw(st.sampled_from(MALFORMED))
+        else:
+            event["body"] = {"n": i, "payment": {"card-number": "4111111111111111"}}
+        events.append(event)
+    for original in draw(st.lists(st.sampled_from(events), max_size=3)):
+        later = original["at"] + draw(st.sampled_from([5, 100, 301, 400]))
+        events.append({**original, "at": later, "occurredAt": original["at"]})
+    ids = sorted({e["id"] for e in events})
+    faults = [
+        {"kind": draw(st.sampled_from(FAULTS)), "id": draw(st.sampled_from(ids)), "times": draw(st.integers(1, 2))}
+        for _ in range(draw(st.integers(0, 3)))
+    ]
+    if draw(st.booleans()):
+        faults.append({"kind": "fail_processing", "id": draw(st.sampled_from(ids))})
+    return {"name": "property", "config": QUIET, "events": events, "faults": faults, "runFor": 3000}
+
+
+@settings(max_examples=25, derandomize=True, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(scenarios())
+def test_every_promise_holds_under_random_interleavings_and_faults(doc: dict[str, Any]) -> None:
+    scenario = parse_scenario(doc)
+    report = simulate(scenario)
+    assert check(scenario, report, INTERVAL) == [], report
+    assert report["handlerErrors"] == []
+    assert report["backupLeaks"] == 0
+    if BACKUP_PIPELINE:
+        backed_up = set(report["backup"])
+        delivered = {i for ids in report["delivered"].values() for i in ids}
+        assert delivered <= backed_up, f"not backed up: {delivered - backed_up}"
+
+
+def test_sharding_keeps_every_event_and_fault_once() -> None:
+    doc = load_scenario_doc(events=500, groups=50, seed=3)
+    parts = shard(doc, 3)
+    assert sorted(e["id"] + str(e["at"]) for p in parts for e in p["events"]) == sorted(
+        e["id"] + str(e["at"]) for e in doc["events"]
+    )
+    assert sum(len(p["faults"]) for p in parts) == len(doc["faults"])
+    groups = [{e["group"] for e in p["events"]} for p in parts]
+    assert not (groups[0] & groups[1]) and not (groups[1] & groups[2])
+
+
+def test_merge_combines_reports() -> None:
+    a = {
+        "delivered": {"g1": ["a"]},
+        "deliveredAt": {"a": 1.0},
+        "suppressed": {"duplicate": ["x"], "stale": []},
+        "deadLettered": ["m"],
+        "faultsInjected": ["crash:a"],
+        "backupLeaks": 0,
+    }
+    b = {
+        "delivered": {"g2": ["b"]},
+        "deliveredAt": {"b": 2.0},
+        "suppressed": {"duplicate": [], "stale": ["y"]},
+        "deadLettered": [],
+        "faultsInjected": [],
+        "backupLeaks": 1,
+    }
+    merged = merge([a, b])
+    assert merged["delivered"] == {"g1": ["a"], "g2": ["b"]}
+    assert merged["suppressed"] == {"duplicate": ["x"], "stale": ["y"]}
+    assert merged["backupLeaks"] == 1 and merged["deadLettered"] == ["m"]
