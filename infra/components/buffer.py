@@ -160,10 +160,8 @@ class FifoEventBuffer(pulumi.ComponentResource):
                         "Effect": "Allow",
                         "Action": [
                             "dynamodb:BatchGetItem",
-                            "dynamodb:GetItem",
                             "dynamodb:PutItem",
                             "dynamodb:UpdateItem",
-                            "dynamodb:ConditionCheckItem",
                         ],
                         "Resource": [self.table.arn, self.idempotency_table.arn],
                     },
@@ -176,7 +174,7 @@ class FifoEventBuffer(pulumi.ComponentResource):
                     {
                         "Sid": "UseBufferKey",
                         "Effect": "Allow",
-                        "Action": ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"],
+                        "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
                         "Resource": self.key.arn,
                     },
                     {
