@@ -10,8 +10,10 @@ from stack_config import load_settings
 settings = load_settings()
 buffer_cfg, fanout_cfg, lambda_cfg = settings.buffer, settings.fanout, settings.lambda_
 
+# An explicit provider does not read `aws:region` by itself: pass the stack's region on.
 provider = aws.Provider(
     "aws",
+    region=pulumi.Config("aws").get("region"),
     default_tags={
         "tags": {"eventfork:stack": pulumi.get_stack(), "eventfork:project": pulumi.get_project(), **settings.tags}
     },

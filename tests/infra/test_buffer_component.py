@@ -201,3 +201,10 @@ def test_strict_accessor_fails_on_values_unknown_at_preview() -> None:
     with pytest.raises(AssertionError, match="not set"):
         value(esm, "maximumRetryAttempts")
     assert value(esm, "batchSize") == 10
+
+
+def test_explicit_provider_uses_the_stack_region_and_default_tags() -> None:
+    provider = one(plan(), "pulumi:providers:aws", "aws")
+    assert value(provider, "region") == "us-east-1"
+    assert json.loads(value(provider, "defaultTags")) == {
+        "tags": {"eventfork:stack": "dev", "eventfork:project": "eventfork"}}
