@@ -84,31 +84,9 @@ class FifoEventBuffer(pulumi.ComponentResource):
             content_based_deduplication=args.content_based_deduplication,
         )
         self.queue, self.dlq = queues.queue, queues.dlq
-        self.table = aws.dynamodb.Table(
-            f"{name}-table",
-            name=f"{args.name_prefix}-buffer",
-            billing_mode="PAY_PER_REQUEST",
-            hash_key=GROUP_KEY,
-            attributes=[{"name": GROUP_KEY, "type": "S"}],
-            ttl={"enabled": True, "attribute_name": TTL_ATTRIBUTE},
-            point_in_time_recovery={"enabled": args.point_in_time_recovery},
-            server_side_encryption={"enabled": True, "kms_key_arn": self.key.arn},
-            deletion_protection_enabled=args.deletion_protection,
-            tags=merge_tags(tags, {"eventfork:role": "buffer"}),
-            opts=child,
-        )
-        self.idempotency_table = aws.dynamodb.Table(
-            f"{name}-idempotency",
-            name=f"{args.name_prefix}-buffer-events",
-            billing_mode="PAY_PER_REQUEST",
-            hash_key=EVENT_KEY,
-            attributes=[{"name": EVENT_KEY, "type": "S"}],
-            ttl={"enabled": True, "attribute_name": TTL_ATTRIBUTE},
-            point_in_time_recovery={"enabled": args.point_in_time_recovery},
-            server_side_encryption={"enabled": True, "kms_key_arn": self.key.arn},
-            deletion_protection_enabled=args.deletion_protection,
-            tags=merge_tags(tags, {"eventfork:role": "buffer-idempotency"}),
-            opts=child,
+        self.table = self._ttl_table(f"{name}-table", f"{args.name_prefix}-buffer", GROUP_KEY, "buffer", args, tags)
+        self.idempotency_table = self._ttl_table(
+            f"{name}-idempotency", f"{args.name_prefix}-buffer-events", EVENT_KEY, "buffer-idempotency", args, tags
         )
         function_name = f"{args.name_prefix}-buffer"
         built = python_function(
@@ -218,4 +196,22 @@ class FifoEventBuffer(pulumi.ComponentResource):
                 "functionName": self.function_name,
                 "kmsKeyArn": self.kms_key_arn,
             }
+        )
+
+    def _ttl_table(
+        self, name: str, physical: str, key: str, role: str, args: FifoEventBufferArgs, tags: dict[str, str]
+    ) -> aws.dynamodb.Table:
+        """On-demand table under the buffer's CMK, with TTL on ``expiresAt`` and point-in-time recovery."""
+        return aws.dynamodb.Table(
+            name,
+            name=physical,
+            billing_mode="PAY_PER_REQUEST",
+            hash_key=key,
+            attributes=[{"name": key, "type": "S"}],
+            ttl={"enabled": True, "attribute_name": TTL_ATTRIBUTE},
+            point_in_time_recovery={"enabled": args.point_in_time_recovery},
+            server_side_encryption={"enabled": True, "kms_key_arn": self.key.arn},
+            deletion_protection_enabled=args.deletion_protection,
+            tags=merge_tags(tags, {"eventfork:role": role}),
+            opts=pulumi.ResourceOptions(parent=self),
         )
