@@ -16,7 +16,7 @@ venv: $(STAMP)
 
 demo: venv
 	@echo "== plan (dev stack, captured under Pulumi's mock runtime) =="
-	@$(PY) -m local plan --stack dev | tail -n 2
+	@$(PY) -m local plan --stack dev --summary
 	@if $(PY) -c "import local.check" 2>/dev/null; then \
 		echo; echo "== policy check (CrossGuard pack, offline) =="; $(PY) -m local check --stack dev; fi
 	@echo; echo "== consent race on the embedded AWS emulator =="

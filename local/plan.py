@@ -14,6 +14,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--project", default=str(PROJECT_ROOT), help="Pulumi Python project directory")
     parser.add_argument("--stack", default="dev", help="stack name (reads Pulumi.<stack>.yaml)")
     parser.add_argument("--json", action="store_true", help="print [{urn,type,name,parent,inputs}]")
+    parser.add_argument("--summary", action="store_true", help="print resource counts by type only")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -23,6 +24,10 @@ def run(args: argparse.Namespace) -> int:
         return 0
     by_urn = plan.by_urn()
     print(f"{plan.project}/{plan.stack}: {len(plan.resources)} resources")
+    if args.summary:
+        for type_token, count in sorted(Counter(r.type for r in plan.resources).items()):
+            print(f"  {count:>3}  {type_token}")
+        return 0
     for resource in plan.resources:
         depth = 0
         parent = by_urn.get(resource.parent)
