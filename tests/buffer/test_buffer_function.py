@@ -249,3 +249,22 @@ def test_a_full_batch_costs_three_calls(world: BufferWorld) -> None:
 def test_settings_from_env_name_what_is_missing() -> None:
     with pytest.raises(RuntimeError, match="BUFFER_TABLE, IDEMPOTENCY_TABLE"):
         processor.BufferSettings.from_env({"TOPIC_ARN": "x", "SOURCE_QUEUE_URL": "y", "DLQ_URL": "z"})
+
+
+def test_a_record_without_group_or_id_is_rejected_with_a_reason() -> None:
+    records = load_records()
+    base = {"messageId": "m1", "receiptHandle": "r", "body": "{}", "attributes": {}}
+    no_group = records.parse_record(base)
+    assert isinstance(no_group, records.Rejection) and "MessageGroupId" in no_group.reason
+    no_id = records.parse_record({**base, "attributes": {"MessageGroupId": "g"}})
+    assert isinstance(no_id, records.Rejection) and "MessageDeduplicationId" in no_id.reason
+    ok = records.parse_record(
+        {**base, "attributes": {"MessageGroupId": "g", "MessageDeduplicationId": "e", "SentTimestamp": "5000"}}
+    )
+    assert isinstance(ok, records.Event) and ok.occurred_at == 5.0
+
+
+def load_records() -> object:
+    import sys
+
+    return sys.modules["buffer_records"]

@@ -21,7 +21,7 @@ QUIET = {
     "eventfork:replay": {"enabled": False},
 }
 MALFORMED = ["not json", "[1, 2]", '{"occurredAt": true}', '{"occurredAt": "someday"}', '"text"']
-FAULTS = ["crash_before_publish", "crash_after_publish", "table_write_fail", "publish_fail", "timeout"]
+FAULTS = ["crash_before_publish", "crash_after_publish", "table_write_fail", "publish_fail", "dlq_send_fail", "timeout"]
 
 
 @st.composite
