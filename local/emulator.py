@@ -120,7 +120,13 @@ def emulator(clock: VirtualClock) -> Iterator[EmulatorState]:
         if queue.name in state.observed_queues:
             attributes = {name: dict(value) for name, value in (message.message_attributes or {}).items()}
             state.arrivals.append(Arrival(queue.name, clock.t, message.body, message.group_id, attributes))
-        original_add(queue, message)
+        if queue.lambda_event_source_mappings:
+            original_add(queue, message)
+            return
+        # moto's own duplicate scan is O(queue length) and weaker than the window above: append directly.
+        with queue._messages_lock:
+            queue._messages.append(message)
+            queue._messages_lock.notify_all()
 
     def topic_publish(
         topic: Any,
@@ -149,6 +155,21 @@ def emulator(clock: VirtualClock) -> Iterator[EmulatorState]:
             deduplication_id=deduplication_id,
             message_structure=message_structure,
         )
+
+    counting = {"skip": False}
+    original_send = sqs_models.SQSBackend.send_message
+
+    def send_message(backend: Any, *args: Any, **kwargs: Any) -> Any:
+        # SendMessage reads one queue attribute, but moto computes them all, message counts included,
+        # scanning the whole queue on every send; counts are not needed there.
+        counting["skip"] = True
+        try:
+            return original_send(backend, *args, **kwargs)
+        finally:
+            counting["skip"] = False
+
+    def lazy_count(original: property) -> property:
+        return property(lambda queue: 0 if counting["skip"] else original.fget(queue))  # type: ignore[misc]
 
     original_receive = sqs_models.SQSBackend.receive_message
 
@@ -185,6 +206,10 @@ def emulator(clock: VirtualClock) -> Iterator[EmulatorState]:
         stack.enter_context(mock.patch.object(sqs_models.Queue, "add_message", add_message))
         stack.enter_context(mock.patch.object(sns_models.Topic, "publish", topic_publish))
         stack.enter_context(mock.patch.object(sqs_models.SQSBackend, "receive_message", receive_message))
+        stack.enter_context(mock.patch.object(sqs_models.SQSBackend, "send_message", send_message))
+        for name in ("approximate_number_of_messages", "approximate_number_of_messages_delayed",
+                     "approximate_number_of_messages_not_visible"):
+            stack.enter_context(mock.patch.object(sqs_models.Queue, name, lazy_count(getattr(sqs_models.Queue, name))))
         stack.enter_context(mock.patch.object(DynamoDBBackend, "transact_write_items", transact_write_items))
         stack.enter_context(mock.patch.object(FirehoseBackend, "put_record_batch", put_record_batch))
         yield state
