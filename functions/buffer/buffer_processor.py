@@ -19,6 +19,8 @@ from buffer_state import BufferState, Delivery, GroupState, Snapshot, Transactio
 
 MAX_VISIBILITY_SECONDS = 43_200
 FAILURE_BACKOFF_SECONDS = 5
+# A delayed record becomes visible within a second after its window ends (visibility is whole seconds).
+WINDOW_RETURN_SLACK_SECONDS = 2.0
 
 DELIVERED = "delivered"
 DELAYED = "delayed"
@@ -130,7 +132,6 @@ class BufferFunction:
         parsed = [parse_record(r) for r in event.get("Records") or []]
         result = BatchResult()
         events = [p for p in parsed if isinstance(p, Event)]
-        self._shorten_retries(events)
         try:
             snapshot = self.state.read({e.group for e in events}, {e.event_id for e in events}, now)
         except Exception as error:  # noqa: BLE001 - nothing decided yet: every record retries
@@ -143,6 +144,7 @@ class BufferFunction:
                 )
             self._extend_visibility(result, parsed, now)
             return result
+        self._shorten_retries(events, snapshot, now)
         dlq_failed = self._dead_letter([(p, p.reason) for p in parsed if isinstance(p, Rejection)])
         outcomes: dict[str, Outcome] = {}
         blocked: dict[str, float] = {}
@@ -386,16 +388,26 @@ class BufferFunction:
                 FAILED, e.message_id, e.event_id, e.group, "state write conflicted twice", now + FAILURE_BACKOFF_SECONDS
             )
 
-    def _shorten_retries(self, events: list[Event]) -> None:
+    def _shorten_retries(self, events: list[Event], snapshot: Snapshot, now: float) -> None:
         """A record received before may have been published by an attempt that then died.
 
         Its repeat is absorbed by the topic's 5-minute deduplication only if it happens soon, so
         should this attempt die too, the record comes back after the function timeout, not after
-        the queue's (6x longer) visibility timeout. Costs one call, only in batches with retries.
+        the queue's (6x longer) visibility timeout. A record that came back just as its group's
+        window ended was delayed, not crashed, and needs nothing. Costs one call, only in batches
+        with a suspected crash.
         """
         if self.settings.retry_visibility_seconds <= 0:
             return
-        if any(e.receive_count > 1 for e in events):
+
+        def came_back_at_window_end(e: Event) -> bool:
+            state = snapshot.groups.get(e.group)
+            if state is None:
+                return False
+            window_end = state.last_delivered_at + self.settings.interval_seconds
+            return window_end <= now < window_end + WINDOW_RETURN_SLACK_SECONDS
+
+        if any(e.receive_count > 1 and not came_back_at_window_end(e) for e in events):
             # The whole batch: one in-flight record of a group holds back the group's others.
             self._change_visibility([(e.receipt_handle, self.settings.retry_visibility_seconds) for e in events])
 
