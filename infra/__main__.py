@@ -5,6 +5,9 @@ import pulumi_aws as aws
 
 from components.buffer import FifoEventBuffer, FifoEventBufferArgs
 from components.fanout import EventFanOut, EventFanOutArgs
+from components.replay import ReplayPipeline, ReplayPipelineArgs
+from components.search_analytics import SearchAnalyticsPipeline, SearchAnalyticsPipelineArgs
+from components.storage_backup import StorageBackupPipeline, StorageBackupPipelineArgs
 from stack_config import load_settings
 
 settings = load_settings()
@@ -64,6 +67,44 @@ buffer = FifoEventBuffer(
     opts,
 )
 
+pipeline_wiring = {
+    "name_prefix": settings.namePrefix,
+    "topic_arn": fanout.topic_arn,
+    "topic_fifo": fanout_cfg.fifo,
+    "kms_key_arn": fanout.kms_key_arn,
+    "runtime": lambda_cfg.runtime,
+    "architecture": lambda_cfg.architecture,
+    "powertools_layer_version": lambda_cfg.powertoolsLayerVersion,
+}
+if settings.backup.enabled:
+    backup = StorageBackupPipeline("backup", StorageBackupPipelineArgs(config=settings.backup, **pipeline_wiring), opts)
+    pulumi.export("backupBucketName", backup.bucket_name)
+    pulumi.export("backupBucketArn", backup.bucket_arn)
+    pulumi.export("backupDeliveryStreamName", backup.delivery_stream_name)
+if settings.analytics.enabled:
+    analytics = SearchAnalyticsPipeline(
+        "analytics", SearchAnalyticsPipelineArgs(config=settings.analytics, **pipeline_wiring), opts
+    )
+    pulumi.export("analyticsDomainArn", analytics.domain_arn)
+    pulumi.export("analyticsDomainEndpoint", analytics.domain_endpoint)
+    pulumi.export("analyticsDeliveryStreamName", analytics.delivery_stream_name)
+    pulumi.export("analyticsFailedBucketName", analytics.failed_bucket_name)
+if settings.replay.enabled:
+    replay = ReplayPipeline(
+        "replay",
+        ReplayPipelineArgs(
+            config=settings.replay,
+            destination_queue_arn=settings.replay.destinationQueueArn or fanout.primary_queue_arn,
+            destination_queue_url=settings.replay.destinationQueueUrl or fanout.primary_queue_url,
+            **pipeline_wiring,
+        ),
+        opts,
+    )
+    pulumi.export("replayQueueUrl", replay.queue_url)
+    pulumi.export("replayQueueArn", replay.queue_arn)
+    pulumi.export("replayFunctionName", replay.function_name)
+    pulumi.export("replayActive", replay.active)
+
 pulumi.export("bufferQueueUrl", buffer.queue_url)
 pulumi.export("bufferQueueArn", buffer.queue_arn)
 pulumi.export("bufferDlqUrl", buffer.dlq_url)
@@ -74,3 +115,4 @@ pulumi.export("topicFifo", fanout_cfg.fifo)
 pulumi.export("primaryQueueUrl", fanout.primary_queue_url)
 pulumi.export("primaryQueueArn", fanout.primary_queue_arn)
 pulumi.export("primaryDlqUrl", fanout.primary_dlq_url)
+pulumi.export("fanoutKmsKeyArn", fanout.kms_key_arn)

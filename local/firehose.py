@@ -54,7 +54,8 @@ class FirehoseEmulator:
         responses = []
         failed = 0
         for record in records:
-            data = base64.b64decode(record["Data"])
+            raw = record["Data"]
+            data = raw if isinstance(raw, bytes) else base64.b64decode(raw)
             if len(data) > MAX_RECORD_BYTES:
                 failed += 1
                 responses.append({"ErrorCode": "ServiceUnavailableException", "ErrorMessage": "record too large"})

@@ -25,10 +25,29 @@ def _luhn(digits: str) -> bool:
     return total % 10 == 0
 
 
+def _leaks_in(value: Any, under_payment: bool = False) -> int:
+    if isinstance(value, dict):
+        return sum((1 if under_payment and str(k).startswith("card-") else 0) + _leaks_in(v, k == "payment")
+                   for k, v in value.items())
+    if isinstance(value, list):
+        return sum(_leaks_in(v) for v in value)
+    if isinstance(value, str) or (isinstance(value, int) and not isinstance(value, bool)):
+        return sum(1 for m in CARD_LIKE.finditer(str(value)) if _luhn(re.sub(r"\D", "", m.group())))
+    return 0
+
+
 def count_leaks(text: str) -> int:
-    """Card-like values (13-19 digits, Luhn-valid) and card-* keys left in backup text."""
-    leaks = sum(1 for m in CARD_LIKE.finditer(text) if _luhn(re.sub(r"\D", "", m.group())))
-    return leaks + len(re.findall(r'"card-[^"]*"\s*:', text))
+    """Card-like values (13-19 digits, Luhn-valid) in string or integer values, and card-* keys under payment.
+
+    Independent of the redaction function; lines that are not JSON are scanned as plain text.
+    """
+    total = 0
+    for line in text.splitlines():
+        try:
+            total += _leaks_in(json.loads(line))
+        except ValueError:
+            total += sum(1 for m in CARD_LIKE.finditer(line) if _luhn(re.sub(r"\D", "", m.group())))
+    return total
 
 
 def _event_id(body: str) -> str | None:

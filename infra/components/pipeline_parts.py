@@ -1,0 +1,251 @@
+"""Builders shared by the event fork pipelines: a subscribed queue, a consumer function, a bucket."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+
+from components.common import QueueWithDlq, allow_topic_to_send, merge_tags, policy_json, queue_with_dlq
+from components.function import BuiltFunction, FunctionSpec, python_function
+
+
+@dataclass
+class SubscribedQueue:
+    queues: QueueWithDlq
+    subscription: aws.sns.TopicSubscription
+
+
+def subscribed_queue(
+    name: str,
+    base_name: str,
+    *,
+    parent: pulumi.Resource,
+    topic_arn: pulumi.Input[str],
+    fifo: bool,
+    kms_key_arn: pulumi.Input[str],
+    visibility_timeout: int,
+    retention_seconds: int,
+    tags: dict[str, str],
+    filter_policy: dict[str, Any] | None = None,
+    filter_policy_scope: str = "MessageAttributes",
+) -> SubscribedQueue:
+    """A CMK queue (+DLQ) that only the topic may write to, subscribed with raw delivery.
+
+    Messages SNS cannot deliver go to the same DLQ (subscription redrive policy).
+    """
+    queues = queue_with_dlq(
+        name,
+        base_name,
+        parent=parent,
+        kms_key_arn=kms_key_arn,
+        fifo=fifo,
+        high_throughput=True,
+        visibility_timeout=visibility_timeout,
+        retention_seconds=retention_seconds,
+        max_receive_count=5,
+        tags=tags,
+    )
+    policies = [
+        allow_topic_to_send(f"{name}-policy", queues.queue, topic_arn, parent),
+        allow_topic_to_send(f"{name}-dlq-policy", queues.dlq, topic_arn, parent),
+    ]
+    extra: dict[str, Any] = {}
+    if filter_policy is not None:
+        extra = {"filter_policy": json.dumps(filter_policy, sort_keys=True), "filter_policy_scope": filter_policy_scope}
+    subscription = aws.sns.TopicSubscription(
+        f"{name}-subscription",
+        topic=topic_arn,
+        protocol="sqs",
+        endpoint=queues.queue.arn,
+        raw_message_delivery=True,
+        redrive_policy=queues.dlq.arn.apply(lambda arn: json.dumps({"deadLetterTargetArn": arn})),
+        opts=pulumi.ResourceOptions(parent=parent, depends_on=policies),
+        **extra,
+    )
+    return SubscribedQueue(queues=queues, subscription=subscription)
+
+
+def queue_consumer(
+    name: str,
+    spec: FunctionSpec,
+    queue: aws.sqs.Queue,
+    kms_key_arn: pulumi.Input[str],
+    *,
+    parent: pulumi.Resource,
+    batch_size: int = 10,
+    enabled: bool = True,
+) -> tuple[BuiltFunction, aws.lambda_.EventSourceMapping]:
+    """A function fed by ``queue`` (batches, ReportBatchItemFailures), allowed to consume only that queue."""
+    spec.statements = [
+        {
+            "Sid": "ConsumeQueue",
+            "Effect": "Allow",
+            "Action": ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"],
+            "Resource": queue.arn,
+        },
+        {"Sid": "DecryptQueue", "Effect": "Allow", "Action": ["kms:Decrypt"], "Resource": kms_key_arn},
+        *spec.statements,
+    ]
+    built = python_function(name, spec, parent)
+    mapping = aws.lambda_.EventSourceMapping(
+        f"{name}-events",
+        event_source_arn=queue.arn,
+        function_name=built.function.arn,
+        batch_size=batch_size,
+        function_response_types=["ReportBatchItemFailures"],
+        enabled=enabled,
+        opts=pulumi.ResourceOptions(parent=parent),
+    )
+    return built, mapping
+
+
+def encrypted_bucket(
+    name: str,
+    prefix: str,
+    *,
+    parent: pulumi.Resource,
+    kms_key_arn: pulumi.Input[str],
+    tags: dict[str, str],
+    transition_days: int | None = None,
+    transition_storage_class: str = "STANDARD_IA",
+    expiration_days: int | None = None,
+) -> aws.s3.Bucket:
+    """SSE-KMS with the CMK and a bucket key, versioning, no public access, owner-enforced, TLS only."""
+    opts = pulumi.ResourceOptions(parent=parent)
+    bucket = aws.s3.Bucket(name, bucket_prefix=prefix, tags=tags, opts=opts)
+    aws.s3.BucketServerSideEncryptionConfiguration(
+        f"{name}-sse",
+        bucket=bucket.id,
+        rules=[
+            {
+                "apply_server_side_encryption_by_default": {
+                    "sse_algorithm": "aws:kms",
+                    "kms_master_key_id": kms_key_arn,
+                },
+                "bucket_key_enabled": True,
+            }
+        ],
+        opts=opts,
+    )
+    aws.s3.BucketVersioning(
+        f"{name}-versioning", bucket=bucket.id, versioning_configuration={"status": "Enabled"}, opts=opts
+    )
+    aws.s3.BucketPublicAccessBlock(
+        f"{name}-public-access",
+        bucket=bucket.id,
+        block_public_acls=True,
+        block_public_policy=True,
+        ignore_public_acls=True,
+        restrict_public_buckets=True,
+        opts=opts,
+    )
+    aws.s3.BucketOwnershipControls(
+        f"{name}-ownership", bucket=bucket.id, rule={"object_ownership": "BucketOwnerEnforced"}, opts=opts
+    )
+    aws.s3.BucketPolicy(
+        f"{name}-tls-only",
+        bucket=bucket.id,
+        policy=policy_json(
+            [
+                {
+                    "Sid": "DenyInsecureTransport",
+                    "Effect": "Deny",
+                    "Principal": "*",
+                    "Action": "s3:*",
+                    "Resource": [bucket.arn, pulumi.Output.concat(bucket.arn, "/*")],
+                    "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+                }
+            ]
+        ),
+        opts=opts,
+    )
+    if transition_days or expiration_days:
+        rule: dict[str, Any] = {"id": "retention", "status": "Enabled", "filter": {"prefix": ""}}
+        if transition_days:
+            rule["transitions"] = [{"days": transition_days, "storage_class": transition_storage_class}]
+        if expiration_days:
+            rule["expiration"] = {"days": expiration_days}
+        aws.s3.BucketLifecycleConfiguration(f"{name}-lifecycle", bucket=bucket.id, rules=[rule], opts=opts)
+    return bucket
+
+
+def firehose_role(
+    name: str,
+    *,
+    parent: pulumi.Resource,
+    bucket_arn: pulumi.Input[str],
+    kms_key_arn: pulumi.Input[str],
+    transform_arn: pulumi.Input[str] | None,
+    extra: list[dict[str, Any]] | None = None,
+    tags: dict[str, str],
+) -> aws.iam.Role:
+    """The role Firehose assumes: write this bucket, use this key, call this transform, nothing else."""
+    opts = pulumi.ResourceOptions(parent=parent)
+    account = aws.get_caller_identity_output(opts=pulumi.InvokeOptions(parent=parent)).account_id
+    role = aws.iam.Role(
+        name,
+        assume_role_policy=policy_json(
+            [
+                {
+                    "Effect": "Allow",
+                    "Principal": {"Service": "firehose.amazonaws.com"},
+                    "Action": "sts:AssumeRole",
+                    "Condition": {"StringEquals": {"sts:ExternalId": account}},
+                }
+            ]
+        ),
+        tags=tags,
+        opts=opts,
+    )
+    statements: list[dict[str, Any]] = [
+        {
+            "Sid": "WriteBucket",
+            "Effect": "Allow",
+            "Action": [
+                "s3:AbortMultipartUpload",
+                "s3:GetBucketLocation",
+                "s3:GetObject",
+                "s3:ListBucket",
+                "s3:ListBucketMultipartUploads",
+                "s3:PutObject",
+            ],
+            "Resource": [bucket_arn, pulumi.Output.concat(bucket_arn, "/*")],
+        },
+        {"Sid": "UseKey", "Effect": "Allow", "Action": ["kms:GenerateDataKey", "kms:Decrypt"], "Resource": kms_key_arn},
+        *(extra or []),
+    ]
+    if transform_arn is not None:
+        statements.append(
+            {
+                "Sid": "Transform",
+                "Effect": "Allow",
+                "Action": ["lambda:InvokeFunction", "lambda:GetFunctionConfiguration"],
+                "Resource": [transform_arn, pulumi.Output.concat(transform_arn, ":$LATEST")],
+            }
+        )
+    aws.iam.RolePolicy(f"{name}-policy", role=role.id, policy=policy_json(statements), opts=opts)
+    return role
+
+
+def processing(transform_arn: pulumi.Input[str] | None) -> dict[str, Any] | None:
+    if transform_arn is None:
+        return None
+    return {
+        "enabled": True,
+        "processors": [
+            {
+                "type": "Lambda",
+                "parameters": [
+                    {"parameter_name": "LambdaArn", "parameter_value": pulumi.Output.concat(transform_arn, ":$LATEST")}
+                ],
+            }
+        ],
+    }
+
+
+def tagged(tags: dict[str, str], component: str) -> dict[str, str]:
+    return merge_tags(tags, {"eventfork:component": component})

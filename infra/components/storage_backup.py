@@ -1,0 +1,167 @@
+"""StorageBackupPipeline: every event (or a filtered subset) archived to S3 through Firehose."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pulumi
+import pulumi_aws as aws
+
+from components.common import fifo_name
+from components.function import FunctionSpec, python_function
+from components.pipeline_parts import (
+    encrypted_bucket,
+    firehose_role,
+    processing,
+    queue_consumer,
+    subscribed_queue,
+    tagged,
+)
+from pipelines_config import BackupConfig
+
+
+@dataclass
+class StorageBackupPipelineArgs:
+    """Where to subscribe, which key to use, and the ``eventfork:backup`` settings."""
+
+    name_prefix: str
+    topic_arn: pulumi.Input[str]
+    topic_fifo: bool
+    kms_key_arn: pulumi.Input[str]
+    config: BackupConfig = field(default_factory=BackupConfig)
+    runtime: str = "python3.12"
+    architecture: str = "arm64"
+    powertools_layer_version: int = 27
+    tags: dict[str, str] = field(default_factory=dict)
+
+
+class StorageBackupPipeline(pulumi.ComponentResource):
+    """Topic -> queue -> forwarder -> Firehose (redaction, compression, CMK) -> S3."""
+
+    queue_url: pulumi.Output[str]
+    queue_arn: pulumi.Output[str]
+    dlq_url: pulumi.Output[str]
+    bucket_arn: pulumi.Output[str]
+    bucket_name: pulumi.Output[str]
+    delivery_stream_name: pulumi.Output[str]
+
+    def __init__(self, name: str, args: StorageBackupPipelineArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("eventfork:pipelines:StorageBackupPipeline", name, None, opts)
+        cfg, tags, prefix = args.config, tagged(args.tags, "backup"), args.name_prefix
+        sub = subscribed_queue(
+            f"{name}-queue",
+            f"{prefix}-backup",
+            parent=self,
+            topic_arn=args.topic_arn,
+            fifo=args.topic_fifo,
+            kms_key_arn=args.kms_key_arn,
+            visibility_timeout=6 * cfg.functionTimeoutSeconds,
+            retention_seconds=cfg.queueRetentionSeconds,
+            tags=tags,
+            filter_policy=cfg.filterPolicy,
+            filter_policy_scope=cfg.filterPolicyScope,
+        )
+        if cfg.bucketArn:
+            self.bucket_arn = pulumi.Output.from_input(cfg.bucketArn)
+            self.bucket_name = pulumi.Output.from_input(cfg.bucketArn.split(":::")[-1])
+        else:
+            bucket = encrypted_bucket(
+                f"{name}-bucket",
+                f"{prefix}-backup-",
+                parent=self,
+                kms_key_arn=args.kms_key_arn,
+                tags=tags,
+                transition_days=cfg.transitionDays,
+                transition_storage_class=cfg.transitionStorageClass,
+                expiration_days=cfg.expirationDays,
+            )
+            self.bucket_arn, self.bucket_name = bucket.arn, bucket.bucket
+        common = {
+            "runtime": args.runtime,
+            "architecture": args.architecture,
+            "powertools_layer_version": args.powertools_layer_version,
+            "tags": tags,
+            "kms_key_arn": args.kms_key_arn,
+        }
+        transform_arn = None
+        if cfg.redaction:
+            redaction = python_function(
+                f"{name}-redaction",
+                FunctionSpec(
+                    code_dir="redaction",
+                    function_name=f"{prefix}-backup-redaction",
+                    timeout=60,
+                    memory_size=256,
+                    environment={},
+                    statements=[],
+                    **common,
+                ),
+                self,
+            )
+            transform_arn = redaction.function.arn
+        role = firehose_role(
+            f"{name}-firehose-role",
+            parent=self,
+            bucket_arn=self.bucket_arn,
+            kms_key_arn=args.kms_key_arn,
+            transform_arn=transform_arn,
+            tags=tags,
+        )
+        s3_config = {
+            "role_arn": role.arn,
+            "bucket_arn": self.bucket_arn,
+            "prefix": cfg.prefix,
+            "error_output_prefix": cfg.errorPrefix,
+            "compression_format": cfg.compression,
+            "buffering_interval": cfg.bufferingIntervalSeconds,
+            "buffering_size": cfg.bufferingSizeMb,
+            "kms_key_arn": args.kms_key_arn,
+        }
+        if transform_arn is not None:
+            s3_config["processing_configuration"] = processing(transform_arn)
+        stream_name = fifo_name(f"{prefix}-backup", False)
+        self.stream = aws.kinesis.FirehoseDeliveryStream(
+            f"{name}-stream",
+            name=stream_name,
+            destination="extended_s3",
+            server_side_encryption={"enabled": True, "key_type": "CUSTOMER_MANAGED_CMK", "key_arn": args.kms_key_arn},
+            extended_s3_configuration=s3_config,
+            tags=tags,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        self.forwarder, self.mapping = queue_consumer(
+            f"{name}-forwarder",
+            FunctionSpec(
+                code_dir="forwarder",
+                function_name=f"{prefix}-backup-forwarder",
+                timeout=cfg.functionTimeoutSeconds,
+                memory_size=256,
+                environment={"DELIVERY_STREAM_NAME": self.stream.name},
+                statements=[
+                    {
+                        "Sid": "PutToStream",
+                        "Effect": "Allow",
+                        "Action": "firehose:PutRecordBatch",
+                        "Resource": self.stream.arn,
+                    }
+                ],
+                **common,
+            ),
+            sub.queues.queue,
+            args.kms_key_arn,
+            parent=self,
+        )
+        self.queue_url, self.queue_arn = sub.queues.queue.url, sub.queues.queue.arn
+        self.dlq_url = sub.queues.dlq.url
+        self.dlq_arn = sub.queues.dlq.arn
+        self.delivery_stream_name = self.stream.name
+        self.register_outputs(
+            {
+                "queueUrl": self.queue_url,
+                "queueArn": self.queue_arn,
+                "dlqUrl": self.dlq_url,
+                "bucketArn": self.bucket_arn,
+                "bucketName": self.bucket_name,
+                "deliveryStreamName": self.delivery_stream_name,
+            }
+        )
