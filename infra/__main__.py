@@ -28,6 +28,7 @@ fanout = EventFanOut(
     EventFanOutArgs(
         name_prefix=settings.namePrefix,
         fifo=fanout_cfg.fifo,
+        primary_name=fanout_cfg.primaryName,
         primary_visibility_timeout_seconds=fanout_cfg.primaryVisibilityTimeoutSeconds,
         primary_retention_seconds=fanout_cfg.primaryRetentionSeconds,
         primary_max_receive_count=fanout_cfg.primaryMaxReceiveCount,

@@ -24,6 +24,7 @@ class EventFanOutArgs:
 
     name_prefix: str
     fifo: bool = True
+    primary_name: str = "primary"
     primary_visibility_timeout_seconds: int = 30
     primary_retention_seconds: int = 1209600
     primary_max_receive_count: int = 5
@@ -102,7 +103,7 @@ class EventFanOut(pulumi.ComponentResource):
         )
         primary = queue_with_dlq(
             f"{name}-primary",
-            f"{args.name_prefix}-primary",
+            f"{args.name_prefix}-{args.primary_name}",
             parent=self,
             kms_key_arn=self.key.arn,
             fifo=args.fifo,
