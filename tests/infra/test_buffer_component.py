@@ -207,4 +207,5 @@ def test_explicit_provider_uses_the_stack_region_and_default_tags() -> None:
     provider = one(plan(), "pulumi:providers:aws", "aws")
     assert value(provider, "region") == "us-east-1"
     assert json.loads(value(provider, "defaultTags")) == {
-        "tags": {"eventfork:stack": "dev", "eventfork:project": "eventfork"}}
+        "tags": {"eventfork:stack": "dev", "eventfork:project": "eventfork"}
+    }

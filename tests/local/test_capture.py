@@ -15,8 +15,9 @@ ROOT = Path(__file__).resolve().parents[2]
 def test_urns_and_parents_are_built_like_the_engine_builds_them() -> None:
     p = plan()
     queue = next(r for r in p.resources if r.name == "buffer-queue")
-    assert queue.urn == ("urn:pulumi:dev::eventfork::eventfork:buffer:FifoEventBuffer$aws:sqs/queue:Queue"
-                         "::buffer-queue")
+    assert queue.urn == (
+        "urn:pulumi:dev::eventfork::eventfork:buffer:FifoEventBuffer$aws:sqs/queue:Queue::buffer-queue"
+    )
     component = next(r for r in p.resources if r.type == "eventfork:buffer:FifoEventBuffer")
     assert queue.parent == component.urn
     assert component.parent == "urn:pulumi:dev::eventfork::pulumi:pulumi:Stack::eventfork-dev"
@@ -28,7 +29,8 @@ def test_stack_reference_to_this_project_resolves_from_its_own_plan(tmp_path: Pa
     (tmp_path / "Pulumi.yaml").write_text("name: refuser\nruntime: python\n")
     (tmp_path / "__main__.py").write_text(
         "import pulumi\nref = pulumi.StackReference('acme/eventfork/dev')\n"
-        "pulumi.export('q', ref.require_output('primaryQueueArn'))\n")
+        "pulumi.export('q', ref.require_output('primaryQueueArn'))\n"
+    )
     assert capture(tmp_path, "dev").outputs == {"q": plan().outputs["primaryQueueArn"]}
 
 

@@ -7,13 +7,11 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from local.capture import PROJECT_ROOT as ROOT
 from local.invariants import check
 from local.reliability import load_scenario_doc, merge, shard
 from local.scenario import parse_scenario
 from local.simulate import simulate
 
-BACKUP_PIPELINE = (ROOT / "infra" / "components" / "storage_backup.py").is_file()
 INTERVAL = 30
 QUIET = {
     "eventfork:buffer": {"intervalSeconds": INTERVAL, "maxAttempts": 2},
@@ -56,10 +54,9 @@ def test_every_promise_holds_under_random_interleavings_and_faults(doc: dict[str
     assert check(scenario, report, INTERVAL) == [], report
     assert report["handlerErrors"] == []
     assert report["backupLeaks"] == 0
-    if BACKUP_PIPELINE:
-        backed_up = set(report["backup"])
-        delivered = {i for ids in report["delivered"].values() for i in ids}
-        assert delivered <= backed_up, f"not backed up: {delivered - backed_up}"
+    backed_up = set(report["backup"])
+    delivered = {i for ids in report["delivered"].values() for i in ids}
+    assert delivered <= backed_up, f"not backed up: {delivered - backed_up}"
 
 
 def test_sharding_keeps_every_event_and_fault_once() -> None:

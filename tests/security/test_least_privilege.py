@@ -12,14 +12,20 @@ from tests.infra.plans import ROOT, plan, policy
 
 # API operation -> the IAM action that authorises it.
 IAM_ACTION = {
-    "BatchGetItem": "dynamodb:BatchGetItem", "TransactWriteItems": ["dynamodb:PutItem", "dynamodb:UpdateItem"],
-    "UpdateItem": "dynamodb:UpdateItem", "PublishBatch": "sns:Publish", "SendMessageBatch": "sqs:SendMessage",
+    "BatchGetItem": "dynamodb:BatchGetItem",
+    "TransactWriteItems": ["dynamodb:PutItem", "dynamodb:UpdateItem"],
+    "UpdateItem": "dynamodb:UpdateItem",
+    "PublishBatch": "sns:Publish",
+    "SendMessageBatch": "sqs:SendMessage",
     "ChangeMessageVisibilityBatch": "sqs:ChangeMessageVisibility",
 }
 # What the Lambda event source mapping does with the function's role.
 EVENT_SOURCE_MAPPING = {"sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"}
-STORE_TYPES = {"aws:sqs/queue:Queue": "kmsMasterKeyId", "aws:sns/topic:Topic": "kmsMasterKeyId",
-               "aws:dynamodb/table:Table": "serverSideEncryption.kmsKeyArn"}
+STORE_TYPES = {
+    "aws:sqs/queue:Queue": "kmsMasterKeyId",
+    "aws:sns/topic:Topic": "kmsMasterKeyId",
+    "aws:dynamodb/table:Table": "serverSideEncryption.kmsKeyArn",
+}
 
 
 def _actions(statement: dict[str, Any]) -> set[str]:
@@ -41,8 +47,13 @@ def test_buffer_role_grants_exactly_the_actions_its_code_and_event_source_use() 
         mapped = IAM_ACTION[operation]
         used |= set(mapped if isinstance(mapped, list) else [mapped])
     statements = policy(next(r for r in plan().resources if r.name == "buffer-function-policy"))["Statement"]
-    granted = set().union(*(_actions(s) for s in statements if s["Sid"] not in ("WriteOwnLogs", "Tracing")
-                            and not s["Sid"].startswith("Use")))
+    granted = set().union(
+        *(
+            _actions(s)
+            for s in statements
+            if s["Sid"] not in ("WriteOwnLogs", "Tracing") and not s["Sid"].startswith("Use")
+        )
+    )
     assert granted == used
 
 
@@ -70,8 +81,11 @@ def _key_arn_of(resource: Any, path: str) -> str | None:
 def test_every_data_store_is_under_a_rotating_customer_managed_key() -> None:
     for stack in ("dev", "prod"):
         p = plan(stack)
-        rotating = {r.outputs["arn"] for r in p.resources
-                    if r.type == "aws:kms/key:Key" and r.inputs.get("enableKeyRotation") is True}
+        rotating = {
+            r.outputs["arn"]
+            for r in p.resources
+            if r.type == "aws:kms/key:Key" and r.inputs.get("enableKeyRotation") is True
+        }
         stores = [r for r in p.resources if r.type in STORE_TYPES]
         assert len(stores) >= 6
         for store in stores:
@@ -92,8 +106,12 @@ def _principals(statement: dict[str, Any]) -> list[tuple[str, str]]:
 def test_no_resource_policy_lets_anyone_outside_the_account_in() -> None:
     documents = []
     for r in plan().resources:
-        if r.type in ("aws:sqs/queuePolicy:QueuePolicy", "aws:sns/topicPolicy:TopicPolicy",
-                      "aws:s3/bucketPolicy:BucketPolicy", "aws:kms/key:Key"):
+        if r.type in (
+            "aws:sqs/queuePolicy:QueuePolicy",
+            "aws:sns/topicPolicy:TopicPolicy",
+            "aws:s3/bucketPolicy:BucketPolicy",
+            "aws:kms/key:Key",
+        ):
             documents.append((r.name, json.loads(r.inputs["policy"])))
     assert documents
     for name, document in documents:
@@ -106,5 +124,8 @@ def test_no_resource_policy_lets_anyone_outside_the_account_in() -> None:
                     assert value == f"arn:aws:iam::{ACCOUNT_ID}:root", (name, value)
                 else:
                     assert kind == "Service" and value.endswith(".amazonaws.com"), (name, kind, value)
-                    assert ("aws:SourceArn" in condition or "aws:SourceAccount" in condition
-                            or "kms:EncryptionContext:aws:logs:arn" in condition), (name, statement)
+                    assert (
+                        "aws:SourceArn" in condition
+                        or "aws:SourceAccount" in condition
+                        or "kms:EncryptionContext:aws:logs:arn" in condition
+                    ), (name, statement)

@@ -1,0 +1,77 @@
+"""The Firehose redaction transform."""
+
+from __future__ import annotations
+
+import base64
+import json
+from typing import Any
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from tests.functions.helpers import load_function
+
+app = load_function("redaction")
+CARDS = ["4111111111111111", "4111 1111 1111 1111", "5500-0000-0000-0004", "378282246310005"]
+
+
+def record(doc: Any, record_id: str = "r1") -> dict[str, str]:
+    data = doc if isinstance(doc, bytes) else json.dumps(doc).encode()
+    return {"recordId": record_id, "data": base64.b64encode(data).decode(), "approximateArrivalTimestamp": 0}
+
+
+def decoded(result: dict[str, Any]) -> str:
+    return base64.b64decode(result["data"]).decode()
+
+
+def test_card_keys_under_payment_and_card_numbers_anywhere_are_removed() -> None:
+    doc = {
+        "eventId": "o7",
+        "payload": {
+            "amount": 150,
+            "payment": {"card-number": "4111111111111111", "card-cvv": "123", "method": "card"},
+            "note": "card 5500-0000-0000-0004 used",
+            "phone": "4111111111111111",
+        },
+    }
+    [out] = app.lambda_handler({"records": [record(doc)]}, None)["records"]
+    assert out["result"] == "Ok" and out["recordId"] == "r1"
+    text = decoded(out)
+    assert text.endswith("}\n") and text.count("\n") == 1
+    result = json.loads(text)
+    assert result["payload"]["payment"] == {"method": "card"}
+    assert result["payload"]["note"] == "card [REDACTED] used"
+    assert result["payload"]["phone"] == "[REDACTED]"
+    assert result["payload"]["amount"] == 150
+    assert app.count_card_values(result) == 0 and app.count_card_values(doc) == 5
+
+
+def test_non_luhn_numbers_and_short_numbers_are_kept() -> None:
+    doc = {"order": "1234567812345678", "zip": "90210", "big": 4111111111111112}
+    assert app.redact(doc) == doc
+    assert app.looks_like_card(4111111111111111) and not app.looks_like_card(4111111111111112)
+    assert not app.looks_like_card(True) and not app.looks_like_card(1.5)
+
+
+def test_bad_records_fail_alone_and_keep_their_data() -> None:
+    records = [record(b"not json", "a"), record([1, 2], "b"), record({"ok": 1}, "c")]
+    out = app.lambda_handler({"records": records}, None)["records"]
+    assert [r["recordId"] for r in out] == ["a", "b", "c"]
+    assert [r["result"] for r in out] == ["ProcessingFailed", "ProcessingFailed", "Ok"]
+    assert out[0]["data"] == records[0]["data"]
+
+
+json_values = st.recursive(
+    st.one_of(st.integers(), st.text(max_size=20), st.sampled_from(CARDS), st.booleans(), st.none()),
+    lambda children: st.one_of(
+        st.lists(children, max_size=4),
+        st.dictionaries(st.sampled_from(["payment", "card-number", "x", "note"]), children, max_size=4),
+    ),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=150, derandomize=True, deadline=None)
+@given(json_values)
+def test_redacted_output_never_holds_card_data(doc: Any) -> None:
+    assert app.count_card_values(app.redact(doc)) == 0
