@@ -1,0 +1,1 @@
+"""eventfork's CrossGuard rules: small pure functions grouped by concern, adapted to pulumi-policy."""
