@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from local.capture import PROJECT_ROOT, Capture, CaptureError, CapturedResource, capture
+from local.capture import PROJECT_ROOT, Capture, CapturedResource, CaptureError, capture
 
 POLICIES_DIR = PROJECT_ROOT / "policies"
 

@@ -1,0 +1,24 @@
+"""Corpus case: a FIFO queue with the throughput limit but queue-wide dedup"""
+
+import json
+
+import pulumi_aws as aws
+
+key = aws.kms.Key("key", enable_key_rotation=True)
+dlq = aws.sqs.Queue(
+    "dlq",
+    name="jobs-dlq.fifo",
+    fifo_queue=True,
+    kms_master_key_id=key.arn,
+    deduplication_scope="messageGroup",
+    fifo_throughput_limit="perMessageGroupId",
+)
+aws.sqs.Queue(
+    "bad",
+    name="jobs.fifo",
+    fifo_queue=True,
+    kms_master_key_id=key.arn,
+    deduplication_scope="queue",
+    fifo_throughput_limit="perMessageGroupId",
+    redrive_policy=dlq.arn.apply(lambda a: json.dumps({"deadLetterTargetArn": a, "maxReceiveCount": 5})),
+)

@@ -1,0 +1,26 @@
+"""Corpus case: a function without active tracing"""
+
+import json
+
+import pulumi
+import pulumi_aws as aws
+
+key = aws.kms.Key("key", enable_key_rotation=True)
+role = aws.iam.Role(
+    "role",
+    assume_role_policy=json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}
+            ],
+        }
+    ),
+)
+aws.lambda_.Function(
+    "bad",
+    runtime="python3.12",
+    handler="app.handler",
+    role=role.arn,
+    code=pulumi.AssetArchive({"app.py": pulumi.StringAsset("def handler(e, c):\n    return e\n")}),
+)
