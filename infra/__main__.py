@@ -5,6 +5,7 @@ import pulumi_aws as aws
 
 from components.buffer import FifoEventBuffer, FifoEventBufferArgs
 from components.fanout import EventFanOut, EventFanOutArgs
+from components.observability import Observability, ObservabilityArgs
 from components.replay import ReplayPipeline, ReplayPipelineArgs
 from components.search_analytics import SearchAnalyticsPipeline, SearchAnalyticsPipelineArgs
 from components.storage_backup import StorageBackupPipeline, StorageBackupPipelineArgs
@@ -105,6 +106,41 @@ if settings.replay.enabled:
     pulumi.export("replayQueueArn", replay.queue_arn)
     pulumi.export("replayFunctionName", replay.function_name)
     pulumi.export("replayActive", replay.active)
+
+if settings.alarms.enabled:
+    dlqs = {"buffer": buffer.dlq.name, "primary": fanout.primary_dlq.name}
+    functions = {"buffer": buffer.function_name}
+    queues = {"primary": fanout.primary_queue.name}
+    s3_streams, search_streams = {}, {}
+    if settings.backup.enabled:
+        dlqs["backup"], functions["backup-forwarder"] = backup.dlq_name, backup.forwarder.function.name
+        s3_streams["backup"] = backup.delivery_stream_name
+    if settings.analytics.enabled:
+        dlqs["analytics"], functions["analytics-forwarder"] = analytics.dlq_name, analytics.forwarder.function.name
+        search_streams["analytics"] = analytics.delivery_stream_name
+    if settings.replay.enabled:
+        dlqs["replay"], functions["replay"] = replay.dlq_name, replay.function_name
+    ops = Observability(
+        "ops",
+        ObservabilityArgs(
+            name_prefix=settings.namePrefix,
+            interval_seconds=buffer_cfg.intervalSeconds,
+            buffer_queue_name=buffer.queue.name,
+            buffer_function_name=buffer.function_name,
+            dead_letter_queues=dlqs,
+            functions=functions,
+            queues=queues,
+            s3_streams=s3_streams,
+            search_streams=search_streams,
+            replay_queue_name=replay.queue_name if settings.replay.enabled else None,
+            replay_active=settings.replay.active,
+            config=settings.alarms,
+            kms_deletion_window_days=settings.kms.deletionWindowDays,
+        ),
+        opts,
+    )
+    pulumi.export("alarmTopicArn", ops.alarm_topic_arn)
+    pulumi.export("dashboardName", ops.dashboard_name)
 
 pulumi.export("bufferQueueUrl", buffer.queue_url)
 pulumi.export("bufferQueueArn", buffer.queue_arn)

@@ -112,15 +112,25 @@ class ReplayConfig:
 
 @dataclass(frozen=True)
 class AlarmsConfig:
-    """``eventfork:alarms``: alarms and their notification topic."""
+    """``eventfork:alarms``: CloudWatch alarms, their encrypted topic and who is told."""
 
-    enabled: bool = setting(True, Rule("bool"))
-    email: str | None = setting(None, Rule("str", pattern=r"[^@\s]+@[^@\s]+\.[^@\s]+", nullable=True))
-    oldestMessageAgeSeconds: int | None = setting(
-        None, Rule("int", 60, 1209600, nullable=True, doc="default: 5 x intervalSeconds + 300")
+    enabled: bool = setting(True, Rule("bool", doc="declare alarms, the alarm topic and the dashboard"))
+    email: str | None = setting(
+        None,
+        Rule("str", pattern=r"[^@\s]+@[^@\s]+\.[^@\s]+", nullable=True, doc="e-mail subscription to the alarm topic"),
     )
-    lambdaErrorsThreshold: int = setting(1, Rule("int", 1, 100000))
-    periodSeconds: int = setting(300, Rule("int", choices=(60, 300, 900, 3600)))
+    httpsEndpoint: str | None = setting(
+        None, Rule("str", pattern=r"https://\S+", nullable=True, doc="HTTPS subscription to the alarm topic")
+    )
+    dlqVisibleThreshold: int = setting(1, Rule("int", 1, 100000, doc="alarm when a DLQ holds this many messages"))
+    oldestMessageAgeSeconds: int | None = setting(
+        None, Rule("int", 60, 1209600, nullable=True, doc="buffer queue age alarm; default 5 x interval + 300")
+    )
+    lambdaErrorsThreshold: int = setting(1, Rule("int", 1, 100000, doc="errors per period per function"))
+    lambdaThrottlesThreshold: int = setting(1, Rule("int", 1, 100000, doc="throttles per period per function"))
+    replayDepthThreshold: int = setting(10000, Rule("int", 1, 10000000, doc="replay queue depth while active"))
+    periodSeconds: int = setting(300, Rule("int", choices=(60, 300, 900, 3600), doc="alarm period"))
+    evaluationPeriods: int = setting(1, Rule("int", 1, 100, doc="periods before an alarm fires"))
 
 
 PIPELINE_SECTIONS: dict[str, type] = {

@@ -89,8 +89,9 @@ class FanOutConfig:
     """``eventfork:fanout``: the SNS topic and the downstream (primary) queue."""
 
     fifo: bool = setting(True, Rule("bool", doc="FIFO topic and primary queue (needed for ordered exactly-once)"))
-    primaryName: str = setting("primary", Rule("str", pattern=r"[a-z][a-z0-9-]{0,30}",
-                                               doc="the downstream queue's name after the prefix"))
+    primaryName: str = setting(
+        "primary", Rule("str", pattern=r"[a-z][a-z0-9-]{0,30}", doc="the downstream queue's name after the prefix")
+    )
     primaryVisibilityTimeoutSeconds: int = setting(30, Rule("int", 0, 43200, doc="primary queue visibility timeout"))
     primaryRetentionSeconds: int = setting(1209600, Rule("int", 60, 1209600, doc="primary queue retention"))
     primaryMaxReceiveCount: int = setting(5, Rule("int", 1, 1000, doc="primary queue redrive threshold"))

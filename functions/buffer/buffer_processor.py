@@ -144,7 +144,7 @@ class BufferFunction:
                 )
             self._extend_visibility(result, parsed, now)
             return result
-        self._shorten_retries(events, snapshot, now)
+        self._shorten_retries(parsed, events, snapshot, now)
         dlq_failed = self._dead_letter([(p, p.reason) for p in parsed if isinstance(p, Rejection)])
         outcomes: dict[str, Outcome] = {}
         blocked: dict[str, float] = {}
@@ -388,7 +388,9 @@ class BufferFunction:
                 FAILED, e.message_id, e.event_id, e.group, "state write conflicted twice", now + FAILURE_BACKOFF_SECONDS
             )
 
-    def _shorten_retries(self, events: list[Event], snapshot: Snapshot, now: float) -> None:
+    def _shorten_retries(
+        self, parsed: list[Event | Rejection], events: list[Event], snapshot: Snapshot, now: float
+    ) -> None:
         """A record received before may have been published by an attempt that then died.
 
         Its repeat is absorbed by the topic's 5-minute deduplication only if it happens soon, so
@@ -408,8 +410,8 @@ class BufferFunction:
             return window_end <= now < window_end + WINDOW_RETURN_SLACK_SECONDS
 
         if any(e.receive_count > 1 and not came_back_at_window_end(e) for e in events):
-            # The whole batch: one in-flight record of a group holds back the group's others.
-            self._change_visibility([(e.receipt_handle, self.settings.retry_visibility_seconds) for e in events])
+            # The whole batch, rejected records too: one in-flight record of a group holds back the others.
+            self._change_visibility([(p.receipt_handle, self.settings.retry_visibility_seconds) for p in parsed])
 
     def _extend_visibility(self, result: BatchResult, parsed: list[Event | Rejection], now: float) -> None:
         """Make each retried record visible again exactly when it can next be decided."""

@@ -89,6 +89,8 @@ class ReplayPipeline(pulumi.ComponentResource):
         self.active = cfg.active
         self.queue_url, self.queue_arn, self.dlq_url = sub.queues.queue.url, sub.queues.queue.arn, sub.queues.dlq.url
         self.dlq_arn = sub.queues.dlq.arn
+        self.dlq_name = sub.queues.dlq.name
+        self.queue_name = sub.queues.queue.name
         self.function_name = built.function.name
         self.register_outputs(
             {

@@ -222,6 +222,8 @@ class SearchAnalyticsPipeline(pulumi.ComponentResource):
         )
         self.queue_url, self.queue_arn, self.dlq_url = sub.queues.queue.url, sub.queues.queue.arn, sub.queues.dlq.url
         self.dlq_arn = sub.queues.dlq.arn
+        self.dlq_name = sub.queues.dlq.name
+        self.queue_name = sub.queues.queue.name
         self.domain_arn = pulumi.Output.from_input(domain_arn)
         self.delivery_stream_name = self.stream.name
         self.failed_bucket_name = failed.bucket

@@ -154,6 +154,8 @@ class StorageBackupPipeline(pulumi.ComponentResource):
         self.queue_url, self.queue_arn = sub.queues.queue.url, sub.queues.queue.arn
         self.dlq_url = sub.queues.dlq.url
         self.dlq_arn = sub.queues.dlq.arn
+        self.dlq_name = sub.queues.dlq.name
+        self.queue_name = sub.queues.queue.name
         self.delivery_stream_name = self.stream.name
         self.register_outputs(
             {

@@ -122,3 +122,17 @@ def test_bad_scenarios_are_rejected_with_the_place_and_the_reason(doc: dict[str,
 
     with pytest.raises(ScenarioError, match=message.replace("[", r"\[").replace("]", r"\]")):
         parse_scenario(doc)
+
+
+def test_repeated_crash_with_malformed_records_in_the_batch_still_delivers_once() -> None:
+    """Rejected records of the batch must come back early too, or they hold the group past the dedup window."""
+    doc = {"name": "crash-with-rejects", "config": {"eventfork:buffer": {"intervalSeconds": 30}},
+           "events": [{"at": 0, "group": "user-0", "id": "e0", "body": {"n": 0}},
+                      {"at": 0, "group": "user-0", "id": "e1", "raw": "not json"},
+                      {"at": 0, "group": "user-0", "id": "e2", "raw": "[]"}],
+           "faults": [{"kind": "crash_after_publish", "id": "e0", "times": 2}], "runFor": 3000}
+    scenario = parse_scenario(doc)
+    report = simulate(scenario)
+    assert check(scenario, report, 30) == []
+    assert report["delivered"] == {"user-0": ["e0"]}
+    assert sorted(report["deadLettered"]) == ["e1", "e2"]

@@ -1,0 +1,226 @@
+"""Observability: the alarms an on-call engineer needs, their encrypted topic, and a dashboard."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+
+from components.common import customer_managed_key, merge_tags
+from pipelines_config import AlarmsConfig
+
+BUFFER_OUTCOMES = ("delivered", "delayed", "waiting", "duplicate", "stale", "dead_lettered", "failed")
+
+
+@dataclass
+class ObservabilityArgs:
+    """What to watch: queue and function names, delivery streams, and the alarm settings."""
+
+    name_prefix: str
+    interval_seconds: int
+    buffer_queue_name: pulumi.Input[str]
+    buffer_function_name: pulumi.Input[str]
+    dead_letter_queues: dict[str, pulumi.Input[str]]
+    functions: dict[str, pulumi.Input[str]]
+    queues: dict[str, pulumi.Input[str]] = field(default_factory=dict)
+    s3_streams: dict[str, pulumi.Input[str]] = field(default_factory=dict)
+    search_streams: dict[str, pulumi.Input[str]] = field(default_factory=dict)
+    replay_queue_name: pulumi.Input[str] | None = None
+    replay_active: bool = False
+    config: AlarmsConfig = field(default_factory=AlarmsConfig)
+    kms_deletion_window_days: int = 30
+    tags: dict[str, str] = field(default_factory=dict)
+
+
+class Observability(pulumi.ComponentResource):
+    """Alarm topic (CMK), one alarm per DLQ, queue age, function errors/throttles, delivery, replay depth."""
+
+    alarm_topic_arn: pulumi.Output[str]
+    dashboard_name: pulumi.Output[str]
+    alarm_names: list[str]
+
+    def __init__(self, name: str, args: ObservabilityArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("eventfork:ops:Observability", name, None, opts)
+        cfg, prefix = args.config, args.name_prefix
+        self._tags = merge_tags(args.tags, {"eventfork:component": "ops"})
+        self._child = pulumi.ResourceOptions(parent=self)
+        key = customer_managed_key(
+            f"{name}-key",
+            f"{prefix}-alarms",
+            "eventfork alarm notifications",
+            self,
+            args.kms_deletion_window_days,
+            self._tags,
+        )
+        self.topic = aws.sns.Topic(
+            f"{name}-alarms", name=f"{prefix}-alarms", kms_master_key_id=key.arn, tags=self._tags, opts=self._child
+        )
+        if cfg.email:
+            aws.sns.TopicSubscription(
+                f"{name}-email", topic=self.topic.arn, protocol="email", endpoint=cfg.email, opts=self._child
+            )
+        if cfg.httpsEndpoint:
+            aws.sns.TopicSubscription(
+                f"{name}-https", topic=self.topic.arn, protocol="https", endpoint=cfg.httpsEndpoint, opts=self._child
+            )
+        self.alarm_names = []
+        self._cfg, self._name, self._name_prefix = cfg, name, prefix
+        for label, queue in args.dead_letter_queues.items():
+            self._alarm(
+                f"{label}-dlq-visible",
+                "AWS/SQS",
+                "ApproximateNumberOfMessagesVisible",
+                {"QueueName": queue},
+                "Maximum",
+                "GreaterThanOrEqualToThreshold",
+                cfg.dlqVisibleThreshold,
+                f"dead-letter queue of {label} holds messages: inspect their 'reason' attribute",
+            )
+        age = cfg.oldestMessageAgeSeconds or 5 * args.interval_seconds + 300
+        self._alarm(
+            "buffer-oldest-message",
+            "AWS/SQS",
+            "ApproximateAgeOfOldestMessage",
+            {"QueueName": args.buffer_queue_name},
+            "Maximum",
+            "GreaterThanThreshold",
+            age,
+            "buffer queue is falling behind: events wait longer than their windows explain",
+        )
+        for label, function in args.functions.items():
+            self._alarm(
+                f"{label}-errors",
+                "AWS/Lambda",
+                "Errors",
+                {"FunctionName": function},
+                "Sum",
+                "GreaterThanOrEqualToThreshold",
+                cfg.lambdaErrorsThreshold,
+                f"function {label} fails",
+            )
+            self._alarm(
+                f"{label}-throttles",
+                "AWS/Lambda",
+                "Throttles",
+                {"FunctionName": function},
+                "Sum",
+                "GreaterThanOrEqualToThreshold",
+                cfg.lambdaThrottlesThreshold,
+                f"function {label} is throttled",
+            )
+        for label, stream in args.s3_streams.items():
+            self._alarm(
+                f"{label}-s3-delivery",
+                "AWS/Firehose",
+                "DeliveryToS3.Success",
+                {"DeliveryStreamName": stream},
+                "Minimum",
+                "LessThanThreshold",
+                1,
+                f"{label} delivery stream fails to write to S3",
+            )
+        for label, stream in args.search_streams.items():
+            self._alarm(
+                f"{label}-search-delivery",
+                "AWS/Firehose",
+                "DeliveryToAmazonOpenSearchService.Success",
+                {"DeliveryStreamName": stream},
+                "Minimum",
+                "LessThanThreshold",
+                1,
+                f"{label} delivery stream fails to index in OpenSearch",
+            )
+        if args.replay_active and args.replay_queue_name is not None:
+            self._alarm(
+                "replay-depth",
+                "AWS/SQS",
+                "ApproximateNumberOfMessagesVisible",
+                {"QueueName": args.replay_queue_name},
+                "Maximum",
+                "GreaterThanThreshold",
+                cfg.replayDepthThreshold,
+                "replay is active and its queue is not draining",
+            )
+        self.dashboard = aws.cloudwatch.Dashboard(
+            f"{name}-dashboard",
+            dashboard_name=f"{prefix}-eventfork",
+            dashboard_body=pulumi.Output.json_dumps(self._dashboard(args)),
+            opts=self._child,
+        )
+        self.alarm_topic_arn = self.topic.arn
+        self.dashboard_name = self.dashboard.dashboard_name
+        self.register_outputs(
+            {
+                "alarmTopicArn": self.alarm_topic_arn,
+                "dashboardName": self.dashboard_name,
+                "alarmNames": self.alarm_names,
+            }
+        )
+
+    def _alarm(
+        self,
+        label: str,
+        namespace: str,
+        metric: str,
+        dimensions: dict[str, pulumi.Input[str]],
+        statistic: str,
+        comparison: str,
+        threshold: float,
+        description: str,
+    ) -> None:
+        alarm_name = f"{self._name_prefix}-{label}"
+        aws.cloudwatch.MetricAlarm(
+            f"{self._name}-{label}",
+            name=alarm_name,
+            namespace=namespace,
+            metric_name=metric,
+            dimensions=dimensions,
+            statistic=statistic,
+            comparison_operator=comparison,
+            threshold=threshold,
+            period=self._cfg.periodSeconds,
+            evaluation_periods=self._cfg.evaluationPeriods,
+            treat_missing_data="notBreaching",
+            alarm_description=description,
+            alarm_actions=[self.topic.arn],
+            ok_actions=[self.topic.arn],
+            tags=self._tags,
+            opts=self._child,
+        )
+        self.alarm_names.append(alarm_name)
+
+    def _dashboard(self, args: ObservabilityArgs) -> dict[str, Any]:
+        def widget(title: str, metrics: list[list[Any]], stat: str = "Sum") -> dict[str, Any]:
+            return {
+                "type": "metric",
+                "width": 12,
+                "height": 6,
+                "properties": {
+                    "title": title,
+                    "metrics": metrics,
+                    "stat": stat,
+                    "period": 60,
+                    "region": aws.get_region_output(opts=pulumi.InvokeOptions(parent=self)).region,
+                },
+            }
+
+        outcome = [["eventfork", kind, "service", args.buffer_function_name] for kind in BUFFER_OUTCOMES]
+        queues = {"buffer": args.buffer_queue_name, **args.queues}
+        depth = [["AWS/SQS", "ApproximateNumberOfMessagesVisible", "QueueName", q] for q in queues.values()]
+        depth += [
+            ["AWS/SQS", "ApproximateNumberOfMessagesVisible", "QueueName", q] for q in args.dead_letter_queues.values()
+        ]
+        ages = [["AWS/SQS", "ApproximateAgeOfOldestMessage", "QueueName", q] for q in queues.values()]
+        durations = [["AWS/Lambda", "Duration", "FunctionName", f] for f in args.functions.values()]
+        events_in = [["AWS/SQS", "NumberOfMessagesSent", "QueueName", args.buffer_queue_name]]
+        return {
+            "widgets": [
+                widget("events in (buffer queue)", events_in),
+                widget("buffer outcomes: delivered, delayed, suppressed, dead-lettered", outcome),
+                widget("queue depths (incl. dead-letter queues)", depth, "Maximum"),
+                widget("age of oldest message", ages, "Maximum"),
+                widget("function durations", durations, "Average"),
+            ]
+        }
