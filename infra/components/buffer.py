@@ -175,6 +175,7 @@ class FifoEventBuffer(pulumi.ComponentResource):
             function_response_types=["ReportBatchItemFailures"],
             scaling_config={"maximum_concurrency": args.max_concurrency},
             enabled=True,
+            tags=tags,
             opts=child,
         )
         self.queue_url = self.queue.url

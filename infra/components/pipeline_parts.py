@@ -98,6 +98,7 @@ def queue_consumer(
         batch_size=batch_size,
         function_response_types=["ReportBatchItemFailures"],
         enabled=enabled,
+        tags=spec.tags,
         opts=pulumi.ResourceOptions(parent=parent),
     )
     return built, mapping
