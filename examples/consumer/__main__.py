@@ -1,0 +1,44 @@
+"""A consumer stack: read eventfork's outputs by StackReference and attach a function to the primary queue."""
+
+import json
+from pathlib import Path
+
+import pulumi
+import pulumi_aws as aws
+
+config = pulumi.Config()
+producer = pulumi.StackReference(config.require("producerStack"))
+queue_arn = producer.require_output("primaryQueueArn")
+key_arn = producer.require_output("fanoutKmsKeyArn")
+name = f"consumer-{pulumi.get_stack()}"
+tags = {"eventfork:component": "consumer"}
+
+
+def document(statements: list) -> pulumi.Output:
+    return pulumi.Output.json_dumps({"Version": "2012-10-17", "Statement": statements})
+
+
+logs = aws.cloudwatch.LogGroup("logs", name=f"/aws/lambda/{name}", retention_in_days=30, tags=tags)
+role = aws.iam.Role("role", tags=tags, assume_role_policy=json.dumps({"Version": "2012-10-17", "Statement": [
+    {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]}))
+policy = aws.iam.RolePolicy("policy", role=role.id, policy=document([
+    {"Sid": "Consume", "Effect": "Allow", "Resource": queue_arn,
+     "Action": ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"]},
+    {"Sid": "Decrypt", "Effect": "Allow", "Action": ["kms:Decrypt"], "Resource": key_arn},
+    {"Sid": "Logs", "Effect": "Allow", "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+     "Resource": pulumi.Output.concat(logs.arn, ":*")},
+    {"Sid": "Tracing", "Effect": "Allow", "Action": ["xray:PutTraceSegments", "xray:PutTelemetryRecords"],
+     "Resource": "*"},
+]))
+function = aws.lambda_.Function(
+    "consumer", name=name, runtime="python3.12", handler="app.lambda_handler", role=role.arn,
+    timeout=5,  # the primary queue's visibility timeout (30 s) must be at least 6x this
+    code=pulumi.AssetArchive({".": pulumi.FileArchive(str(Path(__file__).parent / "handler"))}),
+    tracing_config={"mode": "Active"}, logging_config={"log_format": "JSON", "log_group": logs.name}, tags=tags,
+    opts=pulumi.ResourceOptions(depends_on=[policy, logs]))
+mapping = aws.lambda_.EventSourceMapping(
+    "primary", event_source_arn=queue_arn, function_name=function.arn, batch_size=10,
+    function_response_types=["ReportBatchItemFailures"], tags=tags)
+
+pulumi.export("consumerFunctionName", function.name)
+pulumi.export("consumedQueueArn", queue_arn)
