@@ -129,3 +129,22 @@ def test_no_resource_policy_lets_anyone_outside_the_account_in() -> None:
                         or "aws:SourceAccount" in condition
                         or "kms:EncryptionContext:aws:logs:arn" in condition
                     ), (name, statement)
+
+
+def test_every_role_names_only_this_stacks_resources() -> None:
+    for stack in ("dev", "ecommerce"):
+        p = plan(stack)
+        arns = {str(r.outputs.get("arn")) for r in p.resources if r.outputs.get("arn")}
+        planned_domain = [a for a in (p.outputs.get("analyticsDomainArn"),) if a]
+        for r in p.resources:
+            if r.type != "aws:iam/rolePolicy:RolePolicy":
+                continue
+            for statement in json.loads(r.inputs["policy"])["Statement"]:
+                resources = statement["Resource"] if isinstance(statement["Resource"], list) else [
+                    statement["Resource"]]
+                for resource in resources:
+                    if resource == "*":
+                        assert _actions(statement) <= {"xray:PutTraceSegments", "xray:PutTelemetryRecords"}
+                        continue
+                    base = resource.removesuffix(":*").removesuffix("/*").removesuffix(":$LATEST")
+                    assert base in arns or base in planned_domain, (stack, r.name, resource)
