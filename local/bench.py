@@ -43,8 +43,11 @@ def workload(variant: str, events: int = 10_000, groups: int = 1_000, seed: int 
         else:
             group = f"user-{rng.randrange(groups)}"
         out.append({"at": float((i * waves // events) * 10), "group": group, "id": f"e{i:05d}", "body": {"i": i}})
-    config = {"eventfork:backup": {"enabled": False}, "eventfork:analytics": {"enabled": False},
-              "eventfork:replay": {"enabled": False}}
+    config = {
+        "eventfork:backup": {"enabled": False},
+        "eventfork:analytics": {"enabled": False},
+        "eventfork:replay": {"enabled": False},
+    }
     return parse_scenario({"name": f"bench-{variant}", "events": out, "runFor": 200_000, "config": config})
 
 
@@ -95,8 +98,11 @@ def measure(scenario: Scenario, baseline: bool) -> dict[str, Any]:
         return holder["invoker"]
 
     started = time.perf_counter()
-    report = simulate(scenario, buffer_invoker=baseline_factory if baseline else None,
-                      after_provision=fixed_visibility if baseline else None)
+    report = simulate(
+        scenario,
+        buffer_invoker=baseline_factory if baseline else None,
+        after_provision=fixed_visibility if baseline else None,
+    )
     wall = time.perf_counter() - started
     delivered = sum(len(v) for v in report["delivered"].values())
     calls = report["bufferCalls"]
@@ -120,7 +126,7 @@ def measure(scenario: Scenario, baseline: bool) -> dict[str, Any]:
 def synthetic_project(directory: Path, resources: int) -> Path:
     """A Pulumi program of ``resources`` compliant queues (half of them DLQs) for check timing."""
     (directory / "Pulumi.yaml").write_text("name: synthetic\nruntime: python\n")
-    (directory / "__main__.py").write_text(f'''import json
+    (directory / "__main__.py").write_text(f"""import json
 import pulumi_aws as aws
 key = aws.kms.Key("key", enable_key_rotation=True)
 for i in range({(resources - 1) // 2}):
@@ -130,7 +136,7 @@ for i in range({(resources - 1) // 2}):
                   deduplication_scope="messageGroup", fifo_throughput_limit="perMessageGroupId",
                   redrive_policy=dlq.arn.apply(
                       lambda a: json.dumps({{"deadLetterTargetArn": a, "maxReceiveCount": 5}})))
-''')
+""")
     return directory
 
 
@@ -156,45 +162,72 @@ def check_seconds() -> dict[str, Any]:
 
 
 def run_bench(events: int = 10_000) -> dict[str, Any]:
-    results: dict[str, Any] = {"machine": f"{platform.machine()}, {platform.python_implementation()} "
-                                          f"{platform.python_version()}, {platform.system()}",
-                               "date": time.strftime("%Y-%m-%d"), "events": events, "variants": {}}
+    results: dict[str, Any] = {
+        "machine": f"{platform.machine()}, {platform.python_implementation()} "
+        f"{platform.python_version()}, {platform.system()}",
+        "date": time.strftime("%Y-%m-%d"),
+        "events": events,
+        "variants": {},
+    }
     for variant in ("uniform", "hot"):
         scenario = workload(variant, events=events)
-        results["variants"][variant] = {"ours": measure(scenario, baseline=False),
-                                        "baseline": measure(scenario, baseline=True)}
+        results["variants"][variant] = {
+            "ours": measure(scenario, baseline=False),
+            "baseline": measure(scenario, baseline=True),
+        }
     results.update(check_seconds())
     results["peakMemoryMb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
     uniform = results["variants"]["uniform"]
-    results.update({
-        "callsPerEvent": uniform["ours"]["callsPerEvent"],
-        "baselineCallsPerEvent": uniform["baseline"]["callsPerEvent"],
-        "delayErrorP99Seconds": max(v["ours"]["delayErrorP99Seconds"] for v in results["variants"].values()),
-        "baselineDelayErrorP99Seconds": max(v["baseline"]["delayErrorP99Seconds"]
-                                            for v in results["variants"].values()),
-        "costPerMillionUsd": uniform["ours"]["cost"]["total"],
-        "baselineCostPerMillionUsd": uniform["baseline"]["cost"]["total"],
-    })
+    results.update(
+        {
+            "callsPerEvent": uniform["ours"]["callsPerEvent"],
+            "baselineCallsPerEvent": uniform["baseline"]["callsPerEvent"],
+            "delayErrorP99Seconds": max(v["ours"]["delayErrorP99Seconds"] for v in results["variants"].values()),
+            "baselineDelayErrorP99Seconds": max(
+                v["baseline"]["delayErrorP99Seconds"] for v in results["variants"].values()
+            ),
+            "costPerMillionUsd": uniform["ours"]["cost"]["total"],
+            "baselineCostPerMillionUsd": uniform["baseline"]["cost"]["total"],
+        }
+    )
     return results
 
 
 def format_table(results: dict[str, Any]) -> str:
     rows = [("", *[f"{v} {who}" for v in results["variants"] for who in ("ours", "baseline")])]
-    metrics = [("delivered", "delivered"), ("AWS calls / event", "callsPerEvent"), ("delayed events", "delayed"),
-               ("delay error p50 (s)", "delayErrorP50Seconds"), ("delay error p99 (s)", "delayErrorP99Seconds"),
-               ("handler ms / 1000 ev", "handlerMsPer1000Events"), ("invariant violations", "invariantViolations"),
-               ("wall s (emulator)", "wallSeconds")]
+    metrics = [
+        ("delivered", "delivered"),
+        ("AWS calls / event", "callsPerEvent"),
+        ("delayed events", "delayed"),
+        ("delay error p50 (s)", "delayErrorP50Seconds"),
+        ("delay error p99 (s)", "delayErrorP99Seconds"),
+        ("handler ms / 1000 ev", "handlerMsPer1000Events"),
+        ("invariant violations", "invariantViolations"),
+        ("wall s (emulator)", "wallSeconds"),
+    ]
     for label, key in metrics:
-        rows.append((label, *[str(results["variants"][v][w][key]) for v in results["variants"]
-                              for w in ("ours", "baseline")]))
-    rows.append(("USD / million events", *[str(results["variants"][v][w]["cost"]["total"])
-                                           for v in results["variants"] for w in ("ours", "baseline")]))
+        rows.append(
+            (label, *[str(results["variants"][v][w][key]) for v in results["variants"] for w in ("ours", "baseline")])
+        )
+    rows.append(
+        (
+            "USD / million events",
+            *[
+                str(results["variants"][v][w]["cost"]["total"])
+                for v in results["variants"]
+                for w in ("ours", "baseline")
+            ],
+        )
+    )
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    lines = ["  ".join(c.rjust(w) if i else c.ljust(w) for i, (c, w) in enumerate(zip(r, widths, strict=True)))
-             for r in rows]
+    lines = [
+        "  ".join(c.rjust(w) if i else c.ljust(w) for i, (c, w) in enumerate(zip(r, widths, strict=True))) for r in rows
+    ]
     lines.append("")
-    lines.append(f"offline check: dev {results['checkSeconds']} s, 250 resources {results.get('check250Seconds')} s, "
-                 f"500 resources {results.get('check500Seconds')} s; peak memory {results['peakMemoryMb']} MB")
+    lines.append(
+        f"offline check: dev {results['checkSeconds']} s, 250 resources {results.get('check250Seconds')} s, "
+        f"500 resources {results.get('check500Seconds')} s; peak memory {results['peakMemoryMb']} MB"
+    )
     lines.append(f"machine: {results['machine']}; prices: {PRICES.name}")
     return "\n".join(lines)
 

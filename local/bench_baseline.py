@@ -53,10 +53,15 @@ class BaselineInvoker:
                 failures.append({"itemIdentifier": record["messageId"]})
                 continue
             envelope = {"eventId": event_id, "groupId": group, "payload": json.loads(record["body"])}
-            self.sqs.send_message(QueueUrl=self.downstream, MessageBody=json.dumps(envelope), MessageGroupId=group,
-                                  MessageDeduplicationId=event_id)
-            self.ddb.put_item(TableName=self.table, Item={"messageGroupId": {"S": group},
-                                                          "lastDeliveredAt": {"N": repr(now)}})
+            self.sqs.send_message(
+                QueueUrl=self.downstream,
+                MessageBody=json.dumps(envelope),
+                MessageGroupId=group,
+                MessageDeduplicationId=event_id,
+            )
+            self.ddb.put_item(
+                TableName=self.table, Item={"messageGroupId": {"S": group}, "lastDeliveredAt": {"N": repr(now)}}
+            )
         self.handler_seconds += time.perf_counter() - started
         return {"batchItemFailures": failures}
 
@@ -64,6 +69,7 @@ class BaselineInvoker:
 def fixed_visibility(topology: Topology, plan: Capture) -> None:
     """The sample delays by the queue's own visibility timeout: set it to 60 s."""
     name = str(plan.outputs["bufferQueueUrl"]).rsplit("/", 1)[-1]
-    boto3.client("sqs").set_queue_attributes(QueueUrl=str(plan.outputs["bufferQueueUrl"]),
-                                             Attributes={"VisibilityTimeout": str(FIXED_VISIBILITY_SECONDS)})
+    boto3.client("sqs").set_queue_attributes(
+        QueueUrl=str(plan.outputs["bufferQueueUrl"]), Attributes={"VisibilityTimeout": str(FIXED_VISIBILITY_SECONDS)}
+    )
     topology.queues[name]["visibilityTimeoutSeconds"] = FIXED_VISIBILITY_SECONDS

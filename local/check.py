@@ -74,8 +74,15 @@ def _settings(policy: Any, config: dict[str, Any]) -> tuple[str, dict[str, Any]]
 def _options(resource: CapturedResource) -> Any:
     from pulumi_policy import PolicyCustomTimeouts, PolicyResourceOptions
 
-    return PolicyResourceOptions(resource.protect, list(resource.ignore_changes), None, [],
-                                 PolicyCustomTimeouts(0, 0, 0), [], resource.parent or None)
+    return PolicyResourceOptions(
+        resource.protect,
+        list(resource.ignore_changes),
+        None,
+        [],
+        PolicyCustomTimeouts(0, 0, 0),
+        [],
+        resource.parent or None,
+    )
 
 
 def _provider(resource: CapturedResource, by_urn: dict[str, CapturedResource]) -> Any:
@@ -105,14 +112,21 @@ def check_capture(plan: Capture, policy_config: dict[str, Any] | None = None) ->
 
     def reporter(policy: str, level: str, default_urn: str) -> Any:
         def report(message: str, urn: str | None = None) -> None:
-            result.violations.append({"policy": policy, "urn": urn or default_urn, "message": message,
-                                      "enforcement": level})
+            result.violations.append(
+                {"policy": policy, "urn": urn or default_urn, "message": message, "enforcement": level}
+            )
 
         return report
 
     def could_not_check(policy: str, urn: str, error: Exception) -> None:
-        result.violations.append({"policy": policy, "urn": urn, "enforcement": "advisory",
-                                  "message": f"could not check during preview: {getattr(error, 'message', error)}"})
+        result.violations.append(
+            {
+                "policy": policy,
+                "urn": urn,
+                "enforcement": "advisory",
+                "message": f"could not check during preview: {getattr(error, 'message', error)}",
+            }
+        )
 
     stack_resources: list[Any] = []
     linked: dict[str, Any] = {}

@@ -207,8 +207,11 @@ def emulator(clock: VirtualClock) -> Iterator[EmulatorState]:
         stack.enter_context(mock.patch.object(sns_models.Topic, "publish", topic_publish))
         stack.enter_context(mock.patch.object(sqs_models.SQSBackend, "receive_message", receive_message))
         stack.enter_context(mock.patch.object(sqs_models.SQSBackend, "send_message", send_message))
-        for name in ("approximate_number_of_messages", "approximate_number_of_messages_delayed",
-                     "approximate_number_of_messages_not_visible"):
+        for name in (
+            "approximate_number_of_messages",
+            "approximate_number_of_messages_delayed",
+            "approximate_number_of_messages_not_visible",
+        ):
             stack.enter_context(mock.patch.object(sqs_models.Queue, name, lazy_count(getattr(sqs_models.Queue, name))))
         stack.enter_context(mock.patch.object(DynamoDBBackend, "transact_write_items", transact_write_items))
         stack.enter_context(mock.patch.object(FirehoseBackend, "put_record_batch", put_record_batch))

@@ -33,10 +33,18 @@ def resolve_stack_reference(reference: str) -> dict[str, Any]:
     project = parts[-2] if len(parts) >= 2 else None
     own_project, _ = load_project(PROJECT_ROOT)
     if project not in (None, own_project) or not (PROJECT_ROOT / f"Pulumi.{stack}.yaml").is_file():
-        raise CaptureError(f"StackReference {reference!r}: offline, only this project's stacks can be resolved "
-                           f"({own_project}/<stack> with a Pulumi.<stack>.yaml in {PROJECT_ROOT})")
-    done = subprocess.run([sys.executable, "-m", "local", "outputs", "--stack", stack], cwd=PROJECT_ROOT,
-                          capture_output=True, text=True, check=False, timeout=300)
+        raise CaptureError(
+            f"StackReference {reference!r}: offline, only this project's stacks can be resolved "
+            f"({own_project}/<stack> with a Pulumi.<stack>.yaml in {PROJECT_ROOT})"
+        )
+    done = subprocess.run(
+        [sys.executable, "-m", "local", "outputs", "--stack", stack],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
     if done.returncode != 0:
         raise CaptureError(f"StackReference {reference!r}: planning stack {stack} failed: {done.stderr.strip()}")
     return dict(json.loads(done.stdout))

@@ -8,7 +8,6 @@ policies, alarms) are listed as ``inert``; any other type is listed as ``unsuppo
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -298,16 +297,3 @@ _ORDER = {
     "aws:lambda/eventSourceMapping:EventSourceMapping": 4,
     "aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream": 4,
 }
-
-
-def queue_is_dead_letter(topo: Topology, name: str) -> bool:
-    """A queue that some other queue's redrive policy targets."""
-    for other in topo.queues.values():
-        policy = other.get("redrivePolicy") if isinstance(other, dict) else None
-        if (
-            isinstance(policy, str)
-            and policy
-            and json.loads(policy).get("deadLetterTargetArn", "").endswith(":" + name)
-        ):
-            return True
-    return False

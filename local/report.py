@@ -4,15 +4,12 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
 from typing import Any
 
 from local.emulator import sqs_backend
 from local.firehose import read_objects
-from local.invokers import load_module
 
 CARD_LIKE = re.compile(r"(?<!\d)(?:\d[ -]?){12,18}\d(?!\d)")
-REDACTION_DIR = Path(__file__).resolve().parents[1] / "functions" / "redaction"
 
 
 def _luhn(digits: str) -> bool:
@@ -27,8 +24,10 @@ def _luhn(digits: str) -> bool:
 
 def _leaks_in(value: Any, under_payment: bool = False) -> int:
     if isinstance(value, dict):
-        return sum((1 if under_payment and str(k).startswith("card-") else 0) + _leaks_in(v, k == "payment")
-                   for k, v in value.items())
+        return sum(
+            (1 if under_payment and str(k).startswith("card-") else 0) + _leaks_in(v, k == "payment")
+            for k, v in value.items()
+        )
     if isinstance(value, list):
         return sum(_leaks_in(v) for v in value)
     if isinstance(value, str) or (isinstance(value, int) and not isinstance(value, bool)):
@@ -194,10 +193,3 @@ def format_report(report: dict[str, Any]) -> str:
     width = max(len(k) for k, _ in rows)
     lines.extend(f"{k:<{width}}  {v}" for k, v in rows)
     return "\n".join(lines)
-
-
-def redaction_module() -> Any:
-    """The redaction function's own leak counter, when present (used by tests as a second opinion)."""
-    if (REDACTION_DIR / "app.py").is_file():
-        return load_module(REDACTION_DIR, "app", "eventfork_redaction_report")
-    return None

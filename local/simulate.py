@@ -138,9 +138,13 @@ class Run:
     wall_seconds: float = 0.0
 
 
-def simulate(scenario: Scenario, stack: str = "dev", project_dir: Path = PROJECT_ROOT,
-             buffer_invoker: Callable[[FunctionInfo, VirtualClock, FaultBook, Capture], Any] | None = None,
-             after_provision: Callable[[Topology, Capture], None] | None = None) -> dict[str, Any]:
+def simulate(
+    scenario: Scenario,
+    stack: str = "dev",
+    project_dir: Path = PROJECT_ROOT,
+    buffer_invoker: Callable[[FunctionInfo, VirtualClock, FaultBook, Capture], Any] | None = None,
+    after_provision: Callable[[Topology, Capture], None] | None = None,
+) -> dict[str, Any]:
     """Play ``scenario`` and return the report (DESIGN.md format plus diagnostics).
 
     ``buffer_invoker`` replaces the buffer function (benchmarks run a baseline through the same
@@ -246,8 +250,9 @@ def _send(queue_name: str, event: Any) -> None:
             attributes[name] = {"DataType": "String", "StringValue": value}
         else:
             attributes[name] = {"DataType": "Number", "StringValue": str(value)}
-    sqs_backend().send_message(queue_name, event.body, message_attributes=attributes,
-                               deduplication_id=event.id, group_id=event.group)
+    sqs_backend().send_message(
+        queue_name, event.body, message_attributes=attributes, deduplication_id=event.id, group_id=event.group
+    )
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import pulumi
@@ -11,6 +11,30 @@ import pulumi_aws as aws
 
 from components.common import QueueWithDlq, allow_topic_to_send, merge_tags, policy_json, queue_with_dlq
 from components.function import BuiltFunction, FunctionSpec, python_function
+
+
+@dataclass(kw_only=True)
+class PipelineArgs:
+    """What every pipeline needs: the topic to subscribe to, its key, and how to build functions."""
+
+    name_prefix: str
+    topic_arn: pulumi.Input[str]
+    topic_fifo: bool
+    kms_key_arn: pulumi.Input[str]
+    runtime: str = "python3.12"
+    architecture: str = "arm64"
+    powertools_layer_version: int = 27
+    tags: dict[str, str] = field(default_factory=dict)
+
+    def function_settings(self, tags: dict[str, str]) -> dict[str, Any]:
+        """FunctionSpec keyword arguments shared by the pipeline's functions."""
+        return {
+            "runtime": self.runtime,
+            "architecture": self.architecture,
+            "powertools_layer_version": self.powertools_layer_version,
+            "tags": tags,
+            "kms_key_arn": self.kms_key_arn,
+        }
 
 
 @dataclass
@@ -102,6 +126,31 @@ def queue_consumer(
         opts=pulumi.ResourceOptions(parent=parent),
     )
     return built, mapping
+
+
+def stream_forwarder(
+    name: str,
+    function_name: str,
+    timeout: int,
+    stream: aws.kinesis.FirehoseDeliveryStream,
+    queue: aws.sqs.Queue,
+    args: PipelineArgs,
+    tags: dict[str, str],
+    parent: pulumi.Resource,
+) -> tuple[BuiltFunction, aws.lambda_.EventSourceMapping]:
+    """The forwarder of a pipeline: drains ``queue`` into ``stream`` and may put to that stream only."""
+    spec = FunctionSpec(
+        code_dir="forwarder",
+        function_name=function_name,
+        timeout=timeout,
+        memory_size=256,
+        environment={"DELIVERY_STREAM_NAME": stream.name},
+        statements=[
+            {"Sid": "PutToStream", "Effect": "Allow", "Action": "firehose:PutRecordBatch", "Resource": stream.arn}
+        ],
+        **args.function_settings(tags),
+    )
+    return queue_consumer(name, spec, queue, args.kms_key_arn, parent=parent)
 
 
 def encrypted_bucket(

@@ -7,25 +7,17 @@ from dataclasses import dataclass, field
 import pulumi
 
 from components.function import FunctionSpec
-from components.pipeline_parts import queue_consumer, subscribed_queue, tagged
+from components.pipeline_parts import PipelineArgs, queue_consumer, subscribed_queue, tagged
 from pipelines_config import ReplayConfig
 
 
-@dataclass
-class ReplayPipelineArgs:
+@dataclass(kw_only=True)
+class ReplayPipelineArgs(PipelineArgs):
     """The topic to archive, the destination (default: the primary queue) and ``eventfork:replay``."""
 
-    name_prefix: str
-    topic_arn: pulumi.Input[str]
-    topic_fifo: bool
-    kms_key_arn: pulumi.Input[str]
     destination_queue_arn: pulumi.Input[str]
     destination_queue_url: pulumi.Input[str]
     config: ReplayConfig = field(default_factory=ReplayConfig)
-    runtime: str = "python3.12"
-    architecture: str = "arm64"
-    powertools_layer_version: int = 27
-    tags: dict[str, str] = field(default_factory=dict)
 
 
 class ReplayPipeline(pulumi.ComponentResource):
@@ -73,11 +65,7 @@ class ReplayPipeline(pulumi.ComponentResource):
                         "Resource": args.kms_key_arn,
                     },
                 ],
-                runtime=args.runtime,
-                architecture=args.architecture,
-                powertools_layer_version=args.powertools_layer_version,
-                tags=tags,
-                kms_key_arn=args.kms_key_arn,
+                **args.function_settings(tags),
             ),
             sub.queues.queue,
             args.kms_key_arn,

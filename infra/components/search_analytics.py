@@ -11,10 +11,11 @@ import pulumi_aws as aws
 from components.common import policy_json
 from components.function import FunctionSpec, python_function
 from components.pipeline_parts import (
+    PipelineArgs,
     encrypted_bucket,
     firehose_role,
     processing,
-    queue_consumer,
+    stream_forwarder,
     subscribed_queue,
     tagged,
 )
@@ -23,19 +24,11 @@ from pipelines_config import AnalyticsConfig
 TLS_POLICY = "Policy-Min-TLS-1-2-PFS-2023-10"
 
 
-@dataclass
-class SearchAnalyticsPipelineArgs:
+@dataclass(kw_only=True)
+class SearchAnalyticsPipelineArgs(PipelineArgs):
     """Where to subscribe, which key to use, and the ``eventfork:analytics`` settings."""
 
-    name_prefix: str
-    topic_arn: pulumi.Input[str]
-    topic_fifo: bool
-    kms_key_arn: pulumi.Input[str]
     config: AnalyticsConfig = field(default_factory=AnalyticsConfig)
-    runtime: str = "python3.12"
-    architecture: str = "arm64"
-    powertools_layer_version: int = 27
-    tags: dict[str, str] = field(default_factory=dict)
 
 
 class SearchAnalyticsPipeline(pulumi.ComponentResource):
@@ -71,13 +64,7 @@ class SearchAnalyticsPipeline(pulumi.ComponentResource):
         failed = encrypted_bucket(
             f"{name}-failed", f"{prefix}-search-failed-", parent=self, kms_key_arn=args.kms_key_arn, tags=tags
         )
-        common = {
-            "runtime": args.runtime,
-            "architecture": args.architecture,
-            "powertools_layer_version": args.powertools_layer_version,
-            "tags": tags,
-            "kms_key_arn": args.kms_key_arn,
-        }
+        common = args.function_settings(tags)
         transform_arn = None
         if cfg.transform:
             transform_arn = python_function(
@@ -198,27 +185,15 @@ class SearchAnalyticsPipeline(pulumi.ComponentResource):
             tags=tags,
             opts=child,
         )
-        self.forwarder, self.mapping = queue_consumer(
+        self.forwarder, self.mapping = stream_forwarder(
             f"{name}-forwarder",
-            FunctionSpec(
-                code_dir="forwarder",
-                function_name=f"{prefix}-analytics-forwarder",
-                timeout=cfg.functionTimeoutSeconds,
-                memory_size=256,
-                environment={"DELIVERY_STREAM_NAME": self.stream.name},
-                statements=[
-                    {
-                        "Sid": "PutToStream",
-                        "Effect": "Allow",
-                        "Action": "firehose:PutRecordBatch",
-                        "Resource": self.stream.arn,
-                    }
-                ],
-                **common,
-            ),
+            f"{prefix}-analytics-forwarder",
+            cfg.functionTimeoutSeconds,
+            self.stream,
             sub.queues.queue,
-            args.kms_key_arn,
-            parent=self,
+            args,
+            tags,
+            self,
         )
         self.queue_url, self.queue_arn, self.dlq_url = sub.queues.queue.url, sub.queues.queue.arn, sub.queues.dlq.url
         self.dlq_arn = sub.queues.dlq.arn

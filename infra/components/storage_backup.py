@@ -10,29 +10,22 @@ import pulumi_aws as aws
 from components.common import fifo_name
 from components.function import FunctionSpec, python_function
 from components.pipeline_parts import (
+    PipelineArgs,
     encrypted_bucket,
     firehose_role,
     processing,
-    queue_consumer,
+    stream_forwarder,
     subscribed_queue,
     tagged,
 )
 from pipelines_config import BackupConfig
 
 
-@dataclass
-class StorageBackupPipelineArgs:
+@dataclass(kw_only=True)
+class StorageBackupPipelineArgs(PipelineArgs):
     """Where to subscribe, which key to use, and the ``eventfork:backup`` settings."""
 
-    name_prefix: str
-    topic_arn: pulumi.Input[str]
-    topic_fifo: bool
-    kms_key_arn: pulumi.Input[str]
     config: BackupConfig = field(default_factory=BackupConfig)
-    runtime: str = "python3.12"
-    architecture: str = "arm64"
-    powertools_layer_version: int = 27
-    tags: dict[str, str] = field(default_factory=dict)
 
 
 class StorageBackupPipeline(pulumi.ComponentResource):
@@ -76,13 +69,7 @@ class StorageBackupPipeline(pulumi.ComponentResource):
                 expiration_days=cfg.expirationDays,
             )
             self.bucket_arn, self.bucket_name = bucket.arn, bucket.bucket
-        common = {
-            "runtime": args.runtime,
-            "architecture": args.architecture,
-            "powertools_layer_version": args.powertools_layer_version,
-            "tags": tags,
-            "kms_key_arn": args.kms_key_arn,
-        }
+        common = args.function_settings(tags)
         transform_arn = None
         if cfg.redaction:
             redaction = python_function(
@@ -129,27 +116,15 @@ class StorageBackupPipeline(pulumi.ComponentResource):
             tags=tags,
             opts=pulumi.ResourceOptions(parent=self),
         )
-        self.forwarder, self.mapping = queue_consumer(
+        self.forwarder, self.mapping = stream_forwarder(
             f"{name}-forwarder",
-            FunctionSpec(
-                code_dir="forwarder",
-                function_name=f"{prefix}-backup-forwarder",
-                timeout=cfg.functionTimeoutSeconds,
-                memory_size=256,
-                environment={"DELIVERY_STREAM_NAME": self.stream.name},
-                statements=[
-                    {
-                        "Sid": "PutToStream",
-                        "Effect": "Allow",
-                        "Action": "firehose:PutRecordBatch",
-                        "Resource": self.stream.arn,
-                    }
-                ],
-                **common,
-            ),
+            f"{prefix}-backup-forwarder",
+            cfg.functionTimeoutSeconds,
+            self.stream,
             sub.queues.queue,
-            args.kms_key_arn,
-            parent=self,
+            args,
+            tags,
+            self,
         )
         self.queue_url, self.queue_arn = sub.queues.queue.url, sub.queues.queue.arn
         self.dlq_url = sub.queues.dlq.url
