@@ -22,12 +22,13 @@ demo: venv
 	@echo; echo "== consent race on the embedded AWS emulator =="
 	@$(PY) -m local simulate --stack dev --scenario scenarios/consent-race.json
 
-test: venv
-	$(PY) -m ruff check .
+test: venv lint
 	$(PY) -m pytest
 
 lint: venv
 	$(PY) -m ruff check .
+	$(PY) -m mypy infra local functions/buffer policies/eventfork_policies
+	for f in forwarder replay redaction; do $(PY) -m mypy functions/$$f/app.py || exit 1; done
 
 bench: venv
 	$(PY) -m local bench

@@ -1,5 +1,7 @@
 """eventfork: read this stack's config, compose the components, export what other stacks read."""
 
+from typing import Any
+
 import pulumi
 import pulumi_aws as aws
 
@@ -69,7 +71,7 @@ buffer = FifoEventBuffer(
     opts,
 )
 
-pipeline_wiring = {
+pipeline_wiring: dict[str, Any] = {
     "name_prefix": settings.namePrefix,
     "topic_arn": fanout.topic_arn,
     "topic_fifo": fanout_cfg.fifo,

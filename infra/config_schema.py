@@ -131,6 +131,6 @@ def describe_section(cls: type) -> list[tuple[str, Any, str, str]]:
     rows = []
     for f in dataclasses.fields(cls):
         rule: Rule = f.metadata["rule"]
-        default = f.default if f.default is not dataclasses.MISSING else f.default_factory()  # type: ignore[misc]
+        default = f.default if f.default is not dataclasses.MISSING else f.default_factory()  # type: ignore[misc,operator]
         rows.append((f.name, default, rule.describe(), rule.doc))
     return rows

@@ -156,7 +156,7 @@ class CaptureMocks(pulumi.runtime.Mocks):
             return None, dict(args.inputs)
         return resource_id, state
 
-    def call(self, args: pulumi_mocks.MockCallArgs) -> dict[Any, Any]:
+    def call(self, args: pulumi_mocks.MockCallArgs) -> dict[Any, Any]:  # type: ignore[override]
         token = args.token
         if token == "aws:index/getCallerIdentity:getCallerIdentity":
             return {
@@ -249,7 +249,11 @@ def run_program(
     saved_modules = set(sys.modules)
     sys.path.insert(0, program_dir)
     try:
-        _sync_await(pulumi.runtime.stack.run_pulumi_func(lambda: runpy.run_path(str(main), run_name="__main__")))
+
+        def program() -> None:
+            runpy.run_path(str(main), run_name="__main__")
+
+        _sync_await(pulumi.runtime.stack.run_pulumi_func(program))
     finally:
         sys.path[:] = saved_path
         _forget_program_modules(saved_modules, main.parent)

@@ -8,6 +8,7 @@ policies, alarms) are listed as ``inert``; any other type is listed as ``unsuppo
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -149,14 +150,14 @@ def provision(plan: Capture) -> Topology:
 
 
 def _create_queue(r: CapturedResource, topo: Topology, *, sqs: Any, **_: Any) -> None:
-    name = r.outputs.get("name") or r.inputs.get("name")
+    name = str(r.outputs.get("name") or r.inputs.get("name"))
     attributes = _queue_attributes(r.inputs)
     sqs.create_queue(QueueName=name, Attributes=attributes)
     topo.queues[name] = r.inputs
 
 
 def _create_topic(r: CapturedResource, topo: Topology, *, sns: Any, **_: Any) -> None:
-    name = r.outputs.get("name") or r.inputs.get("name")
+    name = str(r.outputs.get("name") or r.inputs.get("name"))
     attributes = {}
     if r.inputs.get("fifoTopic"):
         attributes["FifoTopic"] = "true"
@@ -189,7 +190,7 @@ def _create_subscription(r: CapturedResource, topo: Topology, *, sns: Any, **_: 
 
 
 def _create_table(r: CapturedResource, topo: Topology, *, ddb: Any, **_: Any) -> None:
-    name = r.outputs.get("name") or r.inputs.get("name")
+    name = str(r.outputs.get("name") or r.inputs.get("name"))
     attrs = {a["name"]: a["type"] for a in r.inputs.get("attributes", [])}
     keys = [{"AttributeName": r.inputs["hashKey"], "KeyType": "HASH"}]
     if r.inputs.get("rangeKey"):
@@ -210,7 +211,7 @@ def _create_table(r: CapturedResource, topo: Topology, *, ddb: Any, **_: Any) ->
 
 
 def _create_bucket(r: CapturedResource, topo: Topology, *, s3: Any, **_: Any) -> None:
-    bucket = r.outputs.get("bucket") or r.inputs.get("bucket")
+    bucket = str(r.outputs.get("bucket") or r.inputs.get("bucket"))
     s3.create_bucket(Bucket=bucket)
     topo.buckets.add(bucket)
 
@@ -240,7 +241,7 @@ def _register_mapping(r: CapturedResource, topo: Topology, **_: Any) -> None:
     if function is None:
         topo.unsupported.append(f"{r.type} ({r.name}): function {r.inputs.get('functionName')} is not in the plan")
         return
-    _, _, _, region, account, queue_name = source.split(":", 5)
+    region, account, queue_name = source.split(":", 5)[3:]
     topo.mappings.append(
         MappingInfo(
             queue_name=queue_name,
@@ -263,7 +264,7 @@ def _register_stream(r: CapturedResource, topo: Topology, **_: Any) -> None:
             for parameter in processor.get("parameters") or []:
                 if parameter.get("parameterName") == "LambdaArn":
                     transform = str(parameter.get("parameterValue"))
-    name = r.outputs.get("name") or r.inputs.get("name")
+    name = str(r.outputs.get("name") or r.inputs.get("name"))
     topo.streams[name] = StreamInfo(
         name=name,
         arn=r.outputs.get("arn", ""),
@@ -274,7 +275,7 @@ def _register_stream(r: CapturedResource, topo: Topology, **_: Any) -> None:
     )
 
 
-_HANDLERS = {
+_HANDLERS: dict[str, Callable[..., None]] = {
     "aws:sqs/queue:Queue": _create_queue,
     "aws:sns/topic:Topic": _create_topic,
     "aws:sns/topicSubscription:TopicSubscription": _create_subscription,

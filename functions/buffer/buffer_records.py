@@ -93,7 +93,7 @@ def parse_record(record: dict[str, Any]) -> Event | Rejection:
         return reject(f"body is {size} bytes; at most {MAX_MESSAGE_BYTES - 1024} fit in a downstream message")
     try:
         payload = json.loads(body)
-    except ValueError as error:
+    except json.JSONDecodeError as error:
         return reject(f"body is not valid JSON ({error.msg} at position {error.pos})")
     if not isinstance(payload, dict):
         return reject(f"body is JSON {type(payload).__name__}, not an object")

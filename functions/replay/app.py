@@ -59,7 +59,7 @@ class Replayer:
     def handle(self, event: dict[str, Any]) -> dict[str, Any]:
         records = event.get("Records", [])
         failed: set[str] = set()
-        failed_groups: set[str] = set()
+        failed_groups: set[str | None] = set()
         fifo = self.destination_url.endswith(".fifo")
         try:
             if self._client is None:
@@ -70,7 +70,8 @@ class Replayer:
         pending = list(records)
         while pending:
             chunk, pending = _next_chunk(pending)
-            entries, sent = [], []
+            entries: list[dict[str, Any]] = []
+            sent: list[dict[str, Any]] = []
             for record in chunk:
                 group = (record.get("attributes") or {}).get("MessageGroupId")
                 if group in failed_groups:

@@ -12,7 +12,6 @@ import pulumi_aws as aws
 from components.common import account_and_region, merge_tags, policy_json
 
 FUNCTIONS_DIR = Path(__file__).resolve().parents[2] / "functions"
-POWERTOOLS_LAYER = "arn:aws:lambda:{region}:017000801446:layer:AWSLambdaPowertoolsPythonV3-{runtime}-{arch}:{version}"
 
 
 @dataclass
@@ -113,10 +112,11 @@ def python_function(name: str, spec: FunctionSpec, parent: pulumi.Resource) -> B
         memory_size=spec.memory_size,
         layers=[layer],
         environment={
-            "variables": merge_tags(
-                {"POWERTOOLS_SERVICE_NAME": spec.function_name, "POWERTOOLS_METRICS_NAMESPACE": "eventfork"},
-                spec.environment,
-            )
+            "variables": {
+                "POWERTOOLS_SERVICE_NAME": spec.function_name,
+                "POWERTOOLS_METRICS_NAMESPACE": "eventfork",
+                **spec.environment,
+            }
         },
         tracing_config={"mode": "Active"},
         logging_config={"log_format": "JSON", "log_group": log_group.name},

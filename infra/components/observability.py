@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,11 +23,11 @@ class ObservabilityArgs:
     interval_seconds: int
     buffer_queue_name: pulumi.Input[str]
     buffer_function_name: pulumi.Input[str]
-    dead_letter_queues: dict[str, pulumi.Input[str]]
-    functions: dict[str, pulumi.Input[str]]
-    queues: dict[str, pulumi.Input[str]] = field(default_factory=dict)
-    s3_streams: dict[str, pulumi.Input[str]] = field(default_factory=dict)
-    search_streams: dict[str, pulumi.Input[str]] = field(default_factory=dict)
+    dead_letter_queues: Mapping[str, pulumi.Input[str]]
+    functions: Mapping[str, pulumi.Input[str]]
+    queues: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
+    s3_streams: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
+    search_streams: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
     replay_queue_name: pulumi.Input[str] | None = None
     replay_active: bool = False
     config: AlarmsConfig = field(default_factory=AlarmsConfig)

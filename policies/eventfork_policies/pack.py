@@ -26,7 +26,7 @@ IAM_POLICIES = ("aws:iam/policy:Policy", "aws:iam/rolePolicy:RolePolicy")
 
 def _report(messages: list[str], report_violation: ReportViolation) -> None:
     for message in messages:
-        report_violation(message)
+        report_violation(message, None)
 
 
 def _config(args: Any, key: str, default: Any) -> Any:
@@ -36,7 +36,7 @@ def _config(args: Any, key: str, default: Any) -> Any:
 def _resource_policy(name: str, description: str, level: EnforcementLevel,
                      check: Callable[[ResourceValidationArgs], list[str]],
                      schema: dict[str, Any] | None = None,
-                     remediate: Callable[[ResourceValidationArgs], Mapping[str, Any] | None] | None = None,
+                     remediate: Any = None,
                      ) -> ResourceValidationPolicy:
     def validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
         _report(check(args), report_violation)
