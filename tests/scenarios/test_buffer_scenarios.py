@@ -136,3 +136,19 @@ def test_repeated_crash_with_malformed_records_in_the_batch_still_delivers_once(
     assert check(scenario, report, 30) == []
     assert report["delivered"] == {"user-0": ["e0"]}
     assert sorted(report["deadLettered"]) == ["e1", "e2"]
+
+
+@pytest.mark.parametrize("kind", ["table_write_fail", "publish_fail", "dlq_send_fail"])
+def test_infrastructure_faults_retry_without_loss_or_duplicates(kind: str) -> None:
+    doc = {"name": kind, "events": [
+        {"at": 0, "group": "user-1", "id": "bad", "raw": "not json"},
+        {"at": 1, "group": "user-1", "id": "a1", "body": {"n": 1}},
+        {"at": 2, "group": "user-2", "id": "b1", "body": {"n": 1}},
+        {"at": 70, "group": "user-1", "id": "a2", "body": {"n": 2}}],
+        "faults": [{"kind": kind, "id": "bad" if kind == "dlq_send_fail" else "a1", "times": 2}], "runFor": 2000}
+    scenario = parse_scenario(doc)
+    report = simulate(scenario)
+    assert check(scenario, report, 60) == []
+    assert report["faultsInjected"] == [f"{kind}:{'bad' if kind == 'dlq_send_fail' else 'a1'}"] * 2
+    assert report["delivered"] == {"user-1": ["a1", "a2"], "user-2": ["b1"]}
+    assert report["deadLettered"] == ["bad"]
