@@ -1,11 +1,14 @@
 """Config sections of the event fork pipelines and alarms (``eventfork:backup`` and friends).
 
 Ranges are the services' own: Firehose buffering 0..900 s and 1..128 MB (1..100 MB towards
-OpenSearch), OpenSearch retry 0..7200 s, SQS retention 60..1,209,600 s.
+OpenSearch), OpenSearch retry 0..7200 s, SQS retention 60..1,209,600 s. Every parameter of the
+AWS Event Fork Pipelines applications has a key here, except the Elasticsearch type name, which
+OpenSearch no longer has.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,7 +18,81 @@ COMPRESSION = ("UNCOMPRESSED", "GZIP", "ZIP", "Snappy", "HADOOP_SNAPPY")
 FILTER_SCOPES = ("MessageAttributes", "MessageBody")
 ROTATIONS = ("NoRotation", "OneHour", "OneDay", "OneWeek", "OneMonth")
 STORAGE_CLASSES = ("STANDARD_IA", "ONEZONE_IA", "INTELLIGENT_TIERING", "GLACIER", "GLACIER_IR", "DEEP_ARCHIVE")
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 ARN = r"arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:\d{0,12}:.+"
+LAMBDA_ARN = r"arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:[A-Za-z0-9_-]{1,64}(:[A-Za-z0-9$_-]{1,128})?"
+SQS_ARN = r"arn:aws[a-z-]*:sqs:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,75}(\.fifo)?"
+KMS_ARN = r"arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(key|alias)/.+"
+INSTANCE_TYPE = r"[a-z0-9]+\.[a-z0-9]+\.search"
+
+
+def _filter_policy() -> Any:
+    return setting(
+        None, Rule("dict", nullable=True, doc="SNS subscription filter policy (an object); default: every event")
+    )
+
+
+def _filter_scope() -> Any:
+    return setting(
+        "MessageAttributes", Rule("str", choices=FILTER_SCOPES, doc="what the filter policy matches against")
+    )
+
+
+def _log_level() -> Any:
+    return setting("INFO", Rule("str", choices=LOG_LEVELS, doc="log level of the pipeline's functions"))
+
+
+def _transform_arn() -> Any:
+    return setting(
+        None,
+        Rule("str", pattern=LAMBDA_ARN, nullable=True, doc="your own Firehose transformation function (ARN)"),
+    )
+
+
+# Cross-checks shared by the sections: each returns problems naming the full key.
+
+
+def check_filter_policy(key: str, policy: dict[str, Any] | None, scope: str) -> list[str]:
+    """SNS: at most 5 attribute names; on message attributes every value is a list of conditions."""
+    if policy is None:
+        return []
+    problems = []
+    if not policy:
+        problems.append(f"{key}.filterPolicy: got {{}}; allowed: null (no filtering) or at least one attribute")
+    if len(policy) > 5:
+        problems.append(f"{key}.filterPolicy: got {len(policy)} attribute names; allowed: at most 5")
+    if scope == "MessageAttributes":
+        for name, conditions in policy.items():
+            if not isinstance(conditions, list) or not conditions:
+                problems.append(
+                    f"{key}.filterPolicy.{name}: got {json.dumps(conditions)}; allowed: a non-empty list of "
+                    "conditions (nested objects need filterPolicyScope MessageBody)"
+                )
+    return problems
+
+
+def check_transform(key: str, builtin_key: str, builtin: bool, arn: str | None) -> list[str]:
+    """Firehose runs one Lambda processor: the built-in one or yours, not both."""
+    if builtin and arn:
+        return [f"{key}.transformFunctionArn: got {arn} with {builtin_key}: true; allowed: set {builtin_key}: false"]
+    return []
+
+
+def check_prefixes(key: str, prefix: str, error_prefix: str) -> list[str]:
+    """Firehose: a prefix with expressions needs an error prefix; only the error prefix names the error type."""
+    problems = []
+    if "!{" in prefix and not error_prefix:
+        problems.append(f'{key}.errorPrefix: got ""; allowed: a prefix (required when prefix uses expressions)')
+    if "!{firehose:error-output-type}" in prefix:
+        problems.append(f"{key}.prefix: got {prefix}; allowed: no !{{firehose:error-output-type}} (errorPrefix only)")
+    return problems
+
+
+def check_zone_awareness(key: str, count: int) -> list[str]:
+    """Zone awareness spreads data nodes evenly over 2 or 3 zones."""
+    if count > 1 and count % 2 and count % 3:
+        return [f"{key}.instanceCount: got {count}; allowed: 1, an even number or a multiple of 3 (zone awareness)"]
+    return []
 
 
 @dataclass(frozen=True)
@@ -27,33 +104,54 @@ class BackupConfig:
         None,
         Rule(
             "str",
-            pattern=r"arn:aws[a-z-]*:s3:::[a-z0-9.-]{3,63}",
+            pattern=r"arn:aws[a-z-]*:s3:::[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]",
             nullable=True,
-            doc="existing bucket; default: create one",
+            doc="existing bucket; default: create one (and output it)",
         ),
     )
-    prefix: str = setting("events/", Rule("str", doc="S3 key prefix"))
-    errorPrefix: str = setting("errors/", Rule("str", doc="S3 key prefix of records Firehose could not process"))
+    prefix: str = setting("events/", Rule("str", pattern=r".{0,1024}", doc="S3 key prefix of delivered objects"))
+    errorPrefix: str = setting(
+        "errors/", Rule("str", pattern=r".{0,1024}", doc="S3 key prefix of records Firehose could not process")
+    )
     compression: str = setting("GZIP", Rule("str", choices=COMPRESSION, doc="object compression"))
     bufferingIntervalSeconds: int = setting(60, Rule("int", 0, 900, doc="Firehose buffering interval"))
     bufferingSizeMb: int = setting(5, Rule("int", 1, 128, doc="Firehose buffering size"))
-    transitionDays: int | None = setting(None, Rule("int", 1, 36500, nullable=True, doc="days before transition"))
-    transitionStorageClass: str = setting("STANDARD_IA", Rule("str", choices=STORAGE_CLASSES))
-    expirationDays: int | None = setting(None, Rule("int", 1, 36500, nullable=True, doc="days before expiry"))
-    redaction: bool = setting(True, Rule("bool", doc="remove card data with the transform function"))
-    filterPolicy: dict[str, Any] | None = setting(None, Rule("dict", nullable=True, doc="SNS filter policy"))
-    filterPolicyScope: str = setting("MessageAttributes", Rule("str", choices=FILTER_SCOPES))
-    functionTimeoutSeconds: int = setting(30, Rule("int", 3, 900, doc="forwarder timeout"))
-    queueRetentionSeconds: int = setting(1209600, Rule("int", 60, 1209600))
+    transitionDays: int | None = setting(
+        None, Rule("int", 0, 36500, nullable=True, doc="days before objects move to transitionStorageClass")
+    )
+    transitionStorageClass: str = setting(
+        "STANDARD_IA", Rule("str", choices=STORAGE_CLASSES, doc="storage class after transitionDays")
+    )
+    expirationDays: int | None = setting(
+        None, Rule("int", 1, 36500, nullable=True, doc="days before objects expire (after transitionDays)")
+    )
+    redaction: bool = setting(True, Rule("bool", doc="remove card data with the built-in transform function"))
+    transformFunctionArn: str | None = _transform_arn()
+    filterPolicy: dict[str, Any] | None = _filter_policy()
+    filterPolicyScope: str = _filter_scope()
+    functionTimeoutSeconds: int = setting(30, Rule("int", 3, 900, doc="forwarder timeout (queue visibility is 6x)"))
+    queueRetentionSeconds: int = setting(1209600, Rule("int", 60, 1209600, doc="backup queue message retention"))
+    logLevel: str = _log_level()
 
     @staticmethod
     def cross_check(section: BackupConfig, key: str) -> list[str]:
-        if section.transitionDays and section.expirationDays and section.expirationDays <= section.transitionDays:
-            return [
-                f"{key}.expirationDays: got {section.expirationDays}; allowed: more than transitionDays "
-                f"({section.transitionDays})"
-            ]
-        return []
+        """Combinations S3 and Firehose reject, reported before anything is declared."""
+        problems = check_filter_policy(key, section.filterPolicy, section.filterPolicyScope)
+        problems += check_transform(key, "redaction", section.redaction, section.transformFunctionArn)
+        problems += check_prefixes(key, section.prefix, section.errorPrefix)
+        transition, expiration = section.transitionDays, section.expirationDays
+        if transition is not None and expiration is not None and expiration <= transition:
+            problems.append(f"{key}.expirationDays: got {expiration}; allowed: more than transitionDays ({transition})")
+        if transition is not None and transition < 30 and section.transitionStorageClass in STORAGE_CLASSES[:2]:
+            problems.append(
+                f"{key}.transitionDays: got {transition}; allowed: at least 30 for {section.transitionStorageClass}"
+            )
+        if section.bucketArn and (transition is not None or expiration is not None):
+            problems.append(
+                f"{key}.bucketArn: got {section.bucketArn} with transitionDays/expirationDays; allowed: lifecycle "
+                "settings only for a bucket this pipeline creates (manage an existing bucket's lifecycle with it)"
+            )
+        return problems
 
 
 @dataclass(frozen=True)
@@ -65,28 +163,60 @@ class AnalyticsConfig:
         None,
         Rule(
             "str",
-            pattern=r"arn:aws[a-z-]*:es:[a-z0-9-]+:\d{12}:domain/.+",
+            pattern=r"arn:aws[a-z-]*:es:[a-z0-9-]+:\d{12}:domain/[a-z][a-z0-9-]{2,27}",
             nullable=True,
             doc="existing domain; default: create one",
         ),
     )
-    engineVersion: str = setting("OpenSearch_2.19", Rule("str", pattern=r"OpenSearch_\d+\.\d+"))
-    instanceType: str = setting("r7g.medium.search", Rule("str", pattern=r"[a-z0-9]+\.[a-z0-9]+\.search"))
-    instanceCount: int = setting(1, Rule("int", 1, 80))
-    dedicatedMasterEnabled: bool = setting(False, Rule("bool"))
-    dedicatedMasterType: str = setting("m7g.medium.search", Rule("str", pattern=r"[a-z0-9]+\.[a-z0-9]+\.search"))
-    dedicatedMasterCount: int = setting(3, Rule("int", choices=(3, 5)))
-    volumeSizeGb: int = setting(20, Rule("int", 10, 16384))
-    indexName: str = setting("events", Rule("str", pattern=r"[a-z0-9][a-z0-9_-]{0,79}", doc="OpenSearch index"))
-    indexRotation: str = setting("OneDay", Rule("str", choices=ROTATIONS))
+    engineVersion: str = setting(
+        "OpenSearch_2.19", Rule("str", pattern=r"OpenSearch_\d+\.\d+", doc="engine of a created domain")
+    )
+    instanceType: str = setting("r7g.medium.search", Rule("str", pattern=INSTANCE_TYPE, doc="data node type"))
+    instanceCount: int = setting(
+        1, Rule("int", 1, 80, doc="data nodes; more than 1 turns zone awareness on (even or a multiple of 3)")
+    )
+    dedicatedMasterEnabled: bool = setting(False, Rule("bool", doc="dedicated master nodes"))
+    dedicatedMasterType: str = setting(
+        "m7g.medium.search", Rule("str", pattern=INSTANCE_TYPE, doc="dedicated master node type")
+    )
+    dedicatedMasterCount: int = setting(3, Rule("int", choices=(3, 5), doc="dedicated master nodes (when enabled)"))
+    volumeSizeGb: int = setting(20, Rule("int", 10, 16384, doc="gp3 volume per data node"))
+    readerArns: list[str] = setting(
+        [], Rule("list", doc="IAM principals (ARNs) allowed to search the created domain (GET/POST/HEAD)")
+    )
+    indexName: str = setting(
+        "events", Rule("str", pattern=r"[a-z0-9][a-z0-9_-]{0,79}", doc="OpenSearch index (lowercase, <= 80)")
+    )
+    indexRotation: str = setting("OneDay", Rule("str", choices=ROTATIONS, doc="timestamp suffix of the index"))
     retryDurationSeconds: int = setting(300, Rule("int", 0, 7200, doc="Firehose retry towards OpenSearch"))
-    bufferingIntervalSeconds: int = setting(60, Rule("int", 0, 900))
-    bufferingSizeMb: int = setting(5, Rule("int", 1, 100))
-    failedDocumentsCompression: str = setting("GZIP", Rule("str", choices=COMPRESSION))
-    transform: bool = setting(False, Rule("bool", doc="run the redaction transform before indexing"))
-    filterPolicy: dict[str, Any] | None = setting(None, Rule("dict", nullable=True))
-    filterPolicyScope: str = setting("MessageAttributes", Rule("str", choices=FILTER_SCOPES))
-    functionTimeoutSeconds: int = setting(30, Rule("int", 3, 900))
+    bufferingIntervalSeconds: int = setting(60, Rule("int", 0, 900, doc="Firehose buffering interval"))
+    bufferingSizeMb: int = setting(5, Rule("int", 1, 100, doc="Firehose buffering size (OpenSearch: at most 100)"))
+    failedDocumentsPrefix: str = setting(
+        "failed/", Rule("str", pattern=r".{0,1024}", doc="S3 key prefix of documents OpenSearch rejected")
+    )
+    failedDocumentsCompression: str = setting(
+        "GZIP", Rule("str", choices=COMPRESSION, doc="compression of the failed-documents backup")
+    )
+    transform: bool = setting(False, Rule("bool", doc="run the built-in redaction transform before indexing"))
+    transformFunctionArn: str | None = _transform_arn()
+    filterPolicy: dict[str, Any] | None = _filter_policy()
+    filterPolicyScope: str = _filter_scope()
+    functionTimeoutSeconds: int = setting(30, Rule("int", 3, 900, doc="forwarder timeout (queue visibility is 6x)"))
+    queueRetentionSeconds: int = setting(1209600, Rule("int", 60, 1209600, doc="analytics queue message retention"))
+    logLevel: str = _log_level()
+
+    @staticmethod
+    def cross_check(section: AnalyticsConfig, key: str) -> list[str]:
+        """Combinations OpenSearch, Firehose and SNS reject."""
+        problems = check_filter_policy(key, section.filterPolicy, section.filterPolicyScope)
+        problems += check_transform(key, "transform", section.transform, section.transformFunctionArn)
+        problems += check_zone_awareness(key, section.instanceCount)
+        for arn in section.readerArns:
+            if not isinstance(arn, str) or not arn.startswith("arn:") or ":iam::" not in arn:
+                problems.append(f"{key}.readerArns: got {arn!r}; allowed: IAM role or user ARNs")
+        if section.domainArn and section.readerArns:
+            problems.append(f"{key}.readerArns: allowed only for a created domain (an existing one keeps its policy)")
+        return problems
 
 
 @dataclass(frozen=True)
@@ -97,17 +227,41 @@ class ReplayConfig:
     active: bool = setting(False, Rule("bool", doc="turn the replay event source mapping on"))
     retentionSeconds: int = setting(1209600, Rule("int", 60, 1209600, doc="how long events stay replayable"))
     destinationQueueArn: str | None = setting(
-        None, Rule("str", pattern=ARN, nullable=True, doc="default: the primary queue")
+        None, Rule("str", pattern=SQS_ARN, nullable=True, doc="destination queue ARN; default: the primary queue")
     )
-    destinationQueueUrl: str | None = setting(None, Rule("str", pattern=r"https://sqs\..+", nullable=True))
-    batchSize: int = setting(10, Rule("int", 1, 10))
-    functionTimeoutSeconds: int = setting(30, Rule("int", 3, 900))
+    destinationQueueUrl: str | None = setting(
+        None, Rule("str", pattern=r"https://sqs\.\S+", nullable=True, doc="destination queue URL (with its ARN)")
+    )
+    destinationQueueName: str | None = setting(
+        None,
+        Rule(
+            "str",
+            pattern=r"[A-Za-z0-9_-]{1,75}(\.fifo)?",
+            nullable=True,
+            doc="destination queue in this account and region, by name (instead of ARN + URL)",
+        ),
+    )
+    destinationKmsKeyArn: str | None = setting(
+        None, Rule("str", pattern=KMS_ARN, nullable=True, doc="the destination's CMK; default: the stack's key")
+    )
+    batchSize: int = setting(10, Rule("int", 1, 10, doc="records per replay invocation (FIFO: at most 10)"))
+    functionTimeoutSeconds: int = setting(30, Rule("int", 3, 900, doc="replay timeout (queue visibility is 6x)"))
+    filterPolicy: dict[str, Any] | None = _filter_policy()
+    filterPolicyScope: str = _filter_scope()
+    logLevel: str = _log_level()
 
     @staticmethod
     def cross_check(section: ReplayConfig, key: str) -> list[str]:
+        """The destination is named once, completely."""
+        problems = check_filter_policy(key, section.filterPolicy, section.filterPolicyScope)
         if (section.destinationQueueArn is None) != (section.destinationQueueUrl is None):
-            return [f"{key}.destinationQueueArn/destinationQueueUrl: got only one; allowed: both or neither"]
-        return []
+            problems.append(f"{key}.destinationQueueArn/destinationQueueUrl: got only one; allowed: both or neither")
+        if section.destinationQueueName is not None and section.destinationQueueArn is not None:
+            problems.append(
+                f"{key}.destinationQueueName: got {section.destinationQueueName} and destinationQueueArn; "
+                "allowed: one way of naming the destination"
+            )
+        return problems
 
 
 @dataclass(frozen=True)
