@@ -39,6 +39,8 @@ class PipelineArgs:
 
 @dataclass
 class SubscribedQueue:
+    """A pipeline's queue, its DLQ and the topic subscription that feeds them."""
+
     queues: QueueWithDlq
     subscription: aws.sns.TopicSubscription
 
@@ -137,6 +139,7 @@ def stream_forwarder(
     args: PipelineArgs,
     tags: dict[str, str],
     parent: pulumi.Resource,
+    log_level: str = "INFO",
 ) -> tuple[BuiltFunction, aws.lambda_.EventSourceMapping]:
     """The forwarder of a pipeline: drains ``queue`` into ``stream`` and may put to that stream only."""
     spec = FunctionSpec(
@@ -144,7 +147,7 @@ def stream_forwarder(
         function_name=function_name,
         timeout=timeout,
         memory_size=256,
-        environment={"DELIVERY_STREAM_NAME": stream.name},
+        environment={"DELIVERY_STREAM_NAME": stream.name, "POWERTOOLS_LOG_LEVEL": log_level},
         statements=[
             {"Sid": "PutToStream", "Effect": "Allow", "Action": "firehose:PutRecordBatch", "Resource": stream.arn}
         ],
@@ -213,89 +216,16 @@ def encrypted_bucket(
         ),
         opts=opts,
     )
-    if transition_days or expiration_days:
+    if transition_days is not None or expiration_days is not None:
         rule: dict[str, Any] = {"id": "retention", "status": "Enabled", "filter": {"prefix": ""}}
-        if transition_days:
+        if transition_days is not None:
             rule["transitions"] = [{"days": transition_days, "storage_class": transition_storage_class}]
-        if expiration_days:
+        if expiration_days is not None:
             rule["expiration"] = {"days": expiration_days}
         aws.s3.BucketLifecycleConfiguration(f"{name}-lifecycle", bucket=bucket.id, rules=[rule], opts=opts)
     return bucket
 
 
-def firehose_role(
-    name: str,
-    *,
-    parent: pulumi.Resource,
-    bucket_arn: pulumi.Input[str],
-    kms_key_arn: pulumi.Input[str],
-    transform_arn: pulumi.Input[str] | None,
-    extra: list[dict[str, Any]] | None = None,
-    tags: dict[str, str],
-) -> aws.iam.Role:
-    """The role Firehose assumes: write this bucket, use this key, call this transform, nothing else."""
-    opts = pulumi.ResourceOptions(parent=parent)
-    account = aws.get_caller_identity_output(opts=pulumi.InvokeOptions(parent=parent)).account_id
-    role = aws.iam.Role(
-        name,
-        assume_role_policy=policy_json(
-            [
-                {
-                    "Effect": "Allow",
-                    "Principal": {"Service": "firehose.amazonaws.com"},
-                    "Action": "sts:AssumeRole",
-                    "Condition": {"StringEquals": {"sts:ExternalId": account}},
-                }
-            ]
-        ),
-        tags=tags,
-        opts=opts,
-    )
-    statements: list[dict[str, Any]] = [
-        {
-            "Sid": "WriteBucket",
-            "Effect": "Allow",
-            "Action": [
-                "s3:AbortMultipartUpload",
-                "s3:GetBucketLocation",
-                "s3:GetObject",
-                "s3:ListBucket",
-                "s3:ListBucketMultipartUploads",
-                "s3:PutObject",
-            ],
-            "Resource": [bucket_arn, pulumi.Output.concat(bucket_arn, "/*")],
-        },
-        {"Sid": "UseKey", "Effect": "Allow", "Action": ["kms:GenerateDataKey", "kms:Decrypt"], "Resource": kms_key_arn},
-        *(extra or []),
-    ]
-    if transform_arn is not None:
-        statements.append(
-            {
-                "Sid": "Transform",
-                "Effect": "Allow",
-                "Action": ["lambda:InvokeFunction", "lambda:GetFunctionConfiguration"],
-                "Resource": [transform_arn, pulumi.Output.concat(transform_arn, ":$LATEST")],
-            }
-        )
-    aws.iam.RolePolicy(f"{name}-policy", role=role.id, policy=policy_json(statements), opts=opts)
-    return role
-
-
-def processing(transform_arn: pulumi.Input[str] | None) -> dict[str, Any] | None:
-    if transform_arn is None:
-        return None
-    return {
-        "enabled": True,
-        "processors": [
-            {
-                "type": "Lambda",
-                "parameters": [
-                    {"parameter_name": "LambdaArn", "parameter_value": pulumi.Output.concat(transform_arn, ":$LATEST")}
-                ],
-            }
-        ],
-    }
-
-
 def tagged(tags: dict[str, str], component: str) -> dict[str, str]:
+    """The pipeline's tags plus the component tag every taggable resource carries."""
     return merge_tags(tags, {"eventfork:component": component})

@@ -8,20 +8,17 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from components.common import policy_json
+from components.common import account_and_region, policy_json
+from components.delivery import BACKUP_LOG_STREAM, DESTINATION_LOG_STREAM, delivery_logging, firehose_role, processing
 from components.function import FunctionSpec, python_function
-from components.pipeline_parts import (
-    PipelineArgs,
-    encrypted_bucket,
-    firehose_role,
-    processing,
-    stream_forwarder,
-    subscribed_queue,
-    tagged,
-)
+from components.pipeline_parts import PipelineArgs, encrypted_bucket, stream_forwarder, subscribed_queue, tagged
 from pipelines_config import AnalyticsConfig
 
 TLS_POLICY = "Policy-Min-TLS-1-2-PFS-2023-10"
+# What Firehose does on a domain: describe it, then bulk-index over HTTPS.
+FIREHOSE_DOMAIN_ACTIONS = ["es:DescribeDomain", "es:DescribeDomains", "es:DescribeDomainConfig"]
+FIREHOSE_HTTP_ACTIONS = ["es:ESHttpPost", "es:ESHttpPut", "es:ESHttpGet"]
+READER_HTTP_ACTIONS = ["es:ESHttpGet", "es:ESHttpHead"]
 
 
 @dataclass(kw_only=True)
@@ -29,6 +26,22 @@ class SearchAnalyticsPipelineArgs(PipelineArgs):
     """Where to subscribe, which key to use, and the ``eventfork:analytics`` settings."""
 
     config: AnalyticsConfig = field(default_factory=AnalyticsConfig)
+
+
+def cluster_config(cfg: AnalyticsConfig) -> dict[str, Any]:
+    """Data nodes (zone aware over 2 or 3 zones when more than one) and optional dedicated masters."""
+    zone_aware = cfg.instanceCount > 1
+    cluster: dict[str, Any] = {
+        "instance_type": cfg.instanceType,
+        "instance_count": cfg.instanceCount,
+        "dedicated_master_enabled": cfg.dedicatedMasterEnabled,
+        "zone_awareness_enabled": zone_aware,
+    }
+    if cfg.dedicatedMasterEnabled:
+        cluster.update(dedicated_master_type=cfg.dedicatedMasterType, dedicated_master_count=cfg.dedicatedMasterCount)
+    if zone_aware:
+        cluster["zone_awareness_config"] = {"availability_zone_count": 3 if cfg.instanceCount % 3 == 0 else 2}
+    return cluster
 
 
 class SearchAnalyticsPipeline(pulumi.ComponentResource):
@@ -40,7 +53,9 @@ class SearchAnalyticsPipeline(pulumi.ComponentResource):
     domain_arn: pulumi.Output[str]
     domain_endpoint: pulumi.Output[str]
     delivery_stream_name: pulumi.Output[str]
+    delivery_role_arn: pulumi.Output[str]
     failed_bucket_name: pulumi.Output[str]
+    failed_bucket_arn: pulumi.Output[str]
 
     def __init__(
         self, name: str, args: SearchAnalyticsPipelineArgs, opts: pulumi.ResourceOptions | None = None
@@ -56,7 +71,7 @@ class SearchAnalyticsPipeline(pulumi.ComponentResource):
             fifo=args.topic_fifo,
             kms_key_arn=args.kms_key_arn,
             visibility_timeout=6 * cfg.functionTimeoutSeconds,
-            retention_seconds=1209600,
+            retention_seconds=cfg.queueRetentionSeconds,
             tags=tags,
             filter_policy=cfg.filterPolicy,
             filter_policy_scope=cfg.filterPolicyScope,
@@ -64,8 +79,7 @@ class SearchAnalyticsPipeline(pulumi.ComponentResource):
         failed = encrypted_bucket(
             f"{name}-failed", f"{prefix}-search-failed-", parent=self, kms_key_arn=args.kms_key_arn, tags=tags
         )
-        common = args.function_settings(tags)
-        transform_arn = None
+        transform_arn: pulumi.Input[str] | None = cfg.transformFunctionArn
         if cfg.transform:
             transform_arn = python_function(
                 f"{name}-transform",
@@ -74,90 +88,52 @@ class SearchAnalyticsPipeline(pulumi.ComponentResource):
                     function_name=f"{prefix}-analytics-transform",
                     timeout=60,
                     memory_size=256,
-                    environment={},
+                    environment={"POWERTOOLS_LOG_LEVEL": cfg.logLevel},
                     statements=[],
-                    **common,
+                    **args.function_settings(tags),
                 ),
                 self,
             ).function.arn
-        domain_arn: pulumi.Input[str] = cfg.domainArn or ""
-        es_statement: dict[str, Any] = {
-            "Sid": "IndexDocuments",
-            "Effect": "Allow",
-            "Action": [
-                "es:DescribeDomain",
-                "es:DescribeDomains",
-                "es:DescribeDomainConfig",
-                "es:ESHttpPost",
-                "es:ESHttpPut",
-                "es:ESHttpGet",
-            ],
-        }
+        domain_name = cfg.domainArn.split(":domain/")[1] if cfg.domainArn else f"{prefix}-search"[:28].rstrip("-")
         if cfg.domainArn:
-            es_statement["Resource"] = [cfg.domainArn, f"{cfg.domainArn}/*"]
-            role = firehose_role(
-                f"{name}-firehose-role",
-                parent=self,
-                bucket_arn=failed.arn,
-                kms_key_arn=args.kms_key_arn,
-                transform_arn=transform_arn,
-                extra=[es_statement],
-                tags=tags,
-            )
-            self.domain_endpoint = pulumi.Output.from_input("")
+            domain_arn: pulumi.Input[str] = cfg.domainArn
         else:
-            domain_name = f"{prefix}-search"[:28].rstrip("-")
-            region_account = aws.get_caller_identity_output(opts=pulumi.InvokeOptions(parent=self)).account_id
-            region = aws.get_region_output(opts=pulumi.InvokeOptions(parent=self)).region
-            planned_arn = pulumi.Output.concat("arn:aws:es:", region, ":", region_account, ":domain/", domain_name)
-            es_statement["Resource"] = [planned_arn, pulumi.Output.concat(planned_arn, "/*")]
-            role = firehose_role(
-                f"{name}-firehose-role",
-                parent=self,
-                bucket_arn=failed.arn,
-                kms_key_arn=args.kms_key_arn,
-                transform_arn=transform_arn,
-                extra=[es_statement],
-                tags=tags,
-            )
-            zone_aware = cfg.instanceCount > 1
-            cluster: dict[str, Any] = {
-                "instance_type": cfg.instanceType,
-                "instance_count": cfg.instanceCount,
-                "dedicated_master_enabled": cfg.dedicatedMasterEnabled,
-                "zone_awareness_enabled": zone_aware,
-            }
-            if cfg.dedicatedMasterEnabled:
-                cluster.update(
-                    dedicated_master_type=cfg.dedicatedMasterType, dedicated_master_count=cfg.dedicatedMasterCount
-                )
-            if zone_aware:
-                cluster["zone_awareness_config"] = {"availability_zone_count": 3 if cfg.instanceCount % 3 == 0 else 2}
-            domain = aws.opensearch.Domain(
-                f"{name}-domain",
-                domain_name=domain_name,
-                engine_version=cfg.engineVersion,
-                cluster_config=cluster,
-                ebs_options={"ebs_enabled": True, "volume_size": cfg.volumeSizeGb, "volume_type": "gp3"},
-                encrypt_at_rest={"enabled": True, "kms_key_id": args.kms_key_arn},
-                node_to_node_encryption={"enabled": True},
-                domain_endpoint_options={"enforce_https": True, "tls_security_policy": TLS_POLICY},
-                access_policies=policy_json(
-                    [
-                        {
-                            "Sid": "PipelineIndexes",
-                            "Effect": "Allow",
-                            "Principal": {"AWS": role.arn},
-                            "Action": ["es:ESHttpPost", "es:ESHttpPut", "es:ESHttpGet"],
-                            "Resource": pulumi.Output.concat(planned_arn, "/*"),
-                        }
-                    ]
-                ),
-                tags=tags,
-                opts=child,
-            )
-            domain_arn = domain.arn
-            self.domain_endpoint = domain.endpoint
+            account, region = account_and_region(self)
+            partition = aws.get_partition_output(opts=pulumi.InvokeOptions(parent=self)).partition
+            # The domain's own access policy names its ARN before the domain exists.
+            domain_arn = pulumi.Output.concat("arn:", partition, ":es:", region, ":", account, ":domain/", domain_name)
+        stream_name = f"{prefix}-analytics"
+        logging = delivery_logging(
+            f"{name}-stream",
+            stream_name,
+            parent=self,
+            kms_key_arn=args.kms_key_arn,
+            tags=tags,
+            log_streams=(DESTINATION_LOG_STREAM, BACKUP_LOG_STREAM),
+        )
+        role = firehose_role(
+            f"{name}-firehose-role",
+            parent=self,
+            bucket_arn=failed.arn,
+            kms_key_arn=args.kms_key_arn,
+            log_group_arn=logging.log_group.arn,
+            transform_arn=transform_arn,
+            extra=[
+                {
+                    "Sid": "IndexDocuments",
+                    "Effect": "Allow",
+                    "Action": FIREHOSE_DOMAIN_ACTIONS + FIREHOSE_HTTP_ACTIONS,
+                    "Resource": [domain_arn, pulumi.Output.concat(domain_arn, "/*")],
+                }
+            ],
+            tags=tags,
+        )
+        if cfg.domainArn:
+            found = aws.opensearch.get_domain_output(domain_name=domain_name, opts=pulumi.InvokeOptions(parent=self))
+            self.domain_endpoint = found.endpoint
+        else:
+            domain = self._domain(name, domain_name, domain_arn, role, cfg, args, tags)
+            domain_arn, self.domain_endpoint = domain.arn, domain.endpoint
         config: dict[str, Any] = {
             "domain_arn": domain_arn,
             "role_arn": role.arn,
@@ -170,15 +146,18 @@ class SearchAnalyticsPipeline(pulumi.ComponentResource):
             "s3_configuration": {
                 "role_arn": role.arn,
                 "bucket_arn": failed.arn,
+                "prefix": cfg.failedDocumentsPrefix,
                 "compression_format": cfg.failedDocumentsCompression,
                 "kms_key_arn": args.kms_key_arn,
+                "cloudwatch_logging_options": logging.options(BACKUP_LOG_STREAM),
             },
+            "cloudwatch_logging_options": logging.options(),
         }
         if transform_arn is not None:
             config["processing_configuration"] = processing(transform_arn)
         self.stream = aws.kinesis.FirehoseDeliveryStream(
             f"{name}-stream",
-            name=f"{prefix}-analytics",
+            name=stream_name,
             destination="opensearch",
             server_side_encryption={"enabled": True, "key_type": "CUSTOMER_MANAGED_CMK", "key_arn": args.kms_key_arn},
             opensearch_configuration=config,
@@ -194,14 +173,17 @@ class SearchAnalyticsPipeline(pulumi.ComponentResource):
             args,
             tags,
             self,
+            log_level=cfg.logLevel,
         )
-        self.queue_url, self.queue_arn, self.dlq_url = sub.queues.queue.url, sub.queues.queue.arn, sub.queues.dlq.url
-        self.dlq_arn = sub.queues.dlq.arn
-        self.dlq_name = sub.queues.dlq.name
-        self.queue_name = sub.queues.queue.name
+        self.queue_url, self.queue_arn, self.queue_name = (
+            sub.queues.queue.url,
+            sub.queues.queue.arn,
+            sub.queues.queue.name,
+        )
+        self.dlq_url, self.dlq_arn, self.dlq_name = sub.queues.dlq.url, sub.queues.dlq.arn, sub.queues.dlq.name
         self.domain_arn = pulumi.Output.from_input(domain_arn)
-        self.delivery_stream_name = self.stream.name
-        self.failed_bucket_name = failed.bucket
+        self.delivery_stream_name, self.delivery_role_arn = self.stream.name, role.arn
+        self.failed_bucket_name, self.failed_bucket_arn = failed.bucket, failed.arn
         self.register_outputs(
             {
                 "queueUrl": self.queue_url,
@@ -210,6 +192,52 @@ class SearchAnalyticsPipeline(pulumi.ComponentResource):
                 "domainArn": self.domain_arn,
                 "domainEndpoint": self.domain_endpoint,
                 "deliveryStreamName": self.delivery_stream_name,
+                "deliveryRoleArn": self.delivery_role_arn,
                 "failedBucketName": self.failed_bucket_name,
+                "failedBucketArn": self.failed_bucket_arn,
             }
+        )
+
+    def _domain(
+        self,
+        name: str,
+        domain_name: str,
+        planned_arn: pulumi.Input[str],
+        role: aws.iam.Role,
+        cfg: AnalyticsConfig,
+        args: SearchAnalyticsPipelineArgs,
+        tags: dict[str, str],
+    ) -> aws.opensearch.Domain:
+        """A private-by-policy domain: CMK at rest, TLS 1.2+ between nodes and to clients."""
+        statements: list[dict[str, Any]] = [
+            {
+                "Sid": "PipelineIndexes",
+                "Effect": "Allow",
+                "Principal": {"AWS": role.arn},
+                "Action": FIREHOSE_HTTP_ACTIONS,
+                "Resource": pulumi.Output.concat(planned_arn, "/*"),
+            }
+        ]
+        if cfg.readerArns:
+            statements.append(
+                {
+                    "Sid": "ReadersSearch",
+                    "Effect": "Allow",
+                    "Principal": {"AWS": list(cfg.readerArns)},
+                    "Action": READER_HTTP_ACTIONS,
+                    "Resource": pulumi.Output.concat(planned_arn, "/*"),
+                }
+            )
+        return aws.opensearch.Domain(
+            f"{name}-domain",
+            domain_name=domain_name,
+            engine_version=cfg.engineVersion,
+            cluster_config=cluster_config(cfg),
+            ebs_options={"ebs_enabled": True, "volume_size": cfg.volumeSizeGb, "volume_type": "gp3"},
+            encrypt_at_rest={"enabled": True, "kms_key_id": args.kms_key_arn},
+            node_to_node_encryption={"enabled": True},
+            domain_endpoint_options={"enforce_https": True, "tls_security_policy": TLS_POLICY},
+            access_policies=policy_json(statements),
+            tags=tags,
+            opts=pulumi.ResourceOptions(parent=self),
         )

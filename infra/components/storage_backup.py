@@ -7,17 +7,9 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
-from components.common import fifo_name
+from components.delivery import delivery_logging, firehose_role, processing
 from components.function import FunctionSpec, python_function
-from components.pipeline_parts import (
-    PipelineArgs,
-    encrypted_bucket,
-    firehose_role,
-    processing,
-    stream_forwarder,
-    subscribed_queue,
-    tagged,
-)
+from components.pipeline_parts import PipelineArgs, encrypted_bucket, stream_forwarder, subscribed_queue, tagged
 from pipelines_config import BackupConfig
 
 
@@ -29,7 +21,7 @@ class StorageBackupPipelineArgs(PipelineArgs):
 
 
 class StorageBackupPipeline(pulumi.ComponentResource):
-    """Topic -> queue -> forwarder -> Firehose (redaction, compression, CMK) -> S3."""
+    """Topic -> queue -> forwarder -> Firehose (DirectPut, redaction, compression, CMK) -> S3."""
 
     queue_url: pulumi.Output[str]
     queue_arn: pulumi.Output[str]
@@ -37,6 +29,8 @@ class StorageBackupPipeline(pulumi.ComponentResource):
     bucket_arn: pulumi.Output[str]
     bucket_name: pulumi.Output[str]
     delivery_stream_name: pulumi.Output[str]
+    delivery_stream_arn: pulumi.Output[str]
+    transform_function_arn: pulumi.Output[str] | None
 
     def __init__(self, name: str, args: StorageBackupPipelineArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("eventfork:pipelines:StorageBackupPipeline", name, None, opts)
@@ -69,8 +63,7 @@ class StorageBackupPipeline(pulumi.ComponentResource):
                 expiration_days=cfg.expirationDays,
             )
             self.bucket_arn, self.bucket_name = bucket.arn, bucket.bucket
-        common = args.function_settings(tags)
-        transform_arn = None
+        transform_arn: pulumi.Input[str] | None = cfg.transformFunctionArn
         if cfg.redaction:
             redaction = python_function(
                 f"{name}-redaction",
@@ -79,18 +72,22 @@ class StorageBackupPipeline(pulumi.ComponentResource):
                     function_name=f"{prefix}-backup-redaction",
                     timeout=60,
                     memory_size=256,
-                    environment={},
+                    environment={"POWERTOOLS_LOG_LEVEL": cfg.logLevel},
                     statements=[],
-                    **common,
+                    **args.function_settings(tags),
                 ),
                 self,
             )
             transform_arn = redaction.function.arn
+        self.transform_function_arn = None if transform_arn is None else pulumi.Output.from_input(transform_arn)
+        stream_name = f"{prefix}-backup"
+        logging = delivery_logging(f"{name}-stream", stream_name, parent=self, kms_key_arn=args.kms_key_arn, tags=tags)
         role = firehose_role(
             f"{name}-firehose-role",
             parent=self,
             bucket_arn=self.bucket_arn,
             kms_key_arn=args.kms_key_arn,
+            log_group_arn=logging.log_group.arn,
             transform_arn=transform_arn,
             tags=tags,
         )
@@ -103,10 +100,10 @@ class StorageBackupPipeline(pulumi.ComponentResource):
             "buffering_interval": cfg.bufferingIntervalSeconds,
             "buffering_size": cfg.bufferingSizeMb,
             "kms_key_arn": args.kms_key_arn,
+            "cloudwatch_logging_options": logging.options(),
         }
         if transform_arn is not None:
             s3_config["processing_configuration"] = processing(transform_arn)
-        stream_name = fifo_name(f"{prefix}-backup", False)
         self.stream = aws.kinesis.FirehoseDeliveryStream(
             f"{name}-stream",
             name=stream_name,
@@ -125,13 +122,15 @@ class StorageBackupPipeline(pulumi.ComponentResource):
             args,
             tags,
             self,
+            log_level=cfg.logLevel,
         )
-        self.queue_url, self.queue_arn = sub.queues.queue.url, sub.queues.queue.arn
-        self.dlq_url = sub.queues.dlq.url
-        self.dlq_arn = sub.queues.dlq.arn
-        self.dlq_name = sub.queues.dlq.name
-        self.queue_name = sub.queues.queue.name
-        self.delivery_stream_name = self.stream.name
+        self.queue_url, self.queue_arn, self.queue_name = (
+            sub.queues.queue.url,
+            sub.queues.queue.arn,
+            sub.queues.queue.name,
+        )
+        self.dlq_url, self.dlq_arn, self.dlq_name = sub.queues.dlq.url, sub.queues.dlq.arn, sub.queues.dlq.name
+        self.delivery_stream_name, self.delivery_stream_arn = self.stream.name, self.stream.arn
         self.register_outputs(
             {
                 "queueUrl": self.queue_url,
@@ -140,5 +139,6 @@ class StorageBackupPipeline(pulumi.ComponentResource):
                 "bucketArn": self.bucket_arn,
                 "bucketName": self.bucket_name,
                 "deliveryStreamName": self.delivery_stream_name,
+                "deliveryStreamArn": self.delivery_stream_arn,
             }
         )
