@@ -93,13 +93,14 @@ if settings.analytics.enabled:
     pulumi.export("analyticsDomainEndpoint", analytics.domain_endpoint)
     pulumi.export("analyticsDeliveryStreamName", analytics.delivery_stream_name)
     pulumi.export("analyticsFailedBucketName", analytics.failed_bucket_name)
+    pulumi.export("analyticsDeliveryRoleArn", analytics.delivery_role_arn)
 if settings.replay.enabled:
     replay = ReplayPipeline(
         "replay",
         ReplayPipelineArgs(
             config=settings.replay,
-            destination_queue_arn=settings.replay.destinationQueueArn or fanout.primary_queue_arn,
-            destination_queue_url=settings.replay.destinationQueueUrl or fanout.primary_queue_url,
+            destination_queue_arn=fanout.primary_queue_arn,
+            destination_queue_url=fanout.primary_queue_url,
             **pipeline_wiring,
         ),
         opts,
@@ -108,6 +109,7 @@ if settings.replay.enabled:
     pulumi.export("replayQueueArn", replay.queue_arn)
     pulumi.export("replayFunctionName", replay.function_name)
     pulumi.export("replayActive", replay.active)
+    pulumi.export("replayDestinationQueueUrl", replay.destination_queue_url)
 
 if settings.alarms.enabled:
     dlqs = {"buffer": buffer.dlq.name, "primary": fanout.primary_dlq.name}

@@ -169,6 +169,15 @@ class CaptureMocks(pulumi.runtime.Mocks):
             return {"name": REGION, "region": REGION, "id": REGION, "description": "US East (N. Virginia)"}
         if token == "aws:index/getPartition:getPartition":
             return {"partition": "aws", "dnsSuffix": "amazonaws.com", "id": "aws"}
+        if token == "aws:opensearch/getDomain:getDomain":
+            name = str(args.args.get("domainName") or "domain")
+            return {
+                "domainName": name,
+                "arn": _arn("es", f"domain/{name}"),
+                "endpoint": f"search-{name}-{_suffix(name)}.{REGION}.es.amazonaws.com",
+                "domainId": f"{ACCOUNT_ID}/{name}",
+                "id": name,
+            }
         return {}
 
 
