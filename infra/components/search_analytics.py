@@ -56,6 +56,7 @@ class SearchAnalyticsPipeline(pulumi.ComponentResource):
     delivery_role_arn: pulumi.Output[str]
     failed_bucket_name: pulumi.Output[str]
     failed_bucket_arn: pulumi.Output[str]
+    transform_function_arn: pulumi.Output[str] | None
 
     def __init__(
         self, name: str, args: SearchAnalyticsPipelineArgs, opts: pulumi.ResourceOptions | None = None
@@ -94,6 +95,7 @@ class SearchAnalyticsPipeline(pulumi.ComponentResource):
                 ),
                 self,
             ).function.arn
+        self.transform_function_arn = None if transform_arn is None else pulumi.Output.from_input(transform_arn)
         domain_name = cfg.domainArn.split(":domain/")[1] if cfg.domainArn else f"{prefix}-search"[:28].rstrip("-")
         if cfg.domainArn:
             domain_arn: pulumi.Input[str] = cfg.domainArn
