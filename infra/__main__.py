@@ -7,7 +7,7 @@ import pulumi_aws as aws
 
 from components.buffer import FifoEventBuffer, FifoEventBufferArgs
 from components.fanout import EventFanOut, EventFanOutArgs
-from components.observability import Observability, ObservabilityArgs
+from components.observability import Observability, ObservabilityArgs, function_name_of
 from components.replay import ReplayPipeline, ReplayPipelineArgs
 from components.search_analytics import SearchAnalyticsPipeline, SearchAnalyticsPipelineArgs
 from components.storage_backup import StorageBackupPipeline, StorageBackupPipelineArgs
@@ -118,12 +118,19 @@ if settings.alarms.enabled:
     s3_streams, search_streams = {}, {}
     if settings.backup.enabled:
         dlqs["backup"], functions["backup-forwarder"] = backup.dlq_name, backup.forwarder.function.name
-        s3_streams["backup"] = backup.delivery_stream_name
+        queues["backup"], s3_streams["backup"] = backup.queue_name, backup.delivery_stream_name
+        redaction_arn = getattr(backup, "transform_function_arn", None)  # the built-in one, when on
+        if settings.backup.redaction and redaction_arn is not None:
+            functions["backup-redaction"] = function_name_of(redaction_arn)
     if settings.analytics.enabled:
         dlqs["analytics"], functions["analytics-forwarder"] = analytics.dlq_name, analytics.forwarder.function.name
-        search_streams["analytics"] = analytics.delivery_stream_name
+        queues["analytics"], search_streams["analytics"] = analytics.queue_name, analytics.delivery_stream_name
+        transform_arn = getattr(analytics, "transform_function_arn", None)  # wired once the pipeline exposes it
+        if settings.analytics.transform and transform_arn is not None:
+            functions["analytics-transform"] = function_name_of(transform_arn)
     if settings.replay.enabled:
         dlqs["replay"], functions["replay"] = replay.dlq_name, replay.function_name
+        queues["replay"] = replay.queue_name
     ops = Observability(
         "ops",
         ObservabilityArgs(

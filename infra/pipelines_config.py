@@ -282,6 +282,15 @@ class AlarmsConfig:
     )
     lambdaErrorsThreshold: int = setting(1, Rule("int", 1, 100000, doc="errors per period per function"))
     lambdaThrottlesThreshold: int = setting(1, Rule("int", 1, 100000, doc="throttles per period per function"))
+    firehoseFailureThreshold: float = setting(
+        0,
+        Rule(
+            "number",
+            0,
+            0.99,
+            doc="alarm when more than this share of a stream's deliveries fail in a period (Success < 1 - this)",
+        ),
+    )
     replayDepthThreshold: int = setting(10000, Rule("int", 1, 10000000, doc="replay queue depth while active"))
     periodSeconds: int = setting(300, Rule("int", choices=(60, 300, 900, 3600), doc="alarm period"))
     evaluationPeriods: int = setting(1, Rule("int", 1, 100, doc="periods before an alarm fires"))

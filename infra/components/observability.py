@@ -15,6 +15,11 @@ from pipelines_config import AlarmsConfig
 BUFFER_OUTCOMES = ("delivered", "delayed", "waiting", "duplicate", "stale", "dead_lettered", "failed")
 
 
+def function_name_of(arn: pulumi.Input[str]) -> pulumi.Output[str]:
+    """Lambda metrics are keyed by function name; some components expose only the ARN."""
+    return pulumi.Output.from_input(arn).apply(lambda value: value.split(":")[6])
+
+
 @dataclass
 class ObservabilityArgs:
     """What to watch: queue and function names, delivery streams, and the alarm settings."""
@@ -111,27 +116,23 @@ class Observability(pulumi.ComponentResource):
                 cfg.lambdaThrottlesThreshold,
                 f"function {label} is throttled",
             )
-        for label, stream in args.s3_streams.items():
+        # DeliveryTo*.Success is a ratio (successful puts or indexed records over attempts) per datapoint.
+        success_floor = round(1 - cfg.firehoseFailureThreshold, 6)
+        deliveries = [(label, stream, "s3", "DeliveryToS3.Success", "S3") for label, stream in args.s3_streams.items()]
+        deliveries += [
+            (label, stream, "search", "DeliveryToAmazonOpenSearchService.Success", "OpenSearch")
+            for label, stream in args.search_streams.items()
+        ]
+        for label, stream, kind, metric, target in deliveries:
             self._alarm(
-                f"{label}-s3-delivery",
+                f"{label}-{kind}-delivery",
                 "AWS/Firehose",
-                "DeliveryToS3.Success",
+                metric,
                 {"DeliveryStreamName": stream},
-                "Minimum",
+                "Average",
                 "LessThanThreshold",
-                1,
-                f"{label} delivery stream fails to write to S3",
-            )
-        for label, stream in args.search_streams.items():
-            self._alarm(
-                f"{label}-search-delivery",
-                "AWS/Firehose",
-                "DeliveryToAmazonOpenSearchService.Success",
-                {"DeliveryStreamName": stream},
-                "Minimum",
-                "LessThanThreshold",
-                1,
-                f"{label} delivery stream fails to index in OpenSearch",
+                success_floor,
+                f"{label} delivery stream fails to deliver to {target}: see its delivery error log group",
             )
         if args.replay_active and args.replay_queue_name is not None:
             self._alarm(
