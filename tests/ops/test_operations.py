@@ -1,130 +1,163 @@
-"""Operations: alarms, dashboard, tags, and what differs between dev and prod."""
+"""Operations: every alarm an on-call engineer needs, its encrypted topic, and the dashboard."""
 
 from __future__ import annotations
 
-import importlib
-import inspect
 import json
-from functools import cache
+from typing import Any
 
 import pytest
 
+from local.capture import Capture
 from tests.infra.plans import one, plan, value
 
 ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
 
 
-@cache
-def taggable(type_token: str) -> bool:
-    """Whether the provider's resource accepts ``tags`` (read from pulumi_aws itself)."""
-    package, rest = type_token.split(":", 1)
-    if package != "aws":
-        return False
-    module_name, class_name = rest.split(":")
-    module = importlib.import_module("pulumi_aws." + module_name.split("/")[0].replace("lambda", "lambda_"))
-    cls = getattr(module, class_name, None)
-    return cls is not None and "tags" in inspect.signature(cls._internal_init).parameters
+def alarms(p: Capture) -> dict[str, Any]:
+    return {value(r, "name"): r for r in p.by_type(ALARM)}
 
 
-def dlq_names(stack: str) -> set[str]:
+def dlq_names(p: Capture) -> set[str]:
     return {
-        r.inputs["name"]
-        for r in plan(stack).resources
-        if r.type == "aws:sqs/queue:Queue" and r.inputs.get("tags", {}).get("eventfork:queue") == "dead-letter"
+        value(r, "name")
+        for r in p.by_type("aws:sqs/queue:Queue")
+        if r.inputs.get("tags", {}).get("eventfork:queue") == "dead-letter"
     }
 
 
 @pytest.mark.parametrize("stack", ["dev", "prod", "ecommerce"])
 def test_one_alarm_per_dead_letter_queue(stack: str) -> None:
-    alarms = [
-        r
-        for r in plan(stack).resources
-        if r.type == ALARM
-        and r.inputs["metricName"] == "ApproximateNumberOfMessagesVisible"
-        and r.name.endswith("-dlq-visible")
-    ]
-    watched = sorted(value(a, "dimensions.QueueName") for a in alarms)
-    assert watched == sorted(dlq_names(stack)) and len(watched) >= 4
-    topic = plan(stack).outputs["alarmTopicArn"]
-    for alarm in alarms:
-        assert value(alarm, "alarmActions") == [topic] and value(alarm, "threshold") == 1
+    p = plan(stack)
+    found = [a for a in p.by_type(ALARM) if a.name.endswith("-dlq-visible")]
+    watched = sorted(value(a, "dimensions.QueueName") for a in found)
+    assert watched == sorted(dlq_names(p)) and len(watched) >= 4
+    topic = p.outputs["alarmTopicArn"]
+    for alarm in found:
+        assert value(alarm, "namespace") == "AWS/SQS"
+        assert value(alarm, "metricName") == "ApproximateNumberOfMessagesVisible"
+        assert value(alarm, "comparisonOperator") == "GreaterThanOrEqualToThreshold"
+        assert value(alarm, "threshold") == 1
+        assert value(alarm, "alarmActions") == [topic] and value(alarm, "okActions") == [topic]
         assert value(alarm, "treatMissingData") == "notBreaching"
 
 
-def test_alarm_set_and_thresholds() -> None:
+def test_a_dead_letter_queue_without_an_alarm_is_noticed() -> None:
+    """The DLQ list comes from the plan, so the check above cannot pass by watching nothing."""
     p = plan()
-    by_name = {r.inputs["name"]: r for r in p.resources if r.type == ALARM}
+    assert dlq_names(p) == {f"eventfork-dev-{q}-dlq.fifo" for q in ("buffer", "primary", "backup", "replay")}
+    off = plan(overrides={"eventfork:replay": {"enabled": False}})
+    assert "eventfork-dev-replay-dlq-visible" not in alarms(off) and "eventfork-dev-replay-dlq.fifo" not in dlq_names(
+        off
+    )
+
+
+def test_every_function_of_the_stack_has_error_and_throttle_alarms() -> None:
+    for stack in ("dev", "prod"):
+        p = plan(stack)
+        by_name = alarms(p)
+        for function in p.by_type("aws:lambda/function:Function"):
+            name = value(function, "name")
+            for metric in ("Errors", "Throttles"):
+                watching = [
+                    a
+                    for a in by_name.values()
+                    if a.inputs["metricName"] == metric and a.inputs["dimensions"] == {"FunctionName": name}
+                ]
+                assert len(watching) == 1, f"{stack}: {name} has no {metric} alarm"
+                assert value(watching[0], "namespace") == "AWS/Lambda" and value(watching[0], "threshold") == 1
+
+
+def test_queue_age_firehose_and_replay_alarms_with_their_defaults() -> None:
+    by_name = alarms(plan())
     age = by_name["eventfork-dev-buffer-oldest-message"]
-    assert value(age, "metricName") == "ApproximateAgeOfOldestMessage" and value(age, "threshold") == 5 * 60 + 300
-    for fn in ("buffer", "backup-forwarder", "replay"):
-        assert value(by_name[f"eventfork-dev-{fn}-errors"], "namespace") == "AWS/Lambda"
-        assert value(by_name[f"eventfork-dev-{fn}-throttles"], "metricName") == "Throttles"
-    assert value(by_name["eventfork-dev-backup-s3-delivery"], "metricName") == "DeliveryToS3.Success"
-    assert "eventfork-dev-replay-depth" not in by_name  # replay is not active
-    active = plan(overrides={"eventfork:replay": {"active": True}, "eventfork:alarms": {"replayDepthThreshold": 50}})
-    depth = next(r for r in active.resources if r.type == ALARM and r.inputs["name"].endswith("replay-depth"))
-    assert value(depth, "threshold") == 50
-    search = [r for r in plan("ecommerce").resources if r.type == ALARM and r.name.endswith("search-delivery")]
-    assert value(search[0], "metricName") == "DeliveryToAmazonOpenSearchService.Success"
+    assert value(age, "metricName") == "ApproximateAgeOfOldestMessage"
+    assert value(age, "dimensions.QueueName") == "eventfork-dev-buffer.fifo"
+    assert value(age, "threshold") == 5 * 60 + 300 and value(age, "comparisonOperator") == "GreaterThanThreshold"
+    s3 = by_name["eventfork-dev-backup-s3-delivery"]
+    assert value(s3, "namespace") == "AWS/Firehose" and value(s3, "metricName") == "DeliveryToS3.Success"
+    assert value(s3, "dimensions.DeliveryStreamName") == plan().outputs["backupDeliveryStreamName"]
+    assert value(s3, "statistic") == "Average" and value(s3, "threshold") == 1
+    assert value(s3, "comparisonOperator") == "LessThanThreshold"
+    search = alarms(plan("prod"))["eventfork-prod-analytics-search-delivery"]
+    assert value(search, "metricName") == "DeliveryToAmazonOpenSearchService.Success"
+    assert value(search, "dimensions.DeliveryStreamName") == plan("prod").outputs["analyticsDeliveryStreamName"]
+    assert "eventfork-dev-replay-depth" not in by_name  # replay is not active in dev
+    depth = alarms(plan(overrides={"eventfork:replay": {"active": True}}))["eventfork-dev-replay-depth"]
+    assert value(depth, "dimensions.QueueName") == "eventfork-dev-replay.fifo" and value(depth, "threshold") == 10000
+
+
+def test_every_threshold_comes_from_the_stack_config() -> None:
+    p = plan(
+        overrides={
+            "eventfork:buffer": {"intervalSeconds": 120},
+            "eventfork:replay": {"active": True},
+            "eventfork:alarms": {
+                "dlqVisibleThreshold": 3,
+                "lambdaErrorsThreshold": 5,
+                "lambdaThrottlesThreshold": 7,
+                "firehoseFailureThreshold": 0.05,
+                "replayDepthThreshold": 50,
+                "periodSeconds": 60,
+                "evaluationPeriods": 4,
+            },
+        }
+    )
+    by_name = alarms(p)
+    assert value(by_name["eventfork-dev-buffer-oldest-message"], "threshold") == 5 * 120 + 300
+    assert value(by_name["eventfork-dev-primary-dlq-visible"], "threshold") == 3
+    assert value(by_name["eventfork-dev-buffer-errors"], "threshold") == 5
+    assert value(by_name["eventfork-dev-replay-throttles"], "threshold") == 7
+    assert value(by_name["eventfork-dev-backup-s3-delivery"], "threshold") == 0.95
+    assert value(by_name["eventfork-dev-replay-depth"], "threshold") == 50
+    assert {(value(a, "period"), value(a, "evaluationPeriods")) for a in by_name.values()} == {(60, 4)}
+    fixed = alarms(plan(overrides={"eventfork:alarms": {"oldestMessageAgeSeconds": 900}}))
+    assert value(fixed["eventfork-dev-buffer-oldest-message"], "threshold") == 900
+
+
+def test_alarms_can_be_turned_off() -> None:
+    p = plan(overrides={"eventfork:alarms": {"enabled": False}})
+    assert not p.by_type(ALARM) and not p.by_type("eventfork:ops:Observability")
+    assert "alarmTopicArn" not in p.outputs and "dashboardName" not in p.outputs
 
 
 def test_alarm_topic_is_encrypted_and_subscriptions_come_from_config() -> None:
     p = plan(overrides={"eventfork:alarms": {"email": "ops@example.com", "httpsEndpoint": "https://hooks.example/x"}})
     topic = one(p, "aws:sns/topic:Topic", "ops-alarms")
-    assert value(topic, "kmsMasterKeyId") == one(p, "aws:kms/key:Key", "ops-key").outputs["arn"]
+    key = one(p, "aws:kms/key:Key", "ops-key")
+    assert value(topic, "kmsMasterKeyId") == key.outputs["arn"] and value(key, "enableKeyRotation") is True
+    services = json.dumps(json.loads(value(key, "policy")))
+    assert "cloudwatch.amazonaws.com" in services
     subs = {
-        r.inputs["protocol"]: r.inputs["endpoint"]
-        for r in p.resources
-        if r.type == "aws:sns/topicSubscription:TopicSubscription" and r.name.startswith("ops-")
+        value(r, "protocol"): (value(r, "endpoint"), value(r, "topic"))
+        for r in p.by_type("aws:sns/topicSubscription:TopicSubscription")
+        if r.name.startswith("ops-")
     }
-    assert subs == {"email": "ops@example.com", "https": "https://hooks.example/x"}
+    assert subs == {
+        "email": ("ops@example.com", topic.outputs["arn"]),
+        "https": ("https://hooks.example/x", topic.outputs["arn"]),
+    }
     assert not [r for r in plan().resources if r.name in ("ops-email", "ops-https")]
 
 
 def test_dashboard_shows_outcomes_depths_ages_and_durations() -> None:
-    body = json.loads(value(one(plan(), "aws:cloudwatch/dashboard:Dashboard", "ops-dashboard"), "dashboardBody"))
-    metrics = [m for w in body["widgets"] for m in w["properties"]["metrics"]]
-    names = {m[1] for m in metrics}
-    assert {"delivered", "delayed", "duplicate", "stale", "dead_lettered"} <= names
-    assert {
-        "ApproximateNumberOfMessagesVisible",
-        "ApproximateAgeOfOldestMessage",
-        "Duration",
-        "NumberOfMessagesSent",
-    } <= names
-    assert ["eventfork", "delivered", "service", "eventfork-dev-buffer"] in metrics
+    p = plan()
+    dashboard = one(p, "aws:cloudwatch/dashboard:Dashboard", "ops-dashboard")
+    assert value(dashboard, "dashboardName") == p.outputs["dashboardName"] == "eventfork-dev-eventfork"
+    metrics = [m for w in json.loads(value(dashboard, "dashboardBody"))["widgets"] for m in w["properties"]["metrics"]]
+    outcomes = {m[1] for m in metrics if m[0] == "eventfork"}
+    assert outcomes == {"delivered", "delayed", "waiting", "duplicate", "stale", "dead_lettered", "failed"}
+    assert all(m[2:] == ["service", "eventfork-dev-buffer"] for m in metrics if m[0] == "eventfork")
+    assert ["AWS/SQS", "NumberOfMessagesSent", "QueueName", "eventfork-dev-buffer.fifo"] in metrics
+    queues = {value(q, "name") for q in p.by_type("aws:sqs/queue:Queue")}
+    depth = {m[3] for m in metrics if m[1] == "ApproximateNumberOfMessagesVisible"}
+    assert depth == queues  # every queue and every dead-letter queue
+    ages = {m[3] for m in metrics if m[1] == "ApproximateAgeOfOldestMessage"}
+    assert ages == queues - dlq_names(p)
+    durations = {m[3] for m in metrics if m[1] == "Duration"}
+    assert durations == {value(f, "name") for f in p.by_type("aws:lambda/function:Function")}
 
 
-@pytest.mark.parametrize("stack", ["dev", "prod", "ecommerce"])
-def test_every_taggable_resource_carries_its_component_and_the_provider_the_stack(stack: str) -> None:
-    p = plan(stack)
-    provider = one(p, "pulumi:providers:aws", "aws")
-    assert json.loads(value(provider, "defaultTags"))["tags"] == {
-        "eventfork:stack": stack,
-        "eventfork:project": "eventfork",
-    }
-    untagged = [
-        r.name
-        for r in p.resources
-        if r.custom and taggable(r.type) and not (r.inputs.get("tags") or {}).get("eventfork:component")
-    ]
-    assert untagged == []
-    assert all(r.provider.startswith(provider.urn) for r in p.resources if r.custom and r.type.startswith("aws:"))
-
-
-def test_dev_and_prod_differ_where_they_should() -> None:
-    dev, prod = plan("dev"), plan("prod")
-    for name in ("buffer-table", "buffer-idempotency"):
-        assert value(one(dev, "aws:dynamodb/table:Table", name), "deletionProtectionEnabled") is False
-        assert value(one(prod, "aws:dynamodb/table:Table", name), "deletionProtectionEnabled") is True
-    assert value(one(dev, "aws:cloudwatch/logGroup:LogGroup", "buffer-function-logs"), "retentionInDays") == 30
-    assert value(one(prod, "aws:cloudwatch/logGroup:LogGroup", "buffer-function-logs"), "retentionInDays") == 365
-    assert not dev.by_type("aws:opensearch/domain:Domain")
-    cluster = value(one(prod, "aws:opensearch/domain:Domain", "analytics-domain"), "clusterConfig")
-    assert cluster["zoneAwarenessEnabled"] is True and cluster["dedicatedMasterEnabled"] is True
-    assert value(one(prod, "aws:sns/topicSubscription:TopicSubscription", "ops-email"), "protocol") == "email"
-    dev_policy = json.loads((plan().project_dir / "policies/config/dev.json").read_text())
-    prod_policy = json.loads((plan().project_dir / "policies/config/prod.json").read_text())
-    assert dev_policy["iam-no-wildcards"] == "advisory" and prod_policy["iam-no-wildcards"] == "mandatory"
-    lifecycle = one(prod, "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration", "backup-bucket-lifecycle")
-    assert value(lifecycle, "rules.0.expiration.days") == 2555
+def test_every_function_traces_with_x_ray() -> None:
+    for stack in ("dev", "prod", "ecommerce"):
+        functions = plan(stack).by_type("aws:lambda/function:Function")
+        assert functions and all(value(f, "tracingConfig.mode") == "Active" for f in functions)
