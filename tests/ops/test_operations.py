@@ -52,7 +52,7 @@ def test_a_dead_letter_queue_without_an_alarm_is_noticed() -> None:
 
 
 def test_every_function_of_the_stack_has_error_and_throttle_alarms() -> None:
-    for stack in ("dev", "prod"):
+    for stack in ("dev", "prod", "ecommerce"):
         p = plan(stack)
         by_name = alarms(p)
         for function in p.by_type("aws:lambda/function:Function"):
@@ -155,6 +155,15 @@ def test_dashboard_shows_outcomes_depths_ages_and_durations() -> None:
     assert ages == queues - dlq_names(p)
     durations = {m[3] for m in metrics if m[1] == "Duration"}
     assert durations == {value(f, "name") for f in p.by_type("aws:lambda/function:Function")}
+
+
+def test_a_users_own_transform_function_is_not_alarmed_here() -> None:
+    """Only functions this stack declares get alarms; a transform by ARN belongs to its owner."""
+    own = "arn:aws:lambda:us-east-1:123456789012:function:team-transform"
+    p = plan(overrides={"eventfork:backup": {"redaction": False, "transformFunctionArn": own}})
+    names = {value(a, "dimensions.FunctionName") for a in p.by_type(ALARM) if "FunctionName" in a.inputs["dimensions"]}
+    assert "team-transform" not in names and "eventfork-dev-backup-redaction" not in names
+    assert "eventfork-dev-backup-forwarder" in names
 
 
 def test_every_function_traces_with_x_ray() -> None:
