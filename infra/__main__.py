@@ -125,7 +125,7 @@ if settings.alarms.enabled:
     if settings.analytics.enabled:
         dlqs["analytics"], functions["analytics-forwarder"] = analytics.dlq_name, analytics.forwarder.function.name
         queues["analytics"], search_streams["analytics"] = analytics.queue_name, analytics.delivery_stream_name
-        transform_arn = getattr(analytics, "transform_function_arn", None)  # wired once the pipeline exposes it
+        transform_arn = getattr(analytics, "transform_function_arn", None)  # the built-in one, when on
         if settings.analytics.transform and transform_arn is not None:
             functions["analytics-transform"] = function_name_of(transform_arn)
     if settings.replay.enabled:
