@@ -13,6 +13,7 @@ import importlib.util
 import io
 import json
 import os
+import re
 import sys
 import time
 from collections.abc import Callable
@@ -94,8 +95,42 @@ class CallCounter:
         return sum(self.calls.values())
 
 
+def attribute_size(value: dict[str, Any]) -> int:
+    """Bytes DynamoDB bills for one attribute value (its documented item-size rules)."""
+    kind, inner = next(iter(value.items()))
+    if kind == "S":
+        return len(inner.encode())
+    if kind == "N":
+        digits = inner.lstrip("-").replace(".", "").lstrip("0") or "0"
+        return (len(digits) + 1) // 2 + 1
+    if kind == "B":
+        return len(inner)
+    if kind in ("BOOL", "NULL"):
+        return 1
+    if kind == "M":
+        return 3 + sum(len(k.encode()) + attribute_size(v) + 1 for k, v in inner.items())
+    if kind == "L":
+        return 3 + sum(attribute_size(v) + 1 for v in inner)
+    return sum(len(str(v).encode()) for v in inner)  # sets
+
+
+def item_size(item: dict[str, Any]) -> int:
+    return sum(len(name.encode()) + attribute_size(value) for name, value in item.items())
+
+
+def _write_units(size: int) -> float:
+    return float(max(1, -(-size // 1024)))
+
+
+def _statement_item(statement: dict[str, Any]) -> dict[str, Any]:
+    """The attributes a buffer PartiQL write statement writes (INSERT VALUE or UPDATE SET), by name."""
+    text = statement["Statement"]
+    names = re.findall(r"'([^']+)'\s*:\s*\?", text) or re.findall(r'(?:SET|WHERE|AND) "([^"]+)" = \?', text)
+    return {name: value for name, value in zip(names, statement.get("Parameters", []), strict=False)}
+
+
 def capacity_units(operation: str, params: dict[str, Any]) -> tuple[float, float]:
-    """On-demand request units of a DynamoDB call, for items under 1 KB (reads: 4 KB)."""
+    """On-demand request units of a DynamoDB call (reads of items under 4 KB; writes by item size)."""
     if operation == "BatchGetItem":
         keys = sum(len(t.get("Keys", [])) for t in params.get("RequestItems", {}).values())
         consistent = all(t.get("ConsistentRead") for t in params.get("RequestItems", {}).values())
@@ -106,8 +141,12 @@ def capacity_units(operation: str, params: dict[str, Any]) -> tuple[float, float
         return 0.0, 2.0 * len(params.get("TransactItems", []))
     if operation == "BatchWriteItem":
         return 0.0, float(sum(len(v) for v in params.get("RequestItems", {}).values()))
+    if operation == "BatchExecuteStatement":
+        # A write statement is billed like the single-item write it performs, failed conditions included.
+        return 0.0, sum(_write_units(item_size(_statement_item(s))) for s in params.get("Statements", []))
     if operation in ("PutItem", "UpdateItem", "DeleteItem"):
-        return 0.0, 1.0
+        item = params.get("Item")
+        return 0.0, _write_units(item_size(item)) if item else 1.0
     return 0.0, 0.0
 
 
@@ -153,7 +192,7 @@ class BufferInvoker:
         self._armed_after: list[str] = []
         sns.meta.events.register("before-parameter-build.sns.PublishBatch", self._before_publish)
         sns.meta.events.register("after-call.sns.PublishBatch", self._after_publish)
-        ddb.meta.events.register("before-parameter-build.dynamodb.TransactWriteItems", self._before_write)
+        ddb.meta.events.register("before-parameter-build.dynamodb.BatchExecuteStatement", self._before_write)
         sqs.meta.events.register("before-parameter-build.sqs.SendMessageBatch", self._before_dlq_send)
         self.function = processor.BufferFunction(
             sqs=sqs, sns=sns, dynamodb=ddb, settings=settings, clock=clock.now, validate=self._validate
@@ -179,11 +218,11 @@ class BufferInvoker:
             raise SimulatedCrash("crash after publish")
 
     def _before_write(self, params: dict[str, Any], **_: Any) -> None:
-        ids = [item["Put"]["Item"]["eventId"]["S"] for item in params.get("TransactItems", []) if "Put" in item]
+        ids = [_statement_item(s).get("lastEventId", {}).get("S", "") for s in params.get("Statements", [])]
         if self.faults.take("table_write_fail", ids):
             raise ClientError(
                 {"Error": {"Code": "ProvisionedThroughputExceededException", "Message": "injected fault: throttled"}},
-                "TransactWriteItems",
+                "BatchExecuteStatement",
             )
 
     def _before_dlq_send(self, params: dict[str, Any], **_: Any) -> None:

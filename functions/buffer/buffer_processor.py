@@ -1,7 +1,8 @@
 """The buffer's decision loop: deliver, delay, suppress or dead-letter each record of a batch.
 
 Per batch it makes one read (BatchGetItem), one publish per round (PublishBatch), one write
-(TransactWriteItems) and, only when something waits, one ChangeMessageVisibilityBatch. Records of
+(BatchExecuteStatement, a conditional statement per group) and, only when something waits, one
+ChangeMessageVisibilityBatch. Records of
 one group are decided in order; once one waits or fails, the group's later records wait too.
 """
 
@@ -15,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from buffer_records import Event, Rejection, parse_record, sns_attributes
-from buffer_state import BufferState, Delivery, GroupState, Snapshot, TransactionConflictError
+from buffer_state import BufferState, Delivery, GroupState, Snapshot
 
 MAX_VISIBILITY_SECONDS = 43_200
 FAILURE_BACKOFF_SECONDS = 5
@@ -133,7 +134,7 @@ class BufferFunction:
         result = BatchResult()
         events = [p for p in parsed if isinstance(p, Event)]
         try:
-            snapshot = self.state.read({e.group for e in events}, {e.event_id for e in events}, now)
+            snapshot = self.state.read({e.group for e in events}, now)
         except Exception as error:  # noqa: BLE001 - nothing decided yet: every record retries
             self.logger.warning("buffer state unavailable; retrying the batch", extra={"error": str(error)})
             for p in parsed:
@@ -149,7 +150,7 @@ class BufferFunction:
         outcomes: dict[str, Outcome] = {}
         blocked: dict[str, float] = {}
         working: dict[str, GroupState] = dict(snapshot.groups)
-        seen_ids: set[str] = set(snapshot.delivered)
+        seen_ids: set[str] = set()
         rounds: list[list[Event]] = []
         per_group_round: dict[str, int] = {}
         for p in parsed:
@@ -185,7 +186,9 @@ class BufferFunction:
                     rounds.append([])
                 rounds[index].append(p)
                 seen_ids.add(p.event_id)
-                working[p.group] = GroupState(now, p.occurred_at, p.event_id, 0)
+                previous = working.get(p.group)
+                recent = {**(previous.recent if previous else {}), p.event_id: p.occurred_at}
+                working[p.group] = GroupState(now, p.occurred_at, p.event_id, 0, recent)
                 continue
             outcomes[p.message_id] = outcome
             if outcome.kind in RETRIED:
@@ -205,7 +208,7 @@ class BufferFunction:
     def _decide(self, event: Event, working: dict[str, GroupState], seen: set[str], now: float) -> Outcome | None:
         """None means deliver now; otherwise the record's outcome."""
         state = working.get(event.group)
-        if event.event_id in seen or (state is not None and state.last_event_id == event.event_id):
+        if event.event_id in seen or (state is not None and state.remembers(event.event_id)):
             return Outcome(DUPLICATE, event.message_id, event.event_id, event.group, "event id already delivered")
         if state is not None and event.occurred_at < state.last_occurred_at:
             return Outcome(
@@ -346,47 +349,23 @@ class BufferFunction:
         return errors
 
     def _record(self, published: list[Event], snapshot: Snapshot, outcomes: dict[str, Outcome], now: float) -> None:
-        """Remember deliveries; on a conflict, retry without the conflicting groups once."""
-        pending = list(published)
-        for _ in range(2):
-            deliveries = [Delivery(e.group, e.event_id, e.occurred_at, now) for e in pending]
-            try:
-                self.state.record(deliveries, snapshot)
-            except TransactionConflictError as conflict:
-                for e in pending:
-                    if e.event_id in conflict.duplicates:
-                        outcomes[e.message_id] = Outcome(
-                            DUPLICATE, e.message_id, e.event_id, e.group, "event id recorded concurrently"
-                        )
-                    elif e.group in conflict.groups:
-                        outcomes[e.message_id] = Outcome(
-                            FAILED,
-                            e.message_id,
-                            e.event_id,
-                            e.group,
-                            "group changed concurrently",
-                            now + FAILURE_BACKOFF_SECONDS,
-                        )
-                pending = [e for e in pending if outcomes.get(e.message_id) is None]
-                continue
-            except Exception as error:  # noqa: BLE001 - published but unrecorded: retry, dedup absorbs the repeat
-                for e in pending:
-                    outcomes[e.message_id] = Outcome(
-                        FAILED,
-                        e.message_id,
-                        e.event_id,
-                        e.group,
-                        f"state write failed: {error}",
-                        now + FAILURE_BACKOFF_SECONDS,
-                    )
-                return
-            for e in pending:
+        """Remember deliveries; a group whose statement failed retries (the topic's dedup absorbs the repeat)."""
+        deliveries = [Delivery(e.group, e.event_id, e.occurred_at, now) for e in published]
+        reasons: dict[str, str] = {}
+        try:
+            for group, failure in (self.state.record(deliveries, snapshot) if deliveries else {}).items():
+                reasons[group] = (
+                    "group changed concurrently" if failure.conflict else f"state write failed: {failure.reason}"
+                )
+        except Exception as error:  # noqa: BLE001 - published but unrecorded: retry, dedup absorbs the repeat
+            reasons = {e.group: f"state write failed: {error}" for e in published}
+        for e in published:
+            if e.group in reasons:
+                outcomes[e.message_id] = Outcome(
+                    FAILED, e.message_id, e.event_id, e.group, reasons[e.group], now + FAILURE_BACKOFF_SECONDS
+                )
+            else:
                 outcomes[e.message_id] = Outcome(DELIVERED, e.message_id, e.event_id, e.group)
-            return
-        for e in pending:
-            outcomes[e.message_id] = Outcome(
-                FAILED, e.message_id, e.event_id, e.group, "state write conflicted twice", now + FAILURE_BACKOFF_SECONDS
-            )
 
     def _shorten_retries(
         self, parsed: list[Event | Rejection], events: list[Event], snapshot: Snapshot, now: float

@@ -1,30 +1,44 @@
-"""The buffer's memory in DynamoDB: one item per group, one per delivered event, one per failing event.
+"""The buffer's memory in DynamoDB: one item per message group.
 
-Reads for a whole batch are one ``BatchGetItem`` (both tables); the writes recording a batch's
-deliveries are one ``TransactWriteItems`` with optimistic concurrency on each group item, so a
-late, zombie invocation can never overwrite a newer decision.
+The group item holds when the group's last event went downstream, which event that was, and the
+ids of its most recently delivered events (the idempotency memory). Reads for a whole batch are
+one ``BatchGetItem``; the writes recording a batch's deliveries are one ``BatchExecuteStatement``
+of PartiQL statements, one per group, each conditional on the version read (``UPDATE ... WHERE
+version = ?``) or on the item still being absent (``INSERT``), so a late invocation can never
+overwrite a newer decision. Unlike a transaction, every statement succeeds or fails on its own
+and costs one write unit, not two. Failure counts of poison events live in the attempts table.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 GROUP_KEY = "messageGroupId"
 EVENT_KEY = "eventId"
 TTL_ATTRIBUTE = "expiresAt"
+RECENT_ATTRIBUTE = "recentEvents"
 FAILURE_PREFIX = "failures#"
 MAX_READ_ATTEMPTS = 5
+STATEMENTS_PER_CALL = 25
+# Ids kept per group besides those of the last occurredAt. An older id is never delivered again
+# either: its event is older than the last delivered one and is suppressed as stale.
+RECENT_EVENT_IDS = 10
+CONFLICT_CODES = ("ConditionalCheckFailed", "DuplicateItem")
 
 
 @dataclass(frozen=True)
 class GroupState:
-    """When the group's last event went downstream, and which event that was."""
+    """When the group's last event went downstream, which event that was, and recent event ids."""
 
     last_delivered_at: float
     last_occurred_at: float
     last_event_id: str
     version: int
+    recent: dict[str, float] = field(default_factory=dict)  # event id -> occurredAt
+
+    def remembers(self, event_id: str) -> bool:
+        return event_id == self.last_event_id or event_id in self.recent
 
 
 @dataclass(frozen=True)
@@ -39,19 +53,22 @@ class Delivery:
 
 @dataclass(frozen=True)
 class Snapshot:
-    """What the tables said at the start of a batch (expired items already ignored)."""
+    """What the table said at the start of a batch.
+
+    ``groups`` holds live items only; ``versions`` every item present, expired ones too (TTL
+    deletion is lazy), so a write can be made conditional on exactly what was read.
+    """
 
     groups: dict[str, GroupState]
-    delivered: set[str]
+    versions: dict[str, int] = field(default_factory=dict)
 
 
-class TransactionConflictError(Exception):
-    """Some groups changed under us; ``groups`` lists them, ``duplicates`` lists event ids already recorded."""
+@dataclass(frozen=True)
+class WriteFailure:
+    """Why a group's record was not written: ``conflict`` means another invocation changed it."""
 
-    def __init__(self, groups: set[str], duplicates: set[str]) -> None:
-        super().__init__(f"conflicting groups {sorted(groups)}, already recorded {sorted(duplicates)}")
-        self.groups = groups
-        self.duplicates = duplicates
+    conflict: bool
+    reason: str
 
 
 def _n(item: dict[str, Any], name: str, default: float = 0.0) -> float:
@@ -59,121 +76,118 @@ def _n(item: dict[str, Any], name: str, default: float = 0.0) -> float:
     return float(value["N"]) if value and "N" in value else default
 
 
+def _number(value: float | int) -> dict[str, str]:
+    return {"N": repr(value) if isinstance(value, float) else str(value)}
+
+
+def parse_group(item: dict[str, Any]) -> GroupState:
+    recent = {k: float(v["N"]) for k, v in item.get(RECENT_ATTRIBUTE, {}).get("M", {}).items() if "N" in v}
+    return GroupState(
+        last_delivered_at=_n(item, "lastDeliveredAt"),
+        last_occurred_at=_n(item, "lastOccurredAt"),
+        last_event_id=item.get("lastEventId", {}).get("S", ""),
+        version=int(_n(item, "version")),
+        recent=recent,
+    )
+
+
+def remembered_ids(previous: dict[str, float], delivered: list[Delivery]) -> dict[str, float]:
+    """Recent ids after ``delivered``: the newest ``RECENT_EVENT_IDS`` plus every id of the last occurredAt."""
+    merged = dict(previous)
+    for delivery in delivered:
+        merged[delivery.event_id] = delivery.occurred_at
+    last_occurred = max(merged.values(), default=0.0)
+    newest = sorted(merged.items(), key=lambda kv: kv[1], reverse=True)
+    kept = {k: v for k, v in newest[:RECENT_EVENT_IDS]}
+    kept.update({k: v for k, v in merged.items() if v == last_occurred})
+    return kept
+
+
 class BufferState:
-    """Typed access to the buffer table and the idempotency table."""
+    """Typed access to the buffer table (group items) and the attempts table (failure counts)."""
 
     def __init__(self, client: Any, group_table: str, event_table: str, group_ttl: int, event_ttl: int) -> None:
         self.client = client
         self.group_table = group_table
         self.event_table = event_table
-        self.group_ttl = group_ttl
+        # The item is the idempotency memory too, so it lives as long as the longer of the two.
+        self.item_ttl = max(group_ttl, event_ttl)
         self.event_ttl = event_ttl
 
-    def read(self, groups: set[str], event_ids: set[str], now: float) -> Snapshot:
-        """One BatchGetItem (retrying only unprocessed keys) for every group and event id of a batch."""
+    def read(self, groups: set[str], now: float) -> Snapshot:
+        """One BatchGetItem (retrying only unprocessed keys) for every group of a batch."""
         request: dict[str, Any] = {}
         if groups:
             request[self.group_table] = {
                 "Keys": [{GROUP_KEY: {"S": g}} for g in sorted(groups)],
                 "ConsistentRead": True,
             }
-        if event_ids:
-            request[self.event_table] = {
-                "Keys": [{EVENT_KEY: {"S": e}} for e in sorted(event_ids)],
-                "ConsistentRead": True,
-                "ProjectionExpression": "#k, #t",
-                "ExpressionAttributeNames": {"#k": EVENT_KEY, "#t": TTL_ATTRIBUTE},
-            }
-        found_groups: dict[str, GroupState] = {}
-        delivered: set[str] = set()
+        live: dict[str, GroupState] = {}
+        versions: dict[str, int] = {}
         for _ in range(MAX_READ_ATTEMPTS):
             if not request:
                 break
             response = self.client.batch_get_item(RequestItems=request)
             for item in response.get("Responses", {}).get(self.group_table, []):
-                if _n(item, TTL_ATTRIBUTE, float("inf")) <= now:
-                    continue
-                found_groups[item[GROUP_KEY]["S"]] = GroupState(
-                    last_delivered_at=_n(item, "lastDeliveredAt"),
-                    last_occurred_at=_n(item, "lastOccurredAt"),
-                    last_event_id=item.get("lastEventId", {}).get("S", ""),
-                    version=int(_n(item, "version")),
-                )
-            for item in response.get("Responses", {}).get(self.event_table, []):
+                state = parse_group(item)
+                versions[item[GROUP_KEY]["S"]] = state.version
                 if _n(item, TTL_ATTRIBUTE, float("inf")) > now:
-                    delivered.add(item[EVENT_KEY]["S"])
+                    live[item[GROUP_KEY]["S"]] = state
             request = response.get("UnprocessedKeys") or {}
         else:
             raise RuntimeError("DynamoDB left keys unprocessed after retries")
-        return Snapshot(groups=found_groups, delivered=delivered)
+        return Snapshot(groups=live, versions=versions)
 
-    def record(self, deliveries: list[Delivery], snapshot: Snapshot) -> None:
-        """Record deliveries atomically: group items (conditional on version) and event ids.
-
-        Raises ``TransactionConflictError`` naming the groups whose item changed since ``snapshot``.
-        """
-        if not deliveries:
-            return
-        last_per_group: dict[str, Delivery] = {}
-        for delivery in deliveries:
-            last_per_group[delivery.group] = delivery
-        items: list[dict[str, Any]] = []
-        owners: list[tuple[str, str]] = []
-        for group, delivery in last_per_group.items():
-            previous = snapshot.groups.get(group)
-            update: dict[str, Any] = {
-                "TableName": self.group_table,
-                "Key": {GROUP_KEY: {"S": group}},
-                "UpdateExpression": "SET lastDeliveredAt = :at, lastOccurredAt = :occ, lastEventId = :id, "
-                "#ttl = :ttl, version = :next",
-                "ExpressionAttributeNames": {"#ttl": TTL_ATTRIBUTE},
-                "ExpressionAttributeValues": {
-                    ":at": {"N": repr(delivery.delivered_at)},
-                    ":occ": {"N": repr(delivery.occurred_at)},
-                    ":id": {"S": delivery.event_id},
-                    ":ttl": {"N": str(int(delivery.delivered_at) + self.group_ttl)},
-                    ":next": {"N": str((previous.version if previous else 0) + 1)},
-                },
+    def statement(self, group: str, delivered: list[Delivery], snapshot: Snapshot) -> dict[str, Any]:
+        """The PartiQL statement recording ``delivered`` (one group, in order) over ``snapshot``."""
+        last = delivered[-1]
+        previous = snapshot.groups.get(group)
+        recent = remembered_ids(previous.recent if previous else {}, delivered)
+        seen_version = snapshot.versions.get(group)
+        values = [
+            _number(last.delivered_at),
+            _number(last.occurred_at),
+            {"S": last.event_id},
+            {"M": {k: _number(v) for k, v in recent.items()}},
+            _number(int(last.delivered_at) + self.item_ttl),
+            _number((seen_version or 0) + 1),
+        ]
+        table = self.group_table.replace('"', '""')
+        if seen_version is None:
+            return {
+                "Statement": f"INSERT INTO \"{table}\" VALUE {{'lastDeliveredAt': ?, 'lastOccurredAt': ?, "
+                f"'lastEventId': ?, '{RECENT_ATTRIBUTE}': ?, '{TTL_ATTRIBUTE}': ?, 'version': ?, '{GROUP_KEY}': ?}}",
+                "Parameters": [*values, {"S": group}],
             }
-            if previous is None:
-                # Absent, or present but expired (TTL deletion is lazy): either way nothing newer exists.
-                update["ConditionExpression"] = "attribute_not_exists(version) OR #ttl <= :now"
-                update["ExpressionAttributeValues"][":now"] = {"N": repr(delivery.delivered_at)}
-            else:
-                update["ConditionExpression"] = "version = :seen"
-                update["ExpressionAttributeValues"][":seen"] = {"N": str(previous.version)}
-            items.append({"Update": update})
-            owners.append(("group", group))
+        return {
+            "Statement": f'UPDATE "{table}" SET "lastDeliveredAt" = ? SET "lastOccurredAt" = ? '
+            f'SET "lastEventId" = ? SET "{RECENT_ATTRIBUTE}" = ? SET "{TTL_ATTRIBUTE}" = ? SET "version" = ? '
+            f'WHERE "{GROUP_KEY}" = ? AND "version" = ?',
+            "Parameters": [*values, {"S": group}, _number(seen_version)],
+        }
+
+    def record(self, deliveries: list[Delivery], snapshot: Snapshot) -> dict[str, WriteFailure]:
+        """Record deliveries, one conditional statement per group; returns the groups not recorded.
+
+        A whole-call error propagates (nothing is known to be written); per-statement errors are
+        returned by group, ``conflict`` set when the item changed since ``snapshot``.
+        """
+        per_group: dict[str, list[Delivery]] = {}
         for delivery in deliveries:
-            items.append(
-                {
-                    "Put": {
-                        "TableName": self.event_table,
-                        "Item": {
-                            EVENT_KEY: {"S": delivery.event_id},
-                            GROUP_KEY: {"S": delivery.group},
-                            "deliveredAt": {"N": repr(delivery.delivered_at)},
-                            TTL_ATTRIBUTE: {"N": str(int(delivery.delivered_at) + self.event_ttl)},
-                        },
-                        "ConditionExpression": "attribute_not_exists(#k) OR #ttl <= :now",
-                        "ExpressionAttributeNames": {"#k": EVENT_KEY, "#ttl": TTL_ATTRIBUTE},
-                        "ExpressionAttributeValues": {":now": {"N": repr(delivery.delivered_at)}},
-                    }
-                }
-            )
-            owners.append(("event", delivery.event_id))
-        try:
-            self.client.transact_write_items(TransactItems=items)
-        except self.client.exceptions.TransactionCanceledException as error:
-            reasons = error.response.get("CancellationReasons") or []
-            groups: set[str] = set()
-            duplicates: set[str] = set()
-            for (kind, key), reason in zip(owners, reasons, strict=False):
-                if reason.get("Code") == "ConditionalCheckFailed":
-                    (groups if kind == "group" else duplicates).add(key)
-            if not groups and not duplicates:
-                raise
-            raise TransactionConflictError(groups, duplicates) from error
+            per_group.setdefault(delivery.group, []).append(delivery)
+        groups = list(per_group)
+        failures: dict[str, WriteFailure] = {}
+        for start in range(0, len(groups), STATEMENTS_PER_CALL):
+            chunk = groups[start : start + STATEMENTS_PER_CALL]
+            statements = [self.statement(g, per_group[g], snapshot) for g in chunk]
+            response = self.client.batch_execute_statement(Statements=statements)
+            results = response.get("Responses", [])
+            for index, group in enumerate(chunk):
+                error = results[index].get("Error") if index < len(results) else {"Code": "NoResult"}
+                if error:
+                    code = error.get("Code", "")
+                    failures[group] = WriteFailure(code in CONFLICT_CODES, f"{code}: {error.get('Message', '')}")
+        return failures
 
     def count_failure(self, event_id: str, now: float) -> int:
         """Add one failed attempt for an event and return the total (kept for the event TTL)."""

@@ -134,14 +134,21 @@ class FifoEventBuffer(pulumi.ComponentResource):
                         "Resource": self.dlq.arn,
                     },
                     {
+                        # One BatchGetItem reads; one BatchExecuteStatement writes conditional PartiQL statements.
                         "Sid": "BufferState",
                         "Effect": "Allow",
                         "Action": [
                             "dynamodb:BatchGetItem",
-                            "dynamodb:PutItem",
-                            "dynamodb:UpdateItem",
+                            "dynamodb:PartiQLInsert",
+                            "dynamodb:PartiQLUpdate",
                         ],
-                        "Resource": [self.table.arn, self.idempotency_table.arn],
+                        "Resource": self.table.arn,
+                    },
+                    {
+                        "Sid": "CountFailedAttempts",
+                        "Effect": "Allow",
+                        "Action": "dynamodb:UpdateItem",
+                        "Resource": self.idempotency_table.arn,
                     },
                     {
                         "Sid": "PublishDownstream",

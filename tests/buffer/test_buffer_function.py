@@ -153,11 +153,10 @@ def test_failed_table_write_is_retried_and_delivered_once(world: BufferWorld) ->
     def throttle(**_: object) -> None:
         calls["n"] += 1
         if calls["n"] == 1:
-            raise ClientError(
-                {"Error": {"Code": "ProvisionedThroughputExceededException", "Message": "slow"}}, "TransactWriteItems"
-            )
+            error = {"Error": {"Code": "ProvisionedThroughputExceededException", "Message": "slow"}}
+            raise ClientError(error, "BatchExecuteStatement")
 
-    world.ddb.meta.events.register("before-parameter-build.dynamodb.TransactWriteItems", throttle)
+    world.ddb.meta.events.register("before-parameter-build.dynamodb.BatchExecuteStatement", throttle)
     world.send("user-1", "e1", {"consent": "yes"})
     _, result = run_once(world)
     assert kinds(result) == ["failed"] and "state write failed" in result.outcomes[0].reason
@@ -243,7 +242,7 @@ def test_a_full_batch_costs_three_calls(world: BufferWorld) -> None:
     calls.clear()
     result = world.function().handle(event)
     assert kinds(result) == ["delivered"] * 10
-    assert sorted(calls) == ["BatchGetItem", "PublishBatch", "TransactWriteItems"]
+    assert sorted(calls) == ["BatchExecuteStatement", "BatchGetItem", "PublishBatch"]
 
 
 def test_settings_from_env_name_what_is_missing() -> None:

@@ -18,7 +18,9 @@ import boto3
 import pytest
 from aws_lambda_powertools.metrics.provider import cold_start
 from moto import mock_aws
+from moto.dynamodb.models import DynamoDBBackend
 
+from local.emulator_dynamodb import batch_execute_statement
 from local.invokers import load_module
 from tests.infra.plans import ROOT, one, plan, value
 
@@ -46,7 +48,9 @@ def buffer_env() -> Iterator[dict[str, Any]]:
     """moto holding the dev plan's buffer queue, DLQ, topic (with a subscriber) and tables."""
     env = _environment()
     fake = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": "us-east-1"}
-    with mock.patch.dict(os.environ, {**fake, **env, "POWERTOOLS_TRACE_DISABLED": "true"}), mock_aws():
+    # moto's PartiQL does not evaluate WHERE conditions; the emulator's batch writes do.
+    partiql = mock.patch.object(DynamoDBBackend, "batch_execute_statement", batch_execute_statement)
+    with mock.patch.dict(os.environ, {**fake, **env, "POWERTOOLS_TRACE_DISABLED": "true"}), mock_aws(), partiql:
         sqs, sns, ddb = (boto3.client(s) for s in ("sqs", "sns", "dynamodb"))
         for url in (env["SOURCE_QUEUE_URL"], env["DLQ_URL"]):
             assert sqs.create_queue(QueueName=url.rsplit("/", 1)[-1], Attributes=FIFO)["QueueUrl"] == url

@@ -89,9 +89,14 @@ def test_buffer_role_is_scoped_to_its_own_resources() -> None:
         "Action": "sns:Publish",
         "Resource": p.outputs["topicArn"],
     }
-    assert sorted(statements["BufferState"]["Resource"]) == sorted(
-        [one(p, TABLE, "buffer-table").outputs["arn"], one(p, TABLE, "buffer-idempotency").outputs["arn"]]
-    )
+    assert statements["BufferState"]["Resource"] == one(p, TABLE, "buffer-table").outputs["arn"]
+    assert statements["BufferState"]["Action"] == [
+        "dynamodb:BatchGetItem",
+        "dynamodb:PartiQLInsert",
+        "dynamodb:PartiQLUpdate",
+    ]
+    assert statements["CountFailedAttempts"]["Resource"] == one(p, TABLE, "buffer-idempotency").outputs["arn"]
+    assert statements["CountFailedAttempts"]["Action"] == "dynamodb:UpdateItem"
     for statement in statements.values():
         actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
         assert all("*" not in a for a in actions), statement

@@ -13,7 +13,7 @@ from tests.infra.plans import ROOT, plan, policy
 # API operation -> the IAM action that authorises it.
 IAM_ACTION = {
     "BatchGetItem": "dynamodb:BatchGetItem",
-    "TransactWriteItems": ["dynamodb:PutItem", "dynamodb:UpdateItem"],
+    "BatchExecuteStatement": ["dynamodb:PartiQLInsert", "dynamodb:PartiQLUpdate"],
     "UpdateItem": "dynamodb:UpdateItem",
     "PublishBatch": "sns:Publish",
     "SendMessageBatch": "sqs:SendMessage",

@@ -1,0 +1,115 @@
+"""The group item as the buffer's whole memory: delivery time, recent event ids, version, cost."""
+
+from __future__ import annotations
+
+import sys
+import uuid
+
+from local.invokers import capacity_units, item_size
+from tests.buffer.conftest import BufferWorld, processor
+from tests.buffer.test_buffer_function import kinds, run_once
+
+buffer_state = sys.modules[processor.BufferState.__module__]  # loaded beside the processor
+
+
+def _item(world: BufferWorld, group: str) -> dict:
+    return world.ddb.get_item(TableName="groups", Key={"messageGroupId": {"S": group}}, ConsistentRead=True)["Item"]
+
+
+def _zero_interval(world: BufferWorld) -> object:
+    settings = processor.BufferSettings(**{**world.settings.__dict__, "interval_seconds": 0})
+    return processor.BufferFunction(
+        sqs=world.sqs, sns=world.sns, dynamodb=world.ddb, settings=settings, clock=world.clock.now
+    )
+
+
+def test_delivery_is_remembered_in_the_group_item_only(world: BufferWorld) -> None:
+    world.send("user-1", "e1", {"n": 1}, occurred_at=5.0)
+    run_once(world)
+    item = _item(world, "user-1")
+    assert item["lastEventId"] == {"S": "e1"}
+    assert item["recentEvents"] == {"M": {"e1": {"N": "5.0"}}}
+    assert item["version"] == {"N": "1"}
+    assert world.ddb.scan(TableName="events")["Items"] == []  # the attempts table holds failures only
+
+
+def test_an_older_retransmitted_event_is_a_duplicate_while_its_id_is_remembered(world: BufferWorld) -> None:
+    fn = _zero_interval(world)
+    for i in range(3):
+        world.send("user-1", f"e{i}", {"n": i}, occurred_at=float(i))
+    run_once(world, fn)
+    world.clock.advance_to(400.0)  # past the queue's 5-minute deduplication
+    world.send("user-1", "e0", {"n": 0}, occurred_at=0.0)
+    _, result = run_once(world, fn)
+    assert kinds(result) == ["duplicate"]
+    assert [e["eventId"] for e in world.downstream()] == ["e0", "e1", "e2"]
+
+
+def test_an_id_pushed_out_of_memory_is_still_never_delivered_twice(world: BufferWorld) -> None:
+    fn = _zero_interval(world)
+    count = buffer_state.RECENT_EVENT_IDS + 5
+    for start in range(0, count, 10):
+        for i in range(start, min(start + 10, count)):
+            world.send("user-1", f"e{i}", {"n": i}, occurred_at=float(i))
+        run_once(world, fn)
+    recent = _item(world, "user-1")["recentEvents"]["M"]
+    assert "e0" not in recent and len(recent) == buffer_state.RECENT_EVENT_IDS
+    world.clock.advance_to(400.0)
+    world.send("user-1", "e0", {"n": 0}, occurred_at=0.0)
+    _, result = run_once(world, fn)
+    assert kinds(result) == ["stale"]
+    assert [e["eventId"] for e in world.downstream()] == [f"e{i}" for i in range(count)]
+
+
+def test_every_id_of_the_last_occurred_at_is_kept_beyond_the_cap() -> None:
+    same = [buffer_state.Delivery("g", f"x{i}", 7.0, 9.0) for i in range(buffer_state.RECENT_EVENT_IDS + 3)]
+    older = {f"o{i}": float(i) for i in range(5)}
+    kept = buffer_state.remembered_ids(older, same)
+    assert set(kept) == {d.event_id for d in same}
+
+
+def test_an_expired_item_is_replaced_under_its_version_not_inserted(world: BufferWorld) -> None:
+    world.ddb.put_item(
+        TableName="groups",
+        Item={
+            "messageGroupId": {"S": "user-1"},
+            "version": {"N": "3"},
+            "lastDeliveredAt": {"N": repr(world.clock.now())},
+            "lastOccurredAt": {"N": "9e12"},
+            "lastEventId": {"S": "old"},
+            "expiresAt": {"N": "1"},
+        },
+    )
+    world.send("user-1", "e1", {"n": 1}, occurred_at=1.0)
+    _, result = run_once(world)
+    assert kinds(result) == ["delivered"]
+    item = _item(world, "user-1")
+    assert item["version"] == {"N": "4"} and item["lastEventId"] == {"S": "e1"}
+
+
+def test_the_item_with_ten_uuid_ids_and_a_long_group_costs_one_write_unit(world: BufferWorld) -> None:
+    state = buffer_state.BufferState(world.ddb, "groups", "events", 86400, 86400)
+    group = "g" * 128  # the longest MessageGroupId SQS accepts
+    deliveries = [
+        buffer_state.Delivery(group, str(uuid.uuid4()), 1.7e9 + i + 0.123, 1.7e9 + i + 0.456)
+        for i in range(buffer_state.RECENT_EVENT_IDS)
+    ]
+    statement = state.statement(group, deliveries, buffer_state.Snapshot({}, {}))
+    assert capacity_units("BatchExecuteStatement", {"Statements": [statement]}) == (0.0, 1.0)
+    assert state.record(deliveries, buffer_state.Snapshot({}, {})) == {}
+    assert item_size(_item(world, group)) <= 1024
+
+
+def test_a_batch_of_ten_groups_is_one_statement_per_group_in_one_call(world: BufferWorld) -> None:
+    calls: list[dict] = []
+    world.ddb.meta.events.register(
+        "before-parameter-build.dynamodb.BatchExecuteStatement", lambda params, **_: calls.append(params)
+    )
+    for i in range(10):
+        world.send(f"user-{i}", f"e{i}", {"n": i})
+    _, result = run_once(world)
+    assert kinds(result) == ["delivered"] * 10
+    [params] = calls
+    assert len(params["Statements"]) == 10
+    assert all(s["Statement"].startswith('INSERT INTO "groups"') for s in params["Statements"])
+    assert capacity_units("BatchExecuteStatement", params) == (0.0, 10.0)
