@@ -128,7 +128,11 @@ class FirehoseEmulator:
                     if line.strip():
                         self.accepted[name].append(json.loads(line))
             if failed and info.bucket:
-                self._write(info, info.bucket, "processing-failed/", failed, when)
+                # Firehose appends processing-failed/ to the backup's own prefix, compressed as the backup is.
+                backup = info.config.get("s3Configuration") or {}
+                prefix = str(backup.get("prefix") or "") + "processing-failed/"
+                compression = str(backup.get("compressionFormat") or "UNCOMPRESSED")
+                self._write(info, info.bucket, prefix, failed, when, compression)
             return
         if info.bucket:
             if ok:
@@ -138,9 +142,17 @@ class FirehoseEmulator:
                 self._write(info, info.bucket, error_prefix, failed, when)
             self.accepted[name].extend(json.loads(d) for d in ok if _is_json(d))
 
-    def _write(self, info: StreamInfo, bucket: str, prefix: str, chunks: list[bytes], when: datetime) -> None:
+    def _write(
+        self,
+        info: StreamInfo,
+        bucket: str,
+        prefix: str,
+        chunks: list[bytes],
+        when: datetime,
+        compression: str | None = None,
+    ) -> None:
         payload = b"".join(chunks)
-        compression = str(info.config.get("compressionFormat") or "UNCOMPRESSED")
+        compression = compression or str(info.config.get("compressionFormat") or "UNCOMPRESSED")
         suffix = ""
         if compression == "GZIP":
             payload, suffix = gzip.compress(payload), ".gz"
