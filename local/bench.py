@@ -108,11 +108,16 @@ def measure(scenario: Scenario, baseline: bool) -> dict[str, Any]:
     calls = report["bufferCalls"]
     errors = delay_errors(scenario, report)
     handler_seconds = report["handlerSeconds"]
+    sizes: dict[int, int] = report["bufferBatchSizes"]
+    batches = sum(sizes.values())
     return {
         "delivered": delivered,
         "calls": calls,
         "callsPerEvent": round(sum(calls.values()) / max(delivered, 1), 3),
         "delayed": len(errors),
+        "batches": batches,
+        "singleRecordBatches": sizes.get(1, 0),
+        "recordsPerBatch": round(sum(k * v for k, v in sizes.items()) / max(batches, 1), 2),
         "delayErrorP50Seconds": round(percentile(errors, 0.5), 3),
         "delayErrorP99Seconds": round(percentile(errors, 0.99), 3),
         "delayErrorMaxSeconds": round(max(errors, default=0.0), 3),
@@ -199,6 +204,9 @@ def format_table(results: dict[str, Any]) -> str:
         ("delivered", "delivered"),
         ("AWS calls / event", "callsPerEvent"),
         ("delayed events", "delayed"),
+        ("buffer invocations", "batches"),
+        ("  of one record", "singleRecordBatches"),
+        ("records / invocation", "recordsPerBatch"),
         ("delay error p50 (s)", "delayErrorP50Seconds"),
         ("delay error p99 (s)", "delayErrorP99Seconds"),
         ("handler ms / 1000 ev", "handlerMsPer1000Events"),

@@ -146,6 +146,12 @@ def build_report(run: Any, s3: Any) -> dict[str, Any]:
         "readUnits": run.buffer.counter.read_units if run.buffer else 0,
         "writeUnits": run.buffer.counter.write_units if run.buffer else 0,
         "invocations": {p.mapping.function.name: p.invocations for p in run.pollers},
+        "bufferBatchSizes": {
+            size: count
+            for p in run.pollers
+            if p.mapping.queue_name == str(outputs.get("bufferQueueUrl", "")).rsplit("/", 1)[-1]
+            for size, count in sorted(p.batch_sizes.items())
+        },
         "receives": {p.mapping.function.name: p.receives for p in run.pollers},
         "deleteBatches": {p.mapping.function.name: p.delete_batches for p in run.pollers},
         "crashes": sum(p.crashes for p in run.pollers),

@@ -42,6 +42,7 @@ class Poller:
     delete_batches: int = 0
     crashes: int = 0
     errors: list[str] = field(default_factory=list)
+    batch_sizes: dict[int, int] = field(default_factory=dict)  # records per invocation -> invocations
 
     def poll(self, arn: str) -> bool:
         backend = sqs_backend()
@@ -53,6 +54,7 @@ class Poller:
             return False
         self.receives += 1
         self.invocations += 1
+        self.batch_sizes[len(messages)] = self.batch_sizes.get(len(messages), 0) + 1
         records = [_lambda_record(m, arn) for m in messages]
         try:
             response = self.invoke({"Records": records})
