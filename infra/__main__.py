@@ -79,6 +79,7 @@ pipeline_wiring: dict[str, Any] = {
     "runtime": lambda_cfg.runtime,
     "architecture": lambda_cfg.architecture,
     "powertools_layer_version": lambda_cfg.powertoolsLayerVersion,
+    "log_retention_days": buffer_cfg.logRetentionDays,
 }
 if settings.backup.enabled:
     backup = StorageBackupPipeline("backup", StorageBackupPipelineArgs(config=settings.backup, **pipeline_wiring), opts)

@@ -67,7 +67,9 @@ class BufferConfig:
     )
     pointInTimeRecovery: bool = setting(True, Rule("bool", doc="DynamoDB point-in-time recovery"))
     deletionProtection: bool = setting(False, Rule("bool", doc="DynamoDB deletion protection"))
-    logRetentionDays: int = setting(30, Rule("int", choices=LOG_RETENTION_DAYS, doc="function log retention"))
+    logRetentionDays: int = setting(
+        30, Rule("int", choices=LOG_RETENTION_DAYS, doc="log retention of every function and delivery stream")
+    )
 
     @property
     def visibility_timeout_seconds(self) -> int:

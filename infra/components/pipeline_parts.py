@@ -24,6 +24,7 @@ class PipelineArgs:
     runtime: str = "python3.12"
     architecture: str = "arm64"
     powertools_layer_version: int = 27
+    log_retention_days: int = 30
     tags: dict[str, str] = field(default_factory=dict)
 
     def function_settings(self, tags: dict[str, str]) -> dict[str, Any]:
@@ -32,6 +33,7 @@ class PipelineArgs:
             "runtime": self.runtime,
             "architecture": self.architecture,
             "powertools_layer_version": self.powertools_layer_version,
+            "log_retention_days": self.log_retention_days,
             "tags": tags,
             "kms_key_arn": self.kms_key_arn,
         }

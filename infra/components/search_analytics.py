@@ -112,6 +112,7 @@ class SearchAnalyticsPipeline(pulumi.ComponentResource):
             kms_key_arn=args.kms_key_arn,
             tags=tags,
             log_streams=(DESTINATION_LOG_STREAM, BACKUP_LOG_STREAM),
+            retention_days=args.log_retention_days,
         )
         role = firehose_role(
             f"{name}-firehose-role",

@@ -81,7 +81,14 @@ class StorageBackupPipeline(pulumi.ComponentResource):
             transform_arn = redaction.function.arn
         self.transform_function_arn = None if transform_arn is None else pulumi.Output.from_input(transform_arn)
         stream_name = f"{prefix}-backup"
-        logging = delivery_logging(f"{name}-stream", stream_name, parent=self, kms_key_arn=args.kms_key_arn, tags=tags)
+        logging = delivery_logging(
+            f"{name}-stream",
+            stream_name,
+            parent=self,
+            kms_key_arn=args.kms_key_arn,
+            tags=tags,
+            retention_days=args.log_retention_days,
+        )
         role = firehose_role(
             f"{name}-firehose-role",
             parent=self,

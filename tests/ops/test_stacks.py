@@ -17,10 +17,12 @@ def test_buffer_tables_keep_point_in_time_recovery_and_prod_protects_them_from_d
         assert value(dev, "pointInTimeRecovery.enabled") is True and value(prod, "pointInTimeRecovery.enabled") is True
 
 
-def test_prod_keeps_buffer_logs_a_year_and_its_keys_the_longest_deletion_window() -> None:
-    logs = "aws:cloudwatch/logGroup:LogGroup"
-    assert value(one(plan("dev"), logs, "buffer-function-logs"), "retentionInDays") == 30
-    assert value(one(plan("prod"), logs, "buffer-function-logs"), "retentionInDays") == 365
+def test_prod_keeps_every_log_group_a_year_and_its_keys_the_longest_deletion_window() -> None:
+    for stack, days in (("dev", 30), ("prod", 365)):
+        groups = plan(stack).by_type("aws:cloudwatch/logGroup:LogGroup")
+        names = {g.name for g in groups}
+        assert {"buffer-function-logs", "backup-stream-logs", "backup-forwarder-logs"} <= names, names
+        assert {g.name: value(g, "retentionInDays") for g in groups} == {n: days for n in names}, stack
 
     def windows(p: Capture) -> set[int]:
         return {value(k, "deletionWindowInDays") for k in p.by_type("aws:kms/key:Key")}

@@ -43,20 +43,35 @@ def test_shipped_stacks_have_no_mandatory_violation(stack: str) -> None:
 
 
 def test_cli_contract_and_exit_codes() -> None:
-    bad = subprocess.run([sys.executable, "-m", "local", "check", "--project", str(CORPUS / "kms-topic"), "--json"],
-                         cwd=ROOT, capture_output=True, text=True, timeout=120)
+    bad = subprocess.run(
+        [sys.executable, "-m", "local", "check", "--project", str(CORPUS / "kms-topic"), "--json"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert bad.returncode == 1
     report = json.loads(bad.stdout)
     assert set(report) == {"resources", "violations"} and report["resources"] == 2
     assert set(report["violations"][0]) == {"policy", "urn", "message", "enforcement"}
     started = time.perf_counter()
-    good = subprocess.run([sys.executable, "-m", "local", "check", "--stack", "dev"], cwd=ROOT, capture_output=True,
-                          text=True, timeout=120)
+    good = subprocess.run(
+        [sys.executable, "-m", "local", "check", "--stack", "dev"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert good.returncode == 0, good.stdout + good.stderr
     assert "0 mandatory" in good.stdout
     assert time.perf_counter() - started < 30  # the 2 s target is measured by `make bench`
-    missing = subprocess.run([sys.executable, "-m", "local", "check", "--project", "/nonexistent"], cwd=ROOT,
-                             capture_output=True, text=True, timeout=120)
+    missing = subprocess.run(
+        [sys.executable, "-m", "local", "check", "--project", "/nonexistent"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert missing.returncode == 2 and "no Pulumi.yaml" in missing.stderr
 
 

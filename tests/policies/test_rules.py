@@ -40,14 +40,20 @@ def test_high_throughput_needs_both_settings_and_honours_exemptions() -> None:
     assert fifo.high_throughput_fix(only_scope)["fifoThroughputLimit"] == "perMessageGroupId"
 
 
-@pytest.mark.parametrize(("type_token", "name", "break_it"), [
-    (QUEUE, "buffer-queue", {"kmsMasterKeyId": "alias/aws/sqs"}),
-    (QUEUE, "buffer-queue", {"sqsManagedSseEnabled": True}),
-    (TOPIC, "fanout-topic", {"kmsMasterKeyId": None}),
-    (TABLE, "buffer-table", {"serverSideEncryption": {"enabled": False}}),
-    ("aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream", "backup-stream",
-     {"serverSideEncryption": {"enabled": True, "keyType": "AWS_OWNED_CMK"}}),
-])
+@pytest.mark.parametrize(
+    ("type_token", "name", "break_it"),
+    [
+        (QUEUE, "buffer-queue", {"kmsMasterKeyId": "alias/aws/sqs"}),
+        (QUEUE, "buffer-queue", {"sqsManagedSseEnabled": True}),
+        (TOPIC, "fanout-topic", {"kmsMasterKeyId": None}),
+        (TABLE, "buffer-table", {"serverSideEncryption": {"enabled": False}}),
+        (
+            "aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream",
+            "backup-stream",
+            {"serverSideEncryption": {"enabled": True, "keyType": "AWS_OWNED_CMK"}},
+        ),
+    ],
+)
 def test_customer_managed_keys(type_token: str, name: str, break_it: dict) -> None:
     props = inputs(type_token, name)
     assert encryption.store_encryption(type_token, name, props) == []
@@ -70,8 +76,11 @@ def test_key_rotation_and_its_remediation() -> None:
 
 
 def test_bucket_sse_needs_kms_with_a_customer_key() -> None:
-    sse = one(plan(), "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
-              "backup-bucket-sse").inputs
+    sse = one(
+        plan(),
+        "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+        "backup-bucket-sse",
+    ).inputs
     assert encryption.bucket_encryption("b", sse["rules"]) == []
     aes = [{"applyServerSideEncryptionByDefault": {"sseAlgorithm": "AES256"}}]
     assert encryption.bucket_encryption("b", aes)

@@ -125,11 +125,17 @@ def test_bad_scenarios_are_rejected_with_the_place_and_the_reason(doc: dict[str,
 
 def test_repeated_crash_with_malformed_records_in_the_batch_still_delivers_once() -> None:
     """Rejected records of the batch must come back early too, or they hold the group past the dedup window."""
-    doc = {"name": "crash-with-rejects", "config": {"eventfork:buffer": {"intervalSeconds": 30}},
-           "events": [{"at": 0, "group": "user-0", "id": "e0", "body": {"n": 0}},
-                      {"at": 0, "group": "user-0", "id": "e1", "raw": "not json"},
-                      {"at": 0, "group": "user-0", "id": "e2", "raw": "[]"}],
-           "faults": [{"kind": "crash_after_publish", "id": "e0", "times": 2}], "runFor": 3000}
+    doc = {
+        "name": "crash-with-rejects",
+        "config": {"eventfork:buffer": {"intervalSeconds": 30}},
+        "events": [
+            {"at": 0, "group": "user-0", "id": "e0", "body": {"n": 0}},
+            {"at": 0, "group": "user-0", "id": "e1", "raw": "not json"},
+            {"at": 0, "group": "user-0", "id": "e2", "raw": "[]"},
+        ],
+        "faults": [{"kind": "crash_after_publish", "id": "e0", "times": 2}],
+        "runFor": 3000,
+    }
     scenario = parse_scenario(doc)
     report = simulate(scenario)
     assert check(scenario, report, 30) == []
@@ -139,12 +145,17 @@ def test_repeated_crash_with_malformed_records_in_the_batch_still_delivers_once(
 
 @pytest.mark.parametrize("kind", ["table_write_fail", "publish_fail", "dlq_send_fail"])
 def test_infrastructure_faults_retry_without_loss_or_duplicates(kind: str) -> None:
-    doc = {"name": kind, "events": [
-        {"at": 0, "group": "user-1", "id": "bad", "raw": "not json"},
-        {"at": 1, "group": "user-1", "id": "a1", "body": {"n": 1}},
-        {"at": 2, "group": "user-2", "id": "b1", "body": {"n": 1}},
-        {"at": 70, "group": "user-1", "id": "a2", "body": {"n": 2}}],
-        "faults": [{"kind": kind, "id": "bad" if kind == "dlq_send_fail" else "a1", "times": 2}], "runFor": 2000}
+    doc = {
+        "name": kind,
+        "events": [
+            {"at": 0, "group": "user-1", "id": "bad", "raw": "not json"},
+            {"at": 1, "group": "user-1", "id": "a1", "body": {"n": 1}},
+            {"at": 2, "group": "user-2", "id": "b1", "body": {"n": 1}},
+            {"at": 70, "group": "user-1", "id": "a2", "body": {"n": 2}},
+        ],
+        "faults": [{"kind": kind, "id": "bad" if kind == "dlq_send_fail" else "a1", "times": 2}],
+        "runFor": 2000,
+    }
     scenario = parse_scenario(doc)
     report = simulate(scenario)
     assert check(scenario, report, 60) == []

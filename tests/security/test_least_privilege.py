@@ -140,8 +140,9 @@ def test_every_role_names_only_this_stacks_resources() -> None:
             if r.type != "aws:iam/rolePolicy:RolePolicy":
                 continue
             for statement in json.loads(r.inputs["policy"])["Statement"]:
-                resources = statement["Resource"] if isinstance(statement["Resource"], list) else [
-                    statement["Resource"]]
+                resources = (
+                    statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
+                )
                 for resource in resources:
                     if resource == "*":
                         assert _actions(statement) <= {"xray:PutTraceSegments", "xray:PutTelemetryRecords"}
