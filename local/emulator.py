@@ -1,13 +1,12 @@
 """The embedded AWS emulator: moto in-process, on a virtual clock, with AWS's FIFO dedup window.
 
 moto keeps SQS/SNS time with ``unix_time``/``unix_time_millis``; both are redirected to a
-``VirtualClock`` so visibility timeouts and retention follow scenario time. Two behaviours AWS
+``VirtualClock`` so visibility timeouts and retention follow scenario time. The behaviours AWS
 has and moto approximates are made exact here, because the buffer's guarantees rest on them:
 - SQS FIFO queues drop a message whose deduplication id was seen in the last 5 minutes, even if
   the first message was already deleted (moto only compares with messages still queued);
 - SNS FIFO topics do the same at the topic (moto does not deduplicate at the topic at all);
-- DynamoDB transactions check every condition before writing, without copying whole tables, and
-  PartiQL batch writes evaluate their WHERE conditions per statement;
+- DynamoDB PartiQL batch writes evaluate their WHERE conditions per statement (moto's ignore them);
 - a FIFO group's messages are received in order once its in-flight messages time out (moto
   could hand out a later message first).
 """
@@ -101,7 +100,7 @@ def emulator(clock: VirtualClock) -> Iterator[EmulatorState]:
     from moto.dynamodb.models import DynamoDBBackend
     from moto.firehose.models import FirehoseBackend
 
-    from local.emulator_dynamodb import batch_execute_statement, transact_write_items
+    from local.emulator_dynamodb import batch_execute_statement
 
     state = EmulatorState(clock=clock)
     queue_seen: dict[tuple[str, str, str], float] = {}
@@ -214,7 +213,6 @@ def emulator(clock: VirtualClock) -> Iterator[EmulatorState]:
             "approximate_number_of_messages_not_visible",
         ):
             stack.enter_context(mock.patch.object(sqs_models.Queue, name, lazy_count(getattr(sqs_models.Queue, name))))
-        stack.enter_context(mock.patch.object(DynamoDBBackend, "transact_write_items", transact_write_items))
         stack.enter_context(mock.patch.object(DynamoDBBackend, "batch_execute_statement", batch_execute_statement))
         stack.enter_context(mock.patch.object(FirehoseBackend, "put_record_batch", put_record_batch))
         yield state

@@ -218,6 +218,9 @@ def test_expired_state_is_ignored_like_dynamodb_ttl_would(world: BufferWorld) ->
     world.send("user-1", "e1", {"n": 1}, occurred_at=1.0)
     _, result = run_once(world)
     assert kinds(result) == ["delivered"]
+    # The expired item is replaced under the version read (UPDATE), not inserted over.
+    item = world.ddb.get_item(TableName="groups", Key={"messageGroupId": {"S": "user-1"}})["Item"]
+    assert item["version"] == {"N": "4"} and item["lastEventId"] == {"S": "e1"}
 
 
 def test_interval_zero_delivers_a_whole_group_in_order_in_one_batch(world: BufferWorld) -> None:

@@ -68,25 +68,6 @@ def test_every_id_of_the_last_occurred_at_is_kept_beyond_the_cap() -> None:
     assert set(kept) == {d.event_id for d in same}
 
 
-def test_an_expired_item_is_replaced_under_its_version_not_inserted(world: BufferWorld) -> None:
-    world.ddb.put_item(
-        TableName="groups",
-        Item={
-            "messageGroupId": {"S": "user-1"},
-            "version": {"N": "3"},
-            "lastDeliveredAt": {"N": repr(world.clock.now())},
-            "lastOccurredAt": {"N": "9e12"},
-            "lastEventId": {"S": "old"},
-            "expiresAt": {"N": "1"},
-        },
-    )
-    world.send("user-1", "e1", {"n": 1}, occurred_at=1.0)
-    _, result = run_once(world)
-    assert kinds(result) == ["delivered"]
-    item = _item(world, "user-1")
-    assert item["version"] == {"N": "4"} and item["lastEventId"] == {"S": "e1"}
-
-
 def test_the_item_with_ten_uuid_ids_and_a_long_group_costs_one_write_unit(world: BufferWorld) -> None:
     state = buffer_state.BufferState(world.ddb, "groups", "events", 86400, 86400)
     group = "g" * 128  # the longest MessageGroupId SQS accepts
