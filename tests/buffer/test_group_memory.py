@@ -5,6 +5,9 @@ from __future__ import annotations
 import sys
 import uuid
 
+from hypothesis import given
+from hypothesis import strategies as st
+
 from local.invokers import capacity_units, item_size
 from tests.buffer.conftest import BufferWorld, processor
 from tests.buffer.test_buffer_function import kinds, run_once
@@ -94,3 +97,27 @@ def test_a_batch_of_ten_groups_is_one_statement_per_group_in_one_call(world: Buf
     assert len(params["Statements"]) == 10
     assert all(s["Statement"].startswith('INSERT INTO "groups"') for s in params["Statements"])
     assert capacity_units("BatchExecuteStatement", params) == (0.0, 10.0)
+
+
+@given(st.lists(st.integers(min_value=0, max_value=5), min_size=1, max_size=40), st.integers(1, 6))
+def test_memory_keeps_the_newest_ids_and_every_id_of_the_latest_time(steps: list[int], per_batch: int) -> None:
+    """Across batches of deliveries in producer order, the memory never forgets what the rules need."""
+    memory: dict[str, float] = {}
+    occurred = 0.0
+    delivered: list[tuple[str, float]] = []
+    for start in range(0, len(steps), per_batch):
+        batch = []
+        for offset, step in enumerate(steps[start : start + per_batch]):
+            occurred += step
+            event_id = f"e{start + offset}"
+            batch.append(buffer_state.Delivery("g", event_id, occurred, 0.0))
+            delivered.append((event_id, occurred))
+        memory = buffer_state.remembered_ids(memory, batch)
+    latest = max(t for _, t in delivered)
+    ties = {e for e, t in delivered if t == latest}
+    assert ties <= set(memory)
+    assert len(memory) <= max(buffer_state.RECENT_EVENT_IDS, len(ties))
+    # Whatever was forgotten is strictly older than the latest delivery: suppressed as stale, never redelivered.
+    assert all(t < latest for e, t in delivered if e not in memory)
+    newest = sorted(delivered, key=lambda d: d[1], reverse=True)[: buffer_state.RECENT_EVENT_IDS]
+    assert {t for _, t in newest} <= set(memory.values())
