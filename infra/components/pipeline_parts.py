@@ -158,6 +158,31 @@ def stream_forwarder(
     return queue_consumer(name, spec, queue, args.kms_key_arn, parent=parent)
 
 
+def redaction_transform(
+    resource_name: str,
+    function_name: str,
+    *,
+    parent: pulumi.Resource,
+    args: PipelineArgs,
+    log_level: str,
+    tags: dict[str, str],
+) -> pulumi.Output[str]:
+    """The built-in Firehose transform (card data removed): its function's ARN."""
+    return python_function(
+        resource_name,
+        FunctionSpec(
+            code_dir="redaction",
+            function_name=function_name,
+            timeout=60,
+            memory_size=256,
+            environment={"POWERTOOLS_LOG_LEVEL": log_level},
+            statements=[],
+            **args.function_settings(tags),
+        ),
+        parent,
+    ).function.arn
+
+
 def encrypted_bucket(
     name: str,
     prefix: str,

@@ -10,8 +10,14 @@ import pulumi_aws as aws
 
 from components.common import account_and_region, policy_json
 from components.delivery import BACKUP_LOG_STREAM, DESTINATION_LOG_STREAM, delivery_logging, firehose_role, processing
-from components.function import FunctionSpec, python_function
-from components.pipeline_parts import PipelineArgs, encrypted_bucket, stream_forwarder, subscribed_queue, tagged
+from components.pipeline_parts import (
+    PipelineArgs,
+    encrypted_bucket,
+    redaction_transform,
+    stream_forwarder,
+    subscribed_queue,
+    tagged,
+)
 from pipelines_config import AnalyticsConfig
 
 TLS_POLICY = "Policy-Min-TLS-1-2-PFS-2023-10"
@@ -82,19 +88,14 @@ class SearchAnalyticsPipeline(pulumi.ComponentResource):
         )
         transform_arn: pulumi.Input[str] | None = cfg.transformFunctionArn
         if cfg.transform:
-            transform_arn = python_function(
+            transform_arn = redaction_transform(
                 f"{name}-transform",
-                FunctionSpec(
-                    code_dir="redaction",
-                    function_name=f"{prefix}-analytics-transform",
-                    timeout=60,
-                    memory_size=256,
-                    environment={"POWERTOOLS_LOG_LEVEL": cfg.logLevel},
-                    statements=[],
-                    **args.function_settings(tags),
-                ),
-                self,
-            ).function.arn
+                f"{prefix}-analytics-transform",
+                parent=self,
+                args=args,
+                log_level=cfg.logLevel,
+                tags=tags,
+            )
         self.transform_function_arn = None if transform_arn is None else pulumi.Output.from_input(transform_arn)
         domain_name = cfg.domainArn.split(":domain/")[1] if cfg.domainArn else f"{prefix}-search"[:28].rstrip("-")
         if cfg.domainArn:

@@ -8,8 +8,14 @@ import pulumi
 import pulumi_aws as aws
 
 from components.delivery import delivery_logging, firehose_role, processing
-from components.function import FunctionSpec, python_function
-from components.pipeline_parts import PipelineArgs, encrypted_bucket, stream_forwarder, subscribed_queue, tagged
+from components.pipeline_parts import (
+    PipelineArgs,
+    encrypted_bucket,
+    redaction_transform,
+    stream_forwarder,
+    subscribed_queue,
+    tagged,
+)
 from pipelines_config import BackupConfig
 
 
@@ -65,20 +71,14 @@ class StorageBackupPipeline(pulumi.ComponentResource):
             self.bucket_arn, self.bucket_name = bucket.arn, bucket.bucket
         transform_arn: pulumi.Input[str] | None = cfg.transformFunctionArn
         if cfg.redaction:
-            redaction = python_function(
+            transform_arn = redaction_transform(
                 f"{name}-redaction",
-                FunctionSpec(
-                    code_dir="redaction",
-                    function_name=f"{prefix}-backup-redaction",
-                    timeout=60,
-                    memory_size=256,
-                    environment={"POWERTOOLS_LOG_LEVEL": cfg.logLevel},
-                    statements=[],
-                    **args.function_settings(tags),
-                ),
-                self,
+                f"{prefix}-backup-redaction",
+                parent=self,
+                args=args,
+                log_level=cfg.logLevel,
+                tags=tags,
             )
-            transform_arn = redaction.function.arn
         self.transform_function_arn = None if transform_arn is None else pulumi.Output.from_input(transform_arn)
         stream_name = f"{prefix}-backup"
         logging = delivery_logging(
