@@ -8,7 +8,8 @@ has and moto approximates are made exact here, because the buffer's guarantees r
 - SNS FIFO topics do the same at the topic (moto does not deduplicate at the topic at all);
 - DynamoDB PartiQL batch writes evaluate their WHERE conditions per statement (moto's ignore them);
 - a FIFO group's messages are received in order once its in-flight messages time out (moto
-  could hand out a later message first).
+  could hand out a later message first), and a receive is filled with one group's messages first,
+  as SQS documents (moto takes messages in queue order across groups).
 """
 
 from __future__ import annotations
@@ -181,7 +182,23 @@ def emulator(clock: VirtualClock) -> Iterator[EmulatorState]:
         for message in list(queue.pending_messages):
             if message.visible:
                 queue.pending_messages.discard(message)
-        return original_receive(backend, queue_name, *args, **kwargs)
+        if not queue.fifo_queue:
+            return original_receive(backend, queue_name, *args, **kwargs)
+        # SQS fills a FIFO receive with one group's messages first: the group of the oldest
+        # receivable message leads, the rest follow in queue order (each group keeps its order).
+        blocked = queue.pending_message_groups
+        lead = next((m.group_id for m in queue.messages if m.group_id not in blocked), None)
+        if lead is None:
+            return original_receive(backend, queue_name, *args, **kwargs)
+        original = queue._messages
+        ordered = [m for m in original if m.group_id == lead] + [m for m in original if m.group_id != lead]
+        queue._messages = ordered
+        try:
+            return original_receive(backend, queue_name, *args, **kwargs)
+        finally:
+            kept = {id(m) for m in ordered}  # moto removes messages it moves to the DLQ
+            queue._messages = original
+            original[:] = [m for m in original if id(m) in kept]
 
     def put_record_batch(backend: Any, name: str, records: list[dict[str, Any]]) -> dict[str, Any]:
         if state.firehose_sink is None:

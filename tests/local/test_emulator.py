@@ -116,3 +116,20 @@ def test_opensearch_records_failing_the_transform_go_under_the_backup_prefix() -
         body = gzip.decompress(s3.get_object(Bucket="failed-docs", Key=key)["Body"].read())
         assert json.loads(body) == {"eventId": "bad"}
         assert [d["eventId"] for d in firehose.accepted["analytics"]] == ["good"]
+
+
+def test_a_fifo_receive_is_filled_with_one_groups_messages_first() -> None:
+    with emulator(VirtualClock()):
+        sqs = boto3.client("sqs")
+        url = sqs.create_queue(QueueName="q.fifo", Attributes={"FifoQueue": "true", "VisibilityTimeout": "30"})[
+            "QueueUrl"
+        ]
+        for group, event in (("a", "a1"), ("b", "b1"), ("a", "a2"), ("c", "c1"), ("a", "a3"), ("b", "b2")):
+            sqs.send_message(QueueUrl=url, MessageBody=event, MessageGroupId=group, MessageDeduplicationId=event)
+
+        def receive(n: int) -> list[str]:
+            return [m["Body"] for m in sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=n).get("Messages", [])]
+
+        assert receive(4) == ["a1", "a2", "a3", "b1"]
+        assert receive(10) == ["c1"]  # b is in flight: b2 waits behind b1
+        assert receive(10) == []
