@@ -2,8 +2,8 @@
 
 Per batch it makes one read (BatchGetItem), one publish per round (PublishBatch), one write
 (BatchExecuteStatement, a conditional statement per group) and, only when something waits, one
-ChangeMessageVisibilityBatch. Records of
-one group are decided in order; once one waits or fails, the group's later records wait too.
+ChangeMessageVisibilityBatch. Records of one group are decided in order; once one waits or fails,
+the group's later records wait too.
 """
 
 from __future__ import annotations
