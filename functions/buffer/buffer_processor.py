@@ -38,7 +38,6 @@ class BufferSettings:
     """Environment of the buffer function."""
 
     group_table: str
-    event_table: str
     topic_arn: str
     topic_fifo: bool
     source_queue_url: str
@@ -53,14 +52,13 @@ class BufferSettings:
     def from_env(cls, env: dict[str, str]) -> BufferSettings:
         missing = [
             k
-            for k in ("BUFFER_TABLE", "IDEMPOTENCY_TABLE", "TOPIC_ARN", "SOURCE_QUEUE_URL", "DLQ_URL")
+            for k in ("BUFFER_TABLE", "TOPIC_ARN", "SOURCE_QUEUE_URL", "DLQ_URL")
             if not env.get(k)
         ]
         if missing:
             raise RuntimeError(f"buffer function is missing environment variables: {', '.join(missing)}")
         return cls(
             group_table=env["BUFFER_TABLE"],
-            event_table=env["IDEMPOTENCY_TABLE"],
             topic_arn=env["TOPIC_ARN"],
             topic_fifo=env.get("TOPIC_FIFO", "true") == "true",
             source_queue_url=env["SOURCE_QUEUE_URL"],
@@ -122,7 +120,7 @@ class BufferFunction:
     ) -> None:
         self.sqs, self.sns, self.settings, self.clock, self.validate = sqs, sns, settings, clock, validate
         self.state = BufferState(
-            dynamodb, settings.group_table, settings.event_table, settings.group_ttl_seconds, settings.event_ttl_seconds
+            dynamodb, settings.group_table, settings.group_ttl_seconds, settings.event_ttl_seconds
         )
         self.logger = logger or _Silent()
         self.metrics = metrics or _Silent()

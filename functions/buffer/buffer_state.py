@@ -6,7 +6,9 @@ one ``BatchGetItem``; the writes recording a batch's deliveries are one ``BatchE
 of PartiQL statements, one per group, each conditional on the version read (``UPDATE ... WHERE
 version = ?``) or on the item still being absent (``INSERT``), so a late invocation can never
 overwrite a newer decision. Unlike a transaction, every statement succeeds or fails on its own
-and costs one write unit, not two. Failure counts of poison events live in the attempts table.
+and costs one write unit, not two. A failing event's attempts are counted in an item of the same
+table keyed ``failed attempts <eventId>``: SQS group ids cannot contain a space, so no group item
+can ever share that key.
 """
 
 from __future__ import annotations
@@ -15,10 +17,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 GROUP_KEY = "messageGroupId"
-EVENT_KEY = "eventId"
 TTL_ATTRIBUTE = "expiresAt"
 RECENT_ATTRIBUTE = "recentEvents"
-FAILURE_PREFIX = "failures#"
+FAILURE_PREFIX = "failed attempts "
 MAX_READ_ATTEMPTS = 5
 STATEMENTS_PER_CALL = 25
 # Ids kept per group besides those of the last occurredAt. An older id is never delivered again
@@ -104,12 +105,11 @@ def remembered_ids(previous: dict[str, float], delivered: list[Delivery]) -> dic
 
 
 class BufferState:
-    """Typed access to the buffer table (group items) and the attempts table (failure counts)."""
+    """Typed access to the buffer table: group items, and attempt counts of failing events."""
 
-    def __init__(self, client: Any, group_table: str, event_table: str, group_ttl: int, event_ttl: int) -> None:
+    def __init__(self, client: Any, group_table: str, group_ttl: int, event_ttl: int) -> None:
         self.client = client
         self.group_table = group_table
-        self.event_table = event_table
         # The item is the idempotency memory too, so it lives as long as the longer of the two.
         self.item_ttl = max(group_ttl, event_ttl)
         self.event_ttl = event_ttl
@@ -192,8 +192,8 @@ class BufferState:
     def count_failure(self, event_id: str, now: float) -> int:
         """Add one failed attempt for an event and return the total (kept for the event TTL)."""
         response = self.client.update_item(
-            TableName=self.event_table,
-            Key={EVENT_KEY: {"S": FAILURE_PREFIX + event_id}},
+            TableName=self.group_table,
+            Key={GROUP_KEY: {"S": FAILURE_PREFIX + event_id}},
             UpdateExpression="ADD attempts :one SET #ttl = :ttl",
             ExpressionAttributeNames={"#ttl": TTL_ATTRIBUTE},
             ExpressionAttributeValues={":one": {"N": "1"}, ":ttl": {"N": str(int(now) + self.event_ttl)}},

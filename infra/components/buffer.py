@@ -11,7 +11,6 @@ from components.common import customer_managed_key, merge_tags, queue_with_dlq
 from components.function import FunctionSpec, python_function
 
 GROUP_KEY = "messageGroupId"
-EVENT_KEY = "eventId"
 TTL_ATTRIBUTE = "expiresAt"
 
 
@@ -53,7 +52,6 @@ class FifoEventBuffer(pulumi.ComponentResource):
     dlq_url: pulumi.Output[str]
     dlq_arn: pulumi.Output[str]
     table_name: pulumi.Output[str]
-    idempotency_table_name: pulumi.Output[str]
     function_name: pulumi.Output[str]
     kms_key_arn: pulumi.Output[str]
 
@@ -85,9 +83,6 @@ class FifoEventBuffer(pulumi.ComponentResource):
         )
         self.queue, self.dlq = queues.queue, queues.dlq
         self.table = self._ttl_table(f"{name}-table", f"{args.name_prefix}-buffer", GROUP_KEY, "buffer", args, tags)
-        self.idempotency_table = self._ttl_table(
-            f"{name}-idempotency", f"{args.name_prefix}-buffer-events", EVENT_KEY, "buffer-idempotency", args, tags
-        )
         function_name = f"{args.name_prefix}-buffer"
         built = python_function(
             f"{name}-function",
@@ -104,7 +99,6 @@ class FifoEventBuffer(pulumi.ComponentResource):
                 tags=tags,
                 environment={
                     "BUFFER_TABLE": self.table.name,
-                    "IDEMPOTENCY_TABLE": self.idempotency_table.name,
                     "TOPIC_ARN": args.topic_arn,
                     "TOPIC_FIFO": "true" if args.topic_fifo else "false",
                     "SOURCE_QUEUE_URL": self.queue.url,
@@ -134,21 +128,17 @@ class FifoEventBuffer(pulumi.ComponentResource):
                         "Resource": self.dlq.arn,
                     },
                     {
-                        # One BatchGetItem reads; one BatchExecuteStatement writes conditional PartiQL statements.
+                        # One BatchGetItem reads; one BatchExecuteStatement writes conditional PartiQL
+                        # statements; UpdateItem counts a failing event's attempts.
                         "Sid": "BufferState",
                         "Effect": "Allow",
                         "Action": [
                             "dynamodb:BatchGetItem",
                             "dynamodb:PartiQLInsert",
                             "dynamodb:PartiQLUpdate",
+                            "dynamodb:UpdateItem",
                         ],
                         "Resource": self.table.arn,
-                    },
-                    {
-                        "Sid": "CountFailedAttempts",
-                        "Effect": "Allow",
-                        "Action": "dynamodb:UpdateItem",
-                        "Resource": self.idempotency_table.arn,
                     },
                     {
                         "Sid": "PublishDownstream",
@@ -190,7 +180,6 @@ class FifoEventBuffer(pulumi.ComponentResource):
         self.dlq_url = self.dlq.url
         self.dlq_arn = self.dlq.arn
         self.table_name = self.table.name
-        self.idempotency_table_name = self.idempotency_table.name
         self.function_name = self.function.name
         self.kms_key_arn = self.key.arn
         self.register_outputs(
@@ -200,7 +189,6 @@ class FifoEventBuffer(pulumi.ComponentResource):
                 "dlqUrl": self.dlq_url,
                 "dlqArn": self.dlq_arn,
                 "tableName": self.table_name,
-                "idempotencyTableName": self.idempotency_table_name,
                 "functionName": self.function_name,
                 "kmsKeyArn": self.kms_key_arn,
             }

@@ -126,10 +126,8 @@ def world() -> Iterator[BufferWorld]:
             TopicArn=topic, Protocol="sqs", Endpoint=down_arn["QueueArn"], Attributes={"RawMessageDelivery": "true"}
         )
         _table(ddb, "groups", "messageGroupId")
-        _table(ddb, "events", "eventId")
         settings = processor.BufferSettings(
             group_table="groups",
-            event_table="events",
             topic_arn=topic,
             topic_fifo=True,
             source_queue_url=source_url,

@@ -249,8 +249,8 @@ def test_a_full_batch_costs_three_calls(world: BufferWorld) -> None:
 
 
 def test_settings_from_env_name_what_is_missing() -> None:
-    with pytest.raises(RuntimeError, match="BUFFER_TABLE, IDEMPOTENCY_TABLE"):
-        processor.BufferSettings.from_env({"TOPIC_ARN": "x", "SOURCE_QUEUE_URL": "y", "DLQ_URL": "z"})
+    with pytest.raises(RuntimeError, match="BUFFER_TABLE, TOPIC_ARN"):
+        processor.BufferSettings.from_env({"SOURCE_QUEUE_URL": "y", "DLQ_URL": "z"})
 
 
 def test_a_record_without_group_or_id_is_rejected_with_a_reason() -> None:

@@ -33,7 +33,7 @@ def test_delivery_is_remembered_in_the_group_item_only(world: BufferWorld) -> No
     assert item["lastEventId"] == {"S": "e1"}
     assert item["recentEvents"] == {"M": {"e1": {"N": "5.0"}}}
     assert item["version"] == {"N": "1"}
-    assert world.ddb.scan(TableName="events")["Items"] == []  # the attempts table holds failures only
+    assert [i["messageGroupId"]["S"] for i in world.ddb.scan(TableName="groups")["Items"]] == ["user-1"]
 
 
 def test_an_older_retransmitted_event_is_a_duplicate_while_its_id_is_remembered(world: BufferWorld) -> None:
@@ -72,7 +72,7 @@ def test_every_id_of_the_last_occurred_at_is_kept_beyond_the_cap() -> None:
 
 
 def test_the_item_with_ten_uuid_ids_and_a_long_group_costs_one_write_unit(world: BufferWorld) -> None:
-    state = buffer_state.BufferState(world.ddb, "groups", "events", 86400, 86400)
+    state = buffer_state.BufferState(world.ddb, "groups", 86400, 86400)
     group = "g" * 128  # the longest MessageGroupId SQS accepts
     deliveries = [
         buffer_state.Delivery(group, str(uuid.uuid4()), 1.7e9 + i + 0.123, 1.7e9 + i + 0.456)
@@ -121,3 +121,17 @@ def test_memory_keeps_the_newest_ids_and_every_id_of_the_latest_time(steps: list
     assert all(t < latest for e, t in delivered if e not in memory)
     newest = sorted(delivered, key=lambda d: d[1], reverse=True)[: buffer_state.RECENT_EVENT_IDS]
     assert {t for _, t in newest} <= set(memory.values())
+
+
+def test_failed_attempts_are_counted_under_a_key_no_group_can_have(world: BufferWorld) -> None:
+    def reject(event: object) -> None:
+        raise ValueError("downstream schema check failed")
+
+    fn = world.function(validate=reject)
+    world.send("user-1", "e1", {"n": 1})
+    _, result = run_once(world, fn)
+    assert kinds(result) == ["failed"] and "attempt 1/3" in result.outcomes[0].reason
+    counter = _item(world, "failed attempts e1")
+    assert counter["attempts"] == {"N": "1"}
+    assert " " in buffer_state.FAILURE_PREFIX  # SQS MessageGroupId allows no spaces: never a group's key
+    assert world.downstream() == []

@@ -11,7 +11,7 @@ TABLE = "aws:dynamodb/table:Table"
 
 
 def test_buffer_tables_keep_point_in_time_recovery_and_prod_protects_them_from_deletion() -> None:
-    for name in ("buffer-table", "buffer-idempotency"):
+    for name in ("buffer-table",):
         dev, prod = one(plan("dev"), TABLE, name), one(plan("prod"), TABLE, name)
         assert value(dev, "deletionProtectionEnabled") is False and value(prod, "deletionProtectionEnabled") is True
         assert value(dev, "pointInTimeRecovery.enabled") is True and value(prod, "pointInTimeRecovery.enabled") is True
