@@ -29,7 +29,9 @@ def _unsupported(message: str) -> Exception:
     return MockValidationException(message)
 
 
-def _parse(statement: str, parameters: list[dict[str, Any]]) -> tuple[str, str, dict[str, Any], dict[str, Any]]:
+def parse_statement(
+    statement: str, parameters: list[dict[str, Any]]
+) -> tuple[str, str, dict[str, Any], dict[str, Any]]:
     """(kind, table, attributes to write, WHERE equalities) with parameters bound in order."""
     values = iter(parameters)
     if match := _INSERT.match(statement.strip()):
@@ -57,7 +59,7 @@ def batch_execute_statement(backend: Any, statements: list[dict[str, Any]]) -> l
 
     if not 1 <= len(statements) <= MAX_BATCH_STATEMENTS:
         raise MockValidationException(f"Member must have length between 1 and {MAX_BATCH_STATEMENTS}")
-    parsed = [_parse(s["Statement"], s.get("Parameters", [])) for s in statements]
+    parsed = [parse_statement(s["Statement"], s.get("Parameters", [])) for s in statements]
     responses: list[dict[str, Any]] = []
     for statement, (kind, table_name, attributes, where) in zip(statements, parsed, strict=True):
         table = backend.get_table(table_name)

@@ -13,7 +13,6 @@ import importlib.util
 import io
 import json
 import os
-import re
 import sys
 import time
 from collections.abc import Callable
@@ -25,6 +24,7 @@ import boto3
 from botocore.exceptions import ClientError
 
 from local.emulator import VirtualClock
+from local.emulator_dynamodb import parse_statement
 from local.provision import FunctionInfo
 from local.scenario import Fault
 
@@ -123,10 +123,9 @@ def _write_units(size: int) -> float:
 
 
 def _statement_item(statement: dict[str, Any]) -> dict[str, Any]:
-    """The attributes a buffer PartiQL write statement writes (INSERT VALUE or UPDATE SET), by name."""
-    text = statement["Statement"]
-    names = re.findall(r"'([^']+)'\s*:\s*\?", text) or re.findall(r'(?:SET|WHERE|AND) "([^"]+)" = \?', text)
-    return {name: value for name, value in zip(names, statement.get("Parameters", []), strict=False)}
+    """The item a buffer PartiQL write statement leaves: its key and every attribute it writes."""
+    _, _, written, where = parse_statement(statement["Statement"], statement.get("Parameters", []))
+    return {**where, **written}
 
 
 def capacity_units(operation: str, params: dict[str, Any]) -> tuple[float, float]:
