@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from buffer_records import Event, Rejection, parse_record, sns_attributes
-from buffer_state import BufferState, Delivery, GroupState, Snapshot
+from buffer_state import PERMANENT_CODES, BufferState, Delivery, GroupState, Snapshot
 
 MAX_VISIBILITY_SECONDS = 43_200
 FAILURE_BACKOFF_SECONDS = 5
@@ -50,11 +50,7 @@ class BufferSettings:
 
     @classmethod
     def from_env(cls, env: dict[str, str]) -> BufferSettings:
-        missing = [
-            k
-            for k in ("BUFFER_TABLE", "TOPIC_ARN", "SOURCE_QUEUE_URL", "DLQ_URL")
-            if not env.get(k)
-        ]
+        missing = [k for k in ("BUFFER_TABLE", "TOPIC_ARN", "SOURCE_QUEUE_URL", "DLQ_URL") if not env.get(k)]
         if missing:
             raise RuntimeError(f"buffer function is missing environment variables: {', '.join(missing)}")
         return cls(
@@ -69,6 +65,15 @@ class BufferSettings:
             group_ttl_seconds=int(env.get("GROUP_TTL_SECONDS", "2592000")),
             retry_visibility_seconds=int(env.get("RETRY_VISIBILITY_SECONDS", "0")),
         )
+
+
+class StateRejectedError(RuntimeError):
+    """The buffer table refused a write in a way no retry cures; the invocation fails so it is alarmed."""
+
+
+def _error_code(error: Exception) -> str:
+    response = getattr(error, "response", None)
+    return str(response.get("Error", {}).get("Code", "")) if isinstance(response, dict) else ""
 
 
 @dataclass
@@ -119,9 +124,7 @@ class BufferFunction:
         metrics: Any = None,
     ) -> None:
         self.sqs, self.sns, self.settings, self.clock, self.validate = sqs, sns, settings, clock, validate
-        self.state = BufferState(
-            dynamodb, settings.group_table, settings.group_ttl_seconds, settings.event_ttl_seconds
-        )
+        self.state = BufferState(dynamodb, settings.group_table, settings.group_ttl_seconds, settings.event_ttl_seconds)
         self.logger = logger or _Silent()
         self.metrics = metrics or _Silent()
 
@@ -351,12 +354,19 @@ class BufferFunction:
         deliveries = [Delivery(e.group, e.event_id, e.occurred_at, now) for e in published]
         reasons: dict[str, str] = {}
         try:
-            for group, failure in (self.state.record(deliveries, snapshot) if deliveries else {}).items():
-                reasons[group] = (
-                    "group changed concurrently" if failure.conflict else f"state write failed: {failure.reason}"
-                )
+            failures = self.state.record(deliveries, snapshot) if deliveries else {}
         except Exception as error:  # noqa: BLE001 - published but unrecorded: retry, dedup absorbs the repeat
+            if _error_code(error) in PERMANENT_CODES:
+                raise StateRejectedError(f"buffer table write rejected: {error}") from error
+            failures = {}
             reasons = {e.group: f"state write failed: {error}" for e in published}
+        for group, failure in failures.items():
+            if failure.permanent:
+                self.logger.error("buffer table rejected a write", extra={"group": group, "reason": failure.reason})
+                raise StateRejectedError(f"buffer table write rejected for group {group}: {failure.reason}")
+            reasons[group] = (
+                "group changed concurrently" if failure.conflict else f"state write failed: {failure.reason}"
+            )
         for e in published:
             if e.group in reasons:
                 outcomes[e.message_id] = Outcome(

@@ -26,6 +26,16 @@ STATEMENTS_PER_CALL = 25
 # either: its event is older than the last delivered one and is suppressed as stale.
 RECENT_EVENT_IDS = 10
 CONFLICT_CODES = ("ConditionalCheckFailed", "DuplicateItem")
+# Errors no retry can cure (a rejected statement, a missing table or permission): the function fails
+# loudly so the errors alarm fires, instead of retrying quietly.
+PERMANENT_CODES = (
+    "ValidationError",
+    "ValidationException",
+    "ResourceNotFound",
+    "ResourceNotFoundException",
+    "AccessDenied",
+    "AccessDeniedException",
+)
 
 
 @dataclass(frozen=True)
@@ -70,6 +80,7 @@ class WriteFailure:
 
     conflict: bool
     reason: str
+    permanent: bool = False
 
 
 def _n(item: dict[str, Any], name: str, default: float = 0.0) -> float:
@@ -186,7 +197,9 @@ class BufferState:
                 error = results[index].get("Error") if index < len(results) else {"Code": "NoResult"}
                 if error:
                     code = error.get("Code", "")
-                    failures[group] = WriteFailure(code in CONFLICT_CODES, f"{code}: {error.get('Message', '')}")
+                    failures[group] = WriteFailure(
+                        code in CONFLICT_CODES, f"{code}: {error.get('Message', '')}", code in PERMANENT_CODES
+                    )
         return failures
 
     def count_failure(self, event_id: str, now: float) -> int:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import sys
 import uuid
 
+import pytest
+from botocore.exceptions import ClientError
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -135,3 +137,43 @@ def test_failed_attempts_are_counted_under_a_key_no_group_can_have(world: Buffer
     assert counter["attempts"] == {"N": "1"}
     assert " " in buffer_state.FAILURE_PREFIX  # SQS MessageGroupId allows no spaces: never a group's key
     assert world.downstream() == []
+
+
+class _RejectingTable:
+    """The DynamoDB client, except that BatchExecuteStatement answers as DynamoDB does for a bad statement."""
+
+    def __init__(self, client: object, whole_call: bool) -> None:
+        self._client, self._whole_call = client, whole_call
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._client, name)
+
+    def batch_execute_statement(self, Statements: list) -> dict:  # noqa: N803 - boto3's parameter name
+        if self._whole_call:
+            error = {"Error": {"Code": "AccessDeniedException", "Message": "not authorized: PartiQLUpdate"}}
+            raise ClientError(error, "BatchExecuteStatement")
+        return {"Responses": [{"Error": {"Code": "ValidationError", "Message": "bad statement"}} for _ in Statements]}
+
+
+@pytest.mark.parametrize("whole_call", [False, True])
+def test_a_write_no_retry_can_cure_fails_the_invocation_loudly(world: BufferWorld, whole_call: bool) -> None:
+    fn = world.function()
+    fn.state.client = _RejectingTable(world.ddb, whole_call)
+    world.send("user-1", "e1", {"n": 1})
+    event = world.receive_event()
+    with pytest.raises(processor.StateRejectedError, match="rejected"):
+        fn.handle(event)
+    # Published before the write was refused: the retry republishes with the same id (the topic drops it).
+    assert [e["eventId"] for e in world.downstream()] == ["e1"]
+
+
+def test_a_throttled_write_is_retried_quietly(world: BufferWorld) -> None:
+    class Throttled(_RejectingTable):
+        def batch_execute_statement(self, Statements: list) -> dict:  # noqa: N803
+            return {"Responses": [{"Error": {"Code": "ThrottlingError", "Message": "slow"}} for _ in Statements]}
+
+    fn = world.function()
+    fn.state.client = Throttled(world.ddb, False)
+    world.send("user-1", "e1", {"n": 1})
+    _, result = run_once(world, fn)
+    assert kinds(result) == ["failed"] and "ThrottlingError" in result.outcomes[0].reason
