@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from buffer_records import Event, Rejection, parse_record, sns_attributes
-from buffer_state import PERMANENT_CODES, BufferState, Delivery, GroupState, Snapshot
+from buffer_state import PERMANENT_CODES, BufferState, Delivery, GroupState, Snapshot, memory_key
 
 MAX_VISIBILITY_SECONDS = 43_200
 FAILURE_BACKOFF_SECONDS = 5
@@ -188,7 +188,7 @@ class BufferFunction:
                 rounds[index].append(p)
                 seen_ids.add(p.event_id)
                 previous = working.get(p.group)
-                recent = {**(previous.recent if previous else {}), p.event_id: p.occurred_at}
+                recent = {**(previous.recent if previous else {}), memory_key(p.event_id): p.occurred_at}
                 working[p.group] = GroupState(now, p.occurred_at, p.event_id, 0, recent)
                 continue
             outcomes[p.message_id] = outcome

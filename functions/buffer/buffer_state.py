@@ -13,6 +13,7 @@ can ever share that key.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,6 +26,10 @@ STATEMENTS_PER_CALL = 25
 # Ids kept per group besides those of the last occurredAt. An older id is never delivered again
 # either: its event is older than the last delivered one and is suppressed as stale.
 RECENT_EVENT_IDS = 10
+# Ids up to this length are remembered as they are; longer ones by a 24-character digest, so a group
+# item stays under 1 KB (one write unit) whatever the producers' id format. The lengths differ, so a
+# kept id can never equal a digest.
+LITERAL_ID_LENGTH = 24
 CONFLICT_CODES = ("ConditionalCheckFailed", "DuplicateItem")
 # Errors no retry can cure (a rejected statement, a missing table or permission): the function fails
 # loudly so the errors alarm fires, instead of retrying quietly.
@@ -46,10 +51,10 @@ class GroupState:
     last_occurred_at: float
     last_event_id: str
     version: int
-    recent: dict[str, float] = field(default_factory=dict)  # event id -> occurredAt
+    recent: dict[str, float] = field(default_factory=dict)  # memory_key(event id) -> occurredAt
 
     def remembers(self, event_id: str) -> bool:
-        return event_id == self.last_event_id or event_id in self.recent
+        return event_id == self.last_event_id or memory_key(event_id) in self.recent
 
 
 @dataclass(frozen=True)
@@ -92,6 +97,13 @@ def _number(value: float | int) -> dict[str, str]:
     return {"N": repr(value) if isinstance(value, float) else str(value)}
 
 
+def memory_key(event_id: str) -> str:
+    """How an event id is kept in the group item: itself if short, else ``#`` and a SHA-256 digest."""
+    if len(event_id) <= LITERAL_ID_LENGTH:
+        return event_id
+    return "#" + hashlib.sha256(event_id.encode()).hexdigest()[:LITERAL_ID_LENGTH]
+
+
 def parse_group(item: dict[str, Any]) -> GroupState:
     recent = {k: float(v["N"]) for k, v in item.get(RECENT_ATTRIBUTE, {}).get("M", {}).items() if "N" in v}
     return GroupState(
@@ -107,7 +119,7 @@ def remembered_ids(previous: dict[str, float], delivered: list[Delivery]) -> dic
     """Recent ids after ``delivered``: the newest ``RECENT_EVENT_IDS`` plus every id of the last occurredAt."""
     merged = dict(previous)
     for delivery in delivered:
-        merged[delivery.event_id] = delivery.occurred_at
+        merged[memory_key(delivery.event_id)] = delivery.occurred_at
     last_occurred = max(merged.values(), default=0.0)
     newest = sorted(merged.items(), key=lambda kv: kv[1], reverse=True)
     kept = {k: v for k, v in newest[:RECENT_EVENT_IDS]}

@@ -73,17 +73,34 @@ def test_every_id_of_the_last_occurred_at_is_kept_beyond_the_cap() -> None:
     assert set(kept) == {d.event_id for d in same}
 
 
-def test_the_item_with_ten_uuid_ids_and_a_long_group_costs_one_write_unit(world: BufferWorld) -> None:
+@pytest.mark.parametrize("id_length", [24, 36, 128])
+def test_the_longest_group_with_ten_long_ids_costs_one_write_unit(world: BufferWorld, id_length: int) -> None:
     state = buffer_state.BufferState(world.ddb, "groups", 86400, 86400)
     group = "g" * 128  # the longest MessageGroupId SQS accepts
     deliveries = [
-        buffer_state.Delivery(group, str(uuid.uuid4()), 1.7e9 + i + 0.123, 1.7e9 + i + 0.456)
+        buffer_state.Delivery(group, (uuid.uuid4().hex * 4)[:id_length], 1.7e9 + i + 0.123, 1.7e9 + i + 0.456)
         for i in range(buffer_state.RECENT_EVENT_IDS)
     ]
     statement = state.statement(group, deliveries, buffer_state.Snapshot({}, {}))
     assert capacity_units("BatchExecuteStatement", {"Statements": [statement]}) == (0.0, 1.0)
     assert state.record(deliveries, buffer_state.Snapshot({}, {})) == {}
     assert item_size(_item(world, group)) <= 1024
+    remembered = state.read({group}, 1.7e9).groups[group]
+    assert all(remembered.remembers(d.event_id) for d in deliveries)
+    assert not remembered.remembers("x" * id_length)
+
+
+def test_a_long_id_retransmitted_after_the_queue_window_is_a_duplicate(world: BufferWorld) -> None:
+    fn = _zero_interval(world)
+    long_id = "order-" + "7" * 120
+    world.send("user-1", long_id, {"n": 1}, occurred_at=1.0)
+    world.send("user-1", "e2", {"n": 2}, occurred_at=2.0)
+    run_once(world, fn)
+    assert long_id not in _item(world, "user-1")["recentEvents"]["M"]  # kept as a digest
+    world.clock.advance_to(400.0)
+    world.send("user-1", long_id, {"n": 1}, occurred_at=1.0)
+    _, result = run_once(world, fn)
+    assert kinds(result) == ["duplicate"]
 
 
 def test_a_batch_of_ten_groups_is_one_statement_per_group_in_one_call(world: BufferWorld) -> None:
