@@ -77,9 +77,15 @@ def _dead_letters(name: str) -> tuple[list[str], dict[str, str]]:
     return ids, reasons
 
 
+def _queue_name(url: Any) -> str:
+    """A queue's name from its URL (empty when the output is absent)."""
+    return str(url or "").rsplit("/", 1)[-1]
+
+
 def build_report(run: Any, s3: Any) -> dict[str, Any]:
     outputs = run.plan.outputs
-    primary = str(outputs.get("primaryQueueUrl", "")).rsplit("/", 1)[-1]
+    primary = _queue_name(outputs.get("primaryQueueUrl"))
+    buffer_queue = _queue_name(outputs.get("bufferQueueUrl"))
     delivered: dict[str, list[str]] = {}
     delivered_at: dict[str, float] = {}
     replayed: dict[str, list[str]] = {}
@@ -100,15 +106,11 @@ def build_report(run: Any, s3: Any) -> dict[str, Any]:
             outcomes[outcome.kind] = outcomes.get(outcome.kind, 0) + 1
             if outcome.kind in suppressed and outcome.event_id:
                 suppressed[outcome.kind].append(outcome.event_id)
-    queue_dedup = [
-        dedup
-        for name, dedup in run.state.queue_dedup_drops
-        if name == str(outputs.get("bufferQueueUrl", "")).rsplit("/", 1)[-1]
-    ]
+    queue_dedup = [dedup for name, dedup in run.state.queue_dedup_drops if name == buffer_queue]
     suppressed["duplicate"].extend(queue_dedup)
     dead: list[str] = []
     reasons: dict[str, str] = {}
-    dlq = str(outputs.get("bufferDlqUrl", "")).rsplit("/", 1)[-1]
+    dlq = _queue_name(outputs.get("bufferDlqUrl"))
     if dlq:
         dead, reasons = _dead_letters(dlq)
     backup_ids: list[str] = []
@@ -124,7 +126,7 @@ def build_report(run: Any, s3: Any) -> dict[str, Any]:
         if info.destination == "opensearch":
             analytics.extend(str(doc.get("eventId")) for doc in run.firehose.accepted[info.name])
     replay_url = outputs.get("replayQueueUrl")
-    replayable = _queue_ids(str(replay_url).rsplit("/", 1)[-1]) if replay_url else []
+    replayable = _queue_ids(_queue_name(replay_url)) if replay_url else []
     return {
         "name": run.scenario.name,
         "delivered": delivered,
@@ -149,7 +151,7 @@ def build_report(run: Any, s3: Any) -> dict[str, Any]:
         "bufferBatchSizes": {
             size: count
             for p in run.pollers
-            if p.mapping.queue_name == str(outputs.get("bufferQueueUrl", "")).rsplit("/", 1)[-1]
+            if p.mapping.queue_name == buffer_queue
             for size, count in sorted(p.batch_sizes.items())
         },
         "receives": {p.mapping.function.name: p.receives for p in run.pollers},
