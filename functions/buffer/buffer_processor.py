@@ -354,7 +354,7 @@ class BufferFunction:
         deliveries = [Delivery(e.group, e.event_id, e.occurred_at, now) for e in published]
         reasons: dict[str, str] = {}
         try:
-            failures = self.state.record(deliveries, snapshot) if deliveries else {}
+            failures = self.state.record(deliveries, snapshot)
         except Exception as error:  # noqa: BLE001 - published but unrecorded: retry, dedup absorbs the repeat
             if _error_code(error) in PERMANENT_CODES:
                 raise StateRejectedError(f"buffer table write rejected: {error}") from error
