@@ -34,7 +34,7 @@ bench: venv
 	$(PY) -m local bench
 
 reliability: venv
-	$(PY) -m local.reliability
+	$(PY) -m local.simulate.reliability
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis

@@ -1,4 +1,4 @@
-"""``python -m local plan | check | simulate``: eventfork without a cloud (contracts in DESIGN.md)."""
+"""``python -m local plan | check | simulate``: eventfork without a cloud (contracts in docs/local.md)."""
 
 from __future__ import annotations
 
@@ -7,11 +7,11 @@ import importlib
 import sys
 
 COMMANDS = {
-    "plan": ("local.plan", "print the resources the program declares"),
+    "plan": ("local.capture.plan", "print the resources the program declares"),
     "check": ("local.check", "evaluate the policy pack on the plan"),
     "simulate": ("local.simulate", "play a scenario in the embedded AWS emulator"),
     "bench": ("local.bench", "measure calls, delays, cost and check time side by side"),
-    "outputs": ("local.outputs", "print a stack's outputs from its plan"),
+    "outputs": ("local.capture.outputs", "print a stack's outputs from its plan"),
 }
 
 

@@ -12,7 +12,7 @@ import boto3
 import pytest
 
 from local.emulator import VirtualClock, emulator
-from local.invokers import load_module
+from local.simulate.invokers import load_module
 
 BUFFER_DIR = Path(__file__).resolve().parents[2] / "functions" / "buffer"
 processor = load_module(BUFFER_DIR, "buffer_processor", "eventfork_test_buffer_processor")

@@ -10,7 +10,7 @@ from botocore.exceptions import ClientError
 from hypothesis import given
 from hypothesis import strategies as st
 
-from local.invokers import capacity_units, item_size
+from local.simulate.invokers import capacity_units, item_size
 from tests.buffer.conftest import BufferWorld, processor
 from tests.buffer.test_buffer_function import kinds, run_once
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from local.invokers import load_module
+from local.simulate.invokers import load_module
 
 FUNCTIONS = Path(__file__).resolve().parents[2] / "functions"
 

@@ -20,8 +20,8 @@ from aws_lambda_powertools.metrics.provider import cold_start
 from moto import mock_aws
 from moto.dynamodb.models import DynamoDBBackend
 
-from local.emulator_dynamodb import batch_execute_statement
-from local.invokers import load_module
+from local.emulator.dynamodb import batch_execute_statement
+from local.simulate.invokers import load_module
 from tests.infra.plans import ROOT, one, plan, value
 
 FIFO = {"FifoQueue": "true", "DeduplicationScope": "messageGroup", "FifoThroughputLimit": "perMessageGroupId"}

@@ -9,7 +9,7 @@ import pytest
 
 from config_schema import Rule
 from local.capture import _config_strings, load_project, load_stack_config
-from local.mocks import CaptureMocks, CaptureMonitor, run_program
+from local.capture.mocks import CaptureMocks, CaptureMonitor, run_program
 from pipelines_config import AnalyticsConfig, BackupConfig, ReplayConfig
 from stack_config import ConfigError, parse_settings
 from tests.infra.plans import ROOT

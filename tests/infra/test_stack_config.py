@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from local.capture import _config_strings, load_project, load_stack_config
-from local.mocks import CaptureMocks, CaptureMonitor, run_program
+from local.capture.mocks import CaptureMocks, CaptureMonitor, run_program
 from stack_config import ConfigError, parse_settings
 from tests.infra.plans import ROOT
 

@@ -13,8 +13,8 @@ import pytest
 from botocore.exceptions import ClientError
 
 from local.emulator import VirtualClock, emulator
-from local.firehose import FirehoseEmulator
-from local.provision import StreamInfo
+from local.emulator.firehose import FirehoseEmulator
+from local.simulate.provision import StreamInfo
 
 TABLE = "buffer-table"
 INSERT = f"INSERT INTO \"{TABLE}\" VALUE {{'messageGroupId': ?, 'version': ?}}"

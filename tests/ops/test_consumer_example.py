@@ -8,7 +8,7 @@ import sys
 from typing import Any
 
 from local.capture import Capture, capture
-from local.check import check_project
+from local.check.runner import check_project
 from tests.infra.plans import ROOT, one, plan, value
 
 CONSUMER = ROOT / "examples" / "consumer"
@@ -89,7 +89,7 @@ def test_consumer_passes_the_policy_check_with_every_rule_mandatory() -> None:
 
 
 def test_consumer_handler_reports_only_unreadable_records_as_failed() -> None:
-    from local.invokers import load_module
+    from local.simulate.invokers import load_module
 
     app = load_module(CONSUMER / "handler", "app", "eventfork_consumer_example_app")
     good = {"messageId": "m1", "body": json.dumps({"eventId": "e1", "groupId": "user-1", "payload": {}})}

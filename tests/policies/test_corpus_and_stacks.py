@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from local.check import check_project
+from local.check.runner import check_project
 
 ROOT = Path(__file__).resolve().parents[2]
 CORPUS = Path(__file__).resolve().parent / "corpus"

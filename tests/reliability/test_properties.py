@@ -7,10 +7,10 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from local.invariants import check
-from local.reliability import load_scenario_doc, merge, shard
-from local.scenario import parse_scenario
-from local.simulate import simulate
+from local.simulate.invariants import check
+from local.simulate.reliability import load_scenario_doc, merge, shard
+from local.simulate.runner import simulate
+from local.simulate.scenario import parse_scenario
 
 INTERVAL = 30
 QUIET = {

@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
-from local.invariants import check
-from local.scenario import load_scenario, parse_scenario
-from local.simulate import simulate
+from local.simulate.invariants import check
+from local.simulate.runner import simulate
+from local.simulate.scenario import load_scenario, parse_scenario
 
 ROOT = Path(__file__).resolve().parents[2]
 SCENARIOS = ROOT / "scenarios"
@@ -117,7 +117,7 @@ def test_an_hour_of_1000_events_keeps_every_invariant() -> None:
     ],
 )
 def test_bad_scenarios_are_rejected_with_the_place_and_the_reason(doc: dict[str, Any], message: str) -> None:
-    from local.scenario import ScenarioError
+    from local.simulate.scenario import ScenarioError
 
     with pytest.raises(ScenarioError, match=message.replace("[", r"\[").replace("]", r"\]")):
         parse_scenario(doc)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from local.scenario import load_scenario
-from local.simulate import simulate
+from local.simulate.runner import simulate
+from local.simulate.scenario import load_scenario
 
 SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
 ORDERS = [f"order-{i}" for i in range(1, 7)]

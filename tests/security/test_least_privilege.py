@@ -6,8 +6,8 @@ import json
 from typing import Any
 
 from local.capture import ACCOUNT_ID
-from local.scenario import load_scenario
-from local.simulate import simulate
+from local.simulate.runner import simulate
+from local.simulate.scenario import load_scenario
 from tests.infra.plans import ROOT, plan, policy
 
 # API operation -> the IAM action that authorises it.

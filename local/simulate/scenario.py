@@ -1,4 +1,4 @@
-"""Scenario files for ``python -m local simulate`` (format in DESIGN.md), validated with clear errors."""
+"""Scenario files for ``python -m local simulate`` (format in docs/local.md), validated with clear errors."""
 
 from __future__ import annotations
 

@@ -16,9 +16,9 @@ import zlib
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
-from local.invariants import tally
-from local.scenario import Scenario, parse_scenario
-from local.simulate import simulate
+from local.simulate.invariants import tally
+from local.simulate.runner import simulate
+from local.simulate.scenario import Scenario, parse_scenario
 
 INTERVAL = 60.0
 QUIET = {

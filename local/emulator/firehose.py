@@ -20,10 +20,21 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from local.emulator import VirtualClock
-from local.provision import StreamInfo
+from local.emulator.clock import VirtualClock
 
 MAX_RECORD_BYTES = 1_024_000
+
+
+@dataclass
+class StreamInfo:
+    """A delivery stream as declared: where it delivers and how it buffers, transforms, compresses."""
+
+    name: str
+    arn: str
+    destination: str
+    config: dict[str, Any]
+    bucket: str | None
+    transform_arn: str | None
 
 
 @dataclass

@@ -19,11 +19,11 @@ import time
 from pathlib import Path
 from typing import Any
 
-from local.bench_baseline import BaselineInvoker, fixed_visibility
+from local.bench.baseline import BaselineInvoker, fixed_visibility
 from local.capture import PROJECT_ROOT
-from local.invariants import check as check_invariants
-from local.scenario import Scenario, parse_scenario
-from local.simulate import simulate
+from local.simulate.invariants import check as check_invariants
+from local.simulate.runner import simulate
+from local.simulate.scenario import Scenario, parse_scenario
 
 PRICES = PROJECT_ROOT / "bench" / "prices-us-east-1-2026-11.json"
 RESULTS = PROJECT_ROOT / "bench" / "results.json"
@@ -147,7 +147,7 @@ for i in range({(resources - 1) // 2}):
 
 def check_seconds() -> dict[str, Any]:
     try:
-        from local.check import check_project
+        from local.check.runner import check_project
     except ImportError:
         return {"checkSeconds": None, "check250Seconds": None, "check500Seconds": None}
     out: dict[str, Any] = {}

@@ -14,7 +14,8 @@ from pulumi.runtime import rpc, settings
 from pulumi.runtime.config import set_all_config
 from pulumi.runtime.sync_await import _sync_await
 
-from local.capture import ACCOUNT_ID, REGION, CapturedResource
+from local.account import ACCOUNT_ID, REGION
+from local.capture.model import CapturedResource
 
 UNKNOWN = rpc.UNKNOWN
 
@@ -133,7 +134,7 @@ def _outputs_for(
     if typ == "pulumi:pulumi:StackReference":
         ref = str(inputs.get("name") or args.name)
         if ref not in stack_outputs:
-            from local.outputs import resolve_stack_reference
+            from local.capture.outputs import resolve_stack_reference
 
             stack_outputs[ref] = resolve_stack_reference(ref)
         return ref, {"name": ref, "outputs": stack_outputs[ref], "secretOutputNames": []}

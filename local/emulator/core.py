@@ -20,39 +20,13 @@ import os
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 from unittest import mock
 
-from local.capture import ACCOUNT_ID, REGION
+from local.account import ACCOUNT_ID, REGION
+from local.emulator.clock import VirtualClock
 
 DEDUP_WINDOW_SECONDS = 300.0
-EPOCH = 1_767_225_600.0  # 2026-01-01T00:00:00Z: scenario second 0
-
-
-class VirtualClock:
-    """Scenario time. ``now()`` is epoch seconds; ``t`` is seconds since the scenario started."""
-
-    def __init__(self, start: float = EPOCH) -> None:
-        self.start = start
-        self.t = 0.0
-
-    def now(self) -> float:
-        return self.start + self.t
-
-    def advance_to(self, t: float) -> None:
-        if t < self.t:
-            raise ValueError(f"the clock cannot go back from {self.t} to {t}")
-        self.t = t
-
-    def unix_time(self, dt: datetime | None = None) -> float:
-        if dt is not None:
-            aware = dt if dt.tzinfo else dt.replace(tzinfo=UTC)
-            return aware.timestamp()
-        return self.now()
-
-    def unix_time_millis(self, dt: datetime | None = None) -> float:
-        return self.unix_time(dt) * 1000.0
 
 
 @dataclass
@@ -101,7 +75,7 @@ def emulator(clock: VirtualClock) -> Iterator[EmulatorState]:
     from moto.dynamodb.models import DynamoDBBackend
     from moto.firehose.models import FirehoseBackend
 
-    from local.emulator_dynamodb import batch_execute_statement
+    from local.emulator.dynamodb import batch_execute_statement
 
     state = EmulatorState(clock=clock)
     queue_seen: dict[tuple[str, str, str], float] = {}

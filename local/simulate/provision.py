@@ -16,6 +16,7 @@ from typing import Any
 import boto3
 
 from local.capture import Capture, CapturedResource
+from local.emulator.firehose import StreamInfo
 
 INERT_TYPES = {
     "pulumi:providers:aws",
@@ -62,16 +63,6 @@ class MappingInfo:
     function: FunctionInfo
     batch_size: int
     enabled: bool
-
-
-@dataclass
-class StreamInfo:
-    name: str
-    arn: str
-    destination: str
-    config: dict[str, Any]
-    bucket: str | None
-    transform_arn: str | None
 
 
 @dataclass

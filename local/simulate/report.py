@@ -1,4 +1,4 @@
-"""The simulate report (DESIGN.md format) and its human-readable rendering."""
+"""The simulate report (docs/local.md format) and its human-readable rendering."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import re
 from typing import Any
 
 from local.emulator import sqs_backend
-from local.firehose import read_objects
+from local.emulator.firehose import read_objects
 
 CARD_LIKE = re.compile(r"(?<!\d)(?:\d[ -]?){12,18}\d(?!\d)")
 

@@ -16,8 +16,8 @@ import boto3
 
 from local.capture import Capture
 from local.emulator import VirtualClock
-from local.invokers import CallCounter, FaultBook
-from local.provision import FunctionInfo, Topology
+from local.simulate.invokers import CallCounter, FaultBook
+from local.simulate.provision import FunctionInfo, Topology
 
 FIXED_VISIBILITY_SECONDS = 60
 

@@ -24,9 +24,9 @@ import boto3
 from botocore.exceptions import ClientError
 
 from local.emulator import VirtualClock
-from local.emulator_dynamodb import parse_statement
-from local.provision import FunctionInfo
-from local.scenario import Fault
+from local.emulator.dynamodb import parse_statement
+from local.simulate.provision import FunctionInfo
+from local.simulate.scenario import Fault
 
 
 class SimulatedCrash(BaseException):  # noqa: N818 - a crash, not an error the handler may catch

@@ -22,11 +22,11 @@ import boto3
 
 from local.capture import PROJECT_ROOT, REGION, Capture, capture
 from local.emulator import VirtualClock, emulator, sqs_backend
-from local.firehose import FirehoseEmulator
-from local.invokers import FaultBook, SimulatedCrash, make_invoker
-from local.provision import FunctionInfo, MappingInfo, Topology, provision
-from local.report import build_report, format_report
-from local.scenario import Scenario, ScenarioError, load_scenario, parse_scenario
+from local.emulator.firehose import FirehoseEmulator
+from local.simulate.invokers import FaultBook, SimulatedCrash, make_invoker
+from local.simulate.provision import FunctionInfo, MappingInfo, Topology, provision
+from local.simulate.report import build_report, format_report
+from local.simulate.scenario import Scenario, ScenarioError, load_scenario, parse_scenario
 
 MAX_ROUNDS_PER_INSTANT = 10_000
 
@@ -147,7 +147,7 @@ def simulate(
     buffer_invoker: Callable[[FunctionInfo, VirtualClock, FaultBook, Capture], Any] | None = None,
     after_provision: Callable[[Topology, Capture], None] | None = None,
 ) -> dict[str, Any]:
-    """Play ``scenario`` and return the report (DESIGN.md format plus diagnostics).
+    """Play ``scenario`` and return the report (docs/local.md format plus diagnostics).
 
     ``buffer_invoker`` replaces the buffer function (benchmarks run a baseline through the same
     emulator); ``after_provision`` may adjust the created resources before the first event.
@@ -260,7 +260,7 @@ def _send(queue_name: str, event: Any) -> None:
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--stack", default="dev", help="stack whose config is used (default: dev)")
     parser.add_argument("--project", default=str(PROJECT_ROOT), help="project directory (default: this one)")
-    parser.add_argument("--scenario", required=True, help="scenario JSON file (format in DESIGN.md)")
+    parser.add_argument("--scenario", required=True, help="scenario JSON file (format in docs/local.md)")
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
 
 

@@ -6,7 +6,7 @@ import json
 from datetime import datetime
 from typing import Any
 
-from local.scenario import Scenario
+from local.simulate.scenario import Scenario
 
 MAX_BODY_BYTES = 262_144 - 1024
 
