@@ -43,6 +43,11 @@ LOG_RETENTION_DAYS = (
 )
 
 
+# Attempts in a row that may meet a failing dependency (throttling, an outage) without SQS's redrive
+# dead-lettering a healthy event; retries back off to 120 s, so 120 attempts span about 4 hours.
+DEPENDENCY_FAILURE_ATTEMPTS = 120
+
+
 @dataclass(frozen=True)
 class BufferConfig:
     """``eventfork:buffer``: the FIFO event buffer."""
@@ -78,12 +83,14 @@ class BufferConfig:
 
     @property
     def redrive_max_receive_count(self) -> int:
-        return self.redriveMaxReceiveCount or self.minimum_receive_count + 10
+        """SQS's redrive is only a backstop: the buffer dead-letters poison itself, with a reason."""
+        return self.redriveMaxReceiveCount or 1000
 
     @property
     def minimum_receive_count(self) -> int:
-        """Receives a healthy event may need: each failed attempt and each window it waits behind."""
-        return (self.maxAttempts + 1) * (self.batchSize + 1)
+        """Receives a healthy event may need: each failed attempt, each window it waits behind, and
+        ``DEPENDENCY_FAILURE_ATTEMPTS`` attempts that meet a failing dependency (an outage)."""
+        return (self.maxAttempts + 1) * (self.batchSize + 1) + DEPENDENCY_FAILURE_ATTEMPTS
 
 
 @dataclass(frozen=True)
@@ -212,8 +219,8 @@ def _check_buffer(buffer: BufferConfig, problems: list[str]) -> None:
     if buffer.redriveMaxReceiveCount is not None and buffer.redriveMaxReceiveCount < buffer.minimum_receive_count:
         problems.append(
             f"{key}.redriveMaxReceiveCount: got {buffer.redriveMaxReceiveCount}; allowed: at least "
-            f"{buffer.minimum_receive_count} = (maxAttempts + 1) x (batchSize + 1), or SQS would dead-letter "
-            "healthy events that waited behind their group's window"
+            f"{buffer.minimum_receive_count} = (maxAttempts + 1) x (batchSize + 1) + {DEPENDENCY_FAILURE_ATTEMPTS}, "
+            "or SQS would dead-letter healthy events that waited behind their group's window or met an outage"
         )
     if buffer.visibility_timeout_seconds + buffer.functionTimeoutSeconds >= DEDUP_WINDOW_SECONDS:
         problems.append(

@@ -6,7 +6,7 @@ import os
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
-from buffer_processor import BatchResult, BufferFunction, BufferSettings
+from buffer_processor import BatchResult, BufferFunction, BufferSettings, DependencyUnavailableError
 
 logger = Logger()
 metrics = Metrics()
@@ -41,4 +41,9 @@ def process(event: dict[str, Any]) -> BatchResult:
 @metrics.log_metrics(capture_cold_start_metric=True)
 @tracer.capture_lambda_handler
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    return process(event).response
+    result = process(event)
+    if result.dependency_errors:
+        # Its records already come back with a backoff and the finished ones are deleted: failing
+        # the invocation is what makes the errors alarm fire during an outage.
+        raise DependencyUnavailableError(result.dependency_summary())
+    return result.response

@@ -1,36 +1,72 @@
-"""The buffer's decision loop: deliver, delay, suppress or dead-letter each record of a batch.
+"""The buffer function's edges: read state, publish, record, dead-letter, set visibility.
 
-Per batch it makes one read (BatchGetItem), one publish per round (PublishBatch), one write
-(BatchExecuteStatement, a conditional statement per group) and, only when something waits, one
-ChangeMessageVisibilityBatch. Records of one group are decided in order; once one waits or fails,
-the group's later records wait too.
+Per batch it makes one read (BatchGetItem), one publish per round and per 10 entries or topic
+size (PublishBatch), one write (BatchExecuteStatement, a conditional statement per group) and,
+only when something waits, one ChangeMessageVisibilityBatch. What to do with each record is
+decided in ``buffer_decisions`` from (records, state, clock); this module only carries it out.
+
+A failing dependency (state read or write, publish, dead-letter send) never dead-letters a healthy
+event: its records come back with a backoff (5 s doubling per receive, at most 120 s), and the
+invocation then fails so the function's errors alarm fires, after deleting the records it did
+finish so they are not processed twice.
 """
 
 from __future__ import annotations
 
-import json
 import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from buffer_decisions import (
+    DEAD_LETTERED,
+    DELAYED,
+    DELIVER,
+    DELIVERED,
+    DONE,
+    DUPLICATE,
+    FAILED,
+    RETRIED,
+    STALE,
+    WAITING,
+    Decisions,
+    Outcome,
+    decide,
+    dependency_retry_at,
+    settle,
+)
+from buffer_limits import SQS_MAX_BATCH_BYTES, TOPIC_MAX_MESSAGE_BYTES, batches, message_bytes
 from buffer_records import Event, Rejection, parse_record, sns_attributes
-from buffer_state import PERMANENT_CODES, BufferState, Delivery, GroupState, Snapshot, memory_key
+from buffer_state import PERMANENT_CODES, BufferState, Delivery, Snapshot
 
 MAX_VISIBILITY_SECONDS = 43_200
-FAILURE_BACKOFF_SECONDS = 5
+# SQS caps a message's visibility at 12 hours from its receive; the receive happened before the
+# invocation started (by at most the event source's 300-second batching window).
+VISIBILITY_RECEIVE_MARGIN_SECONDS = 300
 # A delayed record becomes visible within a second after its window ends (visibility is whole seconds).
 WINDOW_RETURN_SLACK_SECONDS = 2.0
+# Writes of published events are retried this many times in the invocation before giving up.
+RECORD_ATTEMPTS = 3
+RECORD_BACKOFF_SECONDS = 0.2
+FAILURE_BACKOFF_SECONDS = 5
+DLQ_MAX_MESSAGE_BYTES = 1_048_576
 
-DELIVERED = "delivered"
-DELAYED = "delayed"
-WAITING = "waiting"
-DUPLICATE = "duplicate"
-STALE = "stale"
-DEAD_LETTERED = "dead_lettered"
-FAILED = "failed"
-RETRIED = (DELAYED, WAITING, FAILED)
+__all__ = [
+    "DEAD_LETTERED",
+    "DELAYED",
+    "DELIVERED",
+    "DUPLICATE",
+    "FAILED",
+    "STALE",
+    "WAITING",
+    "BatchResult",
+    "BufferFunction",
+    "BufferSettings",
+    "DependencyUnavailableError",
+    "Outcome",
+    "StateRejectedError",
+]
 
 
 @dataclass(frozen=True)
@@ -47,6 +83,8 @@ class BufferSettings:
     event_ttl_seconds: int
     group_ttl_seconds: int
     retry_visibility_seconds: int = 0
+    topic_max_message_bytes: int = TOPIC_MAX_MESSAGE_BYTES
+    dlq_max_message_bytes: int = DLQ_MAX_MESSAGE_BYTES
 
     @classmethod
     def from_env(cls, env: dict[str, str]) -> BufferSettings:
@@ -64,6 +102,8 @@ class BufferSettings:
             event_ttl_seconds=int(env.get("IDEMPOTENCY_TTL_SECONDS", "2592000")),
             group_ttl_seconds=int(env.get("GROUP_TTL_SECONDS", "2592000")),
             retry_visibility_seconds=int(env.get("RETRY_VISIBILITY_SECONDS", "0")),
+            topic_max_message_bytes=int(env.get("TOPIC_MAX_MESSAGE_BYTES", str(TOPIC_MAX_MESSAGE_BYTES))),
+            dlq_max_message_bytes=int(env.get("DLQ_MAX_MESSAGE_BYTES", str(DLQ_MAX_MESSAGE_BYTES))),
         )
 
 
@@ -71,21 +111,13 @@ class StateRejectedError(RuntimeError):
     """The buffer table refused a write in a way no retry cures; the invocation fails so it is alarmed."""
 
 
+class DependencyUnavailableError(RuntimeError):
+    """An AWS dependency failed; the records come back with a backoff and the invocation is alarmed."""
+
+
 def _error_code(error: Exception) -> str:
     response = getattr(error, "response", None)
     return str(response.get("Error", {}).get("Code", "")) if isinstance(response, dict) else ""
-
-
-@dataclass
-class Outcome:
-    """What happened to one record."""
-
-    kind: str
-    message_id: str
-    event_id: str | None
-    group: str | None
-    reason: str = ""
-    visible_at: float | None = None
 
 
 @dataclass
@@ -96,6 +128,14 @@ class BatchResult:
     def response(self) -> dict[str, list[dict[str, str]]]:
         """The ReportBatchItemFailures response: every record to be received again."""
         return {"batchItemFailures": [{"itemIdentifier": o.message_id} for o in self.outcomes if o.kind in RETRIED]}
+
+    @property
+    def dependency_errors(self) -> list[str]:
+        return [f"{o.event_id or o.message_id}: {o.reason}" for o in self.outcomes if o.dependency]
+
+    def dependency_summary(self) -> str:
+        errors = self.dependency_errors
+        return f"{len(errors)} record(s) retried after a dependency failure, first: {errors[0]}" if errors else ""
 
     def count(self, kind: str) -> int:
         return sum(1 for o in self.outcomes if o.kind == kind)
@@ -109,7 +149,7 @@ class _Silent:
 
 
 class BufferFunction:
-    """Decides and carries out one batch. Clients, clock and an optional validator are injected."""
+    """Carries out one batch. Clients, clock, sleep and an optional validator are injected."""
 
     def __init__(
         self,
@@ -119,135 +159,98 @@ class BufferFunction:
         dynamodb: Any,
         settings: BufferSettings,
         clock: Callable[[], float] = time.time,
+        sleep: Callable[[float], None] = time.sleep,
         validate: Callable[[Event], None] | None = None,
         logger: Any = None,
         metrics: Any = None,
     ) -> None:
         self.sqs, self.sns, self.settings, self.clock, self.validate = sqs, sns, settings, clock, validate
-        self.state = BufferState(dynamodb, settings.group_table, settings.group_ttl_seconds, settings.event_ttl_seconds)
+        self.sleep = sleep
+        self.state = BufferState(
+            dynamodb, settings.group_table, settings.group_ttl_seconds, settings.event_ttl_seconds, sleep
+        )
         self.logger = logger or _Silent()
         self.metrics = metrics or _Silent()
 
     # ------------------------------------------------------------------ the batch
     def handle(self, event: dict[str, Any]) -> BatchResult:
-        now = self.clock()
-        parsed = [parse_record(r) for r in event.get("Records") or []]
-        result = BatchResult()
+        started = self.clock()
+        parsed = [parse_record(r, started, self.settings.topic_max_message_bytes) for r in event.get("Records") or []]
         events = [p for p in parsed if isinstance(p, Event)]
         try:
-            snapshot = self.state.read({e.group for e in events}, now)
+            snapshot = self.state.read({e.group for e in events}, started)
+            recall = [(e.group, e.event_id) for e in events if self._may_be_elsewhere(snapshot, e)]
+            snapshot = self.state.recall(snapshot, recall)
         except Exception as error:  # noqa: BLE001 - nothing decided yet: every record retries
+            if _error_code(error) in PERMANENT_CODES:
+                raise StateRejectedError(f"buffer table read rejected: {error}") from error
             self.logger.warning("buffer state unavailable; retrying the batch", extra={"error": str(error)})
-            for p in parsed:
-                result.outcomes.append(
-                    Outcome(
-                        FAILED, p.message_id, p.event_id, p.group, f"state read: {error}", now + FAILURE_BACKOFF_SECONDS
-                    )
-                )
-            self._extend_visibility(result, parsed, now)
-            return result
+            now = self.clock()
+            result = BatchResult([self._dependency_failure(p, f"state read: {error}", now) for p in parsed])
+            return self._finish(result, parsed, started)
+        now = self.clock()  # after the read: a slow read must not make the window look longer
         self._shorten_retries(parsed, events, snapshot, now)
-        dlq_failed = self._dead_letter([(p, p.reason) for p in parsed if isinstance(p, Rejection)])
-        outcomes: dict[str, Outcome] = {}
-        blocked: dict[str, float] = {}
-        working: dict[str, GroupState] = dict(snapshot.groups)
-        seen_ids: set[str] = set()
-        rounds: list[list[Event]] = []
-        per_group_round: dict[str, int] = {}
-        for p in parsed:
-            if p.group is not None and p.group in blocked:
-                outcomes[p.message_id] = Outcome(
-                    WAITING,
-                    p.message_id,
-                    p.event_id,
-                    p.group,
-                    "an earlier event of its group is waiting",
-                    blocked[p.group],
+        settled = self._dead_letter_rejections(parsed, now)
+        decisions = decide(parsed, snapshot.groups, now, self.settings.interval_seconds, settled)
+        if self.validate is not None:
+            failures = self._validate(parsed, decisions, now)
+            if failures:
+                decisions = decide(
+                    parsed, snapshot.groups, now, self.settings.interval_seconds, {**settled, **failures}
                 )
-                continue
-            if isinstance(p, Rejection):
-                if p.message_id in dlq_failed:
-                    outcomes[p.message_id] = Outcome(
-                        FAILED,
-                        p.message_id,
-                        p.event_id,
-                        p.group,
-                        f"dead-letter send failed: {dlq_failed[p.message_id]}",
-                        now + FAILURE_BACKOFF_SECONDS,
-                    )
-                    self._block(blocked, p.group, now + FAILURE_BACKOFF_SECONDS)
-                else:
-                    outcomes[p.message_id] = Outcome(DEAD_LETTERED, p.message_id, p.event_id, p.group, p.reason)
-                continue
-            outcome = self._decide(p, working, seen_ids, now)
-            if outcome is None:
-                index = per_group_round.get(p.group, -1) + 1
-                per_group_round[p.group] = index
-                while len(rounds) <= index:
-                    rounds.append([])
-                rounds[index].append(p)
-                seen_ids.add(p.event_id)
-                previous = working.get(p.group)
-                recent = {**(previous.recent if previous else {}), memory_key(p.event_id): p.occurred_at}
-                working[p.group] = GroupState(now, p.occurred_at, p.event_id, 0, recent)
-                continue
-            outcomes[p.message_id] = outcome
-            if outcome.kind in RETRIED:
-                self._block(blocked, p.group, outcome.visible_at or now)
-        published = self._publish(rounds, outcomes, now)
-        self._record(published, snapshot, outcomes, now)
-        result.outcomes = [outcomes[p.message_id] for p in parsed]
-        self._extend_visibility(result, parsed, now)
+        published, publish_errors, publish_times = self._publish(decisions)
+        write_errors = self._record(published, publish_times, snapshot)
+        result = BatchResult(settle(parsed, decisions, publish_errors, write_errors, self.clock()))
+        return self._finish(result, parsed, started)
+
+    def _may_be_elsewhere(self, snapshot: Snapshot, event: Event) -> bool:
+        state = snapshot.groups.get(event.group)
+        return state is not None and state.may_be_elsewhere(event.event_id, event.occurred_at)
+
+    def _dependency_failure(self, record: Event | Rejection, reason: str, now: float) -> Outcome:
+        outcome = Outcome(
+            FAILED,
+            record.message_id,
+            record.event_id,
+            record.group,
+            reason,
+            dependency_retry_at(now, record.receive_count),
+        )
+        outcome.dependency = True
+        return outcome
+
+    def _finish(self, result: BatchResult, parsed: list[Event | Rejection], started: float) -> BatchResult:
+        self._extend_visibility(result, parsed, started)
         self._report(result)
+        if result.dependency_errors:
+            self._delete_finished(result, parsed)
         return result
 
-    @staticmethod
-    def _block(blocked: dict[str, float], group: str | None, until: float) -> None:
-        if group is not None and group not in blocked:
-            blocked[group] = until
-
-    def _decide(self, event: Event, working: dict[str, GroupState], seen: set[str], now: float) -> Outcome | None:
-        """None means deliver now; otherwise the record's outcome."""
-        state = working.get(event.group)
-        if event.event_id in seen or (state is not None and state.remembers(event.event_id)):
-            return Outcome(DUPLICATE, event.message_id, event.event_id, event.group, "event id already delivered")
-        if state is not None and event.occurred_at < state.last_occurred_at:
-            return Outcome(
-                STALE,
-                event.message_id,
-                event.event_id,
-                event.group,
-                f"occurredAt {event.occurred_at} is older than the last delivered {state.last_occurred_at}",
-            )
-        if state is not None and now < state.last_delivered_at + self.settings.interval_seconds:
-            window_end = state.last_delivered_at + self.settings.interval_seconds
-            return Outcome(
-                DELAYED, event.message_id, event.event_id, event.group, f"group window ends at {window_end}", window_end
-            )
-        if self.validate is not None:
+    def _validate(self, parsed: list[Event | Rejection], decisions: Decisions, now: float) -> dict[str, Outcome]:
+        """Run the processing check on what would be delivered; failures are counted per event."""
+        assert self.validate is not None
+        failures: dict[str, Outcome] = {}
+        for record in parsed:
+            if not isinstance(record, Event) or decisions.outcomes[record.message_id].kind != DELIVER:
+                continue
             try:
-                self.validate(event)
+                self.validate(record)
             except Exception as error:  # noqa: BLE001 - any processing error counts as a failed attempt
-                return self._failed_attempt(event, f"{type(error).__name__}: {error}", now)
-        return None
+                failures[record.message_id] = self._failed_attempt(record, f"{type(error).__name__}: {error}", now)
+        return failures
 
     def _failed_attempt(self, event: Event, reason: str, now: float) -> Outcome:
         """Count the failure; after ``max_attempts`` the event is dead-lettered and its group goes on."""
         try:
             attempts = self.state.count_failure(event.event_id, now)
         except Exception as error:  # noqa: BLE001 - cannot count: retry later, never drop
-            return Outcome(
-                FAILED,
-                event.message_id,
-                event.event_id,
-                event.group,
-                f"{reason}; failure count unavailable: {error}",
-                now + FAILURE_BACKOFF_SECONDS,
-            )
+            return self._dependency_failure(event, f"{reason}; failure count unavailable: {error}", now)
         if attempts >= self.settings.max_attempts:
             why = f"processing failed {attempts} times: {reason}"
-            if not self._dead_letter([(event, why)]):
+            failed = self._dead_letter([(event, why)])
+            if not failed:
                 return Outcome(DEAD_LETTERED, event.message_id, event.event_id, event.group, why)
+            return self._dependency_failure(event, f"dead-letter send failed: {failed[event.message_id]}", now)
         backoff = min(FAILURE_BACKOFF_SECONDS * attempts, 60)
         return Outcome(
             FAILED,
@@ -259,34 +262,44 @@ class BufferFunction:
         )
 
     # ------------------------------------------------------------------ side effects
+    def _dead_letter_rejections(self, parsed: list[Event | Rejection], now: float) -> dict[str, Outcome]:
+        """Send rejections to the DLQ; a failed send becomes a dependency failure that blocks its group."""
+        rejections: list[tuple[Event | Rejection, str]] = [(p, p.reason) for p in parsed if isinstance(p, Rejection)]
+        failed = self._dead_letter(rejections)
+        return {
+            p.message_id: self._dependency_failure(p, f"dead-letter send failed: {failed[p.message_id]}", now)
+            for p, _ in rejections
+            if p.message_id in failed
+        }
+
     def _dead_letter(self, items: list[tuple[Event | Rejection, str]]) -> dict[str, str]:
         """Send records to the DLQ with their reason; returns message id -> error for failed sends."""
         failed: dict[str, str] = {}
-        for start in range(0, len(items), 10):
-            chunk = items[start : start + 10]
-            entries = []
-            for index, (item, reason) in enumerate(chunk):
-                body = item.body if isinstance(item, Rejection) else json.dumps(item.payload)
-                attributes = {
-                    "reason": {"DataType": "String", "StringValue": reason[:1000]},
-                    "sourceMessageId": {"DataType": "String", "StringValue": item.message_id},
-                }
-                if item.event_id:
-                    attributes["eventId"] = {"DataType": "String", "StringValue": item.event_id}
-                entries.append(
-                    {
-                        "Id": str(index),
-                        "MessageBody": body or "(empty)",
-                        "MessageAttributes": attributes,
-                        "MessageGroupId": item.group or "unknown-group",
-                        "MessageDeduplicationId": item.message_id,
-                    }
-                )
-                self.logger.error(
-                    "dead-lettered", extra={"eventId": item.event_id, "group": item.group, "reason": reason}
-                )
+        entries: list[tuple[Event | Rejection, dict[str, Any]]] = []
+        for item, reason in items:
+            attributes = {
+                "reason": {"DataType": "String", "StringValue": reason[:1000]},
+                "sourceMessageId": {"DataType": "String", "StringValue": item.message_id},
+            }
+            if item.event_id:
+                attributes["eventId"] = {"DataType": "String", "StringValue": item.event_id}
+            body = item.body or "(empty)"
+            if message_bytes(body, attributes) > self.settings.dlq_max_message_bytes:
+                failed[item.message_id] = f"too large for the dead-letter queue ({len(body.encode())} bytes)"
+                continue
+            entry = {
+                "MessageBody": body,
+                "MessageAttributes": attributes,
+                "MessageGroupId": item.group or "unknown-group",
+                "MessageDeduplicationId": item.message_id,
+            }
+            entries.append((item, entry))
+            self.logger.error("dead-lettered", extra={"eventId": item.event_id, "group": item.group, "reason": reason})
+        size = lambda pair: message_bytes(pair[1]["MessageBody"], pair[1]["MessageAttributes"])  # noqa: E731
+        for chunk in batches(entries, size, SQS_MAX_BATCH_BYTES):
+            request = [{"Id": str(i), **entry} for i, (_, entry) in enumerate(chunk)]
             try:
-                response = self.sqs.send_message_batch(QueueUrl=self.settings.dlq_url, Entries=entries)
+                response = self.sqs.send_message_batch(QueueUrl=self.settings.dlq_url, Entries=request)
                 for failure in response.get("Failed", []):
                     failed[chunk[int(failure["Id"])][0].message_id] = failure.get("Message", failure.get("Code", ""))
             except Exception as error:  # noqa: BLE001 - reported per record, retried later
@@ -294,86 +307,85 @@ class BufferFunction:
                     failed[item.message_id] = str(error)
         return failed
 
-    def _publish(self, rounds: list[list[Event]], outcomes: dict[str, Outcome], now: float) -> list[Event]:
-        """Publish round by round (one event per group per round) so a failure never reorders a group."""
+    def _publish(self, decisions: Decisions) -> tuple[list[Event], dict[str, str], dict[str, float]]:
+        """Publish round by round (one event per group per round) so a failure never reorders a group.
+
+        Returns the published events, errors by message id, and when each publish completed (the
+        instant its group's next window is measured from).
+        """
         published: list[Event] = []
+        errors: dict[str, str] = {}
+        completed: dict[str, float] = {}
         failed_groups: set[str] = set()
-        for round_events in rounds:
+        for round_events in decisions.rounds:
             pending = [e for e in round_events if e.group not in failed_groups]
-            for e in round_events:
-                if e.group in failed_groups:
-                    outcomes[e.message_id] = Outcome(
-                        WAITING,
-                        e.message_id,
-                        e.event_id,
-                        e.group,
-                        "an earlier event of its group failed to publish",
-                        now + FAILURE_BACKOFF_SECONDS,
-                    )
-            for start in range(0, len(pending), 10):
-                chunk = pending[start : start + 10]
-                errors = self._publish_chunk(chunk)
-                for e in chunk:
-                    if e.message_id in errors:
+            entries = [(e, self._publish_entry(e)) for e in pending]
+            size = lambda pair: message_bytes(pair[1]["Message"], pair[1]["MessageAttributes"])  # noqa: E731
+            for chunk in batches(entries, size, self.settings.topic_max_message_bytes):
+                chunk_errors = self._publish_chunk(chunk)
+                done_at = self.clock()
+                for e, _ in chunk:
+                    if e.message_id in chunk_errors:
                         failed_groups.add(e.group)
-                        outcomes[e.message_id] = Outcome(
-                            FAILED,
-                            e.message_id,
-                            e.event_id,
-                            e.group,
-                            f"publish failed: {errors[e.message_id]}",
-                            now + FAILURE_BACKOFF_SECONDS,
-                        )
+                        errors[e.message_id] = chunk_errors[e.message_id]
                     else:
                         published.append(e)
-        return published
+                        completed[e.message_id] = done_at
+        return published, errors, completed
 
-    def _publish_chunk(self, chunk: list[Event]) -> dict[str, str]:
-        entries = []
-        for index, e in enumerate(chunk):
-            entry: dict[str, Any] = {"Id": str(index), "Message": e.envelope(), "MessageAttributes": sns_attributes(e)}
-            if self.settings.topic_fifo:
-                entry["MessageGroupId"] = e.group
-                entry["MessageDeduplicationId"] = e.event_id
-            entries.append(entry)
+    def _publish_entry(self, e: Event) -> dict[str, Any]:
+        entry: dict[str, Any] = {"Message": e.envelope(), "MessageAttributes": sns_attributes(e)}
+        if self.settings.topic_fifo:
+            entry["MessageGroupId"] = e.group
+            entry["MessageDeduplicationId"] = e.event_id
+        return entry
+
+    def _publish_chunk(self, chunk: list[tuple[Event, dict[str, Any]]]) -> dict[str, str]:
+        entries = [{"Id": str(i), **entry} for i, (_, entry) in enumerate(chunk)]
         try:
             response = self.sns.publish_batch(TopicArn=self.settings.topic_arn, PublishBatchRequestEntries=entries)
         except Exception as error:  # noqa: BLE001 - the whole chunk is retried; FIFO dedup absorbs repeats
-            return {e.message_id: str(error) for e in chunk}
+            return {e.message_id: str(error) for e, _ in chunk}
         ok = {s["Id"] for s in response.get("Successful", [])}
         errors = {
-            chunk[int(f["Id"])].message_id: f.get("Message", f.get("Code", "")) for f in response.get("Failed", [])
+            chunk[int(f["Id"])][0].message_id: f.get("Message", f.get("Code", "")) for f in response.get("Failed", [])
         }
-        for index, e in enumerate(chunk):
+        for index, (e, _) in enumerate(chunk):
             if str(index) not in ok and e.message_id not in errors:
                 errors[e.message_id] = "no result for this entry"
         return errors
 
-    def _record(self, published: list[Event], snapshot: Snapshot, outcomes: dict[str, Outcome], now: float) -> None:
-        """Remember deliveries; a group whose statement failed retries (the topic's dedup absorbs the repeat)."""
-        deliveries = [Delivery(e.group, e.event_id, e.occurred_at, now) for e in published]
-        reasons: dict[str, str] = {}
-        try:
-            failures = self.state.record(deliveries, snapshot)
-        except Exception as error:  # noqa: BLE001 - published but unrecorded: retry, dedup absorbs the repeat
-            if _error_code(error) in PERMANENT_CODES:
-                raise StateRejectedError(f"buffer table write rejected: {error}") from error
-            failures = {}
-            reasons = {e.group: f"state write failed: {error}" for e in published}
-        for group, failure in failures.items():
-            if failure.permanent:
-                self.logger.error("buffer table rejected a write", extra={"group": group, "reason": failure.reason})
-                raise StateRejectedError(f"buffer table write rejected for group {group}: {failure.reason}")
-            reasons[group] = (
-                "group changed concurrently" if failure.conflict else f"state write failed: {failure.reason}"
-            )
-        for e in published:
-            if e.group in reasons:
-                outcomes[e.message_id] = Outcome(
-                    FAILED, e.message_id, e.event_id, e.group, reasons[e.group], now + FAILURE_BACKOFF_SECONDS
-                )
-            else:
-                outcomes[e.message_id] = Outcome(DELIVERED, e.message_id, e.event_id, e.group)
+    def _record(
+        self, published: list[Event], completed: dict[str, float], snapshot: Snapshot
+    ) -> dict[str, tuple[str, bool]]:
+        """Remember deliveries, retrying a few times in the invocation; returns group -> (reason, dependency)."""
+        pending = [Delivery(e.group, e.event_id, e.occurred_at, completed[e.message_id]) for e in published]
+        reasons: dict[str, tuple[str, bool]] = {}
+        for attempt in range(RECORD_ATTEMPTS):
+            if not pending:
+                break
+            if attempt:
+                self.sleep(RECORD_BACKOFF_SECONDS * 2 ** (attempt - 1))
+            try:
+                failures = self.state.record(pending, snapshot)
+            except Exception as error:  # noqa: BLE001 - published but unrecorded: retry, dedup absorbs the repeat
+                if _error_code(error) in PERMANENT_CODES:
+                    raise StateRejectedError(f"buffer table write rejected: {error}") from error
+                reasons = {d.group: (f"state write failed: {error}", True) for d in pending}
+                continue
+            for group, failure in failures.items():
+                if failure.permanent:
+                    self.logger.error("buffer table rejected a write", extra={"group": group, "reason": failure.reason})
+                    raise StateRejectedError(f"buffer table write rejected for group {group}: {failure.reason}")
+            # A conflict means another invocation changed the group: retrying here cannot help.
+            reasons = {
+                group: ("group changed concurrently", False)
+                if failure.conflict
+                else (f"state write failed: {failure.reason}", True)
+                for group, failure in failures.items()
+            }
+            pending = [d for d in pending if d.group in reasons and reasons[d.group][1]]
+        return reasons
 
     def _shorten_retries(
         self, parsed: list[Event | Rejection], events: list[Event], snapshot: Snapshot, now: float
@@ -400,12 +412,14 @@ class BufferFunction:
             # The whole batch, rejected records too: one in-flight record of a group holds back the others.
             self._change_visibility([(p.receipt_handle, self.settings.retry_visibility_seconds) for p in parsed])
 
-    def _extend_visibility(self, result: BatchResult, parsed: list[Event | Rejection], now: float) -> None:
-        """Make each retried record visible again exactly when it can next be decided."""
+    def _extend_visibility(self, result: BatchResult, parsed: list[Event | Rejection], started: float) -> None:
+        """Make each retried record visible again exactly when it can next be decided (within SQS's cap)."""
         handles = {p.message_id: p.receipt_handle for p in parsed}
+        now = self.clock()
+        cap = max(0, MAX_VISIBILITY_SECONDS - VISIBILITY_RECEIVE_MARGIN_SECONDS - math.ceil(now - started))
         self._change_visibility(
             [
-                (handles[o.message_id], min(MAX_VISIBILITY_SECONDS, max(0, math.ceil(o.visible_at - now))))
+                (handles[o.message_id], min(cap, max(0, math.ceil(o.visible_at - now))))
                 for o in result.outcomes
                 if o.kind in RETRIED and o.visible_at is not None
             ]
@@ -416,13 +430,30 @@ class BufferFunction:
             {"Id": str(i), "ReceiptHandle": handle, "VisibilityTimeout": seconds}
             for i, (handle, seconds) in enumerate(changes)
         ]
+        not_set: list[str] = []
         for start in range(0, len(entries), 10):
             try:
-                self.sqs.change_message_visibility_batch(
+                response = self.sqs.change_message_visibility_batch(
                     QueueUrl=self.settings.source_queue_url, Entries=entries[start : start + 10]
                 )
+                not_set.extend(f"{f.get('Code', '')}: {f.get('Message', '')}" for f in response.get("Failed", []))
             except Exception as error:  # noqa: BLE001 - records come back after the queue's timeout: later, still safe
-                self.logger.warning("could not set visibility", extra={"error": str(error)})
+                not_set.extend(str(error) for _ in entries[start : start + 10])
+        if not_set:
+            # Such a record comes back after the queue's visibility timeout instead: earlier or later, never lost.
+            self.logger.warning("could not set visibility", extra={"errors": not_set[:10]})
+            self.metrics.add_metric(name="visibility_not_set", unit="Count", value=len(not_set))
+
+    def _delete_finished(self, result: BatchResult, parsed: list[Event | Rejection]) -> None:
+        """Before the invocation fails, delete what it finished, so only the retried records come back."""
+        handles = {p.message_id: p.receipt_handle for p in parsed}
+        done = [o.message_id for o in result.outcomes if o.kind in DONE]
+        for start in range(0, len(done), 10):
+            entries = [{"Id": str(i), "ReceiptHandle": handles[m]} for i, m in enumerate(done[start : start + 10])]
+            try:
+                self.sqs.delete_message_batch(QueueUrl=self.settings.source_queue_url, Entries=entries)
+            except Exception as error:  # noqa: BLE001 - they come back and are suppressed as duplicates
+                self.logger.warning("could not delete finished records", extra={"error": str(error)})
 
     def _report(self, result: BatchResult) -> None:
         for kind in (DELIVERED, DELAYED, WAITING, DUPLICATE, STALE, DEAD_LETTERED, FAILED):
@@ -434,3 +465,5 @@ class BufferFunction:
                 self.logger.info(
                     "suppressed", extra={"kind": o.kind, "eventId": o.event_id, "group": o.group, "reason": o.reason}
                 )
+        for error in result.dependency_errors[:10]:
+            self.logger.error("dependency failure; record retried with backoff", extra={"error": error})

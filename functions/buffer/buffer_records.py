@@ -1,37 +1,53 @@
-"""Turn SQS FIFO records into buffer events, or into rejections with a reason."""
+"""Turn SQS FIFO records into buffer events, or into rejections with a reason.
+
+What the buffer accepts is exactly what it can always deliver: a JSON object (RFC 8259: no NaN
+or Infinity), an ``occurredAt`` that DynamoDB can store and that is plausible against the
+buffer's clock (epoch seconds, not milliseconds, not far in the future), and a downstream
+message that fits the topic's maximum size. Anything else is dead-lettered at once with a reason
+that says what was expected, so it can never cycle or be suppressed silently.
+"""
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
+import math
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
-# SNS rejects messages over 256 KiB; the downstream envelope must fit.
-MAX_MESSAGE_BYTES = 262_144
+from buffer_limits import TOPIC_MAX_MESSAGE_BYTES, fits_dynamodb_number, message_bytes
+
 # SQS raw delivery carries at most 10 message attributes.
 MAX_ATTRIBUTES = 10
+# How far ahead of the buffer's clock a producer's occurredAt may be (clock skew), in seconds.
+MAX_FUTURE_SKEW_SECONDS = 86_400.0
 
 
 @dataclass(frozen=True)
 class Event:
-    """One producer event, as the buffer reasons about it."""
+    """One producer event, as the buffer reasons about it. ``body`` is the producer's text, unchanged."""
 
     message_id: str
     receipt_handle: str
     group: str
     event_id: str
     occurred_at: float
-    payload: dict[str, Any]
+    body: str
     attributes: dict[str, dict[str, Any]] = field(default_factory=dict)
     receive_count: int = 1
 
+    @property
+    def payload(self) -> dict[str, Any]:
+        decoded: dict[str, Any] = json.loads(self.body)
+        return decoded
+
     def envelope(self) -> str:
-        """The downstream message: ids and time travel with the producer's payload."""
-        return json.dumps(
-            {"eventId": self.event_id, "groupId": self.group, "occurredAt": self.occurred_at, "payload": self.payload},
-            separators=(",", ":"),
-            sort_keys=True,
+        """The downstream message: ids and time, then the producer's body byte for byte as ``payload``."""
+        return (
+            f'{{"eventId":{json.dumps(self.event_id)},"groupId":{json.dumps(self.group)},'
+            f'"occurredAt":{json.dumps(self.occurred_at)},"payload":{self.body}}}'
         )
 
 
@@ -45,31 +61,78 @@ class Rejection:
     event_id: str | None
     body: str
     reason: str
+    receive_count: int = 1
 
 
 def _attribute_value(attr: dict[str, Any]) -> str | None:
     return attr.get("stringValue") if isinstance(attr, dict) else None
 
 
-def _parse_time(value: Any, where: str) -> float:
-    """Epoch seconds from a number or an ISO-8601 string; anything else is a producer error."""
-    if isinstance(value, bool):
-        raise ValueError(f"occurredAt in {where} must be epoch seconds or an ISO-8601 string, got a boolean")
-    if isinstance(value, (int, float)):
-        return float(value)
+def _reject_constant(name: str) -> float:
+    raise ValueError(f"{name} is not JSON")
+
+
+def _iso_seconds(value: str, where: str) -> float:
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise ValueError(f"occurredAt in {where} is not a number or an ISO-8601 time: {value[:64]!r}") from None
+    if parsed.tzinfo is None:  # a time without offset is UTC, never the machine's zone
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed.timestamp()
+
+
+def parse_time(value: Any, where: str, now: float) -> float:
+    """Epoch seconds from a number or an ISO-8601 string, checked for what DynamoDB and the clock allow."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        kind = "a boolean" if isinstance(value, bool) else type(value).__name__
+        raise ValueError(f"occurredAt in {where} must be epoch seconds or an ISO-8601 string, got {kind}")
+    seconds: float
     if isinstance(value, str):
         try:
-            return float(value)
+            seconds = float(value)
         except ValueError:
-            pass
+            seconds = _iso_seconds(value, where)
+    else:
         try:
-            return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
-        except ValueError:
-            raise ValueError(f"occurredAt in {where} is not a number or an ISO-8601 time: {value[:64]!r}") from None
-    raise ValueError(f"occurredAt in {where} must be epoch seconds or an ISO-8601 string, got {type(value).__name__}")
+            seconds = float(value)
+        except OverflowError:
+            seconds = math.inf if value > 0 else -math.inf
+    if not math.isfinite(seconds) or not fits_dynamodb_number(seconds):
+        raise ValueError(f"occurredAt in {where} is {value!r}, outside DynamoDB's number range; expected epoch seconds")
+    if seconds > now + MAX_FUTURE_SKEW_SECONDS:
+        if abs(seconds / 1000.0 - now) <= 100 * 365 * 86_400:
+            raise ValueError(
+                f"occurredAt in {where} is {value!r}, which looks like epoch milliseconds; expected epoch seconds"
+            )
+        raise ValueError(
+            f"occurredAt in {where} is {value!r}, more than {MAX_FUTURE_SKEW_SECONDS:.0f} s in the future "
+            f"of the buffer's clock ({now:.0f}); expected epoch seconds"
+        )
+    return seconds
 
 
-def parse_record(record: dict[str, Any]) -> Event | Rejection:
+def _decoded_attributes(message_attributes: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Lambda's SQS event carries binary values as base64 text: decode them to the bytes they were."""
+    out: dict[str, dict[str, Any]] = {}
+    for name, attr in message_attributes.items():
+        if not isinstance(attr, dict):
+            continue
+        data_type = str(attr.get("dataType", "String"))
+        if attr.get("stringValue") is not None:
+            out[name] = {"DataType": data_type, "StringValue": str(attr["stringValue"])}
+        elif attr.get("binaryValue") is not None:
+            try:
+                raw = base64.b64decode(str(attr["binaryValue"]), validate=True)
+            except (binascii.Error, ValueError):
+                raise ValueError(f"message attribute {name} has a binaryValue that is not base64") from None
+            out[name] = {"DataType": data_type, "BinaryValue": raw}
+    return out
+
+
+def parse_record(
+    record: dict[str, Any], now: float, topic_max_bytes: int = TOPIC_MAX_MESSAGE_BYTES
+) -> Event | Rejection:
     """Validate one record. Never raises: every problem becomes a ``Rejection`` with a reason."""
     attributes = record.get("attributes") or {}
     message_id = str(record.get("messageId", ""))
@@ -78,9 +141,10 @@ def parse_record(record: dict[str, Any]) -> Event | Rejection:
     event_id = attributes.get("MessageDeduplicationId")
     body = record.get("body")
     body_text = body if isinstance(body, str) else ""
+    receive_count = int(attributes.get("ApproximateReceiveCount", "1") or 1)
 
     def reject(reason: str) -> Rejection:
-        return Rejection(message_id, receipt, group, event_id, body_text, reason)
+        return Rejection(message_id, receipt, group, event_id, body_text, reason, receive_count)
 
     if not group:
         return reject("record has no MessageGroupId (the buffer needs a FIFO queue and a group per user)")
@@ -88,50 +152,49 @@ def parse_record(record: dict[str, Any]) -> Event | Rejection:
         return reject("record has no MessageDeduplicationId (the event id)")
     if not isinstance(body, str):
         return reject("record has no body")
-    size = len(body.encode("utf-8"))
-    if size > MAX_MESSAGE_BYTES - 1024:
-        return reject(f"body is {size} bytes; at most {MAX_MESSAGE_BYTES - 1024} fit in a downstream message")
     try:
-        payload = json.loads(body)
+        payload = json.loads(body, parse_constant=_reject_constant)
     except json.JSONDecodeError as error:
         return reject(f"body is not valid JSON ({error.msg} at position {error.pos})")
+    except ValueError as error:
+        return reject(f"body is not valid JSON ({error})")
     if not isinstance(payload, dict):
         return reject(f"body is JSON {type(payload).__name__}, not an object")
     message_attributes = dict(record.get("messageAttributes") or {})
     try:
         if "occurredAt" in payload:
-            occurred_at = _parse_time(payload["occurredAt"], "the body")
+            occurred_at = parse_time(payload["occurredAt"], "the body", now)
         elif "occurredAt" in message_attributes:
-            occurred_at = _parse_time(_attribute_value(message_attributes["occurredAt"]), "a message attribute")
+            occurred_at = parse_time(_attribute_value(message_attributes["occurredAt"]), "a message attribute", now)
         else:
             occurred_at = float(attributes.get("SentTimestamp", 0)) / 1000.0
+        decoded = _decoded_attributes(message_attributes)
     except ValueError as error:
         return reject(str(error))
-    if len(message_attributes) > MAX_ATTRIBUTES:
-        return reject(
-            f"record has {len(message_attributes)} message attributes; at most {MAX_ATTRIBUTES} are delivered"
-        )
-    return Event(
+    if len(decoded) > MAX_ATTRIBUTES:
+        return reject(f"record has {len(decoded)} message attributes; at most {MAX_ATTRIBUTES} are delivered")
+    event = Event(
         message_id=message_id,
         receipt_handle=receipt,
         group=str(group),
         event_id=str(event_id),
         occurred_at=occurred_at,
-        payload=payload,
-        attributes=message_attributes,
-        receive_count=int(attributes.get("ApproximateReceiveCount", "1") or 1),
+        body=body,
+        attributes=decoded,
+        receive_count=receive_count,
     )
+    size = message_bytes(event.envelope(), sns_attributes(event))
+    if size > topic_max_bytes:
+        return reject(
+            f"the downstream message would be {size} bytes (body and attributes); the topic accepts at most "
+            f"{topic_max_bytes} bytes"
+        )
+    return event
 
 
-def sns_attributes(event: Event) -> dict[str, dict[str, str]]:
-    """Producer message attributes in SNS shape, plus the event id when there is room."""
-    out: dict[str, dict[str, str]] = {}
-    for name, attr in event.attributes.items():
-        data_type = attr.get("dataType", "String")
-        if "stringValue" in attr and attr["stringValue"] is not None:
-            out[name] = {"DataType": data_type, "StringValue": str(attr["stringValue"])}
-        elif attr.get("binaryValue") is not None:
-            out[name] = {"DataType": data_type, "BinaryValue": attr["binaryValue"]}
+def sns_attributes(event: Event) -> dict[str, dict[str, Any]]:
+    """Producer message attributes in SNS shape (binary as bytes), plus the event id when there is room."""
+    out = dict(event.attributes)
     if "eventId" not in out and len(out) < MAX_ATTRIBUTES:
         out["eventId"] = {"DataType": "String", "StringValue": event.event_id}
     return out

@@ -9,19 +9,34 @@ overwrite a newer decision. Unlike a transaction, every statement succeeds or fa
 and costs one write unit, not two. A failing event's attempts are counted in an item of the same
 table keyed ``failed attempts <eventId>``: SQS group ids cannot contain a space, so no group item
 can ever share that key.
+
+The item stays small whatever the producers do: it keeps the last ``RECENT_EVENT_IDS`` ids and at
+most ``TIE_IDS_IN_ITEM`` ids of the group's latest ``occurredAt``. When more events share that
+time (date-only timestamps), the others are remembered in items of their own keyed
+``delivered <group> <id>`` (written in the same batch, read only for an event that could be one of
+them), so no delivered event is ever delivered again and no item grows toward DynamoDB's 400 KB.
+An item without a ``version`` (restored, migrated or edited by hand) is updated on the condition
+that its other values are still those read, and gets a version from then on.
 """
 
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 GROUP_KEY = "messageGroupId"
 TTL_ATTRIBUTE = "expiresAt"
 RECENT_ATTRIBUTE = "recentEvents"
 FAILURE_PREFIX = "failed attempts "
+OVERFLOW_PREFIX = "delivered "
+OVERFLOW_ATTRIBUTE = "tieOverflow"
 MAX_READ_ATTEMPTS = 5
+READ_BACKOFF_SECONDS = 0.05
+# Ids of the latest occurredAt kept in the group item; more go to items of their own.
+TIE_IDS_IN_ITEM = 20
 STATEMENTS_PER_CALL = 25
 # Ids kept per group besides those of the last occurredAt. An older id is never delivered again
 # either: its event is older than the last delivered one and is suppressed as stale.
@@ -52,9 +67,16 @@ class GroupState:
     last_event_id: str
     version: int
     recent: dict[str, float] = field(default_factory=dict)  # memory_key(event id) -> occurredAt
+    overflow: int = 0  # ids of the latest occurredAt remembered in items of their own
+    seen_elsewhere: frozenset[str] = frozenset()  # memory keys found in those items
 
     def remembers(self, event_id: str) -> bool:
-        return event_id == self.last_event_id or memory_key(event_id) in self.recent
+        key = memory_key(event_id)
+        return event_id == self.last_event_id or key in self.recent or key in self.seen_elsewhere
+
+    def may_be_elsewhere(self, event_id: str, occurred_at: float) -> bool:
+        """Whether the id could be in an overflow item: same time as the latest, and not in the item."""
+        return self.overflow > 0 and occurred_at == self.last_occurred_at and not self.remembers(event_id)
 
 
 @dataclass(frozen=True)
@@ -77,6 +99,8 @@ class Snapshot:
 
     groups: dict[str, GroupState]
     versions: dict[str, int] = field(default_factory=dict)
+    # Items present without a usable version: the scalar values read, to condition the update on.
+    unversioned: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -104,113 +128,217 @@ def memory_key(event_id: str) -> str:
     return "#" + hashlib.sha256(event_id.encode()).hexdigest()[:LITERAL_ID_LENGTH]
 
 
+def _has_version(item: dict[str, Any]) -> bool:
+    try:
+        return "N" in item.get("version", {}) and float(item["version"]["N"]).is_integer()
+    except (TypeError, ValueError):
+        return False
+
+
 def parse_group(item: dict[str, Any]) -> GroupState:
-    recent = {k: float(v["N"]) for k, v in item.get(RECENT_ATTRIBUTE, {}).get("M", {}).items() if "N" in v}
+    recent: dict[str, float] = {}
+    for key, value in (item.get(RECENT_ATTRIBUTE, {}).get("M", {}) or {}).items():
+        try:
+            recent[key] = float(value["N"])
+        except (KeyError, TypeError, ValueError):
+            continue
     return GroupState(
         last_delivered_at=_n(item, "lastDeliveredAt"),
         last_occurred_at=_n(item, "lastOccurredAt"),
         last_event_id=item.get("lastEventId", {}).get("S", ""),
-        version=int(_n(item, "version")),
+        version=int(_n(item, "version")) if _has_version(item) else 0,
         recent=recent,
+        overflow=int(_n(item, OVERFLOW_ATTRIBUTE)),
     )
 
 
-def remembered_ids(previous: dict[str, float], delivered: list[Delivery]) -> dict[str, float]:
-    """Recent ids after ``delivered``: the newest ``RECENT_EVENT_IDS`` plus every id of the last occurredAt."""
+def overflow_key(group: str, event_id: str) -> str:
+    """Key of the item remembering one delivered id outside its group item (group ids have no spaces)."""
+    return f"{OVERFLOW_PREFIX}{group} {memory_key(event_id)}"
+
+
+@dataclass(frozen=True)
+class Memory:
+    """What a group item remembers after a batch, and the ids that go to items of their own."""
+
+    recent: dict[str, float]
+    overflow: int
+    new_overflow: list[str]  # memory keys
+
+
+def remembered_ids(previous: dict[str, float], delivered: list[Delivery], previous_overflow: int = 0) -> Memory:
+    """The newest ``RECENT_EVENT_IDS`` ids plus at most ``TIE_IDS_IN_ITEM`` of the latest occurredAt.
+
+    Ids of the latest occurredAt beyond that are listed in ``new_overflow`` (to be written as items
+    of their own); ``overflow`` counts every such id of the current latest occurredAt.
+    """
     merged = dict(previous)
+    order = list(previous)
     for delivery in delivered:
-        merged[memory_key(delivery.event_id)] = delivery.occurred_at
+        key = memory_key(delivery.event_id)
+        if key not in merged:
+            order.append(key)
+        merged[key] = delivery.occurred_at
     last_occurred = max(merged.values(), default=0.0)
+    previous_last = max(previous.values(), default=None)
+    overflow = previous_overflow if previous_last == last_occurred else 0
     newest = sorted(merged.items(), key=lambda kv: kv[1], reverse=True)
     kept = {k: v for k, v in newest[:RECENT_EVENT_IDS]}
-    kept.update({k: v for k, v in merged.items() if v == last_occurred})
-    return kept
+    ties = [k for k in order if merged[k] == last_occurred]
+    new_overflow: list[str] = []
+    for index, key in enumerate(ties):
+        if index < TIE_IDS_IN_ITEM:
+            kept[key] = last_occurred
+        elif key not in previous:
+            kept.pop(key, None)
+            new_overflow.append(key)
+    return Memory(kept, overflow + len(new_overflow), new_overflow)
 
 
 class BufferState:
     """Typed access to the buffer table: group items, and attempt counts of failing events."""
 
-    def __init__(self, client: Any, group_table: str, group_ttl: int, event_ttl: int) -> None:
+    def __init__(
+        self,
+        client: Any,
+        group_table: str,
+        group_ttl: int,
+        event_ttl: int,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
         self.client = client
+        self.sleep = sleep
         self.group_table = group_table
         # The item is the idempotency memory too, so it lives as long as the longer of the two.
         self.item_ttl = max(group_ttl, event_ttl)
         self.event_ttl = event_ttl
 
+    def _batch_get(self, keys: list[str]) -> list[dict[str, Any]]:
+        """BatchGetItem (strongly consistent), retrying only unprocessed keys with a growing pause."""
+        request: dict[str, Any] = (
+            {self.group_table: {"Keys": [{GROUP_KEY: {"S": k}} for k in keys], "ConsistentRead": True}} if keys else {}
+        )
+        items: list[dict[str, Any]] = []
+        for attempt in range(MAX_READ_ATTEMPTS):
+            if not request:
+                return items
+            if attempt:
+                self.sleep(READ_BACKOFF_SECONDS * 2 ** (attempt - 1))
+            response = self.client.batch_get_item(RequestItems=request)
+            items.extend(response.get("Responses", {}).get(self.group_table, []))
+            request = response.get("UnprocessedKeys") or {}
+        if request:
+            raise RuntimeError(f"DynamoDB left keys unprocessed after {MAX_READ_ATTEMPTS} attempts")
+        return items
+
     def read(self, groups: set[str], now: float) -> Snapshot:
         """One BatchGetItem (retrying only unprocessed keys) for every group of a batch."""
-        request: dict[str, Any] = {}
-        if groups:
-            request[self.group_table] = {
-                "Keys": [{GROUP_KEY: {"S": g}} for g in sorted(groups)],
-                "ConsistentRead": True,
-            }
         live: dict[str, GroupState] = {}
         versions: dict[str, int] = {}
-        for _ in range(MAX_READ_ATTEMPTS):
-            if not request:
-                break
-            response = self.client.batch_get_item(RequestItems=request)
-            for item in response.get("Responses", {}).get(self.group_table, []):
-                state = parse_group(item)
-                versions[item[GROUP_KEY]["S"]] = state.version
-                if _n(item, TTL_ATTRIBUTE, float("inf")) > now:
-                    live[item[GROUP_KEY]["S"]] = state
-            request = response.get("UnprocessedKeys") or {}
-        else:
-            raise RuntimeError("DynamoDB left keys unprocessed after retries")
-        return Snapshot(groups=live, versions=versions)
+        unversioned: dict[str, dict[str, Any]] = {}
+        for item in self._batch_get(sorted(groups)):
+            group = item[GROUP_KEY]["S"]
+            state = parse_group(item)
+            if _has_version(item):
+                versions[group] = state.version
+            else:
+                unversioned[group] = {
+                    name: value
+                    for name, value in sorted(item.items())
+                    if name != GROUP_KEY and len(value) == 1 and next(iter(value)) in ("S", "N", "BOOL")
+                }
+            if _n(item, TTL_ATTRIBUTE, float("inf")) > now:
+                live[group] = state
+        return Snapshot(groups=live, versions=versions, unversioned=unversioned)
 
-    def statement(self, group: str, delivered: list[Delivery], snapshot: Snapshot) -> dict[str, Any]:
-        """The PartiQL statement recording ``delivered`` (one group, in order) over ``snapshot``."""
+    def recall(self, snapshot: Snapshot, candidates: list[tuple[str, str]]) -> Snapshot:
+        """Look up ids that may sit in overflow items (rare: many events of one occurredAt); one read."""
+        keys = sorted({overflow_key(group, event_id) for group, event_id in candidates})
+        if not keys:
+            return snapshot
+        found: dict[str, set[str]] = {}
+        for item in self._batch_get(keys):
+            _, group, key = item[GROUP_KEY]["S"].split(" ", 2)
+            found.setdefault(group, set()).add(key)
+        groups = dict(snapshot.groups)
+        for group, keys_found in found.items():
+            if group in groups:
+                state = groups[group]
+                groups[group] = replace(state, seen_elsewhere=state.seen_elsewhere | frozenset(keys_found))
+        return replace(snapshot, groups=groups)
+
+    def statements(self, group: str, delivered: list[Delivery], snapshot: Snapshot) -> list[dict[str, Any]]:
+        """The PartiQL statements recording ``delivered`` (one group, in order) over ``snapshot``.
+
+        The first is the group item's conditional write; any others insert overflow ids.
+        """
         last = delivered[-1]
         previous = snapshot.groups.get(group)
-        recent = remembered_ids(previous.recent if previous else {}, delivered)
+        memory = remembered_ids(previous.recent if previous else {}, delivered, previous.overflow if previous else 0)
         seen_version = snapshot.versions.get(group)
+        unversioned = snapshot.unversioned.get(group)
+        expires = _number(int(last.delivered_at) + self.item_ttl)
         values = [
             _number(last.delivered_at),
             _number(last.occurred_at),
             {"S": last.event_id},
-            {"M": {k: _number(v) for k, v in recent.items()}},
-            _number(int(last.delivered_at) + self.item_ttl),
+            {"M": {k: _number(v) for k, v in memory.recent.items()}},
+            _number(memory.overflow),
+            expires,
             _number((seen_version or 0) + 1),
         ]
         table = self.group_table.replace('"', '""')
-        if seen_version is None:
-            return {
-                "Statement": f"INSERT INTO \"{table}\" VALUE {{'lastDeliveredAt': ?, 'lastOccurredAt': ?, "
-                f"'lastEventId': ?, '{RECENT_ATTRIBUTE}': ?, '{TTL_ATTRIBUTE}': ?, 'version': ?, '{GROUP_KEY}': ?}}",
-                "Parameters": [*values, {"S": group}],
+        names = ["lastDeliveredAt", "lastOccurredAt", "lastEventId", RECENT_ATTRIBUTE, OVERFLOW_ATTRIBUTE]
+        names += [TTL_ATTRIBUTE, "version"]
+        overflow = [
+            {
+                "Statement": f"INSERT INTO \"{table}\" VALUE {{'{GROUP_KEY}': ?, '{TTL_ATTRIBUTE}': ?}}",
+                "Parameters": [{"S": f"{OVERFLOW_PREFIX}{group} {key}"}, expires],
             }
-        return {
-            "Statement": f'UPDATE "{table}" SET "lastDeliveredAt" = ? SET "lastOccurredAt" = ? '
-            f'SET "lastEventId" = ? SET "{RECENT_ATTRIBUTE}" = ? SET "{TTL_ATTRIBUTE}" = ? SET "version" = ? '
-            f'WHERE "{GROUP_KEY}" = ? AND "version" = ?',
-            "Parameters": [*values, {"S": group}, _number(seen_version)],
+            for key in memory.new_overflow
+        ]
+        if seen_version is None and unversioned is None:
+            fields = ", ".join(f"'{name}': ?" for name in [*names, GROUP_KEY])
+            return [{"Statement": f'INSERT INTO "{table}" VALUE {{{fields}}}', "Parameters": [*values, {"S": group}]}]
+        sets = " ".join(f'SET "{name}" = ?' for name in names)
+        conditions = {"version": _number(seen_version)} if seen_version is not None else dict(unversioned or {})
+        where = " AND ".join([f'"{GROUP_KEY}" = ?', *(f'"{name}" = ?' for name in conditions)])
+        main = {
+            "Statement": f'UPDATE "{table}" {sets} WHERE {where}',
+            "Parameters": [*values, {"S": group}, *conditions.values()],
         }
+        return [main, *overflow]
 
     def record(self, deliveries: list[Delivery], snapshot: Snapshot) -> dict[str, WriteFailure]:
         """Record deliveries, one conditional statement per group; returns the groups not recorded.
 
         A whole-call error propagates (nothing is known to be written); per-statement errors are
-        returned by group, ``conflict`` set when the item changed since ``snapshot``.
+        returned by group, ``conflict`` set when the item changed since ``snapshot``. An overflow
+        id that is already there (an earlier attempt wrote it) counts as written.
         """
         per_group: dict[str, list[Delivery]] = {}
         for delivery in deliveries:
             per_group.setdefault(delivery.group, []).append(delivery)
-        groups = list(per_group)
+        owned: list[tuple[str, bool, dict[str, Any]]] = []  # (group, is the group item, statement)
+        for group, delivered in per_group.items():
+            first, *rest = self.statements(group, delivered, snapshot)
+            owned.append((group, True, first))
+            owned.extend((group, False, s) for s in rest)
         failures: dict[str, WriteFailure] = {}
-        for start in range(0, len(groups), STATEMENTS_PER_CALL):
-            chunk = groups[start : start + STATEMENTS_PER_CALL]
-            statements = [self.statement(g, per_group[g], snapshot) for g in chunk]
-            response = self.client.batch_execute_statement(Statements=statements)
+        for start in range(0, len(owned), STATEMENTS_PER_CALL):
+            chunk = owned[start : start + STATEMENTS_PER_CALL]
+            response = self.client.batch_execute_statement(Statements=[s for _, _, s in chunk])
             results = response.get("Responses", [])
-            for index, group in enumerate(chunk):
+            for index, (group, is_group_item, _) in enumerate(chunk):
                 error = results[index].get("Error") if index < len(results) else {"Code": "NoResult"}
-                if error:
-                    code = error.get("Code", "")
+                if not error or (not is_group_item and error.get("Code") == "DuplicateItem"):
+                    continue
+                code = error.get("Code", "")
+                if group not in failures or is_group_item:
                     failures[group] = WriteFailure(
-                        code in CONFLICT_CODES, f"{code}: {error.get('Message', '')}", code in PERMANENT_CODES
+                        is_group_item and code in CONFLICT_CODES,
+                        f"{code}: {error.get('Message', '')}",
+                        code in PERMANENT_CODES,
                     )
         return failures
 

@@ -7,7 +7,14 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
-from components.common import customer_managed_key, merge_tags, queue_with_dlq
+from components.common import (
+    BUFFER_MAX_MESSAGE_BYTES,
+    DLQ_MAX_MESSAGE_BYTES,
+    TOPIC_MAX_MESSAGE_BYTES,
+    customer_managed_key,
+    merge_tags,
+    queue_with_dlq,
+)
 from components.function import FunctionSpec, python_function
 
 GROUP_KEY = "messageGroupId"
@@ -31,7 +38,7 @@ class FifoEventBufferArgs:
     max_concurrency: int = 10
     batch_size: int = 10
     retention_seconds: int = 1209600
-    redrive_max_receive_count: int = 76
+    redrive_max_receive_count: int = 1000
     idempotency_ttl_seconds: int = 2592000
     group_state_ttl_seconds: int = 2592000
     point_in_time_recovery: bool = True
@@ -78,6 +85,7 @@ class FifoEventBuffer(pulumi.ComponentResource):
             visibility_timeout=visibility,
             retention_seconds=args.retention_seconds,
             max_receive_count=args.redrive_max_receive_count,
+            max_message_size=BUFFER_MAX_MESSAGE_BYTES,
             tags=merge_tags(tags, {"eventfork:role": "buffer"}),
             content_based_deduplication=args.content_based_deduplication,
         )
@@ -108,6 +116,8 @@ class FifoEventBuffer(pulumi.ComponentResource):
                     "IDEMPOTENCY_TTL_SECONDS": str(args.idempotency_ttl_seconds),
                     "GROUP_TTL_SECONDS": str(args.group_state_ttl_seconds),
                     "RETRY_VISIBILITY_SECONDS": str(args.function_timeout_seconds + 5),
+                    "TOPIC_MAX_MESSAGE_BYTES": str(TOPIC_MAX_MESSAGE_BYTES),
+                    "DLQ_MAX_MESSAGE_BYTES": str(DLQ_MAX_MESSAGE_BYTES),
                 },
                 statements=[
                     {

@@ -111,6 +111,19 @@ class QueueWithDlq:
     dlq: aws.sqs.Queue
 
 
+# Message sizes, declared on every queue and topic rather than left to provider defaults (pulumi-aws
+# sends 262,144 for a queue that sets none, while AWS's own default is now 1 MiB). Sources: botocore
+# models, SNS SetTopicAttributes MaximumMessageSize (default 262,144, up to 1,048,576) and SQS
+# SetQueueAttributes MaximumMessageSize (1,024 to 1,048,576).
+TOPIC_MAX_MESSAGE_BYTES = 262_144
+# The buffer queue accepts at most what always fits the topic once wrapped: the envelope adds at
+# most 729 bytes (48 of JSON keys, two quoted 128-character ids with escapes, occurredAt, and the
+# eventId attribute), so 1,024 bytes of headroom.
+BUFFER_MAX_MESSAGE_BYTES = TOPIC_MAX_MESSAGE_BYTES - 1_024
+# Dead-letter queues take a message plus its reason attributes, whatever the source accepted.
+DLQ_MAX_MESSAGE_BYTES = 1_048_576
+
+
 def queue_with_dlq(
     name: str,
     base_name: str,
@@ -124,6 +137,7 @@ def queue_with_dlq(
     max_receive_count: int,
     tags: dict[str, str],
     content_based_deduplication: bool = False,
+    max_message_size: int = TOPIC_MAX_MESSAGE_BYTES,
 ) -> QueueWithDlq:
     """An SQS queue, CMK-encrypted, with a dead-letter queue of the same kind (14 days retention)."""
     fifo_args: dict[str, Any] = {}
@@ -138,6 +152,7 @@ def queue_with_dlq(
         f"{name}-dlq",
         name=fifo_name(f"{base_name}-dlq", fifo),
         message_retention_seconds=1209600,
+        max_message_size=DLQ_MAX_MESSAGE_BYTES,
         kms_master_key_id=kms_key_arn,
         kms_data_key_reuse_period_seconds=300,
         tags=merge_tags(tags, {"eventfork:queue": "dead-letter"}),
@@ -149,6 +164,7 @@ def queue_with_dlq(
         name=fifo_name(base_name, fifo),
         visibility_timeout_seconds=visibility_timeout,
         message_retention_seconds=retention_seconds,
+        max_message_size=max_message_size,
         kms_master_key_id=kms_key_arn,
         kms_data_key_reuse_period_seconds=300,
         redrive_policy=dlq.arn.apply(

@@ -9,6 +9,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.common import (
+    TOPIC_MAX_MESSAGE_BYTES,
     allow_topic_to_send,
     customer_managed_key,
     fifo_name,
@@ -68,6 +69,7 @@ class EventFanOut(pulumi.ComponentResource):
             f"{name}-topic",
             name=fifo_name(f"{args.name_prefix}-fanout", args.fifo),
             kms_master_key_id=self.key.arn,
+            maximum_message_size=TOPIC_MAX_MESSAGE_BYTES,
             signature_version=2,
             tags=merge_tags(tags, {"eventfork:role": "fanout"}),
             opts=child,

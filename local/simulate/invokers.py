@@ -193,11 +193,23 @@ class BufferInvoker:
         sns.meta.events.register("after-call.sns.PublishBatch", self._after_publish)
         ddb.meta.events.register("before-parameter-build.dynamodb.BatchExecuteStatement", self._before_write)
         sqs.meta.events.register("before-parameter-build.sqs.SendMessageBatch", self._before_dlq_send)
+        self.clock = clock
         self.function = processor.BufferFunction(
-            sqs=sqs, sns=sns, dynamodb=ddb, settings=settings, clock=clock.now, validate=self._validate
+            sqs=sqs,
+            sns=sns,
+            dynamodb=ddb,
+            settings=settings,
+            clock=clock.now,
+            sleep=self._sleep,
+            validate=self._validate,
         )
+        self.dependency_error = processor.DependencyUnavailableError
         self.outcomes: list[Any] = []
         self.handler_seconds = 0.0
+
+    def _sleep(self, seconds: float) -> None:
+        """The function pausing between retries: scenario time passes, wall time does not."""
+        self.clock.advance_to(self.clock.t + seconds)
 
     def _validate(self, event: Any) -> None:
         if self.faults.take("fail_processing", [event.event_id]):
@@ -241,6 +253,8 @@ class BufferInvoker:
         ids = [o.event_id for o in result.outcomes if o.event_id]
         if self.faults.take("timeout", ids):
             raise SimulatedCrash("function timed out")
+        if result.dependency_errors:  # as app.lambda_handler does: the invocation fails and is alarmed
+            raise self.dependency_error(result.dependency_summary())
         return result.response
 
 

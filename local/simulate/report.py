@@ -6,6 +6,8 @@ import json
 import re
 from typing import Any
 
+import boto3
+
 from local.emulator import sqs_backend
 from local.emulator.firehose import read_objects
 
@@ -77,6 +79,17 @@ def _dead_letters(name: str) -> tuple[list[str], dict[str, str]]:
     return ids, reasons
 
 
+def _max_item_bytes(table: Any) -> int:
+    """The largest item in the buffer table, in bytes as DynamoDB counts them (0 without a table)."""
+    if not table:
+        return 0
+    from local.simulate.invokers import item_size
+
+    client = boto3.client("dynamodb")
+    pages = client.get_paginator("scan").paginate(TableName=str(table))
+    return max((item_size(item) for page in pages for item in page["Items"]), default=0)
+
+
 def _queue_name(url: Any) -> str:
     """A queue's name from its URL (empty when the output is absent)."""
     return str(url or "").rsplit("/", 1)[-1]
@@ -88,6 +101,8 @@ def build_report(run: Any, s3: Any) -> dict[str, Any]:
     buffer_queue = _queue_name(outputs.get("bufferQueueUrl"))
     delivered: dict[str, list[str]] = {}
     delivered_at: dict[str, float] = {}
+    bodies: dict[str, str] = {}
+    attributes: dict[str, dict[str, Any]] = {}
     replayed: dict[str, list[str]] = {}
     for arrival in run.state.arrivals:
         if arrival.queue != primary:
@@ -99,6 +114,8 @@ def build_report(run: Any, s3: Any) -> dict[str, Any]:
             continue
         delivered.setdefault(group, []).append(event_id)
         delivered_at.setdefault(event_id, round(arrival.t, 3))
+        bodies.setdefault(event_id, arrival.body)
+        attributes.setdefault(event_id, arrival.attributes)
     suppressed: dict[str, list[str]] = {"duplicate": [], "stale": []}
     outcomes: dict[str, int] = {}
     if run.buffer is not None:
@@ -139,6 +156,10 @@ def build_report(run: Any, s3: Any) -> dict[str, Any]:
         "analytics": analytics,
         "replayable": replayable,
         "replayed": replayed,
+        "primaryBodies": bodies,
+        "primaryAttributes": attributes,
+        "functionErrorTimes": {p.mapping.function.name: p.error_times[:100] for p in run.pollers if p.error_times},
+        "maxBufferItemBytes": _max_item_bytes(outputs.get("bufferTableName")),
         "faultsInjected": [f"{kind}:{event_id}" for kind, event_id in run.faults.injected],
         "bufferOutcomes": outcomes,
         "bufferCalls": dict(sorted(run.buffer.counter.calls.items())) if run.buffer else {},

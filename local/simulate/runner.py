@@ -37,11 +37,13 @@ class Poller:
 
     mapping: MappingInfo
     invoke: Any
+    clock_t: Callable[[], float] = lambda: 0.0
     invocations: int = 0
     receives: int = 0
     delete_batches: int = 0
     crashes: int = 0
     errors: list[str] = field(default_factory=list)
+    error_times: list[float] = field(default_factory=list)  # scenario seconds of invocations that failed
     batch_sizes: dict[int, int] = field(default_factory=dict)  # records per invocation -> invocations
 
     def poll(self, arn: str) -> bool:
@@ -63,6 +65,7 @@ class Poller:
             return True
         except Exception as error:  # noqa: BLE001 - a handler error fails the whole batch, as in Lambda
             self.errors.append(f"{self.mapping.function.name}: {type(error).__name__}: {error}")
+            self.error_times.append(round(self.clock_t(), 3))
             return True
         failed = {f["itemIdentifier"] for f in (response or {}).get("batchItemFailures", [])}
         if any(m.id not in failed for m in messages):
@@ -161,6 +164,7 @@ def simulate(
         primary = str(plan.outputs.get("primaryQueueUrl", "")).rsplit("/", 1)[-1]
         state.observed_queues = {primary}
         faults = FaultBook.of(scenario.faults)
+        _seed_table(plan, scenario.table_items)
         if after_provision is not None:
             after_provision(topology, plan)
         invokers = {}
@@ -174,7 +178,7 @@ def simulate(
             topology.streams, clock, s3, lambda arn, event: _invoke_by_arn(invokers, arn, event)
         )
         state.firehose_sink = firehose.put
-        pollers = [Poller(m, invokers[m.function.arn]) for m in topology.mappings if m.enabled]
+        pollers = [Poller(m, invokers[m.function.arn], lambda: clock.t) for m in topology.mappings if m.enabled]
         buffer = next((i for i in invokers.values() if hasattr(i, "outcomes")), None)
         run = Run(scenario, plan, topology, clock, state, pollers, firehose, buffer, faults, [])
         _play(run)
@@ -191,6 +195,18 @@ def _plan(project_dir: Path, stack: str, config: dict[str, Any]) -> Capture:
     if key not in _PLANS:
         _PLANS[key] = capture(project_dir, stack, config_overrides=config)
     return _PLANS[key]
+
+
+def _seed_table(plan: Capture, items: list[dict[str, Any]]) -> None:
+    """Put the scenario's ``tableItems`` into the buffer table (e.g. an item restored or edited by hand)."""
+    if not items:
+        return
+    table = str(plan.outputs.get("bufferTableName", ""))
+    if not table:
+        raise ScenarioError("tableItems: the plan exports no bufferTableName to put them in")
+    client = boto3.client("dynamodb")
+    for item in items:
+        client.put_item(TableName=table, Item=item)
 
 
 def _invoke_by_arn(invokers: dict[str, Any], arn: str, event: dict[str, Any]) -> Any:
@@ -247,11 +263,7 @@ def _relative(epoch: float | None, clock: VirtualClock) -> float | None:
 def _send(queue_name: str, event: Any) -> None:
     """The producer's SendMessage (straight to the emulator: producers are outside the system)."""
     attributes: dict[str, Any] = {"occurredAt": {"DataType": "Number", "StringValue": repr(event.occurred_at)}}
-    for name, value in event.attributes.items():
-        if isinstance(value, str):
-            attributes[name] = {"DataType": "String", "StringValue": value}
-        else:
-            attributes[name] = {"DataType": "Number", "StringValue": str(value)}
+    attributes.update(event.attributes)
     sqs_backend().send_message(
         queue_name, event.body, message_attributes=attributes, deduplication_id=event.id, group_id=event.group
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,7 +30,7 @@ class ScenarioEvent:
     id: str
     body: str
     occurred_at: float
-    attributes: dict[str, Any] = field(default_factory=dict)
+    attributes: dict[str, dict[str, str]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,7 @@ class Scenario:
     events: list[ScenarioEvent]
     faults: list[Fault]
     run_for: float
+    table_items: list[dict[str, Any]] = field(default_factory=list)
 
 
 def _number(value: Any, where: str, minimum: float = 0.0) -> float:
@@ -64,9 +66,11 @@ def parse_scenario(doc: Any) -> Scenario:
     """Validate a decoded scenario document."""
     if not isinstance(doc, dict):
         raise ScenarioError("scenario: allowed: a JSON object with name, events, faults, runFor, config")
-    unknown = set(doc) - {"name", "config", "events", "faults", "runFor", "description"}
+    unknown = set(doc) - {"name", "config", "events", "faults", "runFor", "description", "tableItems"}
     if unknown:
-        raise ScenarioError(f"scenario: unknown keys {sorted(unknown)}; allowed: name, config, events, faults, runFor")
+        raise ScenarioError(
+            f"scenario: unknown keys {sorted(unknown)}; allowed: name, config, events, faults, runFor, tableItems"
+        )
     config = doc.get("config") or {}
     if not isinstance(config, dict):
         raise ScenarioError('config: allowed: an object of full config keys, e.g. {"eventfork:buffer": {...}}')
@@ -77,7 +81,44 @@ def parse_scenario(doc: Any) -> Scenario:
     faults = [_parse_fault(f, f"faults[{i}]") for i, f in enumerate(doc.get("faults") or [])]
     last = max((e.at for e in events), default=0.0)
     run_for = _number(doc["runFor"], "runFor") if "runFor" in doc else last + 900.0
-    return Scenario(name=str(doc.get("name", "scenario")), config=config, events=events, faults=faults, run_for=run_for)
+    items = doc.get("tableItems") or []
+    if not isinstance(items, list) or not all(_is_dynamodb_item(i) for i in items):
+        raise ScenarioError(
+            'tableItems: allowed: a list of DynamoDB items in attribute-value form, e.g. {"messageGroupId": {"S": "u"}}'
+        )
+    return Scenario(
+        name=str(doc.get("name", "scenario")),
+        config=config,
+        events=events,
+        faults=faults,
+        run_for=run_for,
+        table_items=items,
+    )
+
+
+def _is_dynamodb_item(item: Any) -> bool:
+    return isinstance(item, dict) and all(isinstance(v, dict) and len(v) == 1 for v in item.values())
+
+
+def _attribute(value: Any, where: str) -> dict[str, str]:
+    """A message attribute: a string, a number, or an SQS attribute value (Binary as base64 text)."""
+    if isinstance(value, str):
+        return {"DataType": "String", "StringValue": value}
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return {"DataType": "Number", "StringValue": str(value)}
+    if isinstance(value, dict) and isinstance(value.get("DataType"), str):
+        if value["DataType"].startswith("Binary") and set(value) == {"DataType", "BinaryValue"}:
+            try:
+                base64.b64decode(str(value["BinaryValue"]), validate=True)
+            except ValueError:
+                raise ScenarioError(f"{where}.BinaryValue: allowed: base64 text") from None
+            return {"DataType": value["DataType"], "BinaryValue": str(value["BinaryValue"])}
+        if set(value) == {"DataType", "StringValue"} and isinstance(value["StringValue"], str):
+            return {"DataType": value["DataType"], "StringValue": value["StringValue"]}
+    raise ScenarioError(
+        f"{where}: allowed: a string, a number, or {{\"DataType\", \"StringValue\"}} / "
+        f"{{\"DataType\": \"Binary\", \"BinaryValue\": base64}}"
+    )
 
 
 def _parse_event(raw: Any, where: str) -> ScenarioEvent:
@@ -95,11 +136,10 @@ def _parse_event(raw: Any, where: str) -> ScenarioEvent:
         body = raw["raw"]
     else:
         body = json.dumps(raw.get("body", {}))
-    attributes = raw.get("attributes") or {}
-    if not isinstance(attributes, dict) or not all(
-        isinstance(v, (str, int, float)) and not isinstance(v, bool) for v in attributes.values()
-    ):
-        raise ScenarioError(f"{where}.attributes: allowed: an object of string or number values")
+    raw_attributes = raw.get("attributes") or {}
+    if not isinstance(raw_attributes, dict):
+        raise ScenarioError(f"{where}.attributes: allowed: an object of attribute values")
+    attributes = {name: _attribute(v, f"{where}.attributes.{name}") for name, v in raw_attributes.items()}
     occurred = _number(raw["occurredAt"], f"{where}.occurredAt", minimum=-1e12) if "occurredAt" in raw else at
     return ScenarioEvent(
         at=at,

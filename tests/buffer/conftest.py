@@ -33,6 +33,7 @@ class BufferWorld:
     sent: int = 0
 
     def function(self, **kwargs: Any) -> Any:
+        kwargs.setdefault("sleep", lambda seconds: self.clock.advance_to(self.clock.t + seconds))
         return processor.BufferFunction(
             sqs=self.sqs, sns=self.sns, dynamodb=self.ddb, settings=self.settings, clock=self.clock.now, **kwargs
         )

@@ -70,7 +70,20 @@ def test_every_id_of_the_last_occurred_at_is_kept_beyond_the_cap() -> None:
     same = [buffer_state.Delivery("g", f"x{i}", 7.0, 9.0) for i in range(buffer_state.RECENT_EVENT_IDS + 3)]
     older = {f"o{i}": float(i) for i in range(5)}
     kept = buffer_state.remembered_ids(older, same)
-    assert set(kept) == {d.event_id for d in same}
+    assert set(kept.recent) == {d.event_id for d in same} and kept.new_overflow == []
+
+
+def test_ids_of_the_last_occurred_at_beyond_the_item_cap_go_to_items_of_their_own() -> None:
+    extra = 7
+    same = [buffer_state.Delivery("g", f"x{i}", 7.0, 9.0) for i in range(buffer_state.TIE_IDS_IN_ITEM + extra)]
+    memory = buffer_state.remembered_ids({f"o{i}": float(i) for i in range(5)}, same)
+    assert set(memory.recent) == {f"x{i}" for i in range(buffer_state.TIE_IDS_IN_ITEM)}
+    assert memory.new_overflow == [f"x{i}" for i in range(buffer_state.TIE_IDS_IN_ITEM, len(same))]
+    assert memory.overflow == extra
+    later = buffer_state.remembered_ids(memory.recent, [buffer_state.Delivery("g", "y", 7.0, 9.0)], memory.overflow)
+    assert later.new_overflow == ["y"] and later.overflow == extra + 1
+    newer = buffer_state.remembered_ids(memory.recent, [buffer_state.Delivery("g", "z", 8.0, 9.0)], memory.overflow)
+    assert newer.new_overflow == [] and newer.overflow == 0 and "z" in newer.recent
 
 
 @pytest.mark.parametrize("id_length", [24, 36, 128])
@@ -81,7 +94,7 @@ def test_the_longest_group_with_ten_long_ids_costs_one_write_unit(world: BufferW
         buffer_state.Delivery(group, (uuid.uuid4().hex * 4)[:id_length], 1.7e9 + i + 0.123, 1.7e9 + i + 0.456)
         for i in range(buffer_state.RECENT_EVENT_IDS)
     ]
-    statement = state.statement(group, deliveries, buffer_state.Snapshot({}, {}))
+    [statement] = state.statements(group, deliveries, buffer_state.Snapshot({}, {}))
     assert capacity_units("BatchExecuteStatement", {"Statements": [statement]}) == (0.0, 1.0)
     assert state.record(deliveries, buffer_state.Snapshot({}, {})) == {}
     assert item_size(_item(world, group)) <= 1024
@@ -118,10 +131,12 @@ def test_a_batch_of_ten_groups_is_one_statement_per_group_in_one_call(world: Buf
     assert capacity_units("BatchExecuteStatement", params) == (0.0, 10.0)
 
 
-@given(st.lists(st.integers(min_value=0, max_value=5), min_size=1, max_size=40), st.integers(1, 6))
+@given(st.lists(st.integers(min_value=0, max_value=5), min_size=1, max_size=80), st.integers(1, 6))
 def test_memory_keeps_the_newest_ids_and_every_id_of_the_latest_time(steps: list[int], per_batch: int) -> None:
     """Across batches of deliveries in producer order, the memory never forgets what the rules need."""
     memory: dict[str, float] = {}
+    overflow_ids: set[str] = set()
+    overflow = 0
     occurred = 0.0
     delivered: list[tuple[str, float]] = []
     for start in range(0, len(steps), per_batch):
@@ -131,13 +146,16 @@ def test_memory_keeps_the_newest_ids_and_every_id_of_the_latest_time(steps: list
             event_id = f"e{start + offset}"
             batch.append(buffer_state.Delivery("g", event_id, occurred, 0.0))
             delivered.append((event_id, occurred))
-        memory = buffer_state.remembered_ids(memory, batch)
+        kept = buffer_state.remembered_ids(memory, batch, overflow)
+        memory, overflow = kept.recent, kept.overflow
+        overflow_ids |= set(kept.new_overflow)
     latest = max(t for _, t in delivered)
     ties = {e for e, t in delivered if t == latest}
-    assert ties <= set(memory)
-    assert len(memory) <= max(buffer_state.RECENT_EVENT_IDS, len(ties))
+    assert ties <= set(memory) | overflow_ids
+    assert overflow == len(ties - set(memory))
+    assert len(memory) <= buffer_state.RECENT_EVENT_IDS + buffer_state.TIE_IDS_IN_ITEM
     # Whatever was forgotten is strictly older than the latest delivery: suppressed as stale, never redelivered.
-    assert all(t < latest for e, t in delivered if e not in memory)
+    assert all(t < latest for e, t in delivered if e not in memory and e not in overflow_ids)
     newest = sorted(delivered, key=lambda d: d[1], reverse=True)[: buffer_state.RECENT_EVENT_IDS]
     assert {t for _, t in newest} <= set(memory.values())
 

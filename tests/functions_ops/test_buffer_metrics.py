@@ -137,6 +137,7 @@ def test_handler_emits_one_metric_per_outcome_and_logs_suppressed_and_dead_lette
     url, service = env["SOURCE_QUEUE_URL"], env["POWERTOOLS_SERVICE_NAME"]
     cold_start.reset_cold_start_flag()
     app = load_module(ROOT / "functions" / "buffer", "app", "eventfork_ops_buffer_app")
+    app.metrics.clear_metrics()  # Powertools shares metrics per namespace: start from none
     _send(sqs, url, "user-1", "e1", json.dumps({"consent": "yes"}))
     _send(sqs, url, "user-1", "e1-old", json.dumps({"consent": "no"}), occurred_at=-5.0)
     _send(sqs, url, "user-2", "bad", "not json")

@@ -29,7 +29,7 @@ def test_buffer_queue_is_high_throughput_fifo_under_the_cmk_with_a_fifo_dlq() ->
     assert value(queue, "visibilityTimeoutSeconds") == 6 * 30
     assert value(queue, "messageRetentionSeconds") == 1209600
     redrive = json.loads(value(queue, "redrivePolicy"))
-    assert redrive == {"deadLetterTargetArn": dlq.outputs["arn"], "maxReceiveCount": (5 + 1) * (10 + 1) + 10}
+    assert redrive == {"deadLetterTargetArn": dlq.outputs["arn"], "maxReceiveCount": 1000}
     assert value(dlq, "name") == "eventfork-dev-buffer-dlq.fifo" and value(dlq, "fifoQueue") is True
     assert value(dlq, "kmsMasterKeyId") == key.outputs["arn"]
     assert value(key, "enableKeyRotation") is True
@@ -159,7 +159,7 @@ def test_config_flows_into_every_setting() -> None:
                 "maxConcurrency": 4,
                 "batchSize": 5,
                 "memorySize": 512,
-                "redriveMaxReceiveCount": 100,
+                "redriveMaxReceiveCount": 300,
                 "deletionProtection": True,
                 "pointInTimeRecovery": False,
             }
@@ -169,7 +169,7 @@ def test_config_flows_into_every_setting() -> None:
     assert value(queue, "deduplicationScope") == "queue" and value(queue, "fifoThroughputLimit") == "perQueue"
     assert value(queue, "contentBasedDeduplication") is True
     assert value(queue, "visibilityTimeoutSeconds") == 120
-    assert json.loads(value(queue, "redrivePolicy"))["maxReceiveCount"] == 100
+    assert json.loads(value(queue, "redrivePolicy"))["maxReceiveCount"] == 300
     fn = one(p, "aws:lambda/function:Function", "buffer-function")
     assert value(fn, "timeout") == 20 and value(fn, "memorySize") == 512
     assert value(fn, "environment.variables.INTERVAL_SECONDS") == "15"

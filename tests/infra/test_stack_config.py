@@ -31,7 +31,7 @@ INVALID: list[tuple[dict[str, Any], str, str]] = [
     ({"buffer": {"retentionSeconds": 59}}, "eventfork:buffer.retentionSeconds", "from 60 to 1209600"),
     ({"buffer": {"retentionSeconds": 1209601}}, "eventfork:buffer.retentionSeconds", "from 60 to 1209600"),
     ({"buffer": {"redriveMaxReceiveCount": 1001}}, "eventfork:buffer.redriveMaxReceiveCount", "from 1 to 1000"),
-    ({"buffer": {"redriveMaxReceiveCount": 10}}, "eventfork:buffer.redriveMaxReceiveCount", "at least 66"),
+    ({"buffer": {"redriveMaxReceiveCount": 10}}, "eventfork:buffer.redriveMaxReceiveCount", "at least 186"),
     ({"buffer": {"idempotencyTtlSeconds": 60}}, "eventfork:buffer.idempotencyTtlSeconds", "from 86400"),
     ({"buffer": {"groupStateTtlSeconds": 10**9}}, "eventfork:buffer.groupStateTtlSeconds", "to 31536000"),
     ({"buffer": {"logRetentionDays": 2}}, "eventfork:buffer.logRetentionDays", "one of 1, 3, 5"),
@@ -80,7 +80,7 @@ def test_defaults_are_the_documented_ones() -> None:
     b = settings.buffer
     assert (b.intervalSeconds, b.highThroughput, b.contentBasedDeduplication, b.maxAttempts) == (60, True, False, 5)
     assert (b.functionTimeoutSeconds, b.maxConcurrency, b.batchSize) == (30, 10, 10)
-    assert b.visibility_timeout_seconds == 180 and b.redrive_max_receive_count == 76
+    assert b.visibility_timeout_seconds == 180 and b.redrive_max_receive_count == 1000
     assert settings.fanout.fifo is True
 
 

@@ -1,0 +1,177 @@
+"""The buffer's decisions: a pure function of (records, group state, clock).
+
+``decide`` says, for every record of a batch, whether it goes downstream now (and in which
+publish round: one event per group per round, so a failed publish never reorders a group), waits
+for its group's window, waits behind an earlier record of its group, or is suppressed. ``settle``
+turns what the edges reported (publish and write results) into each record's final outcome and
+the instant it should next be seen. Nothing here calls AWS or reads a clock.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from buffer_records import Event, Rejection
+from buffer_state import GroupState, memory_key
+
+DELIVERED = "delivered"
+DELAYED = "delayed"
+WAITING = "waiting"
+DUPLICATE = "duplicate"
+STALE = "stale"
+DEAD_LETTERED = "dead_lettered"
+FAILED = "failed"
+DELIVER = "deliver"  # a decision, not an outcome: publish it
+RETRIED = (DELAYED, WAITING, FAILED)
+DONE = (DELIVERED, DUPLICATE, STALE, DEAD_LETTERED)
+
+# A published event whose record failed comes back this soon: well inside the topic's 5-minute
+# deduplication window, which absorbs the repeat.
+UNRECORDED_RETRY_SECONDS = 5.0
+# Retries after a dependency failure back off with the record's receive count, up to this.
+DEPENDENCY_RETRY_BASE_SECONDS = 5.0
+DEPENDENCY_RETRY_MAX_SECONDS = 120.0
+
+
+@dataclass
+class Outcome:
+    """What happened to one record, and when it should be received again if it is retried."""
+
+    kind: str
+    message_id: str
+    event_id: str | None
+    group: str | None
+    reason: str = ""
+    visible_at: float | None = None
+    round: int = 0
+    dependency: bool = False  # retried because an AWS dependency failed (alarmed)
+
+
+@dataclass
+class Decisions:
+    outcomes: dict[str, Outcome] = field(default_factory=dict)  # message id -> outcome
+    rounds: list[list[Event]] = field(default_factory=list)  # events to publish, round by round
+
+
+def dependency_retry_at(now: float, receive_count: int) -> float:
+    """When a record that met a failing dependency is tried again: 5 s, doubling per receive, at most 120 s."""
+    exponent = max(0, min(receive_count - 1, 10))
+    return now + min(DEPENDENCY_RETRY_MAX_SECONDS, DEPENDENCY_RETRY_BASE_SECONDS * 2**exponent)
+
+
+def _outcome(record: Event | Rejection, kind: str, reason: str = "", visible_at: float | None = None) -> Outcome:
+    return Outcome(kind, record.message_id, record.event_id, record.group, reason, visible_at)
+
+
+def decide(
+    records: list[Event | Rejection],
+    groups: dict[str, GroupState],
+    now: float,
+    interval: float,
+    settled: dict[str, Outcome] | None = None,
+) -> Decisions:
+    """Decide every record in batch order. ``settled`` holds outcomes the edges already fixed
+    (a dead-letter send that failed, a processing failure); rejections not in it are dead-lettered."""
+    settled = settled or {}
+    decisions = Decisions()
+    blocked: dict[str, float] = {}
+    working = dict(groups)
+    seen: set[str] = set()
+    group_round: dict[str, int] = {}
+    for record in records:
+        if record.group is not None and record.group in blocked:
+            decisions.outcomes[record.message_id] = _outcome(
+                record, WAITING, "an earlier event of its group is waiting", blocked[record.group]
+            )
+            continue
+        outcome = settled.get(record.message_id)
+        if outcome is None and isinstance(record, Rejection):
+            outcome = _outcome(record, DEAD_LETTERED, record.reason)
+        if outcome is None and isinstance(record, Event):
+            outcome = _judge(record, working.get(record.group), seen, now, interval)
+        if outcome is None and isinstance(record, Event):
+            index = group_round.get(record.group, -1) + 1
+            group_round[record.group] = index
+            while len(decisions.rounds) <= index:
+                decisions.rounds.append([])
+            decisions.rounds[index].append(record)
+            seen.add(record.event_id)
+            previous = working.get(record.group)
+            recent = {**(previous.recent if previous else {}), memory_key(record.event_id): record.occurred_at}
+            working[record.group] = GroupState(now, record.occurred_at, record.event_id, 0, recent)
+            decisions.outcomes[record.message_id] = _outcome(record, DELIVER)
+            decisions.outcomes[record.message_id].round = index
+            continue
+        assert outcome is not None
+        decisions.outcomes[record.message_id] = outcome
+        if outcome.kind in RETRIED and record.group is not None:
+            blocked.setdefault(record.group, outcome.visible_at if outcome.visible_at is not None else now)
+    return decisions
+
+
+def _judge(event: Event, state: GroupState | None, seen: set[str], now: float, interval: float) -> Outcome | None:
+    """None means deliver now; otherwise the record's outcome."""
+    if event.event_id in seen or (state is not None and state.remembers(event.event_id)):
+        return _outcome(event, DUPLICATE, "event id already delivered")
+    if state is not None and event.occurred_at < state.last_occurred_at:
+        return _outcome(
+            event, STALE, f"occurredAt {event.occurred_at} is older than the last delivered {state.last_occurred_at}"
+        )
+    if state is not None and now < state.last_delivered_at + interval:
+        window_end = state.last_delivered_at + interval
+        return _outcome(event, DELAYED, f"group window ends at {window_end}", window_end)
+    return None
+
+
+def settle(
+    records: list[Event | Rejection],
+    decisions: Decisions,
+    publish_errors: dict[str, str],
+    write_errors: dict[str, tuple[str, bool]],
+    now: float,
+) -> list[Outcome]:
+    """Final outcomes in batch order, given the edges' results.
+
+    ``publish_errors``: message id -> error for events whose publish failed (later rounds of their
+    group were not published). ``write_errors``: group -> (reason, whether it is a dependency
+    failure) for published events whose record failed. Every record after a retried one in its
+    group becomes visible with it, never later: a FIFO group is blocked while any of its
+    messages is in flight, so a later record with a longer timeout would hold the earlier one back
+    (past the topic's deduplication window, for an unrecorded publish).
+    """
+    outcomes: list[Outcome] = []
+    group_failed: set[str] = set()
+    for record in records:
+        outcome = decisions.outcomes[record.message_id]
+        if outcome.kind == DELIVER:
+            assert isinstance(record, Event)
+            if record.message_id in publish_errors:
+                outcome = _outcome(
+                    record,
+                    FAILED,
+                    f"publish failed: {publish_errors[record.message_id]}",
+                    dependency_retry_at(now, record.receive_count),
+                )
+                outcome.dependency = True
+                group_failed.add(record.group)
+            elif record.group in group_failed:
+                outcome = _outcome(record, WAITING, "an earlier event of its group failed to publish")
+            elif record.group in write_errors:
+                reason, dependency = write_errors[record.group]
+                outcome = _outcome(record, FAILED, reason, now + UNRECORDED_RETRY_SECONDS)
+                outcome.dependency = dependency
+            else:
+                outcome = _outcome(record, DELIVERED)
+        outcomes.append(outcome)
+    first_retry: dict[str, float] = {}
+    for outcome in outcomes:
+        if outcome.group is None or outcome.kind not in RETRIED:
+            continue
+        if outcome.group in first_retry:
+            outcome.visible_at = first_retry[outcome.group]
+            if outcome.kind == DELAYED:
+                outcome.kind, outcome.reason = WAITING, "an earlier event of its group is retried"
+        else:
+            first_retry[outcome.group] = outcome.visible_at if outcome.visible_at is not None else now
+            outcome.visible_at = first_retry[outcome.group]
+    return outcomes
