@@ -1,8 +1,21 @@
 """SQS -> Firehose forwarder for the storage-backup and search-analytics pipelines.
 
-One PutRecordBatch per up to 500 records / 4 MiB. Records Firehose rejects are retried (only
-those) a bounded number of times, then reported in ``batchItemFailures``; a whole-call failure
-reports that call's records. Nothing already accepted is ever sent again.
+Firehose's PutRecordBatch takes at most 500 records and 4 MiB per call, each record at most
+1,000 KiB (1,024,000 bytes): calls are split by count and by bytes. A record over 1,000 KiB can
+never be put, so it is reported failed with the reason logged (the queue's redrive policy then
+moves it to the pipeline's DLQ) instead of failing its whole call on every attempt. Records
+Firehose rejects (``FailedPutCount`` / ``ErrorCode``) are retried, only those, a bounded number of
+times; nothing Firehose accepted is sent again within an invocation.
+
+What is reported follows Lambda's partial batch response contract for the source queue:
+
+- standard queue: every record not put is reported, the others are deleted;
+- FIFO queue (``eventSourceARN`` ends in ``.fifo``): processing stops at the first record that
+  fails; it and every later record of the batch are reported (as Powertools'
+  ``SqsFifoPartialProcessor`` does), and no call is made after one that left a record failing.
+  Records Firehose accepted after that first failure in the same call come back too and are put
+  again on redelivery: Firehose is at-least-once, and AWS recommends handling duplicates at the
+  destination (every event carries its ``eventId``).
 """
 
 from __future__ import annotations
@@ -23,9 +36,37 @@ RETRIES = 2
 logger = Logger()
 metrics = Metrics()
 
+Item = tuple[str, bytes]
+
 
 def _data(body: str) -> bytes:
     return (body.rstrip("\n") + "\n").encode("utf-8")
+
+
+def is_fifo_batch(records: list[dict[str, Any]]) -> bool:
+    """Whether the batch comes from a FIFO queue (Lambda puts the queue's ARN on every record)."""
+    return any(str(r.get("eventSourceARN", "")).endswith(".fifo") for r in records)
+
+
+def fifo_failures(message_ids: list[str], failed: set[str]) -> list[str]:
+    """The first failed id and every id after it: Lambda's FIFO partial batch contract."""
+    for index, message_id in enumerate(message_ids):
+        if message_id in failed:
+            return message_ids[index:]
+    return []
+
+
+def chunks(items: list[Item]) -> list[list[Item]]:
+    """Consecutive calls of at most ``MAX_RECORDS`` records and ``MAX_BATCH_BYTES`` bytes, in order."""
+    out: list[list[Item]] = []
+    size = 0
+    for item in items:
+        if not out or len(out[-1]) >= MAX_RECORDS or size + len(item[1]) > MAX_BATCH_BYTES:
+            out.append([])
+            size = 0
+        out[-1].append(item)
+        size += len(item[1])
+    return out
 
 
 class Forwarder:
@@ -36,18 +77,7 @@ class Forwarder:
     ) -> None:
         self.firehose, self.stream_name, self.sleep, self.metrics = firehose, stream_name, sleep, metrics
 
-    def _chunks(self, records: list[tuple[str, bytes]]) -> list[list[tuple[str, bytes]]]:
-        chunks: list[list[tuple[str, bytes]]] = [[]]
-        size = 0
-        for item in records:
-            if len(chunks[-1]) >= MAX_RECORDS or size + len(item[1]) > MAX_BATCH_BYTES:
-                chunks.append([])
-                size = 0
-            chunks[-1].append(item)
-            size += len(item[1])
-        return [c for c in chunks if c]
-
-    def _put(self, chunk: list[tuple[str, bytes]]) -> list[str]:
+    def _put(self, chunk: list[Item]) -> list[str]:
         """Send a chunk, retrying only rejected records; return the message ids still failing."""
         pending = chunk
         for attempt in range(RETRIES + 1):
@@ -60,31 +90,60 @@ class Forwarder:
                 return [message_id for message_id, _ in pending]
             if not response.get("FailedPutCount"):
                 return []
-            pending = [
-                item
+            rejected = [
+                (item, result)
                 for item, result in zip(pending, response["RequestResponses"], strict=False)
                 if result.get("ErrorCode")
             ]
+            pending = [item for item, _ in rejected]
+            codes = sorted({str(result["ErrorCode"]) for _, result in rejected})
+            logger.warning("Firehose rejected records", extra={"records": len(pending), "errorCodes": codes})
             if attempt < RETRIES:
                 self.sleep(0.1 * 2**attempt)
         return [message_id for message_id, _ in pending]
 
-    def handle(self, event: dict[str, Any]) -> dict[str, Any]:
-        failures: list[str] = []
-        records: list[tuple[str, bytes]] = []
-        for record in event.get("Records", []):
+    def _sendable(self, records: list[dict[str, Any]], fifo: bool) -> tuple[list[Item], set[str]]:
+        """The records that fit a PutRecordBatch, in order, and the ids of those that never can.
+
+        On a FIFO queue nothing after a record that can never be put is sendable.
+        """
+        items: list[Item] = []
+        unsendable: set[str] = set()
+        for record in records:
             data = _data(record.get("body", ""))
             if len(data) > MAX_RECORD_BYTES:
-                logger.error("record over Firehose's 1,000 KiB limit", extra={"messageId": record["messageId"]})
-                failures.append(record["messageId"])
+                logger.error(
+                    "record can never be put: Firehose takes at most 1,024,000 bytes (1,000 KiB) per record; "
+                    "reported failed so the queue's redrive policy moves it to the dead-letter queue",
+                    extra={"messageId": record["messageId"], "bytes": len(data), "limit": MAX_RECORD_BYTES},
+                )
+                unsendable.add(record["messageId"])
+                if fifo:
+                    break
             else:
-                records.append((record["messageId"], data))
-        for chunk in self._chunks(records):
-            failures.extend(self._put(chunk))
+                items.append((record["messageId"], data))
+        return items, unsendable
+
+    def handle(self, event: dict[str, Any]) -> dict[str, Any]:
+        records: list[dict[str, Any]] = event.get("Records", [])
+        fifo = is_fifo_batch(records)
+        message_ids = [record["messageId"] for record in records]
+        items, failed = self._sendable(records, fifo)
+        for chunk in chunks(items):
+            rejected = self._put(chunk)
+            failed.update(rejected)
+            if fifo and rejected:
+                break
+        reported = fifo_failures(message_ids, failed) if fifo else [i for i in message_ids if i in failed]
+        if fifo and len(reported) > len(failed):
+            logger.warning(
+                "FIFO batch stopped at its first failed record; it and every later record come back",
+                extra={"firstFailed": reported[0], "reported": len(reported), "failed": len(failed)},
+            )
         if self.metrics is not None:
-            self.metrics.add_metric(name="forwarded", unit=MetricUnit.Count, value=len(records) - len(failures))
-            self.metrics.add_metric(name="forward_failed", unit=MetricUnit.Count, value=len(failures))
-        return {"batchItemFailures": [{"itemIdentifier": message_id} for message_id in failures]}
+            self.metrics.add_metric(name="forwarded", unit=MetricUnit.Count, value=len(records) - len(reported))
+            self.metrics.add_metric(name="forward_failed", unit=MetricUnit.Count, value=len(reported))
+        return {"batchItemFailures": [{"itemIdentifier": message_id} for message_id in reported]}
 
 
 _forwarder: Forwarder | None = None

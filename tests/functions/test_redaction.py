@@ -75,3 +75,43 @@ json_values = st.recursive(
 @given(json_values)
 def test_redacted_output_never_holds_card_data(doc: Any) -> None:
     assert app.count_card_values(app.redact(doc)) == 0
+
+
+def _strict_json(text: str) -> Any:
+    """Parse as RFC 8259 JSON: NaN/Infinity are not JSON."""
+
+    def reject(constant: str) -> Any:
+        raise ValueError(f"{constant} is not JSON")
+
+    return json.loads(text, parse_constant=reject)
+
+
+def test_numbers_and_text_keep_their_source_form() -> None:
+    """Only card data changes: long decimals, 1e400, 1.50 and non-ASCII text are written as they came
+    (no float rounding, no ``Infinity``, no ``\\u00e9`` escapes growing the record up to 6x)."""
+    raw = '{"n":0.12345678901234567890123,"big":1e400,"price":1.50,"s":"é😀","card":4111111111111111,"k":-0}'
+    [out] = app.lambda_handler({"records": [record(raw.encode())]}, None)["records"]
+    text = decoded(out)
+    assert text == '{"n":0.12345678901234567890123,"big":1e400,"price":1.50,"s":"é😀","card":"[REDACTED]","k":-0}\n'
+    _strict_json(text)
+
+
+def test_nan_and_infinity_are_not_json_and_fail_alone() -> None:
+    records = [record(b'{"x": NaN}', "a"), record(b'{"x": -Infinity}', "b"), record(b'{"x": 1}', "c")]
+    out = app.lambda_handler({"records": records}, None)["records"]
+    assert [r["result"] for r in out] == ["ProcessingFailed", "ProcessingFailed", "Ok"]
+
+
+def test_lone_surrogate_escapes_stay_valid_utf8_json() -> None:
+    [out] = app.lambda_handler({"records": [record(b'{"s": "a\\ud800b", "t": "\\u00e9"}')]}, None)["records"]
+    text = base64.b64decode(out["data"]).decode("utf-8")
+    assert _strict_json(text) == {"s": "a\ud800b", "t": "é"}
+
+
+def test_huge_and_deeply_nested_records_fail_alone_or_pass_never_crash_the_batch() -> None:
+    huge = b'{"n": ' + b"7" * 5000 + b', "card": 4111111111111111}'
+    deep = b'{"a":' * 100_000 + b"1" + b"}" * 100_000
+    out = app.lambda_handler({"records": [record(huge, "a"), record(deep, "b"), record({"ok": 1}, "c")]}, None)
+    first, second, third = out["records"]
+    assert first["result"] == "Ok" and decoded(first) == '{"n":' + "7" * 5000 + ',"card":"[REDACTED]"}\n'
+    assert second["result"] == "ProcessingFailed" and third["result"] == "Ok"
