@@ -60,7 +60,13 @@ class CaptureMocks(pulumi.runtime.Mocks):
         return self.provider_regions.get(urn, self.region) if urn in self.provider_regions else self.region
 
     def _stack_reference(self, args: pulumi_mocks.MockResourceArgs) -> tuple[str, dict[str, Any]]:
+        from local.capture.outputs import matching_stack
+
         ref = str(args.inputs.get("name") or args.name)
+        supplied = matching_stack(ref, sorted(self.stack_outputs))
+        if supplied is not None:
+            names = sorted(self.secret_outputs.get(supplied, []))
+            return ref, {"name": ref, "outputs": self.stack_outputs[supplied], "secretOutputNames": names}
         if ref not in self.stack_outputs:
             if self.resolve_stack is None:
                 from local.capture.outputs import resolve_stack_reference

@@ -29,6 +29,7 @@ class CapturedResource:
     id: str = ""
     outputs: dict[str, Any] = field(default_factory=dict)
     wire: dict[str, Any] = field(default_factory=dict)
+    wire_outputs: dict[str, Any] = field(default_factory=dict)
     property_dependencies: dict[str, list[str]] = field(default_factory=dict)
     custom_timeouts: dict[str, float] = field(default_factory=dict)
     delete_before_replace: bool | None = None

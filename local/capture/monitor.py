@@ -116,6 +116,7 @@ class CaptureMonitor(pulumi_mocks.MockMonitor):
                 id=resource_id,
                 outputs=plain(state, self.base_dir),
                 wire=wire,
+                wire_outputs=state,
                 property_dependencies={k: list(v.urns) for k, v in request.propertyDependencies.items()},
                 custom_timeouts={k: _seconds(getattr(timeouts, k)) for k in ("create", "update", "delete")
                                  if getattr(timeouts, k)},

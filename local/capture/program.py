@@ -129,7 +129,8 @@ def _default_providers(resources: list[CapturedResource], project: str, stack: s
             ident = UNKNOWN if preview else "-".join(parts)
             providers[urn] = CapturedResource(
                 urn=urn, type=f"pulumi:providers:{package}", name=name, parent="", inputs=dict(inputs),
-                custom=True, wire=inputs, id=ident, outputs=dict(inputs), engine=True, package_version=version)
+                custom=True, wire=inputs, wire_outputs=inputs, id=ident, outputs=dict(inputs), engine=True,
+                package_version=version)
         resource.provider = f"{urn}::{providers[urn].id}"
     return list(providers.values())
 
@@ -177,7 +178,7 @@ def capture(
     root = CapturedResource(
         urn=monitor.stack_urn or f"urn:pulumi:{stack}::{project.name}::pulumi:pulumi:Stack::{project.name}-{stack}",
         type="pulumi:pulumi:Stack", name=f"{project.name}-{stack}", parent="", inputs={}, custom=False,
-        outputs=outputs, engine=True)
+        outputs=_plain_outputs(outputs), wire_outputs=outputs, engine=True)
     return Capture(project=project.name, stack=stack, resources=resources, outputs=_plain_outputs(outputs),
                    config=values, project_dir=project.directory, root=root, providers=providers,
                    unanswered_invokes=sorted(set(monitor.unanswered)), preview=preview)
