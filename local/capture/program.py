@@ -156,10 +156,10 @@ def capture(
     from local.capture.runtime import DEFAULT_TIMEOUT_SECONDS
 
     project = read_project(project_dir)
-    config = stack_config(project, stack)
-    if require_stack and not config.exists:
+    if require_stack and not project.stack_file(stack).is_file():
         raise CaptureError(f"no stack named '{stack}' found: offline, a stack is its config file "
                            f"{project.stack_file(stack).name}, and {project.stack_file(stack).parent} has none")
+    config = stack_config(project, stack)
     values = deep_merge(config.values, config_overrides) if config_overrides else config.values
     region = region_of(values)
     mocks = CaptureMocks(stack_outputs or {}, preview=preview, region=region, secret_outputs=secret_outputs)

@@ -27,7 +27,7 @@ REDACTED = "[secret]"
 def _integral(value: Any) -> Any:
     """Whole-number floats back to ints (protobuf carries every number as a double)."""
     if isinstance(value, dict):
-        return {k: _integral(v) for k, v in value.items()}
+        return {k: _integral(value[k]) for k in sorted(value)}
     if isinstance(value, list):
         return [_integral(v) for v in value]
     if isinstance(value, float) and value.is_integer():
