@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from google.protobuf import struct_pb2
+from google.protobuf import empty_pb2, struct_pb2
 from pulumi.runtime.proto import analyzer_pb2
 
 from local.capture import Capture, CapturedResource
@@ -51,7 +51,7 @@ def load_pack(pack_dir: Path) -> tuple[Any, str]:
         try:
             runpy.run_path(str(pack_dir / "__main__.py"), run_name="__main__")
         except _HandoverError as handover:
-            info = handover.servicer.GetAnalyzerInfo(None, None)
+            info = handover.servicer.GetAnalyzerInfo(empty_pb2.Empty(), None)
             _PACKS[pack_dir] = (handover.servicer, info.name)
         finally:
             setattr(policy_module, "_PolicyAnalyzerServicer", original)  # noqa: B010
@@ -62,7 +62,7 @@ def load_pack(pack_dir: Path) -> tuple[Any, str]:
 
 def policy_infos(servicer: Any) -> tuple[list[PolicyInfo], dict[str, Entry]]:
     """The policies and initial config as ``GetAnalyzerInfo`` reports them to the engine."""
-    info = servicer.GetAnalyzerInfo(None, None)
+    info = servicer.GetAnalyzerInfo(empty_pb2.Empty(), None)
     policies = []
     for p in info.policies:
         schema = from_struct(p.configSchema.properties) if p.HasField("configSchema") else {}
