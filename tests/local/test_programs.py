@@ -58,7 +58,8 @@ def test_the_policy_document_is_built_as_the_provider_builds_it() -> None:
     document = json.loads(by_name(plan, "wide").wire["policy"])
     assert document == {"Version": "2012-10-17", "Statement": [
         {"Sid": "Everything", "Effect": "Allow", "Action": "s3:*", "Resource": "*"},
-        {"Effect": "Allow", "Action": ["sqs:SendMessage", "sqs:ReceiveMessage"], "Resource": "arn:aws:sqs:us-east-1:1:q",
+        {"Effect": "Allow", "Action": ["sqs:SendMessage", "sqs:ReceiveMessage"],
+         "Resource": "arn:aws:sqs:us-east-1:1:q",
          "Principal": {"Service": "sns.amazonaws.com"},
          "Condition": {"ArnEquals": {"aws:SourceArn": "arn:aws:sns:us-east-1:1:t"}}}]}
     assert by_name(plan, "wide").wire["policy"].startswith('{\n  "Version": "2012-10-17",\n  "Statement": [')
