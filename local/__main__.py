@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import json
 import sys
 
 COMMANDS = {
@@ -34,11 +35,15 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as error:  # noqa: BLE001 - one clear line for the user, not a traceback
         from local.capture import CaptureError
 
-        if isinstance(error, CaptureError) or type(error).__name__ == "ConfigError":
-            print(f"error: {error}", file=sys.stderr)
-            return 2
-        raise
-
+        known = isinstance(error, CaptureError) or type(error).__name__ in ("ConfigError", "PolicyConfigError")
+        if not known and args.command not in ("plan", "check", "outputs"):
+            raise
+        message = str(error) if known else f"internal error: {type(error).__name__}: {error}"
+        message = " ".join(message.split())
+        if getattr(args, "json", False):
+            print(json.dumps({"error": message}))
+        print(f"error: {message}", file=sys.stderr)
+        return 2
 
 if __name__ == "__main__":
     sys.exit(main())

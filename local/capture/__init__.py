@@ -1,13 +1,16 @@
 """Capture: run a Pulumi Python program under the mock runtime and record what the engine would get.
 
-``program`` loads the project and its stack config and runs it; ``mocks`` is the mock monitor;
-``model`` holds the captured resources; ``plan`` and ``outputs`` are the commands built on it.
+``project`` reads the project and its stack config; ``program`` runs it (``runtime``) under the mock
+monitor (``monitor``) with mocks that answer as the provider would offline (``mocks``, ``invokes``,
+``aws_outputs``, ``policy_document``); ``model`` and ``wire`` hold what was captured; ``plan`` and
+``outputs`` are the commands built on it.
 """
 
 from local.account import ACCOUNT_ID, REGION
 from local.capture.model import Capture, CapturedResource, CaptureError
 from local.capture.program import (
     PROJECT_ROOT,
+    ProgramError,
     _config_strings,
     capture,
     deep_merge,
@@ -22,6 +25,7 @@ __all__ = [
     "Capture",
     "CaptureError",
     "CapturedResource",
+    "ProgramError",
     "_config_strings",
     "capture",
     "deep_merge",

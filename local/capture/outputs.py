@@ -22,6 +22,43 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
+def load_stack_outputs(specs: list[str]) -> tuple[dict[str, dict[str, Any]], dict[str, list[str]]]:
+    """Other stacks' outputs from ``--stack-outputs`` values, and which of them are secret.
+
+    ``STACK=FILE``: FILE is the JSON of ``pulumi stack output --json`` run on STACK (as a program names
+    it in ``pulumi.StackReference``). ``FILE`` alone: a JSON object mapping stack names to such output
+    objects, for several stacks in one file. A value printed as ``[secret]`` is a secret output.
+    """
+    outputs: dict[str, dict[str, Any]] = {}
+    for spec in specs:
+        name, _, path = spec.rpartition("=") if "=" in spec else ("", "", spec)
+        try:
+            doc = json.loads(Path(path).read_text())
+        except (OSError, ValueError) as error:
+            raise CaptureError(f"--stack-outputs {spec}: cannot read JSON ({error})") from None
+        if not isinstance(doc, dict):
+            raise CaptureError(f"--stack-outputs {spec}: expected a JSON object")
+        if name:
+            outputs[name] = doc
+            continue
+        for stack, values in doc.items():
+            if not isinstance(values, dict):
+                raise CaptureError(f"--stack-outputs {path}: {stack!r} should map to that stack's outputs object "
+                                   f"(for one stack's `pulumi stack output --json`, use --stack-outputs STACK={path})")
+            outputs[stack] = values
+    secrets = {stack: sorted(k for k, v in values.items() if v == "[secret]") for stack, values in outputs.items()}
+    return outputs, secrets
+
+
+def matching_stack(reference: str, known: list[str]) -> str | None:
+    """The supplied stack a reference means: the same name, or the only one with the same trailing parts."""
+    if reference in known:
+        return reference
+    parts = reference.split("/")
+    candidates = [k for k in known if k.split("/")[-len(parts):] == parts or parts[-len(k.split("/")):] == k.split("/")]
+    return candidates[0] if len(candidates) == 1 else None
+
+
 def resolve_stack_reference(reference: str) -> dict[str, Any]:
     """Outputs for ``[org/]eventfork/<stack>`` (or ``<stack>``) from this project's own plan.
 
@@ -35,7 +72,8 @@ def resolve_stack_reference(reference: str) -> dict[str, Any]:
     if project not in (None, own_project) or not (PROJECT_ROOT / f"Pulumi.{stack}.yaml").is_file():
         raise CaptureError(
             f"StackReference {reference!r}: offline, only this project's stacks can be resolved "
-            f"({own_project}/<stack> with a Pulumi.<stack>.yaml in {PROJECT_ROOT})"
+            f"({own_project}/<stack> with a Pulumi.<stack>.yaml in {PROJECT_ROOT}); give other stacks' outputs "
+            "with --stack-outputs STACK=FILE (the JSON of `pulumi stack output --json`)"
         )
     done = subprocess.run(
         [sys.executable, "-m", "local", "outputs", "--stack", stack],

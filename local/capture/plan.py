@@ -8,19 +8,29 @@ from collections import Counter
 from pathlib import Path
 
 from local.capture import PROJECT_ROOT, capture
+from local.capture.outputs import load_stack_outputs
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--project", default=str(PROJECT_ROOT), help="Pulumi Python project directory")
-    parser.add_argument("--stack", default="dev", help="stack name (reads Pulumi.<stack>.yaml)")
-    parser.add_argument("--json", action="store_true", help="print [{urn,type,name,parent,inputs}]")
+    parser.add_argument("--stack", default=None, help="stack name (Pulumi.<stack>.yaml must exist; default: dev)")
+    parser.add_argument("--json", action="store_true", help="print [{urn,type,name,parent,inputs,...}]")
     parser.add_argument("--summary", action="store_true", help="print resource counts by type only")
+    parser.add_argument("--preview", action="store_true", help="as a first preview: nothing AWS assigns is known")
+    parser.add_argument("--all", action="store_true",
+                        help="with --json: also the root stack and default providers the engine registers")
+    parser.add_argument("--stack-outputs", action="append", default=[], metavar="[STACK=]FILE",
+                        help="outputs of other stacks read by StackReference (see check --help)")
+    parser.add_argument("--timeout", type=float, default=None, help="seconds the program may run (default 120)")
 
 
 def run(args: argparse.Namespace) -> int:
-    plan = capture(Path(args.project), args.stack)
+    outputs, secrets = load_stack_outputs(args.stack_outputs)
+    plan = capture(Path(args.project), args.stack or "dev", preview=args.preview, stack_outputs=outputs,
+                   secret_outputs=secrets, require_stack=args.stack is not None, timeout=args.timeout)
     if args.json:
-        print(json.dumps([r.as_plan_entry() for r in plan.resources], indent=2))
+        entries = plan.engine_resources() if args.all else plan.resources
+        print(json.dumps([r.as_plan_entry() for r in entries], indent=2))
         return 0
     by_urn = plan.by_urn()
     print(f"{plan.project}/{plan.stack}: {len(plan.resources)} resources")

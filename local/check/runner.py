@@ -1,12 +1,11 @@
 """``python -m local check``: evaluate the CrossGuard pack on a captured plan, as the engine would.
 
-Every resource becomes a ``ResourceValidationArgs`` (type token, camelCase props wrapped in
-pulumi-policy's unknown-checking proxy, URN, name, options with the parent, provider) and the whole
-plan a ``StackValidationArgs`` (props are the resource's state: inputs plus what AWS assigns, with
-parents and dependencies linked). Enforcement levels and per-policy config come from the pack's
-defaults and the stack's ``policies/config/<stack>.json`` (the file given to
-``pulumi preview --policy-pack-config``). A value unknown at preview makes the policy report that
-it could not check (advisory), as the engine does.
+The program is captured (``local.capture``), the pack in ``policies/`` is loaded with pulumi-policy's
+own analyzer (``analyzer``), its config is parsed, merged and validated as the engine does
+(``policy_config``), and every resource the engine would analyze (the root stack, default
+providers, the program's resources) goes through Remediate, Analyze and AnalyzeStack. Exit codes:
+0 no mandatory violation, 1 at least one, 2 could not evaluate (one line on stderr; ``--json``
+prints ``{"error": ...}``).
 """
 
 from __future__ import annotations
@@ -18,12 +17,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from local.capture import PROJECT_ROOT, Capture, CapturedResource, CaptureError, capture
+from local.capture import PROJECT_ROOT, Capture, CaptureError, capture
+from local.capture.outputs import load_stack_outputs
+from local.check.analyzer import analyze, configure, load_pack, policy_infos
+from local.check.policy_config import PolicyConfigError, load, reconcile
 
 POLICIES_DIR = PROJECT_ROOT / "policies"
 
 
 def _pack() -> tuple[str, list[Any]]:
+    """The pack's name and its policies (as the pack module builds them)."""
     if str(POLICIES_DIR) not in sys.path:
         sys.path.insert(0, str(POLICIES_DIR))
     from eventfork_policies.pack import PACK_NAME, POLICIES
@@ -35,6 +38,9 @@ def _pack() -> tuple[str, list[Any]]:
 class CheckResult:
     resources: int
     violations: list[dict[str, str]] = field(default_factory=list)
+    remediations: list[dict[str, str]] = field(default_factory=list)
+    not_expanded: list[str] = field(default_factory=list)
+    unknown_invokes: list[str] = field(default_factory=list)
 
     @property
     def mandatory(self) -> list[dict[str, str]]:
@@ -43,9 +49,23 @@ class CheckResult:
     def as_json(self) -> dict[str, Any]:
         return {"resources": self.resources, "violations": self.violations}
 
+    def notes(self) -> list[str]:
+        """What the check did or could not see, beside the violations (printed on standard error)."""
+        lines = [f"remediated by {r['policy']} before analysis: {r['urn']}" for r in self.remediations]
+        lines += [f"not expanded: {urn} is a component from another package (remote); its children are not "
+                  "registered offline, so no policy sees them" for urn in self.not_expanded]
+        lines += [f"unknown offline: invoke {token} needs AWS, its result is unknown (as before deployment)"
+                  for token in self.unknown_invokes]
+        return lines
+
+
+def default_policy_config(project_dir: Path, stack: str) -> Path:
+    """The file ``pulumi preview --policy-pack-config`` would be given: ``policies/config/<stack>.json``."""
+    return Path(project_dir) / "policies" / "config" / f"{stack}.json"
+
 
 def load_policy_config(project_dir: Path, stack: str) -> dict[str, Any]:
-    path = Path(project_dir) / "policies" / "config" / f"{stack}.json"
+    path = default_policy_config(project_dir, stack)
     if not path.is_file():
         return {}
     try:
@@ -54,136 +74,72 @@ def load_policy_config(project_dir: Path, stack: str) -> dict[str, Any]:
         raise CaptureError(f"{path}: not valid JSON ({error})") from None
 
 
-def _settings(policy: Any, config: dict[str, Any]) -> tuple[str, dict[str, Any]]:
-    """Enforcement level and properties of one policy: schema defaults, then the stack's file."""
-    entry = config.get(policy.name, config.get("all"))
-    properties: dict[str, Any] = {}
-    schema = getattr(policy.config_schema, "properties", None) or {}
-    for key, spec in schema.items():
-        if isinstance(spec, dict) and "default" in spec:
-            properties[key] = spec["default"]
-    level = policy.enforcement_level.value if policy.enforcement_level is not None else "mandatory"
-    if isinstance(entry, str):
-        level = entry
-    elif isinstance(entry, dict):
-        level = entry.get("enforcementLevel", level)
-        properties.update({k: v for k, v in entry.items() if k != "enforcementLevel"})
-    return level, properties
+def check_capture(plan: Capture, policy_config: Path | None = None, pack_dir: Path = POLICIES_DIR) -> CheckResult:
+    """Run every policy of the pack on ``plan`` with the config in ``policy_config`` (a JSON file)."""
+    servicer, pack_name = load_pack(pack_dir)
+    policies, initial = policy_infos(servicer)
+    configure(servicer, reconcile(policies, initial, load(policy_config), pack_name))
+    outcome = analyze(servicer, plan)
+    return CheckResult(
+        resources=len(plan.resources), violations=outcome.violations, remediations=outcome.remediations,
+        not_expanded=[r.urn for r in plan.remote_components()], unknown_invokes=plan.unanswered_invokes)
 
 
-def _options(resource: CapturedResource) -> Any:
-    from pulumi_policy import PolicyCustomTimeouts, PolicyResourceOptions
-
-    return PolicyResourceOptions(
-        resource.protect,
-        list(resource.ignore_changes),
-        None,
-        [],
-        PolicyCustomTimeouts(0, 0, 0),
-        [],
-        resource.parent or None,
-    )
-
-
-def _provider(resource: CapturedResource, by_urn: dict[str, CapturedResource]) -> Any:
-    from pulumi_policy import PolicyProviderResource
-    from pulumi_policy.deserialize import deserialize_properties
-    from pulumi_policy.proxy import unknown_checking_proxy
-
-    if not resource.provider:
-        return None
-    provider = by_urn.get(resource.provider.rsplit("::", 1)[0])  # a reference is "<urn>::<id>"
-    if provider is None:
-        return None
-    props = unknown_checking_proxy(deserialize_properties(dict(provider.inputs)))
-    return PolicyProviderResource(provider.type, props, provider.urn, provider.name)
-
-
-def check_capture(plan: Capture, policy_config: dict[str, Any] | None = None) -> CheckResult:
-    """Run every policy of the pack on ``plan``."""
-    from pulumi_policy import PolicyResource, ResourceValidationArgs, StackValidationArgs
-    from pulumi_policy.deserialize import deserialize_properties
-    from pulumi_policy.proxy import UnknownValueError, unknown_checking_proxy
-
-    _, policies = _pack()
-    config = policy_config or {}
-    result = CheckResult(resources=len(plan.resources))
-    by_urn = plan.by_urn()
-
-    def reporter(policy: str, level: str, default_urn: str) -> Any:
-        def report(message: str, urn: str | None = None) -> None:
-            result.violations.append(
-                {"policy": policy, "urn": urn or default_urn, "message": message, "enforcement": level}
-            )
-
-        return report
-
-    def could_not_check(policy: str, urn: str, error: Exception) -> None:
-        result.violations.append(
-            {
-                "policy": policy,
-                "urn": urn,
-                "enforcement": "advisory",
-                "message": f"could not check during preview: {getattr(error, 'message', error)}",
-            }
-        )
-
-    stack_resources: list[Any] = []
-    linked: dict[str, Any] = {}
-    for r in plan.resources:
-        state = unknown_checking_proxy(deserialize_properties({**r.outputs, **r.inputs} if r.outputs else r.inputs))
-        resource = PolicyResource(r.type, state, r.urn, r.name, _options(r), _provider(r, by_urn), None, [], {})
-        stack_resources.append(resource)
-        linked[r.urn] = resource
-    for r, resource in zip(plan.resources, stack_resources, strict=True):
-        resource.parent = linked.get(r.parent)
-        resource.dependencies = [linked[d] for d in r.dependencies if d in linked]
-
-    for policy in policies:
-        level, properties = _settings(policy, config)
-        if level == "disabled":
-            continue
-        level = "mandatory" if level == "remediate" else level
-        if type(policy).__name__ == "StackValidationPolicy":
-            try:
-                policy.validate(StackValidationArgs(stack_resources, properties), reporter(policy.name, level, ""))
-            except UnknownValueError as error:
-                could_not_check(policy.name, "", error)
-            continue
-        for r in plan.resources:
-            props = unknown_checking_proxy(deserialize_properties(dict(r.inputs)))
-            args = ResourceValidationArgs(r.type, props, r.urn, r.name, _options(r), _provider(r, by_urn), properties)
-            try:
-                policy.validate(args, reporter(policy.name, level, r.urn))
-            except UnknownValueError as error:
-                could_not_check(policy.name, r.urn, error)
-    return result
-
-
-def check_project(project_dir: Path | str = PROJECT_ROOT, stack: str = "dev", preview: bool = False) -> CheckResult:
+def check_project(
+    project_dir: Path | str = PROJECT_ROOT,
+    stack: str = "dev",
+    preview: bool = False,
+    *,
+    policy_config: Path | None = None,
+    stack_outputs: dict[str, dict[str, Any]] | None = None,
+    secret_outputs: dict[str, list[str]] | None = None,
+    require_stack: bool = False,
+    timeout: float | None = None,
+) -> CheckResult:
     project_dir = Path(project_dir)
-    plan = capture(project_dir, stack, preview=preview)
-    return check_capture(plan, load_policy_config(project_dir, stack))
+    config_file = policy_config or default_policy_config(project_dir, stack)
+    plan = capture(project_dir, stack, preview=preview, stack_outputs=stack_outputs, secret_outputs=secret_outputs,
+                   require_stack=require_stack, timeout=timeout)
+    return check_capture(plan, config_file)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--project", default=str(PROJECT_ROOT), help="Pulumi Python project directory")
-    parser.add_argument("--stack", default="dev", help="stack name (config and policies/config/<stack>.json)")
-    parser.add_argument("--preview", action="store_true", help="leave provider-computed values unknown")
+    parser.add_argument("--stack", default=None, help="stack name (Pulumi.<stack>.yaml must exist; default: dev)")
+    parser.add_argument("--preview", action="store_true", help="as a first preview: nothing AWS assigns is known")
     parser.add_argument("--json", action="store_true", help='print {"resources": N, "violations": [...]}')
+    parser.add_argument("--policy-config", type=Path, default=None,
+                        help="policy pack config (as pulumi preview --policy-pack-config); "
+                             "default: <project>/policies/config/<stack>.json")
+    parser.add_argument("--stack-outputs", action="append", default=[], metavar="[STACK=]FILE",
+                        help="outputs of other stacks read by StackReference: STACK=FILE with the JSON of "
+                             "`pulumi stack output --json` for STACK, or FILE mapping stack names to outputs")
+    parser.add_argument("--timeout", type=float, default=None, help="seconds the program may run (default 120)")
+
+
+def fail(message: str, as_json: bool) -> int:
+    if as_json:
+        print(json.dumps({"error": message}))
+    print(f"error: {message}", file=sys.stderr)
+    return 2
 
 
 def run(args: argparse.Namespace) -> int:
+    stack = args.stack or "dev"
     try:
-        result = check_project(Path(args.project), args.stack, args.preview)
-    except CaptureError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
+        outputs, secrets = load_stack_outputs(args.stack_outputs)
+        result = check_project(Path(args.project), stack, args.preview, policy_config=args.policy_config,
+                               stack_outputs=outputs, secret_outputs=secrets, require_stack=args.stack is not None,
+                               timeout=args.timeout)
+    except (CaptureError, PolicyConfigError) as error:
+        return fail(str(error), args.json)
+    for note in result.notes():
+        print(f"note: {note}", file=sys.stderr)
     if args.json:
         print(json.dumps(result.as_json(), indent=2))
     else:
         name, policies = _pack()
-        print(f"{name}: {len(policies)} policies on {result.resources} resources of {args.stack}")
+        print(f"{name}: {len(policies)} policies on {result.resources} resources of {stack}")
         for v in result.violations:
             print(f"  [{v['enforcement']}] {v['policy']}: {v['message']}\n      {v['urn']}")
         mandatory = len(result.mandatory)

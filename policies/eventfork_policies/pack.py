@@ -14,6 +14,7 @@ from pulumi_policy import (
     StackValidationArgs,
     StackValidationPolicy,
 )
+from pulumi_policy.proxy import UnknownValueError
 
 from eventfork_policies.rules import buffer_table, encryption, fifo, operations
 
@@ -47,8 +48,30 @@ def _resource_policy(name: str, description: str, level: EnforcementLevel,
 
 
 def _stack_policy(name: str, description: str, level: EnforcementLevel,
-                  check: Callable[[StackValidationArgs, ReportViolation], None]) -> StackValidationPolicy:
-    return StackValidationPolicy(name=name, description=description, enforcement_level=level, validate=check)
+                  check: Callable[[StackValidationArgs, ReportViolation], None],
+                  schema: dict[str, Any] | None = None) -> StackValidationPolicy:
+    return StackValidationPolicy(name=name, description=description, enforcement_level=level, validate=check,
+                                 config_schema=PolicyConfigSchema(properties=schema) if schema else None)
+
+
+def _each(resources: list[Any], check: Callable[[Any], None]) -> None:
+    """Run ``check`` on every resource; one whose values are unknown at preview does not hide the others.
+
+    The undecided ones are reported together at the end, as pulumi-policy reports an unknown value
+    (an advisory "can't run policy ... during preview" diagnostic).
+    """
+    undecided: list[tuple[Any, UnknownValueError]] = []
+    for resource in resources:
+        try:
+            check(resource)
+        except UnknownValueError as error:
+            undecided.append((resource, error))
+    if undecided:
+        first = undecided[0][1]
+        combined = UnknownValueError(first.unknown_type_sentinel, first.props)
+        names = ", ".join(f"'{r.name}'" for r, _ in undecided)
+        combined.message = f"{names}: {first.message}"
+        raise combined
 
 
 # ---- resource policies -------------------------------------------------------------------------
@@ -87,11 +110,39 @@ def _buffer_ttl(args: ResourceValidationArgs) -> list[str]:
     return buffer_table.buffer_table_ttl(args.name, args.props)
 
 
-def _redrive(args: ResourceValidationArgs) -> list[str]:
-    if args.resource_type != QUEUE:
-        return []
-    return operations.queue_redrive(args.name, args.props,
-                                    _config(args, "deadLetterNamePattern", r"(-dlq|-dead-letter)(\.fifo)?$"))
+def _targets(resource: Any, queue: Any, key: str) -> bool:
+    """``resource.<key>`` names ``queue``: through its property dependencies, else by value."""
+    deps = (getattr(resource, "property_dependencies", None) or {}).get(key)
+    if deps:
+        return any(d.urn == queue.urn for d in deps)
+    value = resource.props.get(key)
+    return value is not None and value in (queue.props.get("url"), queue.props.get("id"), queue.props.get("arn"))
+
+
+def _present(props: Any, key: str) -> bool:
+    """``key`` is set (to a value known now, or one only known after deployment)."""
+    if key not in set(props):
+        return False
+    try:
+        return bool(props.get(key))
+    except UnknownValueError:
+        return True
+
+
+def _redrive(args: StackValidationArgs, report_violation: ReportViolation) -> None:
+    queues = [r for r in args.resources if r.resource_type == QUEUE]
+    redrive_resources = [r for r in args.resources if r.resource_type == "aws:sqs/redrivePolicy:RedrivePolicy"]
+    pattern = _config(args, "deadLetterNamePattern", operations.DEAD_LETTER_PATTERN)
+
+    def check(queue: Any) -> None:
+        redriven = _present(queue.props, "redrivePolicy") or any(_targets(r, queue, "queueUrl")
+                                                                  for r in redrive_resources)
+        is_target = any(_targets(q, queue, "redrivePolicy") for q in queues if q is not queue) or any(
+            _targets(r, queue, "redrivePolicy") for r in redrive_resources)
+        for message in operations.queue_redrive(queue.name, queue.props, pattern, redriven, is_target):
+            report_violation(message, queue.urn)
+
+    _each(queues, check)
 
 
 def _replay_retention(args: ResourceValidationArgs) -> list[str]:
@@ -116,22 +167,24 @@ def _tracing(args: ResourceValidationArgs) -> list[str]:
 
 # ---- stack policies ----------------------------------------------------------------------------
 def _belongs_to(resource: Any, bucket: Any) -> bool:
-    """A bucket-scoped resource refers to ``bucket`` by name/id, or depends on it."""
-    if any(d.urn == bucket.urn for d in resource.dependencies or []):
-        return True
-    name = resource.props.get("bucket")
-    return name is not None and name in (bucket.props.get("bucket"), bucket.props.get("id"))
+    """A bucket-scoped resource's ``bucket`` input is this bucket (an ordering ``depends_on`` is not)."""
+    return _targets(resource, bucket, "bucket") or (
+        not (getattr(resource, "property_dependencies", None) or {}).get("bucket")
+        and resource.props.get("bucket") is not None and resource.props.get("bucket") == bucket.props.get("bucket"))
 
 
 def _bucket_encryption(args: StackValidationArgs, report_violation: ReportViolation) -> None:
     configs = [r for r in args.resources if r.resource_type.startswith(
         "aws:s3/bucketServerSideEncryptionConfiguration")]
-    for bucket in (r for r in args.resources if r.resource_type in (BUCKET, "aws:s3/bucketV2:BucketV2")):
+
+    def check(bucket: Any) -> None:
         inline = (bucket.props.get("serverSideEncryptionConfiguration") or {}).get("rule")
         rules = [inline] if inline else []
         rules += [rule for c in configs if _belongs_to(c, bucket) for rule in c.props.get("rules") or []]
         for message in encryption.bucket_encryption(bucket.name, rules):
             report_violation(message, bucket.urn)
+
+    _each([r for r in args.resources if r.resource_type in (BUCKET, "aws:s3/bucketV2:BucketV2")], check)
 
 
 def _bucket_access(args: StackValidationArgs, report_violation: ReportViolation) -> None:
@@ -197,9 +250,9 @@ POLICIES = [
                      "have TTL enabled on a named attribute", MANDATORY, _buffer_ttl),
     _stack_policy("s3-bucket-kms-encryption", "Every bucket has SSE-KMS with a customer-managed key", MANDATORY,
                   _bucket_encryption),
-    _resource_policy("queue-redrive-policy", "Every queue but a dead-letter queue has a redrive policy", ADVISORY,
-                     _redrive, schema={"deadLetterNamePattern": {"type": "string",
-                                                                 "default": r"(-dlq|-dead-letter)(\.fifo)?$"}}),
+    _stack_policy("queue-redrive-policy", "Every queue but a dead-letter queue has a redrive policy", ADVISORY,
+                  _redrive, schema={"deadLetterNamePattern": {"type": "string",
+                                                              "default": operations.DEAD_LETTER_PATTERN}}),
     _resource_policy("replay-retention", "Replay queues keep messages 14 days", ADVISORY, _replay_retention,
                      schema={"minimumRetentionSeconds": {"type": "integer", "default": 1209600},
                              "namePattern": {"type": "string", "default": r"-replay(\.fifo)?$"}}),

@@ -10,16 +10,25 @@ from typing import Any
 DATA_ACTION_PREFIXES = ("sqs:", "sns:", "dynamodb:", "s3:", "kms:", "firehose:", "es:", "lambda:", "secretsmanager:")
 
 
-def queue_redrive(name: str, props: Mapping[str, Any], dead_letter_pattern: str) -> list[str]:
-    """Every queue except a dead-letter queue sends what it cannot process to a DLQ."""
+DEAD_LETTER_PATTERN = r"(^|[-_.])(dlq|dead-?letter(-?queue)?)([-_.]|$)"
+
+
+def queue_redrive(name: str, props: Mapping[str, Any], dead_letter_pattern: str, redriven: bool = False,
+                  is_dead_letter_target: bool = False) -> list[str]:
+    """Every queue except a dead-letter queue sends what it cannot process to a DLQ.
+
+    A queue has a DLQ through its own ``redrivePolicy`` or an ``aws.sqs.RedrivePolicy`` resource
+    (``redriven``); it is a DLQ when another queue's redrive policy targets it, or its name says so.
+    """
     physical = str(props.get("name") or name)
     tags = props.get("tags") or {}
-    if re.search(dead_letter_pattern, physical) or tags.get("eventfork:queue") == "dead-letter":
+    if is_dead_letter_target or re.search(dead_letter_pattern, physical, re.IGNORECASE):
         return []
-    if props.get("redrivePolicy"):
+    if tags.get("eventfork:queue") == "dead-letter" or redriven or props.get("redrivePolicy"):
         return []
-    return [f"queue '{name}' has no dead-letter queue: set redrive_policy with deadLetterTargetArn and "
-            "maxReceiveCount (or tag it eventfork:queue=dead-letter if it is itself a DLQ)"]
+    return [f"queue '{name}' has no dead-letter queue: set redrive_policy (deadLetterTargetArn and "
+            "maxReceiveCount) or add an aws.sqs.RedrivePolicy for it; if it is itself a dead-letter queue, point "
+            "another queue's redrive policy at it or name it with a -dlq suffix"]
 
 
 def replay_retention(name: str, props: Mapping[str, Any], minimum: int, pattern: str) -> list[str]:

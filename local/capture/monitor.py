@@ -1,0 +1,160 @@
+"""The mock resource monitor: Pulumi's stock ``MockMonitor``, recording every registration as the engine gets it.
+
+It differs from the stock monitor in one way that matters: a resource passed as an input arrives as
+a resource reference, and the stock monitor rehydrates it into a ``Resource`` on the gRPC worker
+thread, whose event loop is not the program's (the run then fails with "attached to a different
+loop" or hangs, at random). Here references are downgraded first, to the id of a custom resource
+or the URN of a component, which is what the engine hands a provider and an analyzer.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pulumi.runtime import mocks as pulumi_mocks
+from pulumi.runtime import settings
+from pulumi.runtime.proto import provider_pb2, resource_pb2
+from pulumi.runtime.sync_await import _ensure_event_loop
+
+from local.capture.model import CapturedResource
+from local.capture.policy_document import PolicyDocumentError
+from local.capture.wire import (
+    SECRET_SIG,
+    SIG,
+    UNKNOWN,
+    downgrade_references,
+    from_struct,
+    is_secret,
+    plain,
+    to_struct,
+    unwrap_secrets,
+)
+
+
+def _seconds(duration: str) -> float:
+    """A Go duration (``5m``, ``1h30m``, ``90s``) in seconds, as the engine converts custom timeouts."""
+    if not duration:
+        return 0
+    total, number = 0.0, ""
+    units = {"h": 3600.0, "m": 60.0, "s": 1.0, "ms": 0.001}
+    i = 0
+    while i < len(duration):
+        char = duration[i]
+        if char.isdigit() or char == ".":
+            number += char
+            i += 1
+            continue
+        unit = "ms" if duration[i:i + 2] == "ms" else char
+        total += float(number or 0) * units.get(unit, 0)
+        number, i = "", i + len(unit)
+    return total + (float(number) if number else 0)
+
+
+class CaptureMonitor(pulumi_mocks.MockMonitor):
+    """Mock monitor that keeps every registration with its URN, parent, options and wire inputs."""
+
+    def __init__(self, mocks: Any) -> None:
+        super().__init__(mocks)
+        self.captured: list[CapturedResource] = []
+        self.stack_urn = ""
+        self.unanswered: list[str] = []
+        self.packages: dict[str, tuple[str, str]] = {}
+        self.base_dir: Any = None  # the program's directory (relative asset paths resolve there)
+
+    def make_urn(self, parent: str, type_: str, name: str) -> str:
+        """URNs as the engine builds them: the root stack's type is not part of a child's type."""
+        if parent and parent.split("::")[2] != "pulumi:pulumi:Stack":
+            type_ = parent.split("::")[2] + "$" + type_
+        return f"urn:pulumi:{settings.get_stack()}::{settings.get_project()}::{type_}::{name}"
+
+    def RegisterPackage(self, request: Any) -> Any:  # noqa: N802 - gRPC method name
+        ref = f"package-{request.name}-{request.version}"
+        self.packages[ref] = (request.name, request.version)
+        return resource_pb2.RegisterPackageResponse(ref=ref)
+
+    def _version(self, request: Any) -> str:
+        if request.version:
+            return str(request.version)
+        return self.packages.get(request.packageRef, ("", ""))[1]
+
+    def RegisterResource(self, request: Any) -> Any:  # noqa: N802 - gRPC method name
+        urn = self.make_urn(request.parent, request.type, request.name)
+        if request.type == "pulumi:pulumi:Stack":
+            self.stack_urn = urn
+            return resource_pb2.RegisterResourceResponse(urn=urn)
+        _ensure_event_loop()
+        wire = downgrade_references(from_struct(request.object))
+        args = pulumi_mocks.MockResourceArgs(
+            typ=request.type,
+            name=request.name,
+            inputs=unwrap_secrets(wire),
+            provider=request.provider,
+            resource_id=request.importId,
+            custom=request.custom or False,
+            transforms=pulumi_mocks._resolve_callbacks(request.transforms),
+        )
+        if request.type == "pulumi:providers:aws":
+            getattr(self.mocks, "provider_regions", {})[urn] = args.inputs.get("region") or None
+        resource_id, state = self.mocks.new_resource(args)
+        resource_id = "" if resource_id in (None, UNKNOWN) else str(resource_id)
+        state = {k: ({SIG: SECRET_SIG, "value": v} if is_secret(wire.get(k)) and not is_secret(v) else v)
+                 for k, v in state.items()}
+        self.resources[urn] = pulumi_mocks.MockMonitor.ResourceRegistration(urn, resource_id, state)
+        timeouts = request.customTimeouts
+        self.captured.append(
+            CapturedResource(
+                urn=urn,
+                type=request.type,
+                name=request.name,
+                parent=request.parent,
+                inputs=plain(wire, self.base_dir),
+                custom=bool(request.custom),
+                provider=request.provider,
+                protect=bool(request.protect),
+                ignore_changes=list(request.ignoreChanges),
+                dependencies=sorted(request.dependencies),
+                id=resource_id,
+                outputs=plain(state, self.base_dir),
+                wire=wire,
+                wire_outputs=state,
+                property_dependencies={k: sorted(v.urns) for k, v in sorted(request.propertyDependencies.items())},
+                custom_timeouts={k: _seconds(getattr(timeouts, k)) for k in ("create", "update", "delete")
+                                 if getattr(timeouts, k)},
+                delete_before_replace=request.deleteBeforeReplace if request.deleteBeforeReplaceDefined else None,
+                aliases=list(request.aliasURNs),
+                additional_secret_outputs=list(request.additionalSecretOutputs),
+                remote=bool(request.remote),
+                package_version=self._version(request),
+            )
+        )
+        return resource_pb2.RegisterResourceResponse(urn=urn, id=resource_id, object=to_struct(state))
+
+    def ReadResource(self, request: Any) -> Any:  # noqa: N802 - gRPC method name
+        _ensure_event_loop()
+        wire = downgrade_references(from_struct(request.properties))
+        args = pulumi_mocks.MockResourceArgs(
+            typ=request.type, name=request.name, inputs=unwrap_secrets(wire), provider=request.provider,
+            resource_id=request.id)
+        resource_id, state = self.mocks.new_resource(args)
+        urn = self.make_urn(request.parent, request.type, request.name)
+        self.resources[urn] = pulumi_mocks.MockMonitor.ResourceRegistration(urn, str(resource_id or ""), state)
+        return resource_pb2.ReadResourceResponse(urn=urn, properties=to_struct(state))
+
+    def Invoke(self, request: Any) -> Any:  # noqa: N802 - gRPC method name
+        if request.tok == "pulumi:pulumi:getResource":
+            return super().Invoke(request)
+        _ensure_event_loop()
+        args = unwrap_secrets(downgrade_references(from_struct(request.args)))
+        try:
+            result = self.mocks.call(pulumi_mocks.MockCallArgs(token=request.tok, args=args, provider=request.provider))
+        except PolicyDocumentError as error:
+            failure = provider_pb2.CheckFailure(property="", reason=str(error))
+            return resource_pb2.ResourceInvokeResponse(failures=[failure])
+        if not isinstance(result, (dict, tuple)):  # the provider would need AWS to answer
+            self.unanswered.append(request.tok)
+            return resource_pb2.ResourceInvokeResponse(unknown=True)
+        failures = None
+        answer: dict[str, Any] = result if isinstance(result, dict) else result[0]
+        if isinstance(result, tuple):
+            failures = [provider_pb2.CheckFailure(property=p, reason=r) for p, r in result[1] or []]
+        return resource_pb2.ResourceInvokeResponse(**{"return": to_struct(answer), "failures": failures})

@@ -1,0 +1,153 @@
+"""Run a program under the mock monitor as the Python language host runs it.
+
+Fresh runtime state, the program's own directory as working directory and first on ``sys.path``,
+its prints sent to standard error (standard output belongs to the tool's report), a time limit the
+tool enforces itself, and the order in which the program *constructed* its resources remembered so
+that plans come out in the same order every run (registrations themselves complete in any order).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import runpy
+import signal
+import sys
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pulumi
+import pulumi.resource as pulumi_resource
+from pulumi.runtime import settings
+from pulumi.runtime.config import set_all_config
+from pulumi.runtime.sync_await import _sync_await
+
+DEFAULT_TIMEOUT_SECONDS = 120.0
+
+
+class ProgramTimeoutError(Exception):
+    """The program did not finish within the time limit."""
+
+
+class UnanswerableInvokeError(Exception):
+    """A synchronous invoke whose result is unknown offline (the program cannot go on with it)."""
+
+    def __init__(self, token: str) -> None:
+        self.token = token
+        super().__init__(
+            f"invoke {token} needs AWS to answer, so offline its result is unknown; a synchronous call cannot "
+            "return an unknown value (the *_output form of the function can)")
+
+
+@contextlib.contextmanager
+def _time_limit(seconds: float | None) -> Iterator[None]:
+    if not seconds or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def expired(_signum: int, _frame: Any) -> None:
+        raise ProgramTimeoutError(f"the program did not finish within {seconds:g} s")
+
+    previous = signal.signal(signal.SIGALRM, expired)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+@contextlib.contextmanager
+def _patched(owner: Any, name: str, replacement: Any) -> Iterator[None]:
+    original = getattr(owner, name)
+    setattr(owner, name, replacement)
+    try:
+        yield
+    finally:
+        setattr(owner, name, original)
+
+
+def _strict(invoke: Any) -> Any:
+    def strict_invoke(tok: str, *args: Any, **kwargs: Any) -> Any:
+        result = invoke(tok, *args, **kwargs)
+        if not result.is_known:
+            raise UnanswerableInvokeError(tok)
+        return result
+
+    return strict_invoke
+
+
+def run_program(
+    *,
+    main: Path,
+    project: str,
+    stack: str,
+    config: dict[str, str],
+    mocks: Any,
+    monitor: Any,
+    preview: bool,
+    secret_keys: list[str] | None = None,
+    cwd: Path | None = None,
+    timeout: float | None = None,
+) -> dict[str, Any]:
+    """Run ``main`` as the engine would (fresh runtime state) and return its stack outputs (wire form).
+
+    The SDK always runs in preview mode, so that any output the mocks leave out is unknown (as a
+    provider-computed value is before deployment) rather than ``None``.
+    """
+    del preview  # what is known is decided by the mocks; the SDK always treats the rest as unknown
+    settings.reset_options(project=project, stack=stack, preview=True)
+    set_all_config(config, secret_keys or [])
+    pulumi.runtime.set_mocks(mocks, project=project, stack=stack, preview=True, monitor=monitor)
+    root = settings.get_root_resource()
+    program_dir = main.parent
+    monitor.base_dir = cwd or program_dir
+    monitor.order = []
+    original_register = pulumi_resource.register_resource
+
+    def register_in_order(res: Any, ty: str, name: str, *args: Any, **kwargs: Any) -> Any:
+        monitor.order.append((ty, name))
+        return original_register(res, ty, name, *args, **kwargs)
+
+    saved_path, saved_modules, saved_cwd = list(sys.path), set(sys.modules), os.getcwd()
+    sys.path.insert(0, str(program_dir))
+    try:
+        with contextlib.ExitStack() as stack_:
+            stack_.enter_context(_patched(pulumi_resource, "register_resource", register_in_order))
+            stack_.enter_context(_patched(pulumi.runtime, "invoke", _strict(pulumi.runtime.invoke)))
+            stack_.enter_context(_patched(pulumi.runtime, "invoke_single", _strict(pulumi.runtime.invoke_single)))
+            stack_.enter_context(contextlib.redirect_stdout(sys.stderr))
+            stack_.enter_context(_time_limit(timeout))
+            os.chdir(cwd or program_dir)
+
+            def program() -> None:
+                runpy.run_path(str(main), run_name="__main__")
+                monitor.synchronous = len(monitor.order)
+
+            _sync_await(pulumi.runtime.stack.run_pulumi_func(program))
+            outputs = getattr(root, "outputs", {}) or {}
+            return {key: _resolve(value) for key, value in sorted(outputs.items())}
+    finally:
+        os.chdir(saved_cwd)
+        sys.path[:] = saved_path
+        _forget_program_modules(saved_modules, program_dir)
+
+
+def _resolve(value: Any) -> Any:
+    """A stack output as the engine records it (wire form): unknown if not known, a secret kept a secret."""
+    from pulumi.runtime import rpc
+
+    from local.capture.wire import downgrade_references
+
+    return downgrade_references(_sync_await(rpc.serialize_property(value, [], None)))
+
+
+def _forget_program_modules(before: set[str], program_dir: Path) -> None:
+    """Unload the program's own modules so another project with same-named modules loads its own."""
+    root = str(program_dir.resolve())
+    for name in set(sys.modules) - before:
+        module_file = getattr(sys.modules[name], "__file__", None) or ""
+        if module_file.startswith(root):
+            del sys.modules[name]

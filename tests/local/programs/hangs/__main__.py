@@ -1,0 +1,6 @@
+"""Waits forever (on a value nothing resolves)."""
+
+import time
+
+while True:
+    time.sleep(0.05)

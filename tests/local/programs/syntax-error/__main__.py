@@ -1,0 +1,5 @@
+"""Does not compile."""
+
+import pulumi_aws as aws
+
+aws.sqs.Queue("q"
