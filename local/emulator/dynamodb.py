@@ -1,19 +1,40 @@
-"""The buffer's PartiQL batch writes, done by the emulator itself.
+"""Amazon DynamoDB, as AWS documents it, on top of moto's tables.
 
-moto's PartiQL copies every table for each statement and does not evaluate an UPDATE's extra
-WHERE conditions. ``batch_execute_statement`` runs the two write shapes the buffer emits, with
-DynamoDB's documented per-statement results: ``INSERT`` fails with ``DuplicateItem`` when the key
-exists; ``UPDATE ... WHERE <key> = ? AND <attr> = ?`` fails with ``ConditionalCheckFailed`` when
-the item is absent or an attribute differs (with the item when ``ReturnValuesOnConditionCheckFailure``
-is ``ALL_OLD``). Any other statement is refused, so nothing passes here that was not modelled.
+Sources: the botocore model ``botocore/data/dynamodb/2012-08-10/service-2.json``
+(BatchExecuteStatement, BatchStatementError codes, PartiQLBatchRequest max 25, BatchGetItem
+documentation and error shapes);
+https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/HowItWorks.NamingRulesDataTypes.html
+(numbers) and .../ServiceQuotas.html (item size 400 KB, partition key 2,048 bytes, sort key 1,024).
+
+Contract enforced (moto is laxer on each point):
+- a number has at most 38 significant digits and a magnitude between 1E-130 and
+  9.9999999999999999999999999999999999999E+125 (compared exactly: moto compares floats, so 1E+126
+  passes it); NaN and Infinity are not numbers; each is a ``ValidationException``;
+- ``BatchExecuteStatement`` takes 1-25 statements; each write statement has its own result:
+  ``INSERT`` fails with ``DuplicateItem`` when the key exists; ``UPDATE ... WHERE <key> = ? AND
+  <attr> = ?`` fails with ``ConditionalCheckFailed`` when the item is absent or an attribute
+  differs (with the item when ``ReturnValuesOnConditionCheckFailure`` is ``ALL_OLD``); a statement
+  whose values DynamoDB rejects (a bad number, an item over 400 KB, a key over its size) fails
+  with ``ValidationError`` alone, the others still apply. moto's PartiQL copies every table per
+  statement and ignores an UPDATE's extra conditions, so the two write shapes the buffer emits are
+  run here; any other statement is refused, so nothing passes that was not modelled.
+Kept from moto, which already follows the documentation: items over 400 KB and keys over their
+size are refused, ``BatchGetItem`` takes at most 100 keys and returns ``UnprocessedKeys`` past
+16 MB of items.
 """
 
 from __future__ import annotations
 
 import re
+from contextlib import ExitStack
+from decimal import Decimal, InvalidOperation
 from typing import Any
+from unittest import mock
 
 MAX_BATCH_STATEMENTS = 25
+MAX_NUMBER_DIGITS = 38
+LARGEST_NUMBER = Decimal("9.9999999999999999999999999999999999999E+125")
+SMALLEST_NUMBER = Decimal("1E-130")
 _TABLE = r'"((?:[^"]|"")+)"'
 _INSERT = re.compile(rf"^INSERT INTO {_TABLE} VALUE \{{(.*)\}}$", re.IGNORECASE | re.DOTALL)
 _INSERT_FIELD = re.compile(r"^'([^']+)'\s*:\s*\?$")
@@ -62,32 +83,79 @@ def batch_execute_statement(backend: Any, statements: list[dict[str, Any]]) -> l
     parsed = [parse_statement(s["Statement"], s.get("Parameters", [])) for s in statements]
     responses: list[dict[str, Any]] = []
     for statement, (kind, table_name, attributes, where) in zip(statements, parsed, strict=True):
-        table = backend.get_table(table_name)
-        hash_key = table.hash_key_attr
-        if kind == "INSERT":
-            key = {hash_key: attributes[hash_key]}
-            if backend.get_item(table_name, key) is not None:
-                responses.append(
-                    {
-                        "TableName": table_name,
-                        "Error": {"Code": "DuplicateItem", "Message": "Duplicate primary key exists in table"},
-                    }
-                )
-                continue
-            backend.put_item(table_name, attributes)
-            responses.append({"TableName": table_name})
-            continue
-        if hash_key not in where:
-            raise MockValidationException("Where clause does not contain a mentioned primary key condition")
-        key = {hash_key: where[hash_key]}
-        current = backend.get_item(table_name, key)
-        old = current.to_json()["Attributes"] if current is not None else None
-        if old is None or any(old.get(name) != value for name, value in where.items()):
-            error: dict[str, Any] = {"Code": "ConditionalCheckFailed", "Message": "The conditional request failed"}
-            if old is not None and statement.get("ReturnValuesOnConditionCheckFailure") == "ALL_OLD":
-                error["Item"] = old
-            responses.append({"TableName": table_name, "Error": error})
-            continue
-        backend.put_item(table_name, {**old, **attributes})
-        responses.append({"TableName": table_name})
+        try:
+            responses.append(_execute(backend, statement, kind, table_name, attributes, where))
+        except MockValidationException as error:
+            message = getattr(error, "message", str(error))
+            responses.append({"TableName": table_name, "Error": {"Code": "ValidationError", "Message": message}})
     return responses
+
+
+def _execute(
+    backend: Any,
+    statement: dict[str, Any],
+    kind: str,
+    table_name: str,
+    attributes: dict[str, Any],
+    where: dict[str, Any],
+) -> dict[str, Any]:
+    """One write statement's result (raises DynamoDB's validation errors)."""
+    from moto.dynamodb.exceptions import MockValidationException
+
+    table = backend.get_table(table_name)
+    hash_key = table.hash_key_attr
+    if kind == "INSERT":
+        if backend.get_item(table_name, {hash_key: attributes[hash_key]}) is not None:
+            return {
+                "TableName": table_name,
+                "Error": {"Code": "DuplicateItem", "Message": "Duplicate primary key exists in table"},
+            }
+        backend.put_item(table_name, attributes)
+        return {"TableName": table_name}
+    if hash_key not in where:
+        raise MockValidationException("Where clause does not contain a mentioned primary key condition")
+    current = backend.get_item(table_name, {hash_key: where[hash_key]})
+    old = current.to_json()["Attributes"] if current is not None else None
+    if old is None or any(old.get(name) != value for name, value in where.items()):
+        error: dict[str, Any] = {"Code": "ConditionalCheckFailed", "Message": "The conditional request failed"}
+        if old is not None and statement.get("ReturnValuesOnConditionCheckFailure") == "ALL_OLD":
+            error["Item"] = old
+        return {"TableName": table_name, "Error": error}
+    backend.put_item(table_name, {**old, **attributes})
+    return {"TableName": table_name}
+
+
+def number_problem(value: str) -> str | None:
+    """DynamoDB's ValidationException message for a number it cannot store, if any."""
+    try:
+        number = Decimal(value.strip())
+    except InvalidOperation:
+        return f"The parameter cannot be converted to a numeric value: {value}"
+    if not number.is_finite():
+        return f"The parameter cannot be converted to a numeric value: {value}"
+    if number == 0:
+        return None
+    if len(number.normalize().as_tuple().digits) > MAX_NUMBER_DIGITS:
+        return "Attempting to store more than 38 significant digits in a Number"
+    if abs(number) > LARGEST_NUMBER:
+        return "Number overflow. Attempting to store a number with magnitude larger than supported range"
+    if abs(number) < SMALLEST_NUMBER:
+        return "Number underflow. Attempting to store a number with magnitude smaller than supported range"
+    return None
+
+
+def install(stack: ExitStack, state: Any) -> None:
+    """Exact number checks on every write, and the PartiQL batch writes above."""
+    from moto.dynamodb.exceptions import MockValidationException
+    from moto.dynamodb.models import DynamoDBBackend
+    from moto.dynamodb.models.table import Table
+
+    original = Table._validate_number_type
+
+    def validate_number(table: Any, value: Any) -> None:
+        original(table, value)
+        if isinstance(value, str) and (problem := number_problem(value)):
+            raise MockValidationException(problem)
+
+    stack.enter_context(mock.patch.object(Table, "_validate_number_type", validate_number))
+    stack.enter_context(mock.patch.object(DynamoDBBackend, "batch_execute_statement", batch_execute_statement))
