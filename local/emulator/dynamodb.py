@@ -31,6 +31,8 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 from unittest import mock
 
+from local.emulator.sqs import significant_digits
+
 MAX_BATCH_STATEMENTS = 25
 MAX_NUMBER_DIGITS = 38
 LARGEST_NUMBER = Decimal("9.9999999999999999999999999999999999999E+125")
@@ -135,11 +137,11 @@ def number_problem(value: str) -> str | None:
         return f"The parameter cannot be converted to a numeric value: {value}"
     if number == 0:
         return None
-    if len(number.normalize().as_tuple().digits) > MAX_NUMBER_DIGITS:
+    if significant_digits(number) > MAX_NUMBER_DIGITS:
         return "Attempting to store more than 38 significant digits in a Number"
-    if abs(number) > LARGEST_NUMBER:
+    if number.copy_abs() > LARGEST_NUMBER:
         return "Number overflow. Attempting to store a number with magnitude larger than supported range"
-    if abs(number) < SMALLEST_NUMBER:
+    if number.copy_abs() < SMALLEST_NUMBER:
         return "Number underflow. Attempting to store a number with magnitude smaller than supported range"
     return None
 

@@ -112,8 +112,10 @@ def error_spec(service: str, error: str) -> ErrorSpec:
         trait = shape.metadata.get("error", {})
         code = trait.get("code", shape.name)
         if error in (shape.name, code):
-            status = int(trait.get("httpStatusCode", 500 if shape.metadata.get("fault") else 400))
-            sender = bool(trait.get("senderFault", not shape.metadata.get("fault")))
+            fault = bool(getattr(shape, "_shape_model", {}).get("fault"))
+            default = COMMON_ERRORS.get(shape.name, (500 if fault else 400, not fault))
+            status = int(trait.get("httpStatusCode", default[0]))
+            sender = bool(trait.get("senderFault", default[1]))
             return ErrorSpec(service, shape.name, code, status, sender)
     status, sender = COMMON_ERRORS.get(error, (400, True))
     shape = error if service != "sqs" or error.endswith("Exception") else f"{error}Exception"

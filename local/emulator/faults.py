@@ -7,9 +7,10 @@ makes such a call take ``seconds`` of scenario time before it is served.
 
 Both apply to every boto3 client created inside the emulator: moto answers boto3 through a
 botocore ``before-send`` handler, which ``install`` wraps. botocore's own retries then behave as
-configured (legacy mode by default: 5 attempts, DynamoDB 10, with exponential backoff), except that
-a backoff advances the virtual clock instead of sleeping (``VirtualSleep``), with jitter drawn from
-a generator seeded per emulator so a run is reproducible. A retried call therefore meets the outage
+configured (botocore's default is standard mode: 3 attempts with jittered exponential backoff, up
+to 20 s; legacy mode: 5 attempts, DynamoDB 10), except that a backoff advances the virtual clock
+instead of sleeping (``VirtualSleep``), with jitter drawn from a generator seeded per emulator so a
+run is reproducible. A retried call therefore meets the outage
 again until it ends, exactly as in AWS, and a long outage costs scenario time, not wall time.
 
 ``service`` is botocore's service id (``sqs``, ``sns``, ``dynamodb``, ``kms``, ``firehose``).
@@ -114,6 +115,7 @@ def answer(state: Any, service: str, operation: str) -> tuple[int, dict[str, str
 def install(stack: ExitStack, state: Any, seed: int = 0) -> None:
     """Route every boto3 call through ``answer`` and make botocore's retry backoff virtual."""
     import botocore.endpoint
+    import botocore.retries.standard
     import botocore.retryhandler
     from botocore.awsrequest import AWSResponse
     from moto.core.botocore_stubber import BotocoreStubber, MockRawResponse
@@ -131,4 +133,12 @@ def install(stack: ExitStack, state: Any, seed: int = 0) -> None:
 
     stack.enter_context(mock.patch.object(BotocoreStubber, "__call__", call))
     stack.enter_context(mock.patch.object(botocore.endpoint, "time", VirtualSleep(state.clock, state.fault_log)))
-    stack.enter_context(mock.patch.object(botocore.retryhandler, "random", random.Random(seed)))
+    jitter = random.Random(seed)
+    stack.enter_context(mock.patch.object(botocore.retryhandler, "random", jitter))
+    backoff_init = botocore.retries.standard.ExponentialBackoff.__init__
+
+    def seeded_backoff(backoff: Any, *args: Any, **kwargs: Any) -> None:
+        kwargs["random"] = jitter.random
+        backoff_init(backoff, *args, **kwargs)
+
+    stack.enter_context(mock.patch.object(botocore.retries.standard.ExponentialBackoff, "__init__", seeded_backoff))

@@ -89,6 +89,12 @@ def has_invalid_characters(text: str) -> bool:
     return _INVALID_CHARS.search(text) is not None
 
 
+def significant_digits(number: Decimal) -> int:
+    """Digits between the first and last non-zero one (exact: no context rounding)."""
+    digits = "".join(map(str, number.as_tuple().digits)).strip("0")
+    return len(digits)
+
+
 def _number_problem(text: str) -> str | None:
     try:
         number = Decimal(text.strip())
@@ -96,10 +102,9 @@ def _number_problem(text: str) -> str | None:
         return "cannot be cast to a number"
     if not number.is_finite():
         return "cannot be cast to a number"
-    digits = number.normalize().as_tuple().digits
-    if len(digits) > 38:
+    if significant_digits(number) > 38:
         return "has more than 38 digits of precision"
-    if number != 0 and not _NUMBER_MIN <= abs(number) <= _NUMBER_MAX:
+    if number != 0 and not _NUMBER_MIN <= number.copy_abs() <= _NUMBER_MAX:
         return "is outside the range 10^-128 to 10^+126"
     return None
 
@@ -208,12 +213,12 @@ def message_problem(
 def _fifo_requirements(queue: Any, group_id: str | None, deduplication_id: str | None, *, batch: bool) -> None:
     if not queue.fifo_queue:
         return
-    if not group_id:
+    if group_id is None:
         raise _error(
             "InvalidParameterValue" if batch else "MissingParameter",
             "The request must contain the parameter MessageGroupId.",
         )
-    if not deduplication_id and str(queue.attributes.get("ContentBasedDeduplication")) != "true":
+    if deduplication_id is None and str(queue.attributes.get("ContentBasedDeduplication")) != "true":
         raise _error(
             "InvalidParameterValue",
             "The queue should either have ContentBasedDeduplication enabled or MessageDeduplicationId provided "
