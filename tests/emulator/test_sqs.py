@@ -11,6 +11,7 @@ from local.emulator.sqs import MAX_BATCH_BYTES, MAX_MESSAGE_BYTES, message_size
 from tests.emulator.conftest import client, error_of, fifo_queue
 
 MODEL = "botocore/data/sqs/2012-11-05/service-2.json"
+STRING_X = {"DataType": "String", "StringValue": "x"}
 ATTRIBUTES_DOC = "https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-message-metadata.html"
 
 
@@ -79,7 +80,7 @@ def test_send_message_batch_limits_fail_the_whole_call(sqs: Any) -> None:
         QueueUrl=url,
         Entries=[
             {"Id": "a", "MessageBody": "x" * half},
-            {"Id": "b", "MessageBody": "x" * (half - 8), "MessageAttributes": {"k": {"DataType": "String", "StringValue": "x"}}},
+            {"Id": "b", "MessageBody": "x" * (half - 8), "MessageAttributes": {"k": STRING_X}},
             {"Id": "c", "MessageBody": "x"},
         ],
     )
@@ -98,7 +99,7 @@ def test_send_message_batch_reports_bad_messages_per_entry(sqs: Any) -> None:
             {"Id": "ok", "MessageBody": "a" * 1024},
             {"Id": "big", "MessageBody": "a" * 1025},
             {"Id": "bad", "MessageBody": "\x00"},
-            {"Id": "attrs", "MessageBody": "a", "MessageAttributes": {"AWS.x": {"DataType": "String", "StringValue": "v"}}},
+            {"Id": "attrs", "MessageBody": "a", "MessageAttributes": {"AWS.x": STRING_X}},
         ],
     )
     assert [s["Id"] for s in response["Successful"]] == ["ok"]

@@ -68,7 +68,8 @@ def test_the_visibility_cap_is_twelve_hours_from_the_receive_not_the_send(aws: E
     handle = message["ReceiptHandle"]
     sqs.change_message_visibility(QueueUrl=url, ReceiptHandle=handle, VisibilityTimeout=43_200)
     aws.clock.advance_to(11 * 3600.0 + 600)
-    code, status, text = error_of(sqs.change_message_visibility, QueueUrl=url, ReceiptHandle=handle, VisibilityTimeout=43_000)
+    change = sqs.change_message_visibility
+    code, status, text = error_of(change, QueueUrl=url, ReceiptHandle=handle, VisibilityTimeout=43_000)
     assert (code, status) == ("InvalidParameterValue", 400)
     assert "Total VisibilityTimeout for the message is beyond the limit [43200 seconds]" in text
     sqs.change_message_visibility(QueueUrl=url, ReceiptHandle=handle, VisibilityTimeout=42_600)
