@@ -18,9 +18,12 @@ Contract enforced (moto is laxer on each point):
   with ``ValidationError`` alone, the others still apply. moto's PartiQL copies every table per
   statement and ignores an UPDATE's extra conditions, so the two write shapes the buffer emits are
   run here; any other statement is refused, so nothing passes that was not modelled.
-Kept from moto, which already follows the documentation: items over 400 KB and keys over their
-size are refused, ``BatchGetItem`` takes at most 100 keys and returns ``UnprocessedKeys`` past
-16 MB of items.
+- an item is at most 400 KB (409,600 bytes) counted as DynamoDB documents it: UTF-8 attribute names
+  plus values, a number by its significant digits (about one byte per two, plus one), a list or
+  map 3 bytes plus 1 per element (moto stops at 405,000 bytes counted its own way).
+Kept from moto, which already follows the documentation: keys over their size (partition 2,048
+bytes, sort 1,024) are refused on writes, ``BatchGetItem`` takes at most 100 keys and returns
+``UnprocessedKeys`` past 16 MB of items.
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ from local.emulator.sqs import significant_digits
 
 MAX_BATCH_STATEMENTS = 25
 MAX_NUMBER_DIGITS = 38
+MAX_ITEM_BYTES = 400 * 1024
 LARGEST_NUMBER = Decimal("9.9999999999999999999999999999999999999E+125")
 SMALLEST_NUMBER = Decimal("1E-130")
 _TABLE = r'"((?:[^"]|"")+)"'
@@ -78,7 +82,7 @@ def parse_statement(
 
 
 def batch_execute_statement(backend: Any, statements: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    from moto.dynamodb.exceptions import MockValidationException
+    from moto.dynamodb.exceptions import DynamodbException, MockValidationException, ValidationException
 
     if not 1 <= len(statements) <= MAX_BATCH_STATEMENTS:
         raise MockValidationException(f"Member must have length between 1 and {MAX_BATCH_STATEMENTS}")
@@ -87,8 +91,8 @@ def batch_execute_statement(backend: Any, statements: list[dict[str, Any]]) -> l
     for statement, (kind, table_name, attributes, where) in zip(statements, parsed, strict=True):
         try:
             responses.append(_execute(backend, statement, kind, table_name, attributes, where))
-        except MockValidationException as error:
-            message = getattr(error, "message", str(error))
+        except (DynamodbException, ValidationException) as error:
+            message = getattr(error, "message", None) or getattr(error, "exception_msg", None) or str(error)
             responses.append({"TableName": table_name, "Error": {"Code": "ValidationError", "Message": message}})
     return responses
 
@@ -146,11 +150,47 @@ def number_problem(value: str) -> str | None:
     return None
 
 
+def value_size(kind: str, value: Any) -> int:
+    """Bytes DynamoDB counts for one value (its item-size rules: numbers by significant digits, lists and
+    maps 3 bytes plus 1 per element)."""
+    if kind == "N":
+        try:
+            return (significant_digits(Decimal(str(value))) + 1) // 2 + 1
+        except InvalidOperation:
+            return len(str(value))
+    if kind in ("S", "B"):
+        return len(value) if isinstance(value, bytes | bytearray) else len(str(value).encode("utf-8", "surrogatepass"))
+    if kind in ("BOOL", "NULL"):
+        return 1
+    if kind == "L":
+        return 3 + sum(1 + value_size(v.type, v.value) for v in value)
+    if kind == "M":
+        return 3 + sum(len(k.encode()) + 1 + value_size(v.type, v.value) for k, v in value.items())
+    return sum(value_size(kind[0], v) for v in value)  # sets
+
+
+def item_size(attributes: dict[str, Any]) -> int:
+    """Bytes of an item as DynamoDB counts them: each attribute's UTF-8 name plus its value."""
+    total = 0
+    for name, value in attributes.items():
+        kind, inner = (value.type, value.value) if hasattr(value, "type") else ("S", str(value))
+        total += len(name.encode()) + value_size(kind, inner)
+    return total
+
+
 def install(stack: ExitStack, state: Any) -> None:
-    """Exact number checks on every write, and the PartiQL batch writes above."""
-    from moto.dynamodb.exceptions import MockValidationException
+    """Exact number and item-size checks on every write, and the PartiQL batch writes above."""
+    from moto.dynamodb.exceptions import ItemSizeTooLarge, MockValidationException
     from moto.dynamodb.models import DynamoDBBackend
+    from moto.dynamodb.models.dynamo_type import LimitedSizeDict
     from moto.dynamodb.models.table import Table
+
+    def set_attribute(item: dict[str, Any], key: str, value: Any) -> None:
+        # moto refuses past 405,000 bytes counted its own way; DynamoDB allows 400 KB counted as documented.
+        dict.__setitem__(item, key, value)
+        if item_size(item) > MAX_ITEM_BYTES:
+            dict.__delitem__(item, key)
+            raise ItemSizeTooLarge
 
     original = Table._validate_number_type
 
@@ -160,4 +200,5 @@ def install(stack: ExitStack, state: Any) -> None:
             raise MockValidationException(problem)
 
     stack.enter_context(mock.patch.object(Table, "_validate_number_type", validate_number))
+    stack.enter_context(mock.patch.object(LimitedSizeDict, "__setitem__", set_attribute))
     stack.enter_context(mock.patch.object(DynamoDBBackend, "batch_execute_statement", batch_execute_statement))

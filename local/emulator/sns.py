@@ -229,6 +229,8 @@ def install(stack: ExitStack, state: Any) -> None:
         except AwsError as error:
             state.sns_delivery_failures.append((subscription.arn, message_id, str(error)))
 
+    # moto's own check is a fixed 256 KiB of characters; the topic's limit in bytes is enforced above.
+    stack.enter_context(mock.patch.object(sns_models, "MAXIMUM_MESSAGE_LENGTH", 1_048_576))
     stack.enter_context(mock.patch.object(backend_class, "publish", publish))
     stack.enter_context(mock.patch.object(backend_class, "publish_batch", publish_batch))
     stack.enter_context(mock.patch.object(sns_models.Topic, "publish", topic_publish))

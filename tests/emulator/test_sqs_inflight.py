@@ -9,8 +9,12 @@ import pytest
 from local.emulator import EmulatorState, sqs_backend, sqs_inflight
 from tests.emulator.conftest import client, error_of, fifo_queue
 
-VISIBILITY_DOC = "https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-visibility-timeout.html"
-FIFO_DOC = "https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/FIFO-queues-understanding-logic.html"
+VISIBILITY_DOC = (
+    "https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-visibility-timeout.html"
+)
+FIFO_DOC = (
+    "https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/FIFO-queues-understanding-logic.html"
+)
 BACKLOG_DOC = (
     "https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/"
     "avoid-backlog-with-the-same-message-group-id.html"
@@ -161,9 +165,7 @@ def test_fifo_receive_looks_only_at_the_first_messages_of_the_queue(sqs: Any, mo
     assert _bodies(sqs, url) == []  # other1 is the 4th message: blocked behind the hot group's backlog
 
 
-def test_messages_past_retention_are_deleted_and_over_received_ones_dead_lettered(
-    aws: EmulatorState, sqs: Any
-) -> None:
+def test_messages_past_retention_are_deleted_and_over_received_ones_dead_lettered(aws: EmulatorState, sqs: Any) -> None:
     """botocore model, CreateQueue: MessageRetentionPeriod "for which Amazon SQS retains a message";
     RedrivePolicy maxReceiveCount: "When the ReceiveCount for a message exceeds the maxReceiveCount for a
     queue, Amazon SQS moves the message to the dead-letter-queue"."""
