@@ -141,3 +141,11 @@ def test_more_than_25_statements_are_refused_as_dynamodb_does(ddb: Any) -> None:
     with pytest.raises(ClientError, match="25"):
         ddb.batch_execute_statement(Statements=statements)
     assert ddb.scan(TableName=TABLE)["Items"] == []
+
+
+def test_a_partition_key_over_2048_bytes_is_rejected(ddb: Any) -> None:
+    """DynamoDB quotas (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/ServiceQuotas.html):
+    "The maximum length of the partition key value is 2048 bytes" (UTF-8 bytes for a string)."""
+    ddb.put_item(TableName=TABLE, Item={"messageGroupId": {"S": "é" * 1024}})
+    code, _, message = error_of(ddb.put_item, TableName=TABLE, Item={"messageGroupId": {"S": "é" * 1024 + "a"}})
+    assert code == "ValidationException" and "2048" in message
