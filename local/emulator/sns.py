@@ -224,6 +224,8 @@ def install(stack: ExitStack, state: Any) -> None:
                 )
                 return
             kwargs["message_attributes"] = {name: _as_bytes(value) for name, value in attributes.items()}
+        if subscription.protocol == "sqs" and not str(subscription.endpoint).endswith(".fifo"):
+            kwargs["deduplication_id"] = None  # a standard queue takes no deduplication id
         try:
             original_deliver(subscription, message, message_id, **kwargs)
         except AwsError as error:

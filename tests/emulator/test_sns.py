@@ -161,3 +161,18 @@ def test_fifo_topic_deduplicates_for_five_minutes(aws: EmulatorState, sns: Any) 
         aws.clock.advance_to(t)
         assert sns.publish_batch(TopicArn=topic, PublishBatchRequestEntries=[entry])["Successful"]
     assert len(sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]) == 2
+
+
+def test_a_fifo_topic_delivers_to_a_standard_queue(aws: EmulatorState, sns: Any) -> None:
+    """SNS FIFO topics can fan out to SQS standard queues (https://docs.aws.amazon.com/sns/latest/dg/
+    fifo-message-delivery.html); SQS refuses a deduplication id on a standard queue (botocore SQS model,
+    MessageDeduplicationId "applies only to FIFO queues"), so SNS delivers without one."""
+    sqs = client("sqs")
+    url = sqs.create_queue(QueueName="standard")["QueueUrl"]
+    topic = sns.create_topic(Name="t.fifo", Attributes={"FifoTopic": "true"})["TopicArn"]
+    sns.subscribe(
+        TopicArn=topic, Protocol="sqs", Endpoint=QUEUE_ARN + "standard", Attributes={"RawMessageDelivery": "true"}
+    )
+    sns.publish(TopicArn=topic, Message="m", MessageGroupId="g", MessageDeduplicationId="d")
+    assert [m["Body"] for m in sqs.receive_message(QueueUrl=url)["Messages"]] == ["m"]
+    assert aws.sns_delivery_failures == []
