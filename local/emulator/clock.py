@@ -22,6 +22,12 @@ class VirtualClock:
             raise ValueError(f"the clock cannot go back from {self.t} to {t}")
         self.t = t
 
+    def advance(self, seconds: float) -> None:
+        """Let ``seconds`` of scenario time pass (a slow call, a retry's backoff)."""
+        if seconds < 0:
+            raise ValueError(f"the clock cannot go back by {seconds} s")
+        self.t += seconds
+
     def unix_time(self, dt: datetime | None = None) -> float:
         if dt is not None:
             aware = dt if dt.tzinfo else dt.replace(tzinfo=UTC)

@@ -1,4 +1,12 @@
-"""Kinesis Data Firehose, emulated: buffering, the Lambda transform, compression, S3 and OpenSearch.
+"""Amazon Data Firehose, emulated: limits, buffering, the Lambda transform, compression, S3, OpenSearch.
+
+``PutRecordBatch`` follows the botocore model ``botocore/data/firehose/2015-08-04/service-2.json``
+(PutRecordBatch documentation, ``PutRecordBatchRequestEntryList`` max 500, ``Data`` max 1,024,000
+bytes): at most 500 records, each at most 1,000 KiB before base64, at most 4 MiB per call. The model
+constraints (500 records, 1,000 KiB) fail the whole call with ``ValidationException`` as AWS
+reports constraint violations; the 4 MiB total, which no constraint states, fails it with the
+model's ``InvalidArgumentException``. A record the stream accepts gets a ``RecordId``; a record
+that fails gets ``ErrorCode``/``ErrorMessage`` in its own entry (``FailedPutCount`` counts them).
 
 Records put with PutRecordBatch wait in the stream's buffer until its buffering interval (or
 size) is reached, then go through the data-transformation function with the real Firehose event
@@ -23,6 +31,8 @@ from typing import Any
 from local.emulator.clock import VirtualClock
 
 MAX_RECORD_BYTES = 1_024_000
+MAX_BATCH_RECORDS = 500
+MAX_BATCH_BYTES = 4 * 1024 * 1024
 
 
 @dataclass
@@ -64,13 +74,7 @@ class FirehoseEmulator:
         buffer = self.buffers[name]
         responses = []
         failed = 0
-        for record in records:
-            raw = record["Data"]
-            data = raw if isinstance(raw, bytes) else base64.b64decode(raw)
-            if len(data) > MAX_RECORD_BYTES:
-                failed += 1
-                responses.append({"ErrorCode": "ServiceUnavailableException", "ErrorMessage": "record too large"})
-                continue
+        for data in batch_data(records):
             record_id = uuid.uuid4().hex
             buffer.records.append((record_id, data))
             buffer.size += len(data)
@@ -176,6 +180,53 @@ class FirehoseEmulator:
             self.notes.append(f"{info.name}: {compression} compression is written uncompressed by the emulator")
         key = _expand(prefix, when) + f"{info.name}-1-{when:%Y-%m-%d-%H-%M-%S}-{uuid.uuid4()}{suffix}"
         self.s3.put_object(Bucket=bucket, Key=key, Body=payload)
+
+
+def batch_data(records: list[dict[str, Any]]) -> list[bytes]:
+    """The records' bytes, or the error AWS returns for the whole PutRecordBatch call."""
+    from local.emulator.errors import AwsError
+
+    if not 1 <= len(records) <= MAX_BATCH_RECORDS:
+        raise AwsError(
+            "firehose",
+            "ValidationException",
+            f"1 validation error detected: Value at 'records' failed to satisfy constraint: Member must have length "
+            f"less than or equal to {MAX_BATCH_RECORDS}",
+        )
+    out = []
+    for position, record in enumerate(records, start=1):
+        raw = record["Data"]
+        data = raw if isinstance(raw, bytes) else base64.b64decode(raw)
+        if len(data) > MAX_RECORD_BYTES:
+            raise AwsError(
+                "firehose",
+                "ValidationException",
+                f"1 validation error detected: Value at 'records.{position}.member.data' failed to satisfy "
+                f"constraint: Member must have length less than or equal to {MAX_RECORD_BYTES}",
+            )
+        out.append(data)
+    total = sum(len(d) for d in out)
+    if total > MAX_BATCH_BYTES:
+        raise AwsError(
+            "firehose",
+            "InvalidArgumentException",
+            f"Records size exceeds {MAX_BATCH_BYTES} bytes limit per PutRecordBatch request ({total} bytes).",
+        )
+    return out
+
+
+def install(stack: Any, state: Any) -> None:
+    """Route PutRecordBatch to the stream emulator the run registers (``state.firehose_sink``)."""
+    from unittest import mock
+
+    from moto.firehose.models import FirehoseBackend
+
+    def put_record_batch(backend: Any, name: str, records: list[dict[str, Any]]) -> dict[str, Any]:
+        if state.firehose_sink is None:
+            raise RuntimeError("no delivery streams are emulated")
+        return state.firehose_sink(name, records)  # type: ignore[no-any-return]
+
+    stack.enter_context(mock.patch.object(FirehoseBackend, "put_record_batch", put_record_batch))
 
 
 def _is_json(data: bytes) -> bool:

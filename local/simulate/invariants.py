@@ -77,7 +77,10 @@ def check(scenario: Scenario, report: dict[str, Any], interval: float) -> list[s
         first_send[event.id] = event
         order.setdefault(event.group, []).append(event.id)
     bad = {i for i, e in first_send.items() if is_malformed(e.body, EPOCH + e.at) or i in poison}
-    healthy = set(first_send) - bad
+    # SQS refused it at the producer's send: it never entered, the producer got the error.
+    refused = set(report.get("refusedBySqs", {}))
+    healthy = set(first_send) - bad - refused
+    bad -= refused
     delivered = report["delivered"]
     all_delivered = [i for ids in delivered.values() for i in ids]
     for event_id in sorted({i for i in all_delivered if all_delivered.count(i) > 1}):
@@ -117,7 +120,10 @@ def tally(scenario: Scenario, report: dict[str, Any], interval: float) -> dict[s
     first: dict[str, Any] = {}
     for event in sorted(scenario.events, key=lambda e: e.at):
         first.setdefault(event.id, event)
-    healthy = {i for i, e in first.items() if not is_malformed(e.body, EPOCH + e.at) and i not in poison}
+    refused = set(report.get("refusedBySqs", {}))
+    healthy = {
+        i for i, e in first.items() if not is_malformed(e.body, EPOCH + e.at) and i not in poison and i not in refused
+    }
     delivered = [i for ids in report["delivered"].values() for i in ids]
     suppressed = set(report["suppressed"]["duplicate"]) | set(report["suppressed"]["stale"])
     out_of_order = too_close = 0

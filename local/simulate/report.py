@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 from typing import Any
@@ -79,6 +80,14 @@ def _dead_letters(name: str) -> tuple[list[str], dict[str, str]]:
     return ids, reasons
 
 
+def _json_safe(attributes: dict[str, Any]) -> dict[str, Any]:
+    """Message attributes for the JSON report: binary values as base64 text, as the SQS API shows them."""
+    return {
+        name: {k: base64.b64encode(v).decode() if isinstance(v, bytes | bytearray) else v for k, v in value.items()}
+        for name, value in attributes.items()
+    }
+
+
 def _max_item_bytes(table: Any) -> int:
     """The largest item in the buffer table, in bytes as DynamoDB counts them (0 without a table)."""
     if not table:
@@ -115,7 +124,7 @@ def build_report(run: Any, s3: Any) -> dict[str, Any]:
         delivered.setdefault(group, []).append(event_id)
         delivered_at.setdefault(event_id, round(arrival.t, 3))
         bodies.setdefault(event_id, arrival.body)
-        attributes.setdefault(event_id, arrival.attributes)
+        attributes.setdefault(event_id, _json_safe(arrival.attributes))
     suppressed: dict[str, list[str]] = {"duplicate": [], "stale": []}
     outcomes: dict[str, int] = {}
     if run.buffer is not None:
@@ -182,6 +191,7 @@ def build_report(run: Any, s3: Any) -> dict[str, Any]:
         "unsupported": run.topology.unsupported,
         "emulatorNotes": sorted(set(run.firehose.notes)),
         "sent": len(run.sent),
+        "refusedBySqs": dict(getattr(run, "refused", {})),
         "virtualSeconds": round(run.clock.t, 3),
         "wallSeconds": round(run.wall_seconds, 3),
     }

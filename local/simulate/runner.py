@@ -2,7 +2,8 @@
 
 The plan is captured (with the scenario's config overrides), its resources are created in moto
 from the captured inputs, each enabled event source mapping becomes a poller that invokes the
-real handler with the real SQS event shape (deleting what the handler did not report failed),
+real handler with the real SQS event shape (``local.emulator.lambda_sqs``: deleting what the
+handler did not report failed, as Lambda does),
 and time jumps from one interesting instant to the next: a producer send, a message becoming
 visible again, a delivery stream's buffer filling up. Hours of scenario take seconds.
 """
@@ -10,6 +11,7 @@ visible again, a delivery stream's buffer filling up. Hours of scenario take sec
 from __future__ import annotations
 
 import argparse
+import base64
 import json
 import sys
 import time
@@ -22,96 +24,15 @@ import boto3
 
 from local.capture import PROJECT_ROOT, REGION, Capture, capture
 from local.emulator import VirtualClock, emulator, sqs_backend
+from local.emulator.errors import AwsError
 from local.emulator.firehose import FirehoseEmulator
-from local.simulate.invokers import FaultBook, SimulatedCrash, make_invoker
-from local.simulate.provision import FunctionInfo, MappingInfo, Topology, provision
+from local.emulator.lambda_sqs import Poller
+from local.simulate.invokers import FaultBook, make_invoker
+from local.simulate.provision import FunctionInfo, Topology, provision
 from local.simulate.report import build_report, format_report
 from local.simulate.scenario import Scenario, ScenarioError, load_scenario, parse_scenario
 
 MAX_ROUNDS_PER_INSTANT = 10_000
-
-
-@dataclass
-class Poller:
-    """An event source mapping: receive a batch, invoke, delete what succeeded."""
-
-    mapping: MappingInfo
-    invoke: Any
-    clock_t: Callable[[], float] = lambda: 0.0
-    invocations: int = 0
-    receives: int = 0
-    delete_batches: int = 0
-    crashes: int = 0
-    errors: list[str] = field(default_factory=list)
-    error_times: list[float] = field(default_factory=list)  # scenario seconds of invocations that failed
-    batch_sizes: dict[int, int] = field(default_factory=dict)  # records per invocation -> invocations
-
-    def poll(self, arn: str) -> bool:
-        backend = sqs_backend()
-        queue = backend.get_queue(self.mapping.queue_name)
-        messages = backend.receive_message(
-            self.mapping.queue_name, self.mapping.batch_size, 0, queue.visibility_timeout, ["All"]
-        )
-        if not messages:
-            return False
-        self.receives += 1
-        self.invocations += 1
-        self.batch_sizes[len(messages)] = self.batch_sizes.get(len(messages), 0) + 1
-        records = [_lambda_record(m, arn) for m in messages]
-        try:
-            response = self.invoke({"Records": records})
-        except SimulatedCrash:
-            self.crashes += 1
-            return True
-        except Exception as error:  # noqa: BLE001 - a handler error fails the whole batch, as in Lambda
-            self.errors.append(f"{self.mapping.function.name}: {type(error).__name__}: {error}")
-            self.error_times.append(round(self.clock_t(), 3))
-            return True
-        failed = {f["itemIdentifier"] for f in (response or {}).get("batchItemFailures", [])}
-        if any(m.id not in failed for m in messages):
-            self.delete_batches += 1
-        for message in messages:
-            if message.id not in failed:
-                try:
-                    backend.delete_message(self.mapping.queue_name, message.receipt_handle)
-                except Exception as error:  # noqa: BLE001 - receipt expired: the message comes back, as in SQS
-                    self.errors.append(f"delete failed: {error}")
-        return True
-
-
-def _lambda_record(message: Any, queue_arn: str) -> dict[str, Any]:
-    attributes = {
-        "ApproximateReceiveCount": str(message.approximate_receive_count),
-        "SentTimestamp": str(message.sent_timestamp),
-        "SenderId": "AIDAEVENTFORK",
-        "ApproximateFirstReceiveTimestamp": str(message.approximate_first_receive_timestamp),
-    }
-    if message.group_id:
-        attributes["MessageGroupId"] = message.group_id
-    if message.deduplication_id:
-        attributes["MessageDeduplicationId"] = message.deduplication_id
-    if getattr(message, "sequence_number", None):
-        attributes["SequenceNumber"] = message.sequence_number
-    message_attributes = {}
-    for name, value in (message.message_attributes or {}).items():
-        message_attributes[name] = {
-            "stringValue": value.get("StringValue"),
-            "binaryValue": value.get("BinaryValue"),
-            "stringListValues": [],
-            "binaryListValues": [],
-            "dataType": value["DataType"],
-        }
-    return {
-        "messageId": message.id,
-        "receiptHandle": message.receipt_handle,
-        "body": message.body,
-        "attributes": attributes,
-        "messageAttributes": message_attributes,
-        "md5OfBody": message.body_md5,
-        "eventSource": "aws:sqs",
-        "eventSourceARN": queue_arn,
-        "awsRegion": REGION,
-    }
 
 
 def _next_visible(queue_names: list[str], now_ms: float) -> float | None:
@@ -141,6 +62,7 @@ class Run:
     faults: FaultBook
     sent: list[str]
     wall_seconds: float = 0.0
+    refused: dict[str, str] = field(default_factory=dict)  # event id -> SQS's error to the producer
 
 
 def simulate(
@@ -178,7 +100,7 @@ def simulate(
             topology.streams, clock, s3, lambda arn, event: _invoke_by_arn(invokers, arn, event)
         )
         state.firehose_sink = firehose.put
-        pollers = [Poller(m, invokers[m.function.arn], lambda: clock.t) for m in topology.mappings if m.enabled]
+        pollers = [Poller(m, invokers[m.function.arn], state) for m in topology.mappings if m.enabled]
         buffer = next((i for i in invokers.values() if hasattr(i, "outcomes")), None)
         run = Run(scenario, plan, topology, clock, state, pollers, firehose, buffer, faults, [])
         _play(run)
@@ -229,8 +151,11 @@ def _play(run: Run) -> None:
     index = 0
     while True:
         while index < len(events) and events[index].at <= run.clock.t:
-            _send(buffer_url.rsplit("/", 1)[-1], events[index])
-            run.sent.append(events[index].id)
+            refused = _send(buffer_url.rsplit("/", 1)[-1], events[index])
+            if refused:
+                run.refused[events[index].id] = refused
+            else:
+                run.sent.append(events[index].id)
             index += 1
         for _ in range(MAX_ROUNDS_PER_INSTANT):
             progressed = False
@@ -260,13 +185,23 @@ def _relative(epoch: float | None, clock: VirtualClock) -> float | None:
     return None if epoch is None else epoch - clock.start
 
 
-def _send(queue_name: str, event: Any) -> None:
-    """The producer's SendMessage (straight to the emulator: producers are outside the system)."""
+def _send(queue_name: str, event: Any) -> str:
+    """The producer's SendMessage (straight to the emulator: producers are outside the system).
+
+    Returns the error SQS answered when it refused the message (the producer got it, nothing was queued).
+    """
     attributes: dict[str, Any] = {"occurredAt": {"DataType": "Number", "StringValue": repr(event.occurred_at)}}
-    attributes.update(event.attributes)
-    sqs_backend().send_message(
-        queue_name, event.body, message_attributes=attributes, deduplication_id=event.id, group_id=event.group
-    )
+    for name, value in event.attributes.items():
+        if "BinaryValue" in value:  # what the SQS API carries is the bytes, base64 only on the wire
+            value = {**value, "BinaryValue": base64.b64decode(value["BinaryValue"])}
+        attributes[name] = value
+    try:
+        sqs_backend().send_message(
+            queue_name, event.body, message_attributes=attributes, deduplication_id=event.id, group_id=event.group
+        )
+    except AwsError as error:
+        return f"{error.spec.code}: {error.message}"
+    return ""
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
