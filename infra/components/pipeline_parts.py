@@ -149,7 +149,8 @@ def stream_forwarder(
         function_name=function_name,
         timeout=timeout,
         memory_size=256,
-        environment={"DELIVERY_STREAM_NAME": stream.name, "POWERTOOLS_LOG_LEVEL": log_level},
+        environment={"DELIVERY_STREAM_NAME": stream.name},
+        log_level=log_level,
         statements=[
             {"Sid": "PutToStream", "Effect": "Allow", "Action": "firehose:PutRecordBatch", "Resource": stream.arn}
         ],
@@ -175,7 +176,8 @@ def redaction_transform(
             function_name=function_name,
             timeout=60,
             memory_size=256,
-            environment={"POWERTOOLS_LOG_LEVEL": log_level},
+            environment={},
+            log_level=log_level,
             statements=[],
             **args.function_settings(tags),
         ),

@@ -77,7 +77,8 @@ class ReplayPipeline(pulumi.ComponentResource):
                 function_name=f"{prefix}-replay",
                 timeout=cfg.functionTimeoutSeconds,
                 memory_size=256,
-                environment={"DESTINATION_QUEUE_URL": destination_url, "POWERTOOLS_LOG_LEVEL": cfg.logLevel},
+                environment={"DESTINATION_QUEUE_URL": destination_url},
+                log_level=cfg.logLevel,
                 statements=[
                     {
                         "Sid": "SendToDestination",
