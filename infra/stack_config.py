@@ -106,7 +106,6 @@ class LambdaConfig:
 
     runtime: str = setting("python3.12", Rule("str", choices=("python3.12", "python3.13")))
     architecture: str = setting("arm64", Rule("str", choices=("arm64", "x86_64")))
-    powertoolsLayerVersion: int = setting(27, Rule("int", 1, 1000, doc="AWSLambdaPowertoolsPythonV3 layer version"))
 
 
 @dataclass(frozen=True)

@@ -39,7 +39,6 @@ class FifoEventBufferArgs:
     log_retention_days: int = 30
     runtime: str = "python3.12"
     architecture: str = "arm64"
-    powertools_layer_version: int = 27
     kms_deletion_window_days: int = 30
     tags: dict[str, str] = field(default_factory=dict)
 
@@ -93,7 +92,6 @@ class FifoEventBuffer(pulumi.ComponentResource):
                 memory_size=args.memory_size,
                 runtime=args.runtime,
                 architecture=args.architecture,
-                powertools_layer_version=args.powertools_layer_version,
                 log_retention_days=args.log_retention_days,
                 kms_key_arn=self.key.arn,
                 tags=tags,

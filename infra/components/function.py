@@ -9,7 +9,8 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from components.common import account_and_region, merge_tags, policy_json
+from components.common import merge_tags, policy_json
+from components.packaging import function_archive
 
 FUNCTIONS_DIR = Path(__file__).resolve().parents[2] / "functions"
 # Config log level (Python's names, as Powertools takes them) -> Lambda's application log level.
@@ -28,7 +29,6 @@ class FunctionSpec:
     statements: list[dict[str, Any]]
     runtime: str = "python3.12"
     architecture: str = "arm64"
-    powertools_layer_version: int = 27
     log_retention_days: int = 30
     kms_key_arn: pulumi.Input[str] | None = None
     tags: dict[str, str] = field(default_factory=dict)
@@ -49,7 +49,6 @@ def python_function(name: str, spec: FunctionSpec, parent: pulumi.Resource) -> B
     if not (code_path / "app.py").is_file():
         raise FileNotFoundError(f"function code {code_path}/app.py is missing")
     opts = pulumi.ResourceOptions(parent=parent)
-    _, region = account_and_region(parent)
     log_group = aws.cloudwatch.LogGroup(
         f"{name}-logs",
         name=f"/aws/lambda/{spec.function_name}",
@@ -89,27 +88,16 @@ def python_function(name: str, spec: FunctionSpec, parent: pulumi.Resource) -> B
         policy=policy_json(base_statements + spec.statements),
         opts=opts,
     )
-    layer = pulumi.Output.concat(
-        "arn:aws:lambda:",
-        region,
-        ":017000801446:layer:AWSLambdaPowertoolsPythonV3-",
-        spec.runtime.replace(".", ""),
-        "-",
-        spec.architecture,
-        ":",
-        str(spec.powertools_layer_version),
-    )
     function = aws.lambda_.Function(
         name,
         name=spec.function_name,
         runtime=spec.runtime,
         architectures=[spec.architecture],
         handler=spec.handler,
-        code=pulumi.AssetArchive({".": pulumi.FileArchive(str(code_path))}),
+        code=function_archive(code_path),
         role=role.arn,
         timeout=spec.timeout,
         memory_size=spec.memory_size,
-        layers=[layer],
         environment={
             "variables": {
                 "POWERTOOLS_SERVICE_NAME": spec.function_name,

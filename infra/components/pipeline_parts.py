@@ -23,7 +23,6 @@ class PipelineArgs:
     kms_key_arn: pulumi.Input[str]
     runtime: str = "python3.12"
     architecture: str = "arm64"
-    powertools_layer_version: int = 27
     log_retention_days: int = 30
     tags: dict[str, str] = field(default_factory=dict)
 
@@ -32,7 +31,6 @@ class PipelineArgs:
         return {
             "runtime": self.runtime,
             "architecture": self.architecture,
-            "powertools_layer_version": self.powertools_layer_version,
             "log_retention_days": self.log_retention_days,
             "tags": tags,
             "kms_key_arn": self.kms_key_arn,

@@ -236,6 +236,8 @@ def _plain(value: Any) -> Any:
         return {"archive": value.path}
     if isinstance(value, pulumi.AssetArchive):
         return {"assets": {k: _plain(v) for k, v in value.assets.items()}}
+    if isinstance(value, pulumi.FileAsset):
+        return {"path": value.path}
     return str(value)
 
 
