@@ -24,6 +24,9 @@ LAMBDA_ARN = r"arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:[A-Za-z0-9_-]{1,
 SQS_ARN = r"arn:aws[a-z-]*:sqs:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,75}(\.fifo)?"
 KMS_ARN = r"arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(key|alias)/.+"
 INSTANCE_TYPE = r"[a-z0-9]+\.[a-z0-9]+\.search"
+# S3 lifecycle object-size filters: "Maximum filter size is 5 TB"
+# (https://docs.aws.amazon.com/AmazonS3/latest/userguide/intro-lifecycle-filters.html).
+MAX_LIFECYCLE_FILTER_BYTES = 5 * 10**12
 
 
 def _filter_policy() -> Any:
@@ -124,6 +127,22 @@ class BackupConfig:
     )
     expirationDays: int | None = setting(
         None, Rule("int", 1, 36500, nullable=True, doc="days before objects expire (after transitionDays)")
+    )
+    transitionMinimumObjectSizeBytes: int = setting(
+        0,
+        Rule(
+            "int",
+            0,
+            MAX_LIFECYCLE_FILTER_BYTES,
+            doc="only objects larger than this transition (0: all, Firehose's small ones too; S3 alone skips < 128 KB)",
+        ),
+    )
+    noncurrentVersionExpirationDays: int | None = setting(
+        30,
+        Rule("int", 1, 36500, nullable=True, doc="days a deleted or expired object's data is kept (null: forever)"),
+    )
+    abortIncompleteUploadDays: int = setting(
+        7, Rule("int", 1, 36500, doc="days before an unfinished multipart upload is aborted and its parts deleted")
     )
     redaction: bool = setting(True, Rule("bool", doc="remove card data with the built-in transform function"))
     transformFunctionArn: str | None = _transform_arn()

@@ -11,6 +11,7 @@ import pulumi_aws as aws
 
 from components.common import QueueWithDlq, allow_topic_to_send, merge_tags, policy_json, queue_with_dlq
 from components.function import BuiltFunction, FunctionSpec, python_function
+from components.lifecycle import TRANSITION_DEFAULT_MINIMUM_OBJECT_SIZE, Lifecycle
 
 
 @dataclass(kw_only=True)
@@ -190,11 +191,13 @@ def encrypted_bucket(
     parent: pulumi.Resource,
     kms_key_arn: pulumi.Input[str],
     tags: dict[str, str],
-    transition_days: int | None = None,
-    transition_storage_class: str = "STANDARD_IA",
-    expiration_days: int | None = None,
+    lifecycle: Lifecycle | None = None,
 ) -> aws.s3.Bucket:
-    """SSE-KMS with the CMK and a bucket key, versioning, no public access, owner-enforced, TLS only."""
+    """SSE-KMS with the CMK and a bucket key, versioning, no public access, owner-enforced, TLS only.
+
+    Every created bucket gets a lifecycle (``lifecycle``, or the clean-up defaults): it is versioned,
+    so without one deleted data and unfinished uploads would be kept and billed forever.
+    """
     opts = pulumi.ResourceOptions(parent=parent)
     bucket = aws.s3.Bucket(name, bucket_prefix=prefix, tags=tags, opts=opts)
     aws.s3.BucketServerSideEncryptionConfiguration(
@@ -211,7 +214,7 @@ def encrypted_bucket(
         ],
         opts=opts,
     )
-    aws.s3.BucketVersioning(
+    versioning = aws.s3.BucketVersioning(
         f"{name}-versioning", bucket=bucket.id, versioning_configuration={"status": "Enabled"}, opts=opts
     )
     aws.s3.BucketPublicAccessBlock(
@@ -243,13 +246,13 @@ def encrypted_bucket(
         ),
         opts=opts,
     )
-    if transition_days is not None or expiration_days is not None:
-        rule: dict[str, Any] = {"id": "retention", "status": "Enabled", "filter": {"prefix": ""}}
-        if transition_days is not None:
-            rule["transitions"] = [{"days": transition_days, "storage_class": transition_storage_class}]
-        if expiration_days is not None:
-            rule["expiration"] = {"days": expiration_days}
-        aws.s3.BucketLifecycleConfiguration(f"{name}-lifecycle", bucket=bucket.id, rules=[rule], opts=opts)
+    aws.s3.BucketLifecycleConfiguration(
+        f"{name}-lifecycle",
+        bucket=bucket.id,
+        rules=(lifecycle or Lifecycle()).rules(),
+        transition_default_minimum_object_size=TRANSITION_DEFAULT_MINIMUM_OBJECT_SIZE,
+        opts=pulumi.ResourceOptions(parent=parent, depends_on=[versioning]),
+    )
     return bucket
 
 

@@ -8,6 +8,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.delivery import delivery_logging, firehose_role, processing
+from components.lifecycle import Lifecycle
 from components.pipeline_parts import (
     PipelineArgs,
     encrypted_bucket,
@@ -64,9 +65,7 @@ class StorageBackupPipeline(pulumi.ComponentResource):
                 parent=self,
                 kms_key_arn=args.kms_key_arn,
                 tags=tags,
-                transition_days=cfg.transitionDays,
-                transition_storage_class=cfg.transitionStorageClass,
-                expiration_days=cfg.expirationDays,
+                lifecycle=Lifecycle.of_backup(cfg),
             )
             self.bucket_arn, self.bucket_name = bucket.arn, bucket.bucket
         transform_arn: pulumi.Input[str] | None = cfg.transformFunctionArn

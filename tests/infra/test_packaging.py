@@ -90,7 +90,9 @@ def test_a_version_other_than_the_pinned_one_is_refused(tmp_path: Path, monkeypa
     monkeypatch.setattr(packaging, "pinned_versions", lambda: pinned_versions(other))
     packaging.bundled_distributions.cache_clear()
     try:
-        with pytest.raises(PackagingError, match=r"aws-lambda-powertools 3\.\S+ is installed but requirements.txt pins"):
+        with pytest.raises(
+            PackagingError, match=r"aws-lambda-powertools 3\.\S+ is installed but requirements.txt pins"
+        ):
             packaging.bundled_distributions()
     finally:
         packaging.bundled_distributions.cache_clear()
