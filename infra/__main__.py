@@ -156,6 +156,9 @@ if settings.alarms.enabled:
 
 pulumi.export("bufferQueueUrl", buffer.queue_url)
 pulumi.export("bufferQueueArn", buffer.queue_arn)
+pulumi.export("bufferKmsKeyArn", buffer.kms_key_arn)
+pulumi.export("producerPolicyJson", buffer.producer_policy_json)
+pulumi.export("producerPolicyArn", buffer.producer_policy_arn)
 pulumi.export("bufferDlqUrl", buffer.dlq_url)
 pulumi.export("bufferTableName", buffer.table_name)
 pulumi.export("topicArn", fanout.topic_arn)

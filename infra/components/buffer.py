@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
-from components.common import customer_managed_key, merge_tags, queue_with_dlq
+from components.common import customer_managed_key, merge_tags, policy_json, queue_with_dlq
 from components.function import FunctionSpec, python_function
 
 GROUP_KEY = "messageGroupId"
@@ -53,6 +53,8 @@ class FifoEventBuffer(pulumi.ComponentResource):
     table_name: pulumi.Output[str]
     function_name: pulumi.Output[str]
     kms_key_arn: pulumi.Output[str]
+    producer_policy_json: pulumi.Output[str]
+    producer_policy_arn: pulumi.Output[str]
 
     def __init__(self, name: str, args: FifoEventBufferArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("eventfork:buffer:FifoEventBuffer", name, None, opts)
@@ -173,6 +175,7 @@ class FifoEventBuffer(pulumi.ComponentResource):
             tags=tags,
             opts=child,
         )
+        self._producer_access(name, tags)
         self.queue_url = self.queue.url
         self.queue_arn = self.queue.arn
         self.dlq_url = self.dlq.url
@@ -189,8 +192,37 @@ class FifoEventBuffer(pulumi.ComponentResource):
                 "tableName": self.table_name,
                 "functionName": self.function_name,
                 "kmsKeyArn": self.kms_key_arn,
+                "producerPolicyJson": self.producer_policy_json,
+                "producerPolicyArn": self.producer_policy_arn,
             }
         )
+
+    def _producer_access(self, name: str, tags: dict[str, str]) -> None:
+        """What a producer needs, as AWS documents it for a queue under a customer managed key.
+
+        https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-key-management.html:
+        ``sqs:SendMessage`` (also covers SendMessageBatch) plus ``kms:GenerateDataKey`` and ``kms:Decrypt``.
+        The key policy delegates to IAM, so attaching this policy is enough in the stack's account.
+        """
+        self.producer_policy_json = policy_json(
+            [
+                {"Sid": "SendEvents", "Effect": "Allow", "Action": "sqs:SendMessage", "Resource": self.queue.arn},
+                {
+                    "Sid": "EncryptEvents",
+                    "Effect": "Allow",
+                    "Action": ["kms:GenerateDataKey", "kms:Decrypt"],
+                    "Resource": self.key.arn,
+                },
+            ]
+        )
+        self.producer_policy = aws.iam.Policy(
+            f"{name}-producer-policy",
+            description="Send events to the eventfork buffer queue (SendMessage and its KMS key)",
+            policy=self.producer_policy_json,
+            tags=tags,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        self.producer_policy_arn = self.producer_policy.arn
 
     def _ttl_table(
         self, name: str, physical: str, key: str, role: str, args: FifoEventBufferArgs, tags: dict[str, str]
