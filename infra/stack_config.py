@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from config_schema import ConfigError, Rule, parse_section, setting
+from naming import PREFIX_PATTERN, default_prefix, name_problems
 from pipelines_config import PIPELINE_SECTIONS, AlarmsConfig, AnalyticsConfig, BackupConfig, ReplayConfig
 
 NAMESPACE = "eventfork"
@@ -140,9 +141,9 @@ CORE_SECTIONS: dict[str, type] = {
 SCALAR_KEYS = {
     "namePrefix": Rule(
         "str",
-        pattern=r"[a-z][a-z0-9-]{0,29}",
+        pattern=PREFIX_PATTERN,
         nullable=True,
-        doc="prefix of physical names (default eventfork-<stack>)",
+        doc="prefix of physical names (default eventfork-<stack>); every derived name is checked (infra/naming.py)",
     ),
     "tags": Rule("dict", nullable=True, doc="extra tags on every taggable resource"),
 }
@@ -189,11 +190,9 @@ def parse_settings(raw: dict[str, Any], stack: str) -> Settings:
         check = getattr(cls, "cross_check", None)
         if check is not None:
             problems.extend(check(sections[key], f"{NAMESPACE}:{key}"))
-    if problems:
-        raise ConfigError(problems)
-    default_prefix = f"eventfork-{stack}".lower()[:30]
-    return Settings(
-        namePrefix=prefix if isinstance(prefix, str) else default_prefix,
+    prefix_ok = not any(p.startswith(f"{NAMESPACE}:namePrefix:") for p in problems)
+    settings = Settings(
+        namePrefix=prefix if isinstance(prefix, str) else default_prefix(stack),
         buffer=buffer,
         fanout=sections["fanout"],
         lambda_=sections["lambda"],
@@ -204,6 +203,11 @@ def parse_settings(raw: dict[str, Any], stack: str) -> Settings:
         alarms=sections["alarms"],
         tags=dict(tags) if isinstance(tags, dict) else {},
     )
+    if prefix_ok:
+        problems.extend(name_problems(settings, stack, prefix_from_config=isinstance(prefix, str)))
+    if problems:
+        raise ConfigError(problems)
+    return settings
 
 
 def _check_buffer(buffer: BufferConfig, problems: list[str]) -> None:

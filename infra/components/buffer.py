@@ -9,6 +9,7 @@ import pulumi_aws as aws
 
 from components.common import customer_managed_key, merge_tags, policy_json, queue_with_dlq
 from components.function import FunctionSpec, python_function
+from naming import physical
 
 GROUP_KEY = "messageGroupId"
 TTL_ATTRIBUTE = "expiresAt"
@@ -62,7 +63,7 @@ class FifoEventBuffer(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
         self.key = customer_managed_key(
             f"{name}-key",
-            f"{args.name_prefix}-buffer",
+            physical("buffer-key-alias", args.name_prefix),
             "eventfork buffer queue, tables and logs",
             self,
             args.kms_deletion_window_days,
@@ -71,7 +72,7 @@ class FifoEventBuffer(pulumi.ComponentResource):
         visibility = 6 * args.function_timeout_seconds
         queues = queue_with_dlq(
             f"{name}-queue",
-            f"{args.name_prefix}-buffer",
+            (physical("buffer-queue", args.name_prefix), physical("buffer-dlq", args.name_prefix)),
             parent=self,
             kms_key_arn=self.key.arn,
             fifo=True,
@@ -83,8 +84,9 @@ class FifoEventBuffer(pulumi.ComponentResource):
             content_based_deduplication=args.content_based_deduplication,
         )
         self.queue, self.dlq = queues.queue, queues.dlq
-        self.table = self._ttl_table(f"{name}-table", f"{args.name_prefix}-buffer", GROUP_KEY, "buffer", args, tags)
-        function_name = f"{args.name_prefix}-buffer"
+        table_name = physical("buffer-table", args.name_prefix)
+        self.table = self._ttl_table(f"{name}-table", table_name, GROUP_KEY, "buffer", args, tags)
+        function_name = physical("buffer-function", args.name_prefix)
         built = python_function(
             f"{name}-function",
             FunctionSpec(

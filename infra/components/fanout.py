@@ -11,11 +11,11 @@ import pulumi_aws as aws
 from components.common import (
     allow_topic_to_send,
     customer_managed_key,
-    fifo_name,
     merge_tags,
     policy_json,
     queue_with_dlq,
 )
+from naming import physical
 
 
 @dataclass
@@ -51,7 +51,7 @@ class EventFanOut(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
         self.key = customer_managed_key(
             f"{name}-key",
-            f"{args.name_prefix}-fanout",
+            physical("fanout-key-alias", args.name_prefix),
             "eventfork fan-out topic and subscriber queues",
             self,
             args.kms_deletion_window_days,
@@ -66,7 +66,7 @@ class EventFanOut(pulumi.ComponentResource):
             }
         self.topic = aws.sns.Topic(
             f"{name}-topic",
-            name=fifo_name(f"{args.name_prefix}-fanout", args.fifo),
+            name=physical("fanout-topic", args.name_prefix, fifo=args.fifo),
             kms_master_key_id=self.key.arn,
             signature_version=2,
             tags=merge_tags(tags, {"eventfork:role": "fanout"}),
@@ -103,7 +103,10 @@ class EventFanOut(pulumi.ComponentResource):
         )
         primary = queue_with_dlq(
             f"{name}-primary",
-            f"{args.name_prefix}-{args.primary_name}",
+            (
+                physical("primary-queue", args.name_prefix, fifo=args.fifo, primary=args.primary_name),
+                physical("primary-dlq", args.name_prefix, fifo=args.fifo, primary=args.primary_name),
+            ),
             parent=self,
             kms_key_arn=self.key.arn,
             fifo=args.fifo,

@@ -11,6 +11,7 @@ import pulumi_aws as aws
 
 from components.common import merge_tags, policy_json
 from components.packaging import function_archive
+from naming import physical
 
 FUNCTIONS_DIR = Path(__file__).resolve().parents[2] / "functions"
 # Config log level (Python's names, as Powertools takes them) -> Lambda's application log level.
@@ -51,7 +52,7 @@ def python_function(name: str, spec: FunctionSpec, parent: pulumi.Resource) -> B
     opts = pulumi.ResourceOptions(parent=parent)
     log_group = aws.cloudwatch.LogGroup(
         f"{name}-logs",
-        name=f"/aws/lambda/{spec.function_name}",
+        name=physical("function-log-group", "", of=spec.function_name),
         retention_in_days=spec.log_retention_days,
         kms_key_id=spec.kms_key_arn,
         tags=spec.tags,

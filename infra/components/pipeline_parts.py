@@ -48,7 +48,7 @@ class SubscribedQueue:
 
 def subscribed_queue(
     name: str,
-    base_name: str,
+    names: tuple[str, str],
     *,
     parent: pulumi.Resource,
     topic_arn: pulumi.Input[str],
@@ -66,7 +66,7 @@ def subscribed_queue(
     """
     queues = queue_with_dlq(
         name,
-        base_name,
+        names,
         parent=parent,
         kms_key_arn=kms_key_arn,
         fifo=fifo,
