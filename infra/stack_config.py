@@ -14,6 +14,7 @@ from typing import Any
 from config_schema import ConfigError, Rule, parse_section, setting
 from naming import PREFIX_PATTERN, default_prefix, name_problems
 from pipelines_config import PIPELINE_SECTIONS, AlarmsConfig, AnalyticsConfig, BackupConfig, ReplayConfig
+from service_rules import check_tags
 
 NAMESPACE = "eventfork"
 # SNS FIFO topics and SQS FIFO queues forget a deduplication id after five minutes.
@@ -178,12 +179,7 @@ def parse_settings(raw: dict[str, Any], stack: str) -> Settings:
         if problem:
             problems.append(problem)
     if isinstance(tags, dict):
-        for tag_key, tag_value in tags.items():
-            if not isinstance(tag_value, str) or len(tag_key) > 128 or len(tag_value) > 256:
-                problems.append(
-                    f"{NAMESPACE}:tags.{tag_key}: got {json.dumps(tag_value)}; "
-                    "allowed: a string of at most 256 characters (key at most 128)"
-                )
+        problems.extend(check_tags(tags))
     buffer: BufferConfig = sections["buffer"]
     _check_buffer(buffer, problems)
     for key, cls in PIPELINE_SECTIONS.items():
