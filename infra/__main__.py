@@ -8,12 +8,14 @@ import pulumi_aws as aws
 from components.buffer import FifoEventBuffer, FifoEventBufferArgs
 from components.fanout import EventFanOut, EventFanOutArgs
 from components.observability import Observability, ObservabilityArgs, function_name_of
+from components.packaging import bundled_distributions
 from components.replay import ReplayPipeline, ReplayPipelineArgs
 from components.search_analytics import SearchAnalyticsPipeline, SearchAnalyticsPipelineArgs
 from components.storage_backup import StorageBackupPipeline, StorageBackupPipelineArgs
 from stack_config import load_settings
 
 settings = load_settings()
+bundled_distributions()  # every function ships these pinned packages: refuse any other version up front
 buffer_cfg, fanout_cfg, lambda_cfg = settings.buffer, settings.fanout, settings.lambda_
 
 # An explicit provider does not read `aws:region` by itself: pass the stack's region on.
@@ -65,7 +67,6 @@ buffer = FifoEventBuffer(
         log_retention_days=buffer_cfg.logRetentionDays,
         runtime=lambda_cfg.runtime,
         architecture=lambda_cfg.architecture,
-        powertools_layer_version=lambda_cfg.powertoolsLayerVersion,
         kms_deletion_window_days=settings.kms.deletionWindowDays,
     ),
     opts,
@@ -78,7 +79,6 @@ pipeline_wiring: dict[str, Any] = {
     "kms_key_arn": fanout.kms_key_arn,
     "runtime": lambda_cfg.runtime,
     "architecture": lambda_cfg.architecture,
-    "powertools_layer_version": lambda_cfg.powertoolsLayerVersion,
     "log_retention_days": buffer_cfg.logRetentionDays,
 }
 if settings.backup.enabled:
@@ -156,6 +156,9 @@ if settings.alarms.enabled:
 
 pulumi.export("bufferQueueUrl", buffer.queue_url)
 pulumi.export("bufferQueueArn", buffer.queue_arn)
+pulumi.export("bufferKmsKeyArn", buffer.kms_key_arn)
+pulumi.export("producerPolicyJson", buffer.producer_policy_json)
+pulumi.export("producerPolicyArn", buffer.producer_policy_arn)
 pulumi.export("bufferDlqUrl", buffer.dlq_url)
 pulumi.export("bufferTableName", buffer.table_name)
 pulumi.export("topicArn", fanout.topic_arn)

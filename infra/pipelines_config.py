@@ -8,11 +8,11 @@ OpenSearch no longer has.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any
 
 from config_schema import Rule, setting
+from service_rules import check_filter_policy, check_prefixes, check_transform, check_zone_awareness
 
 COMPRESSION = ("UNCOMPRESSED", "GZIP", "ZIP", "Snappy", "HADOOP_SNAPPY")
 FILTER_SCOPES = ("MessageAttributes", "MessageBody")
@@ -24,6 +24,9 @@ LAMBDA_ARN = r"arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:[A-Za-z0-9_-]{1,
 SQS_ARN = r"arn:aws[a-z-]*:sqs:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,75}(\.fifo)?"
 KMS_ARN = r"arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(key|alias)/.+"
 INSTANCE_TYPE = r"[a-z0-9]+\.[a-z0-9]+\.search"
+# S3 lifecycle object-size filters: "Maximum filter size is 5 TB"
+# (https://docs.aws.amazon.com/AmazonS3/latest/userguide/intro-lifecycle-filters.html).
+MAX_LIFECYCLE_FILTER_BYTES = 5 * 10**12
 
 
 def _filter_policy() -> Any:
@@ -47,52 +50,6 @@ def _transform_arn() -> Any:
         None,
         Rule("str", pattern=LAMBDA_ARN, nullable=True, doc="your own Firehose transformation function (ARN)"),
     )
-
-
-# Cross-checks shared by the sections: each returns problems naming the full key.
-
-
-def check_filter_policy(key: str, policy: dict[str, Any] | None, scope: str) -> list[str]:
-    """SNS: at most 5 attribute names; on message attributes every value is a list of conditions."""
-    if policy is None:
-        return []
-    problems = []
-    if not policy:
-        problems.append(f"{key}.filterPolicy: got {{}}; allowed: null (no filtering) or at least one attribute")
-    if len(policy) > 5:
-        problems.append(f"{key}.filterPolicy: got {len(policy)} attribute names; allowed: at most 5")
-    if scope == "MessageAttributes":
-        for name, conditions in policy.items():
-            if not isinstance(conditions, list) or not conditions:
-                problems.append(
-                    f"{key}.filterPolicy.{name}: got {json.dumps(conditions)}; allowed: a non-empty list of "
-                    "conditions (nested objects need filterPolicyScope MessageBody)"
-                )
-    return problems
-
-
-def check_transform(key: str, builtin_key: str, builtin: bool, arn: str | None) -> list[str]:
-    """Firehose runs one Lambda processor: the built-in one or yours, not both."""
-    if builtin and arn:
-        return [f"{key}.transformFunctionArn: got {arn} with {builtin_key}: true; allowed: set {builtin_key}: false"]
-    return []
-
-
-def check_prefixes(key: str, prefix: str, error_prefix: str) -> list[str]:
-    """Firehose: a prefix with expressions needs an error prefix; only the error prefix names the error type."""
-    problems = []
-    if "!{" in prefix and not error_prefix:
-        problems.append(f'{key}.errorPrefix: got ""; allowed: a prefix (required when prefix uses expressions)')
-    if "!{firehose:error-output-type}" in prefix:
-        problems.append(f"{key}.prefix: got {prefix}; allowed: no !{{firehose:error-output-type}} (errorPrefix only)")
-    return problems
-
-
-def check_zone_awareness(key: str, count: int) -> list[str]:
-    """Zone awareness spreads data nodes evenly over 2 or 3 zones."""
-    if count > 1 and count % 2 and count % 3:
-        return [f"{key}.instanceCount: got {count}; allowed: 1, an even number or a multiple of 3 (zone awareness)"]
-    return []
 
 
 @dataclass(frozen=True)
@@ -124,6 +81,22 @@ class BackupConfig:
     )
     expirationDays: int | None = setting(
         None, Rule("int", 1, 36500, nullable=True, doc="days before objects expire (after transitionDays)")
+    )
+    transitionMinimumObjectSizeBytes: int = setting(
+        0,
+        Rule(
+            "int",
+            0,
+            MAX_LIFECYCLE_FILTER_BYTES,
+            doc="only objects larger than this transition (0: all, Firehose's small ones too; S3 alone skips < 128 KB)",
+        ),
+    )
+    noncurrentVersionExpirationDays: int | None = setting(
+        30,
+        Rule("int", 1, 36500, nullable=True, doc="days a deleted or expired object's data is kept (null: forever)"),
+    )
+    abortIncompleteUploadDays: int = setting(
+        7, Rule("int", 1, 36500, doc="days before an unfinished multipart upload is aborted and its parts deleted")
     )
     redaction: bool = setting(True, Rule("bool", doc="remove card data with the built-in transform function"))
     transformFunctionArn: str | None = _transform_arn()
@@ -169,7 +142,10 @@ class AnalyticsConfig:
         ),
     )
     engineVersion: str = setting(
-        "OpenSearch_2.19", Rule("str", pattern=r"OpenSearch_\d+\.\d+", doc="engine of a created domain")
+        "OpenSearch_2.19",
+        Rule(
+            "str", pattern=r"OpenSearch_[0-9]{1,2}\.[0-9]{1,2}", doc="engine of a created domain (CreateDomain pattern)"
+        ),
     )
     instanceType: str = setting("r7g.medium.search", Rule("str", pattern=INSTANCE_TYPE, doc="data node type"))
     instanceCount: int = setting(
@@ -293,7 +269,20 @@ class AlarmsConfig:
     )
     replayDepthThreshold: int = setting(10000, Rule("int", 1, 10000000, doc="replay queue depth while active"))
     periodSeconds: int = setting(300, Rule("int", choices=(60, 300, 900, 3600), doc="alarm period"))
-    evaluationPeriods: int = setting(1, Rule("int", 1, 100, doc="periods before an alarm fires"))
+    evaluationPeriods: int = setting(
+        1, Rule("int", 1, 100, doc="periods before an alarm fires (period x this: at most a day under 3600 s)")
+    )
+
+    @staticmethod
+    def cross_check(section: AlarmsConfig, key: str) -> list[str]:
+        """PutMetricAlarm: Period x EvaluationPeriods at most 86,400 s for a period under an hour, else 604,800 s."""
+        window = 86400 if section.periodSeconds < 3600 else 604800
+        if section.periodSeconds * section.evaluationPeriods > window:
+            return [
+                f"{key}.evaluationPeriods: got {section.evaluationPeriods} with periodSeconds {section.periodSeconds}; "
+                f"allowed: at most {window // section.periodSeconds} (periodSeconds x evaluationPeriods <= {window})"
+            ]
+        return []
 
 
 PIPELINE_SECTIONS: dict[str, type] = {

@@ -12,7 +12,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from config_schema import ConfigError, Rule, parse_section, setting
+from naming import PREFIX_PATTERN, default_prefix, name_problems
 from pipelines_config import PIPELINE_SECTIONS, AlarmsConfig, AnalyticsConfig, BackupConfig, ReplayConfig
+from service_rules import check_tags
 
 NAMESPACE = "eventfork"
 # SNS FIFO topics and SQS FIFO queues forget a deduplication id after five minutes.
@@ -113,7 +115,6 @@ class LambdaConfig:
 
     runtime: str = setting("python3.12", Rule("str", choices=("python3.12", "python3.13")))
     architecture: str = setting("arm64", Rule("str", choices=("arm64", "x86_64")))
-    powertoolsLayerVersion: int = setting(27, Rule("int", 1, 1000, doc="AWSLambdaPowertoolsPythonV3 layer version"))
 
 
 @dataclass(frozen=True)
@@ -148,9 +149,9 @@ CORE_SECTIONS: dict[str, type] = {
 SCALAR_KEYS = {
     "namePrefix": Rule(
         "str",
-        pattern=r"[a-z][a-z0-9-]{0,29}",
+        pattern=PREFIX_PATTERN,
         nullable=True,
-        doc="prefix of physical names (default eventfork-<stack>)",
+        doc="prefix of physical names (default eventfork-<stack>); every derived name is checked (infra/naming.py)",
     ),
     "tags": Rule("dict", nullable=True, doc="extra tags on every taggable resource"),
 }
@@ -185,23 +186,16 @@ def parse_settings(raw: dict[str, Any], stack: str) -> Settings:
         if problem:
             problems.append(problem)
     if isinstance(tags, dict):
-        for tag_key, tag_value in tags.items():
-            if not isinstance(tag_value, str) or len(tag_key) > 128 or len(tag_value) > 256:
-                problems.append(
-                    f"{NAMESPACE}:tags.{tag_key}: got {json.dumps(tag_value)}; "
-                    "allowed: a string of at most 256 characters (key at most 128)"
-                )
+        problems.extend(check_tags(tags))
     buffer: BufferConfig = sections["buffer"]
     _check_buffer(buffer, problems)
     for key, cls in PIPELINE_SECTIONS.items():
         check = getattr(cls, "cross_check", None)
         if check is not None:
             problems.extend(check(sections[key], f"{NAMESPACE}:{key}"))
-    if problems:
-        raise ConfigError(problems)
-    default_prefix = f"eventfork-{stack}".lower()[:30]
-    return Settings(
-        namePrefix=prefix if isinstance(prefix, str) else default_prefix,
+    prefix_ok = not any(p.startswith(f"{NAMESPACE}:namePrefix:") for p in problems)
+    settings = Settings(
+        namePrefix=prefix if isinstance(prefix, str) else default_prefix(stack),
         buffer=buffer,
         fanout=sections["fanout"],
         lambda_=sections["lambda"],
@@ -212,6 +206,11 @@ def parse_settings(raw: dict[str, Any], stack: str) -> Settings:
         alarms=sections["alarms"],
         tags=dict(tags) if isinstance(tags, dict) else {},
     )
+    if prefix_ok:
+        problems.extend(name_problems(settings, stack, prefix_from_config=isinstance(prefix, str)))
+    if problems:
+        raise ConfigError(problems)
+    return settings
 
 
 def _check_buffer(buffer: BufferConfig, problems: list[str]) -> None:

@@ -13,9 +13,11 @@ from components.common import (
     TOPIC_MAX_MESSAGE_BYTES,
     customer_managed_key,
     merge_tags,
+    policy_json,
     queue_with_dlq,
 )
 from components.function import FunctionSpec, python_function
+from naming import physical
 
 GROUP_KEY = "messageGroupId"
 TTL_ATTRIBUTE = "expiresAt"
@@ -46,7 +48,6 @@ class FifoEventBufferArgs:
     log_retention_days: int = 30
     runtime: str = "python3.12"
     architecture: str = "arm64"
-    powertools_layer_version: int = 27
     kms_deletion_window_days: int = 30
     tags: dict[str, str] = field(default_factory=dict)
 
@@ -61,6 +62,8 @@ class FifoEventBuffer(pulumi.ComponentResource):
     table_name: pulumi.Output[str]
     function_name: pulumi.Output[str]
     kms_key_arn: pulumi.Output[str]
+    producer_policy_json: pulumi.Output[str]
+    producer_policy_arn: pulumi.Output[str]
 
     def __init__(self, name: str, args: FifoEventBufferArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("eventfork:buffer:FifoEventBuffer", name, None, opts)
@@ -68,7 +71,7 @@ class FifoEventBuffer(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
         self.key = customer_managed_key(
             f"{name}-key",
-            f"{args.name_prefix}-buffer",
+            physical("buffer-key-alias", args.name_prefix),
             "eventfork buffer queue, tables and logs",
             self,
             args.kms_deletion_window_days,
@@ -77,7 +80,7 @@ class FifoEventBuffer(pulumi.ComponentResource):
         visibility = 6 * args.function_timeout_seconds
         queues = queue_with_dlq(
             f"{name}-queue",
-            f"{args.name_prefix}-buffer",
+            (physical("buffer-queue", args.name_prefix), physical("buffer-dlq", args.name_prefix)),
             parent=self,
             kms_key_arn=self.key.arn,
             fifo=True,
@@ -90,8 +93,9 @@ class FifoEventBuffer(pulumi.ComponentResource):
             content_based_deduplication=args.content_based_deduplication,
         )
         self.queue, self.dlq = queues.queue, queues.dlq
-        self.table = self._ttl_table(f"{name}-table", f"{args.name_prefix}-buffer", GROUP_KEY, "buffer", args, tags)
-        function_name = f"{args.name_prefix}-buffer"
+        table_name = physical("buffer-table", args.name_prefix)
+        self.table = self._ttl_table(f"{name}-table", table_name, GROUP_KEY, "buffer", args, tags)
+        function_name = physical("buffer-function", args.name_prefix)
         built = python_function(
             f"{name}-function",
             FunctionSpec(
@@ -101,7 +105,6 @@ class FifoEventBuffer(pulumi.ComponentResource):
                 memory_size=args.memory_size,
                 runtime=args.runtime,
                 architecture=args.architecture,
-                powertools_layer_version=args.powertools_layer_version,
                 log_retention_days=args.log_retention_days,
                 kms_key_arn=self.key.arn,
                 tags=tags,
@@ -185,6 +188,7 @@ class FifoEventBuffer(pulumi.ComponentResource):
             tags=tags,
             opts=child,
         )
+        self._producer_access(name, tags)
         self.queue_url = self.queue.url
         self.queue_arn = self.queue.arn
         self.dlq_url = self.dlq.url
@@ -201,8 +205,37 @@ class FifoEventBuffer(pulumi.ComponentResource):
                 "tableName": self.table_name,
                 "functionName": self.function_name,
                 "kmsKeyArn": self.kms_key_arn,
+                "producerPolicyJson": self.producer_policy_json,
+                "producerPolicyArn": self.producer_policy_arn,
             }
         )
+
+    def _producer_access(self, name: str, tags: dict[str, str]) -> None:
+        """What a producer needs, as AWS documents it for a queue under a customer managed key.
+
+        https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-key-management.html:
+        ``sqs:SendMessage`` (also covers SendMessageBatch) plus ``kms:GenerateDataKey`` and ``kms:Decrypt``.
+        The key policy delegates to IAM, so attaching this policy is enough in the stack's account.
+        """
+        self.producer_policy_json = policy_json(
+            [
+                {"Sid": "SendEvents", "Effect": "Allow", "Action": "sqs:SendMessage", "Resource": self.queue.arn},
+                {
+                    "Sid": "EncryptEvents",
+                    "Effect": "Allow",
+                    "Action": ["kms:GenerateDataKey", "kms:Decrypt"],
+                    "Resource": self.key.arn,
+                },
+            ]
+        )
+        self.producer_policy = aws.iam.Policy(
+            f"{name}-producer-policy",
+            description="Send events to the eventfork buffer queue (SendMessage and its KMS key)",
+            policy=self.producer_policy_json,
+            tags=tags,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        self.producer_policy_arn = self.producer_policy.arn
 
     def _ttl_table(
         self, name: str, physical: str, key: str, role: str, args: FifoEventBufferArgs, tags: dict[str, str]

@@ -9,14 +9,6 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-SQS_NAME_MAX = 80
-
-
-def fifo_name(base: str, fifo: bool) -> str:
-    """SQS/SNS name with the ``.fifo`` suffix exactly when the resource is FIFO."""
-    name = base[: SQS_NAME_MAX - 5] if fifo else base[:SQS_NAME_MAX]
-    return f"{name}.fifo" if fifo else name
-
 
 def policy_json(statements: list[dict[str, Any]]) -> pulumi.Output[str]:
     """An IAM/resource policy document; statements may contain Outputs."""
@@ -51,7 +43,12 @@ class EncryptionKey:
 
 
 def customer_managed_key(
-    name: str, alias: str, description: str, parent: pulumi.Resource, deletion_window_days: int, tags: dict[str, str]
+    name: str,
+    alias_name: str,
+    description: str,
+    parent: pulumi.Resource,
+    deletion_window_days: int,
+    tags: dict[str, str],
 ) -> EncryptionKey:
     """A rotating CMK usable by this account's IAM principals and by SNS, CloudWatch and Logs.
 
@@ -100,7 +97,7 @@ def customer_managed_key(
         opts=pulumi.ResourceOptions(parent=parent),
     )
     key_alias = aws.kms.Alias(
-        f"{name}-alias", name=f"alias/{alias}", target_key_id=key.key_id, opts=pulumi.ResourceOptions(parent=parent)
+        f"{name}-alias", name=alias_name, target_key_id=key.key_id, opts=pulumi.ResourceOptions(parent=parent)
     )
     return EncryptionKey(key=key, alias=key_alias)
 
@@ -126,7 +123,7 @@ DLQ_MAX_MESSAGE_BYTES = 1_048_576
 
 def queue_with_dlq(
     name: str,
-    base_name: str,
+    names: tuple[str, str],
     *,
     parent: pulumi.Resource,
     kms_key_arn: pulumi.Input[str],
@@ -139,7 +136,11 @@ def queue_with_dlq(
     content_based_deduplication: bool = False,
     max_message_size: int = TOPIC_MAX_MESSAGE_BYTES,
 ) -> QueueWithDlq:
-    """An SQS queue, CMK-encrypted, with a dead-letter queue of the same kind (14 days retention)."""
+    """An SQS queue, CMK-encrypted, with a dead-letter queue of the same kind (14 days retention).
+
+    ``names`` are the queue's and the DLQ's physical names, from the naming table (``.fifo`` when FIFO).
+    """
+    queue_name, dlq_name = names
     fifo_args: dict[str, Any] = {}
     if fifo:
         fifo_args = {"fifo_queue": True, "content_based_deduplication": content_based_deduplication}
@@ -150,7 +151,7 @@ def queue_with_dlq(
     opts = pulumi.ResourceOptions(parent=parent)
     dlq = aws.sqs.Queue(
         f"{name}-dlq",
-        name=fifo_name(f"{base_name}-dlq", fifo),
+        name=dlq_name,
         message_retention_seconds=1209600,
         max_message_size=DLQ_MAX_MESSAGE_BYTES,
         kms_master_key_id=kms_key_arn,
@@ -161,7 +162,7 @@ def queue_with_dlq(
     )
     queue = aws.sqs.Queue(
         name,
-        name=fifo_name(base_name, fifo),
+        name=queue_name,
         visibility_timeout_seconds=visibility_timeout,
         message_retention_seconds=retention_seconds,
         max_message_size=max_message_size,

@@ -9,6 +9,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.common import account_and_region, policy_json
+from naming import physical
 
 # Log streams Firehose writes its delivery errors to, one per destination it delivers to.
 DESTINATION_LOG_STREAM = "DestinationDelivery"
@@ -40,7 +41,7 @@ def delivery_logging(
     opts = pulumi.ResourceOptions(parent=parent)
     log_group = aws.cloudwatch.LogGroup(
         f"{name}-logs",
-        name=f"/aws/kinesisfirehose/{stream_name}",
+        name=physical("stream-log-group", "", of=stream_name),
         retention_in_days=retention_days,
         kms_key_id=kms_key_arn,
         tags=tags,

@@ -12,11 +12,11 @@ from components.common import (
     TOPIC_MAX_MESSAGE_BYTES,
     allow_topic_to_send,
     customer_managed_key,
-    fifo_name,
     merge_tags,
     policy_json,
     queue_with_dlq,
 )
+from naming import physical
 
 
 @dataclass
@@ -52,7 +52,7 @@ class EventFanOut(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
         self.key = customer_managed_key(
             f"{name}-key",
-            f"{args.name_prefix}-fanout",
+            physical("fanout-key-alias", args.name_prefix),
             "eventfork fan-out topic and subscriber queues",
             self,
             args.kms_deletion_window_days,
@@ -67,7 +67,7 @@ class EventFanOut(pulumi.ComponentResource):
             }
         self.topic = aws.sns.Topic(
             f"{name}-topic",
-            name=fifo_name(f"{args.name_prefix}-fanout", args.fifo),
+            name=physical("fanout-topic", args.name_prefix, fifo=args.fifo),
             kms_master_key_id=self.key.arn,
             maximum_message_size=TOPIC_MAX_MESSAGE_BYTES,
             signature_version=2,
@@ -105,7 +105,10 @@ class EventFanOut(pulumi.ComponentResource):
         )
         primary = queue_with_dlq(
             f"{name}-primary",
-            f"{args.name_prefix}-{args.primary_name}",
+            (
+                physical("primary-queue", args.name_prefix, fifo=args.fifo, primary=args.primary_name),
+                physical("primary-dlq", args.name_prefix, fifo=args.fifo, primary=args.primary_name),
+            ),
             parent=self,
             kms_key_arn=self.key.arn,
             fifo=args.fifo,

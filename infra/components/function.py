@@ -9,9 +9,13 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from components.common import account_and_region, merge_tags, policy_json
+from components.common import merge_tags, policy_json
+from components.packaging import function_archive
+from naming import physical
 
 FUNCTIONS_DIR = Path(__file__).resolve().parents[2] / "functions"
+# Config log level (Python's names, as Powertools takes them) -> Lambda's application log level.
+LAMBDA_LOG_LEVELS = {"DEBUG": "DEBUG", "INFO": "INFO", "WARNING": "WARN", "ERROR": "ERROR"}
 
 
 @dataclass
@@ -26,11 +30,11 @@ class FunctionSpec:
     statements: list[dict[str, Any]]
     runtime: str = "python3.12"
     architecture: str = "arm64"
-    powertools_layer_version: int = 27
     log_retention_days: int = 30
     kms_key_arn: pulumi.Input[str] | None = None
     tags: dict[str, str] = field(default_factory=dict)
     handler: str = "app.lambda_handler"
+    log_level: str = "INFO"
 
 
 @dataclass
@@ -46,10 +50,9 @@ def python_function(name: str, spec: FunctionSpec, parent: pulumi.Resource) -> B
     if not (code_path / "app.py").is_file():
         raise FileNotFoundError(f"function code {code_path}/app.py is missing")
     opts = pulumi.ResourceOptions(parent=parent)
-    account_id, region = account_and_region(parent)
     log_group = aws.cloudwatch.LogGroup(
         f"{name}-logs",
-        name=f"/aws/lambda/{spec.function_name}",
+        name=physical("function-log-group", "", of=spec.function_name),
         retention_in_days=spec.log_retention_days,
         kms_key_id=spec.kms_key_arn,
         tags=spec.tags,
@@ -59,12 +62,8 @@ def python_function(name: str, spec: FunctionSpec, parent: pulumi.Resource) -> B
         f"{name}-role",
         assume_role_policy=policy_json(
             [
-                {
-                    "Effect": "Allow",
-                    "Principal": {"Service": "lambda.amazonaws.com"},
-                    "Action": "sts:AssumeRole",
-                    "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},
-                }
+                # Exactly what AWS documents for an execution role: Lambda assumes it, with no condition.
+                {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}
             ]
         ),
         tags=spec.tags,
@@ -90,36 +89,32 @@ def python_function(name: str, spec: FunctionSpec, parent: pulumi.Resource) -> B
         policy=policy_json(base_statements + spec.statements),
         opts=opts,
     )
-    layer = pulumi.Output.concat(
-        "arn:aws:lambda:",
-        region,
-        ":017000801446:layer:AWSLambdaPowertoolsPythonV3-",
-        spec.runtime.replace(".", ""),
-        "-",
-        spec.architecture,
-        ":",
-        str(spec.powertools_layer_version),
-    )
     function = aws.lambda_.Function(
         name,
         name=spec.function_name,
         runtime=spec.runtime,
         architectures=[spec.architecture],
         handler=spec.handler,
-        code=pulumi.AssetArchive({".": pulumi.FileArchive(str(code_path))}),
+        code=function_archive(code_path),
         role=role.arn,
         timeout=spec.timeout,
         memory_size=spec.memory_size,
-        layers=[layer],
         environment={
             "variables": {
                 "POWERTOOLS_SERVICE_NAME": spec.function_name,
                 "POWERTOOLS_METRICS_NAMESPACE": "eventfork",
+                "POWERTOOLS_LOG_LEVEL": spec.log_level,
                 **spec.environment,
             }
         },
         tracing_config={"mode": "Active"},
-        logging_config={"log_format": "JSON", "log_group": log_group.name},
+        logging_config={
+            "log_format": "JSON",
+            "log_group": log_group.name,
+            # With JSON logs Lambda drops application records below this level (INFO when unset).
+            "application_log_level": LAMBDA_LOG_LEVELS[spec.log_level],
+            "system_log_level": "DEBUG" if spec.log_level == "DEBUG" else "INFO",
+        },
         tags=merge_tags(spec.tags),
         opts=pulumi.ResourceOptions(parent=parent, depends_on=[role_policy, log_group]),
     )

@@ -10,6 +10,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.common import customer_managed_key, merge_tags
+from naming import physical
 from pipelines_config import AlarmsConfig
 
 BUFFER_OUTCOMES = ("delivered", "delayed", "waiting", "duplicate", "stale", "dead_lettered", "failed")
@@ -54,14 +55,18 @@ class Observability(pulumi.ComponentResource):
         self._child = pulumi.ResourceOptions(parent=self)
         key = customer_managed_key(
             f"{name}-key",
-            f"{prefix}-alarms",
+            physical("alarms-key-alias", prefix),
             "eventfork alarm notifications",
             self,
             args.kms_deletion_window_days,
             self._tags,
         )
         self.topic = aws.sns.Topic(
-            f"{name}-alarms", name=f"{prefix}-alarms", kms_master_key_id=key.arn, tags=self._tags, opts=self._child
+            f"{name}-alarms",
+            name=physical("alarm-topic", prefix),
+            kms_master_key_id=key.arn,
+            tags=self._tags,
+            opts=self._child,
         )
         if cfg.email:
             aws.sns.TopicSubscription(
@@ -147,7 +152,7 @@ class Observability(pulumi.ComponentResource):
             )
         self.dashboard = aws.cloudwatch.Dashboard(
             f"{name}-dashboard",
-            dashboard_name=f"{prefix}-eventfork",
+            dashboard_name=physical("dashboard", prefix),
             dashboard_body=pulumi.Output.json_dumps(self._dashboard(args)),
             opts=self._child,
         )
@@ -172,7 +177,7 @@ class Observability(pulumi.ComponentResource):
         threshold: float,
         description: str,
     ) -> None:
-        alarm_name = f"{self._name_prefix}-{label}"
+        alarm_name = physical("alarm", self._name_prefix, label=label)
         aws.cloudwatch.MetricAlarm(
             f"{self._name}-{label}",
             name=alarm_name,

@@ -11,6 +11,7 @@ import pulumi_aws as aws
 
 from components.common import QueueWithDlq, allow_topic_to_send, merge_tags, policy_json, queue_with_dlq
 from components.function import BuiltFunction, FunctionSpec, python_function
+from components.lifecycle import TRANSITION_DEFAULT_MINIMUM_OBJECT_SIZE, Lifecycle
 
 
 @dataclass(kw_only=True)
@@ -23,7 +24,6 @@ class PipelineArgs:
     kms_key_arn: pulumi.Input[str]
     runtime: str = "python3.12"
     architecture: str = "arm64"
-    powertools_layer_version: int = 27
     log_retention_days: int = 30
     tags: dict[str, str] = field(default_factory=dict)
 
@@ -32,7 +32,6 @@ class PipelineArgs:
         return {
             "runtime": self.runtime,
             "architecture": self.architecture,
-            "powertools_layer_version": self.powertools_layer_version,
             "log_retention_days": self.log_retention_days,
             "tags": tags,
             "kms_key_arn": self.kms_key_arn,
@@ -49,7 +48,7 @@ class SubscribedQueue:
 
 def subscribed_queue(
     name: str,
-    base_name: str,
+    names: tuple[str, str],
     *,
     parent: pulumi.Resource,
     topic_arn: pulumi.Input[str],
@@ -67,7 +66,7 @@ def subscribed_queue(
     """
     queues = queue_with_dlq(
         name,
-        base_name,
+        names,
         parent=parent,
         kms_key_arn=kms_key_arn,
         fifo=fifo,
@@ -149,7 +148,8 @@ def stream_forwarder(
         function_name=function_name,
         timeout=timeout,
         memory_size=256,
-        environment={"DELIVERY_STREAM_NAME": stream.name, "POWERTOOLS_LOG_LEVEL": log_level},
+        environment={"DELIVERY_STREAM_NAME": stream.name},
+        log_level=log_level,
         statements=[
             {"Sid": "PutToStream", "Effect": "Allow", "Action": "firehose:PutRecordBatch", "Resource": stream.arn}
         ],
@@ -175,7 +175,8 @@ def redaction_transform(
             function_name=function_name,
             timeout=60,
             memory_size=256,
-            environment={"POWERTOOLS_LOG_LEVEL": log_level},
+            environment={},
+            log_level=log_level,
             statements=[],
             **args.function_settings(tags),
         ),
@@ -190,11 +191,13 @@ def encrypted_bucket(
     parent: pulumi.Resource,
     kms_key_arn: pulumi.Input[str],
     tags: dict[str, str],
-    transition_days: int | None = None,
-    transition_storage_class: str = "STANDARD_IA",
-    expiration_days: int | None = None,
+    lifecycle: Lifecycle | None = None,
 ) -> aws.s3.Bucket:
-    """SSE-KMS with the CMK and a bucket key, versioning, no public access, owner-enforced, TLS only."""
+    """SSE-KMS with the CMK and a bucket key, versioning, no public access, owner-enforced, TLS only.
+
+    Every created bucket gets a lifecycle (``lifecycle``, or the clean-up defaults): it is versioned,
+    so without one deleted data and unfinished uploads would be kept and billed forever.
+    """
     opts = pulumi.ResourceOptions(parent=parent)
     bucket = aws.s3.Bucket(name, bucket_prefix=prefix, tags=tags, opts=opts)
     aws.s3.BucketServerSideEncryptionConfiguration(
@@ -211,7 +214,7 @@ def encrypted_bucket(
         ],
         opts=opts,
     )
-    aws.s3.BucketVersioning(
+    versioning = aws.s3.BucketVersioning(
         f"{name}-versioning", bucket=bucket.id, versioning_configuration={"status": "Enabled"}, opts=opts
     )
     aws.s3.BucketPublicAccessBlock(
@@ -243,13 +246,13 @@ def encrypted_bucket(
         ),
         opts=opts,
     )
-    if transition_days is not None or expiration_days is not None:
-        rule: dict[str, Any] = {"id": "retention", "status": "Enabled", "filter": {"prefix": ""}}
-        if transition_days is not None:
-            rule["transitions"] = [{"days": transition_days, "storage_class": transition_storage_class}]
-        if expiration_days is not None:
-            rule["expiration"] = {"days": expiration_days}
-        aws.s3.BucketLifecycleConfiguration(f"{name}-lifecycle", bucket=bucket.id, rules=[rule], opts=opts)
+    aws.s3.BucketLifecycleConfiguration(
+        f"{name}-lifecycle",
+        bucket=bucket.id,
+        rules=(lifecycle or Lifecycle()).rules(),
+        transition_default_minimum_object_size=TRANSITION_DEFAULT_MINIMUM_OBJECT_SIZE,
+        opts=pulumi.ResourceOptions(parent=parent, depends_on=[versioning]),
+    )
     return bucket
 
 

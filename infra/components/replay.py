@@ -10,6 +10,7 @@ import pulumi_aws as aws
 from components.common import account_and_region
 from components.function import FunctionSpec
 from components.pipeline_parts import PipelineArgs, queue_consumer, subscribed_queue, tagged
+from naming import physical
 from pipelines_config import ReplayConfig
 
 
@@ -58,7 +59,10 @@ class ReplayPipeline(pulumi.ComponentResource):
         cfg, tags, prefix = args.config, tagged(args.tags, "replay"), args.name_prefix
         sub = subscribed_queue(
             f"{name}-queue",
-            f"{prefix}-replay",
+            (
+                physical("replay-queue", prefix, fifo=args.topic_fifo),
+                physical("replay-dlq", prefix, fifo=args.topic_fifo),
+            ),
             parent=self,
             topic_arn=args.topic_arn,
             fifo=args.topic_fifo,
@@ -74,10 +78,11 @@ class ReplayPipeline(pulumi.ComponentResource):
             f"{name}-function",
             FunctionSpec(
                 code_dir="replay",
-                function_name=f"{prefix}-replay",
+                function_name=physical("replay-function", prefix),
                 timeout=cfg.functionTimeoutSeconds,
                 memory_size=256,
-                environment={"DESTINATION_QUEUE_URL": destination_url, "POWERTOOLS_LOG_LEVEL": cfg.logLevel},
+                environment={"DESTINATION_QUEUE_URL": destination_url},
+                log_level=cfg.logLevel,
                 statements=[
                     {
                         "Sid": "SendToDestination",

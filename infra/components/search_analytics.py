@@ -18,6 +18,7 @@ from components.pipeline_parts import (
     subscribed_queue,
     tagged,
 )
+from naming import physical
 from pipelines_config import AnalyticsConfig
 
 TLS_POLICY = "Policy-Min-TLS-1-2-PFS-2023-10"
@@ -72,7 +73,10 @@ class SearchAnalyticsPipeline(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
         sub = subscribed_queue(
             f"{name}-queue",
-            f"{prefix}-analytics",
+            (
+                physical("analytics-queue", prefix, fifo=args.topic_fifo),
+                physical("analytics-dlq", prefix, fifo=args.topic_fifo),
+            ),
             parent=self,
             topic_arn=args.topic_arn,
             fifo=args.topic_fifo,
@@ -84,20 +88,24 @@ class SearchAnalyticsPipeline(pulumi.ComponentResource):
             filter_policy_scope=cfg.filterPolicyScope,
         )
         failed = encrypted_bucket(
-            f"{name}-failed", f"{prefix}-search-failed-", parent=self, kms_key_arn=args.kms_key_arn, tags=tags
+            f"{name}-failed",
+            physical("analytics-failed-bucket-prefix", prefix),
+            parent=self,
+            kms_key_arn=args.kms_key_arn,
+            tags=tags,
         )
         transform_arn: pulumi.Input[str] | None = cfg.transformFunctionArn
         if cfg.transform:
             transform_arn = redaction_transform(
                 f"{name}-transform",
-                f"{prefix}-analytics-transform",
+                physical("analytics-transform-function", prefix),
                 parent=self,
                 args=args,
                 log_level=cfg.logLevel,
                 tags=tags,
             )
         self.transform_function_arn = None if transform_arn is None else pulumi.Output.from_input(transform_arn)
-        domain_name = cfg.domainArn.split(":domain/")[1] if cfg.domainArn else f"{prefix}-search"[:28].rstrip("-")
+        domain_name = cfg.domainArn.split(":domain/")[1] if cfg.domainArn else physical("analytics-domain", prefix)
         if cfg.domainArn:
             domain_arn: pulumi.Input[str] = cfg.domainArn
         else:
@@ -105,7 +113,7 @@ class SearchAnalyticsPipeline(pulumi.ComponentResource):
             partition = aws.get_partition_output(opts=pulumi.InvokeOptions(parent=self)).partition
             # The domain's own access policy names its ARN before the domain exists.
             domain_arn = pulumi.Output.concat("arn:", partition, ":es:", region, ":", account, ":domain/", domain_name)
-        stream_name = f"{prefix}-analytics"
+        stream_name = physical("analytics-stream", prefix)
         logging = delivery_logging(
             f"{name}-stream",
             stream_name,
@@ -170,7 +178,7 @@ class SearchAnalyticsPipeline(pulumi.ComponentResource):
         )
         self.forwarder, self.mapping = stream_forwarder(
             f"{name}-forwarder",
-            f"{prefix}-analytics-forwarder",
+            physical("analytics-forwarder-function", prefix),
             cfg.functionTimeoutSeconds,
             self.stream,
             sub.queues.queue,

@@ -8,6 +8,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.delivery import delivery_logging, firehose_role, processing
+from components.lifecycle import Lifecycle
 from components.pipeline_parts import (
     PipelineArgs,
     encrypted_bucket,
@@ -16,6 +17,7 @@ from components.pipeline_parts import (
     subscribed_queue,
     tagged,
 )
+from naming import physical
 from pipelines_config import BackupConfig
 
 
@@ -43,7 +45,10 @@ class StorageBackupPipeline(pulumi.ComponentResource):
         cfg, tags, prefix = args.config, tagged(args.tags, "backup"), args.name_prefix
         sub = subscribed_queue(
             f"{name}-queue",
-            f"{prefix}-backup",
+            (
+                physical("backup-queue", prefix, fifo=args.topic_fifo),
+                physical("backup-dlq", prefix, fifo=args.topic_fifo),
+            ),
             parent=self,
             topic_arn=args.topic_arn,
             fifo=args.topic_fifo,
@@ -60,27 +65,25 @@ class StorageBackupPipeline(pulumi.ComponentResource):
         else:
             bucket = encrypted_bucket(
                 f"{name}-bucket",
-                f"{prefix}-backup-",
+                physical("backup-bucket-prefix", prefix),
                 parent=self,
                 kms_key_arn=args.kms_key_arn,
                 tags=tags,
-                transition_days=cfg.transitionDays,
-                transition_storage_class=cfg.transitionStorageClass,
-                expiration_days=cfg.expirationDays,
+                lifecycle=Lifecycle.of_backup(cfg),
             )
             self.bucket_arn, self.bucket_name = bucket.arn, bucket.bucket
         transform_arn: pulumi.Input[str] | None = cfg.transformFunctionArn
         if cfg.redaction:
             transform_arn = redaction_transform(
                 f"{name}-redaction",
-                f"{prefix}-backup-redaction",
+                physical("backup-redaction-function", prefix),
                 parent=self,
                 args=args,
                 log_level=cfg.logLevel,
                 tags=tags,
             )
         self.transform_function_arn = None if transform_arn is None else pulumi.Output.from_input(transform_arn)
-        stream_name = f"{prefix}-backup"
+        stream_name = physical("backup-stream", prefix)
         logging = delivery_logging(
             f"{name}-stream",
             stream_name,
@@ -122,7 +125,7 @@ class StorageBackupPipeline(pulumi.ComponentResource):
         )
         self.forwarder, self.mapping = stream_forwarder(
             f"{name}-forwarder",
-            f"{prefix}-backup-forwarder",
+            physical("backup-forwarder-function", prefix),
             cfg.functionTimeoutSeconds,
             self.stream,
             sub.queues.queue,

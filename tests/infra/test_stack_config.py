@@ -49,7 +49,7 @@ INVALID: list[tuple[dict[str, Any], str, str]] = [
     ({"fanout": {"topicName": "x"}}, "eventfork:fanout.topicName", "allowed keys"),
     ({"lambda": {"runtime": "python3.9"}}, "eventfork:lambda.runtime", 'one of "python3.12", "python3.13"'),
     ({"lambda": {"architecture": "sparc"}}, "eventfork:lambda.architecture", 'one of "arm64", "x86_64"'),
-    ({"lambda": {"powertoolsLayerVersion": 0}}, "eventfork:lambda.powertoolsLayerVersion", "from 1 to 1000"),
+    ({"lambda": {"powertoolsLayerVersion": 27}}, "eventfork:lambda.powertoolsLayerVersion", "unknown key"),
     ({"kms": {"deletionWindowDays": 6}}, "eventfork:kms.deletionWindowDays", "from 7 to 30"),
     ({"namePrefix": "Upper_Case"}, "eventfork:namePrefix", "matching"),
     ({"namePrefix": "a" * 31}, "eventfork:namePrefix", "matching"),

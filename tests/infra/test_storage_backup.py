@@ -162,7 +162,8 @@ def test_created_bucket_is_kms_versioned_private_owner_enforced_and_tls_only() -
     assert (deny["Effect"], deny["Principal"], deny["Action"]) == ("Deny", "*", "s3:*")
     assert deny["Resource"] == [bucket.outputs["arn"], bucket.outputs["arn"] + "/*"]
     assert deny["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
-    assert not p.by_type(LIFECYCLE)
+    [cleanup] = value(one(p, LIFECYCLE, "backup-bucket-lifecycle"), "rules")  # no transition, no expiry in dev
+    assert cleanup["id"] == "delete-old-versions"  # tests/infra/test_lifecycle.py
 
 
 @pytest.mark.parametrize("compression", ["UNCOMPRESSED", "GZIP", "ZIP", "Snappy", "HADOOP_SNAPPY"])
@@ -209,19 +210,25 @@ def test_lifecycle_transition_and_expiration() -> None:
     p = plan(overrides=backup({"transitionDays": 0, "transitionStorageClass": "GLACIER_IR", "expirationDays": 400}))
     lifecycle = one(p, LIFECYCLE, "backup-bucket-lifecycle")
     assert value(lifecycle, "bucket") == p.outputs["backupBucketName"]
-    assert value(lifecycle, "rules") == [
-        {
-            "id": "retention",
-            "status": "Enabled",
-            "filter": {"prefix": ""},
-            "transitions": [{"days": 0, "storageClass": "GLACIER_IR"}],
-            "expiration": {"days": 400},
-        }
-    ]
+    transition, expiry, cleanup = value(lifecycle, "rules")
+    assert transition == {
+        "id": "transition-objects",
+        "status": "Enabled",
+        "filter": {"objectSizeGreaterThan": 0},
+        "transitions": [{"days": 0, "storageClass": "GLACIER_IR"}],
+    }
+    assert expiry == {
+        "id": "expire-objects",
+        "status": "Enabled",
+        "filter": {"prefix": ""},
+        "expiration": {"days": 400},
+    }
+    assert cleanup["id"] == "delete-old-versions"
     only_expiry = value(
         one(plan(overrides=backup({"expirationDays": 90})), LIFECYCLE, "backup-bucket-lifecycle"), "rules"
     )
-    assert only_expiry[0]["expiration"] == {"days": 90} and "transitions" not in only_expiry[0]
+    assert [r["id"] for r in only_expiry] == ["expire-objects", "delete-old-versions"]
+    assert only_expiry[0]["expiration"] == {"days": 90}
 
 
 def test_redaction_off_means_no_transform_anywhere() -> None:

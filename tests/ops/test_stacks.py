@@ -41,10 +41,11 @@ def test_prod_search_domain_spans_zones_with_dedicated_masters() -> None:
 
 def test_prod_keeps_backups_for_seven_years_and_moves_them_to_cheaper_storage() -> None:
     lifecycle = "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration"
-    rule = value(one(plan("prod"), lifecycle, "backup-bucket-lifecycle"), "rules.0")
-    assert rule["expiration"]["days"] == 2555
-    assert rule["transitions"][0] == {"days": 30, "storageClass": "GLACIER_IR"}
-    assert not [r for r in plan("dev").by_type(lifecycle) if "transitions" in (r.inputs.get("rules") or [{}])[0]]
+    rules = {r["id"]: r for r in value(one(plan("prod"), lifecycle, "backup-bucket-lifecycle"), "rules")}
+    assert rules["expire-objects"]["expiration"]["days"] == 2555
+    assert rules["transition-objects"]["transitions"] == [{"days": 30, "storageClass": "GLACIER_IR"}]
+    dev_rules = [rule for r in plan("dev").by_type(lifecycle) for rule in value(r, "rules")]
+    assert dev_rules and not [r for r in dev_rules if "transitions" in r or "days" in r.get("expiration", {})]
 
 
 def test_prod_alarms_react_faster_and_nobody_is_subscribed_until_the_address_is_set() -> None:

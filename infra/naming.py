@@ -1,0 +1,389 @@
+"""Every physical name and prefix the program derives, with the limit AWS (or the provider) sets for it.
+
+``NAMES`` is the one table: the components render their names from it, and ``name_problems`` checks
+the names a stack would declare when its config is parsed, so a namePrefix (or a stack name, for
+the default prefix) that would yield an invalid name fails before any resource is declared, naming
+the key, the derived name and the limit. Sources are the botocore service models (``service-2.json``
+of the operation that creates the resource), AWS's naming pages, and the Terraform AWS provider the
+pulumi-aws 7 bridge runs.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from stack_config import Settings
+
+BOTOCORE = "botocore {}/service-2.json, {}"
+# An explicit namePrefix: lowercase letters, digits and "-", which every service here accepts.
+# The default prefix (eventfork-<stack>, lowercased) is used as it is, and refused when a name made
+# from it would be invalid: never rewritten, since a rewritten name could be another stack's.
+PREFIX_PATTERN_MAX = 30
+PREFIX_PATTERN = r"[a-z][a-z0-9-]{0,29}"
+# The provider appends a 26-character unique suffix to a bucket_prefix (terraform-plugin-sdk
+# helper/id UniqueIDSuffixLength), and Pulumi "-" plus 7 characters to an auto-named resource.
+BUCKET_SUFFIX_SAMPLE = "0" * 26
+AUTONAME_SUFFIX_SAMPLE = "-0000000"
+
+
+@dataclass(frozen=True)
+class NameRule:
+    """What AWS accepts for one kind of name: length, pattern and reserved beginnings."""
+
+    kind: str
+    min_length: int
+    max_length: int
+    pattern: str
+    source: str
+    reserved_prefixes: tuple[str, ...] = ()
+    completed_by: str = ""  # what the provider appends before AWS sees the name
+
+    def violation(self, name: str) -> str | None:
+        """Why AWS (or the provider) would refuse ``name``, or None."""
+        if not self.min_length <= len(name) <= self.max_length:
+            return f"{len(name)} characters"
+        if not re.fullmatch(self.pattern, name + self.completed_by):
+            return f"not matching {self.pattern}"
+        for reserved in self.reserved_prefixes:
+            if name.startswith(reserved):
+                return f"starting with the reserved {reserved}"
+        return None
+
+    def describe(self) -> str:
+        reserved = f", not starting with {', '.join(self.reserved_prefixes)}" if self.reserved_prefixes else ""
+        return f"{self.kind} of {self.min_length} to {self.max_length} characters matching {self.pattern}{reserved}"
+
+
+SQS_QUEUE = NameRule(
+    "an SQS queue name",
+    1,
+    80,
+    r"[A-Za-z0-9_-]+(\.fifo)?",
+    BOTOCORE.format("sqs/2012-11-05", "CreateQueue QueueName (a FIFO queue's name ends in .fifo)"),
+)
+SNS_TOPIC = NameRule(
+    "an SNS topic name",
+    1,
+    256,
+    r"[A-Za-z0-9_-]+(\.fifo)?",
+    BOTOCORE.format("sns/2010-03-31", "CreateTopic Name (a FIFO topic's name ends in .fifo)"),
+)
+LAMBDA_FUNCTION = NameRule(
+    "a Lambda function name",
+    1,
+    64,
+    r"[a-zA-Z0-9_-]+",
+    BOTOCORE.format("lambda/2015-03-31", "CreateFunction FunctionName (a name alone: at most 64 characters)"),
+)
+KMS_ALIAS = NameRule(
+    "a KMS alias name",
+    7,
+    256,
+    r"alias/[a-zA-Z0-9/_-]+",
+    BOTOCORE.format("kms/2014-11-01", "CreateAlias AliasName"),
+    reserved_prefixes=("alias/aws/",),
+)
+S3_BUCKET_PREFIX = NameRule(
+    "an S3 bucket_prefix",
+    1,
+    37,  # 63 - 26: terraform-provider-aws internal/service/s3/bucket.go, bucket_prefix
+    r"(?!.*\.\.)[a-z0-9][a-z0-9.-]*[a-z0-9]",  # of the whole bucket name
+    "https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html and the Terraform AWS "
+    "provider's bucket_prefix (at most 63 - 26 characters)",
+    reserved_prefixes=("xn--", "sthree-", "amzn-s3-demo-"),
+    completed_by=BUCKET_SUFFIX_SAMPLE,
+)
+OPENSEARCH_DOMAIN = NameRule(
+    "an OpenSearch domain name",
+    3,
+    28,
+    r"[a-z][a-z0-9\-]+",
+    BOTOCORE.format("opensearch/2021-01-01", "CreateDomain DomainName"),
+)
+FIREHOSE_STREAM = NameRule(
+    "a Firehose stream name",
+    1,
+    64,
+    r"[a-zA-Z0-9_.-]+",
+    BOTOCORE.format("firehose/2015-08-04", "CreateDeliveryStream DeliveryStreamName"),
+)
+LOG_GROUP = NameRule(
+    "a CloudWatch log group name",
+    1,
+    512,
+    r"[\.\-_/#A-Za-z0-9]+",
+    BOTOCORE.format("logs/2014-03-28", "CreateLogGroup logGroupName"),
+)
+LOG_STREAM = NameRule(
+    "a CloudWatch log stream name",
+    1,
+    512,
+    r"[^:*]*",
+    BOTOCORE.format("logs/2014-03-28", "CreateLogStream logStreamName"),
+)
+DASHBOARD = NameRule(
+    "a CloudWatch dashboard name",
+    1,
+    255,
+    r"[A-Za-z0-9_-]+",
+    BOTOCORE.format("cloudwatch/2010-08-01", "PutDashboard DashboardName"),
+)
+ALARM = NameRule(
+    "a CloudWatch alarm name",
+    1,
+    255,
+    r"[^\x00-\x1f\x7f]+",
+    BOTOCORE.format("cloudwatch/2010-08-01", "PutMetricAlarm AlarmName (no ASCII control characters)"),
+)
+DYNAMODB_TABLE = NameRule(
+    "a DynamoDB table name",
+    3,
+    255,
+    r"[a-zA-Z0-9_.-]+",
+    "https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/HowItWorks.NamingRulesDataTypes.html",
+)
+# Auto-named by Pulumi from fixed logical names (checked by the tests, never derived from config):
+# the logical name, "-" and 7 random characters must fit the limit.
+IAM_ROLE = NameRule(
+    "an auto-named IAM role's logical name",
+    1,
+    64 - len(AUTONAME_SUFFIX_SAMPLE),
+    r"[\w+=,.@-]+",
+    BOTOCORE.format("iam/2010-05-08", "CreateRole RoleName"),
+    completed_by=AUTONAME_SUFFIX_SAMPLE,
+)
+IAM_POLICY = NameRule(
+    "an auto-named IAM policy's logical name",
+    1,
+    128 - len(AUTONAME_SUFFIX_SAMPLE),
+    r"[\w+=,.@-]+",
+    BOTOCORE.format("iam/2010-05-08", "CreatePolicy and PutRolePolicy PolicyName"),
+    completed_by=AUTONAME_SUFFIX_SAMPLE,
+)
+AUTONAMED: dict[str, NameRule] = {
+    "aws:iam/role:Role": IAM_ROLE,
+    "aws:iam/rolePolicy:RolePolicy": IAM_POLICY,
+    "aws:iam/policy:Policy": IAM_POLICY,
+}
+
+
+@dataclass(frozen=True)
+class DerivedName:
+    """One physical name: how it is made from the prefix, its rule, and where the plan carries it."""
+
+    key: str
+    template: str
+    rule: NameRule
+    resource_type: str
+    field: str = "name"
+    shorten_to: int | None = None  # cut to this many characters, trailing "-" removed
+
+    def render(self, prefix: str, *, fifo: bool = False, primary: str = "", label: str = "", of: str = "") -> str:
+        name = self.template.format(prefix=prefix, fifo=".fifo" if fifo else "", primary=primary, label=label, of=of)
+        if self.shorten_to is not None:
+            name = name[: self.shorten_to].rstrip("-")
+        return name
+
+    @property
+    def what(self) -> str:
+        return self.key.replace("-", " ")
+
+
+QUEUE, TOPIC, FUNCTION = "aws:sqs/queue:Queue", "aws:sns/topic:Topic", "aws:lambda/function:Function"
+ALIAS, LOGS, BUCKET = "aws:kms/alias:Alias", "aws:cloudwatch/logGroup:LogGroup", "aws:s3/bucket:Bucket"
+STREAM = "aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream"
+DASHBOARD_TYPE = "aws:cloudwatch/dashboard:Dashboard"
+NAMES: dict[str, DerivedName] = {
+    name.key: name
+    for name in (
+        DerivedName("fanout-key-alias", "alias/{prefix}-fanout", KMS_ALIAS, ALIAS),
+        DerivedName("fanout-topic", "{prefix}-fanout{fifo}", SNS_TOPIC, TOPIC),
+        DerivedName("primary-queue", "{prefix}-{primary}{fifo}", SQS_QUEUE, QUEUE),
+        DerivedName("primary-dlq", "{prefix}-{primary}-dlq{fifo}", SQS_QUEUE, QUEUE),
+        DerivedName("buffer-key-alias", "alias/{prefix}-buffer", KMS_ALIAS, ALIAS),
+        DerivedName("buffer-queue", "{prefix}-buffer.fifo", SQS_QUEUE, QUEUE),
+        DerivedName("buffer-dlq", "{prefix}-buffer-dlq.fifo", SQS_QUEUE, QUEUE),
+        DerivedName("buffer-table", "{prefix}-buffer", DYNAMODB_TABLE, "aws:dynamodb/table:Table"),
+        DerivedName("buffer-function", "{prefix}-buffer", LAMBDA_FUNCTION, FUNCTION),
+        DerivedName("backup-queue", "{prefix}-backup{fifo}", SQS_QUEUE, QUEUE),
+        DerivedName("backup-dlq", "{prefix}-backup-dlq{fifo}", SQS_QUEUE, QUEUE),
+        DerivedName("backup-bucket-prefix", "{prefix}-backup-", S3_BUCKET_PREFIX, BUCKET, "bucketPrefix"),
+        DerivedName("backup-redaction-function", "{prefix}-backup-redaction", LAMBDA_FUNCTION, FUNCTION),
+        DerivedName("backup-forwarder-function", "{prefix}-backup-forwarder", LAMBDA_FUNCTION, FUNCTION),
+        DerivedName("backup-stream", "{prefix}-backup", FIREHOSE_STREAM, STREAM),
+        DerivedName("analytics-queue", "{prefix}-analytics{fifo}", SQS_QUEUE, QUEUE),
+        DerivedName("analytics-dlq", "{prefix}-analytics-dlq{fifo}", SQS_QUEUE, QUEUE),
+        DerivedName(
+            "analytics-failed-bucket-prefix", "{prefix}-search-failed-", S3_BUCKET_PREFIX, BUCKET, "bucketPrefix"
+        ),
+        DerivedName("analytics-transform-function", "{prefix}-analytics-transform", LAMBDA_FUNCTION, FUNCTION),
+        DerivedName("analytics-forwarder-function", "{prefix}-analytics-forwarder", LAMBDA_FUNCTION, FUNCTION),
+        DerivedName(
+            "analytics-domain",
+            "{prefix}-search",
+            OPENSEARCH_DOMAIN,
+            "aws:opensearch/domain:Domain",
+            "domainName",
+            shorten_to=OPENSEARCH_DOMAIN.max_length,
+        ),
+        DerivedName("analytics-stream", "{prefix}-analytics", FIREHOSE_STREAM, STREAM),
+        DerivedName("replay-queue", "{prefix}-replay{fifo}", SQS_QUEUE, QUEUE),
+        DerivedName("replay-dlq", "{prefix}-replay-dlq{fifo}", SQS_QUEUE, QUEUE),
+        DerivedName("replay-function", "{prefix}-replay", LAMBDA_FUNCTION, FUNCTION),
+        DerivedName("alarms-key-alias", "alias/{prefix}-alarms", KMS_ALIAS, ALIAS),
+        DerivedName("alarm-topic", "{prefix}-alarms", SNS_TOPIC, TOPIC),
+        DerivedName("dashboard", "{prefix}-eventfork", DASHBOARD, DASHBOARD_TYPE, "dashboardName"),
+        DerivedName("alarm", "{prefix}-{label}", ALARM, "aws:cloudwatch/metricAlarm:MetricAlarm"),
+        DerivedName("function-log-group", "/aws/lambda/{of}", LOG_GROUP, LOGS),
+        DerivedName("stream-log-group", "/aws/kinesisfirehose/{of}", LOG_GROUP, LOGS),
+        DerivedName("stream-log-stream", "{label}", LOG_STREAM, "aws:cloudwatch/logStream:LogStream"),
+    )
+}
+
+
+def physical(key: str, prefix: str, **parts: str | bool) -> str:
+    """The physical name ``key`` of the table for this prefix (what the components declare)."""
+    return NAMES[key].render(prefix, **parts)  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True)
+class Named:
+    """A name one stack declares, with the config keys it is made from."""
+
+    entry: DerivedName
+    name: str
+    keys: tuple[str, ...] = ("namePrefix",)
+
+
+def declared_names(settings: Settings) -> list[Named]:
+    """Every derived name the stack declares with these settings (the plan must show exactly these)."""
+    prefix, fifo = settings.namePrefix, settings.fanout.fifo
+    names: list[Named] = []
+
+    def add(key: str, *, keys: tuple[str, ...] = ("namePrefix",), **parts: str | bool) -> str:
+        name = physical(key, prefix, **parts)
+        names.append(Named(NAMES[key], name, keys))
+        return name
+
+    def function(key: str) -> None:
+        names.append(Named(NAMES["function-log-group"], physical("function-log-group", prefix, of=add(key))))
+
+    def stream(key: str, log_streams: tuple[str, ...]) -> None:
+        names.append(Named(NAMES["stream-log-group"], physical("stream-log-group", prefix, of=add(key))))
+        names.extend(Named(NAMES["stream-log-stream"], log_stream, ()) for log_stream in log_streams)
+
+    primary = ("namePrefix", "fanout.primaryName")
+    add("fanout-key-alias")
+    add("fanout-topic", fifo=fifo)
+    add("primary-queue", keys=primary, fifo=fifo, primary=settings.fanout.primaryName)
+    add("primary-dlq", keys=primary, fifo=fifo, primary=settings.fanout.primaryName)
+    for key in ("buffer-key-alias", "buffer-queue", "buffer-dlq", "buffer-table"):
+        add(key)
+    function("buffer-function")
+    backup, analytics, replay = settings.backup, settings.analytics, settings.replay
+    if backup.enabled:
+        add("backup-queue", fifo=fifo)
+        add("backup-dlq", fifo=fifo)
+        if not backup.bucketArn:
+            add("backup-bucket-prefix")
+        if backup.redaction:
+            function("backup-redaction-function")
+        stream("backup-stream", ("DestinationDelivery",))
+        function("backup-forwarder-function")
+    if analytics.enabled:
+        add("analytics-queue", fifo=fifo)
+        add("analytics-dlq", fifo=fifo)
+        add("analytics-failed-bucket-prefix")
+        if analytics.transform:
+            function("analytics-transform-function")
+        if not analytics.domainArn:
+            add("analytics-domain")
+        stream("analytics-stream", ("DestinationDelivery", "BackupDelivery"))
+        function("analytics-forwarder-function")
+    if replay.enabled:
+        add("replay-queue", fifo=fifo)
+        add("replay-dlq", fifo=fifo)
+        function("replay-function")
+    if settings.alarms.enabled:
+        add("alarms-key-alias")
+        add("alarm-topic")
+        add("dashboard")
+        for label in alarm_labels(settings):
+            add("alarm", label=label)
+    return names
+
+
+def alarm_labels(settings: Settings) -> list[str]:
+    """The alarms Observability declares for these settings (see infra/__main__.py)."""
+    pipelines = [p for p, on in (("backup", settings.backup.enabled), ("analytics", settings.analytics.enabled)) if on]
+    queues = ["buffer", "primary", *pipelines] + (["replay"] if settings.replay.enabled else [])
+    functions = ["buffer"]
+    if settings.backup.enabled:
+        functions += ["backup-forwarder"] + (["backup-redaction"] if settings.backup.redaction else [])
+    if settings.analytics.enabled:
+        functions += ["analytics-forwarder"] + (["analytics-transform"] if settings.analytics.transform else [])
+    if settings.replay.enabled:
+        functions.append("replay")
+    labels = [f"{q}-dlq-visible" for q in queues] + ["buffer-oldest-message"]
+    labels += [f"{f}-{kind}" for f in functions for kind in ("errors", "throttles")]
+    if settings.backup.enabled:
+        labels.append("backup-s3-delivery")
+    if settings.analytics.enabled:
+        labels.append("analytics-search-delivery")
+    if settings.replay.enabled and settings.replay.active:
+        labels.append("replay-depth")
+    return labels
+
+
+def default_prefix(stack: str) -> str:
+    """``eventfork-<stack>`` in lowercase (what an unset namePrefix means)."""
+    return f"eventfork-{stack}".lower()
+
+
+def suggested_prefix(stack: str, max_length: int) -> str:
+    """A valid prefix close to the default: other characters become "-", cut to what fits."""
+    cleaned = re.sub(r"-{2,}", "-", re.sub(r"[^a-z0-9-]", "-", default_prefix(stack))).strip("-")
+    return cleaned[:max_length].rstrip("-")
+
+
+def longest_fitting_prefix(settings: Settings) -> int:
+    """The longest prefix every derived name of these settings can take (a shortened name always fits)."""
+    fits = [PREFIX_PATTERN_MAX]
+    for named in declared_names(settings):
+        if "namePrefix" in named.keys and named.entry.shorten_to is None:
+            fixed = len(named.name) - len(settings.namePrefix)
+            fits.append(named.entry.rule.max_length - fixed)
+    return max(1, min(fits))
+
+
+def name_problems(settings: Settings, stack: str, prefix_from_config: bool) -> list[str]:
+    """Why names this stack would declare are invalid: one line per kind of name, naming the source
+    (the namePrefix key, or the stack name for the default prefix), a derived name and the limit.
+    """
+    source = "eventfork:namePrefix" if prefix_from_config else f"stack name {json.dumps(stack)}"
+    fit = longest_fitting_prefix(settings)
+    advice = (
+        f"a namePrefix of at most {fit} characters fits every name this stack declares"
+        if prefix_from_config
+        else f"set eventfork:namePrefix, e.g. {json.dumps(suggested_prefix(stack, fit))}"
+    )
+    invalid: dict[NameRule, list[tuple[Named, str]]] = {}
+    for named in declared_names(settings):
+        violation = named.entry.rule.violation(named.name)
+        if violation is not None:
+            invalid.setdefault(named.entry.rule, []).append((named, violation))
+    problems = []
+    for rule, found in invalid.items():
+        named, violation = found[0]
+        keys = " with eventfork:fanout.primaryName" if "fanout.primaryName" in named.keys else ""
+        more = f" and {len(found) - 1} more like it" if len(found) > 1 else ""
+        prefix_is = "the default prefix " if not prefix_from_config else ""
+        problems.append(
+            f"{source}{keys}: {prefix_is}{json.dumps(settings.namePrefix)} makes the {named.entry.what} "
+            f"{json.dumps(named.name)} ({violation}){more}; allowed: {rule.describe()} [{rule.source}]; {advice}"
+        )
+    return problems
