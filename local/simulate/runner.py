@@ -25,6 +25,7 @@ import boto3
 from local.capture import PROJECT_ROOT, REGION, Capture, capture
 from local.emulator import VirtualClock, emulator, sqs_backend
 from local.emulator.errors import AwsError
+from local.emulator.faults import Latency, Outage
 from local.emulator.firehose import FirehoseEmulator
 from local.emulator.lambda_sqs import Poller
 from local.simulate.invokers import FaultBook, make_invoker
@@ -86,6 +87,7 @@ def simulate(
         primary = str(plan.outputs.get("primaryQueueUrl", "")).rsplit("/", 1)[-1]
         state.observed_queues = {primary}
         faults = FaultBook.of(scenario.faults)
+        _arm_dependency_faults(state, scenario)
         _seed_table(plan, scenario.table_items)
         if after_provision is not None:
             after_provision(topology, plan)
@@ -117,6 +119,15 @@ def _plan(project_dir: Path, stack: str, config: dict[str, Any]) -> Capture:
     if key not in _PLANS:
         _PLANS[key] = capture(project_dir, stack, config_overrides=config)
     return _PLANS[key]
+
+
+def _arm_dependency_faults(state: Any, scenario: Scenario) -> None:
+    """Outages and slow calls of AWS services, in scenario time, for every client in the emulator."""
+    for f in scenario.dependency_faults:
+        if f.kind == "outage":
+            state.outages.append(Outage(f.service, f.operation, f.error, f.start, f.end))
+        else:
+            state.latencies.append(Latency(f.service, f.operation, f.seconds, f.start, f.end))
 
 
 def _seed_table(plan: Capture, items: list[dict[str, Any]]) -> None:

@@ -19,6 +19,13 @@ FAULT_KINDS = {
 }
 
 
+DEPENDENCY_FAULT_KINDS = {
+    "outage": "calls to an AWS service (or one operation) fail with an AWS error code from `from` to `until`",
+    "latency": "calls to an AWS service (or one operation) take `seconds` of scenario time from `from` to `until`",
+}
+SERVICES = ("sqs", "sns", "dynamodb", "kms", "firehose")
+
+
 class ScenarioError(ValueError):
     """The scenario file is not valid; the message says where and why."""
 
@@ -41,6 +48,19 @@ class Fault:
 
 
 @dataclass(frozen=True)
+class DependencyFault:
+    """An outage or slowness of an AWS service in scenario time, seen by every function."""
+
+    kind: str  # outage | latency
+    service: str
+    operation: str | None
+    start: float
+    end: float
+    error: str = ""
+    seconds: float = 0.0
+
+
+@dataclass(frozen=True)
 class Scenario:
     name: str
     config: dict[str, Any]
@@ -48,6 +68,7 @@ class Scenario:
     faults: list[Fault]
     run_for: float
     table_items: list[dict[str, Any]] = field(default_factory=list)
+    dependency_faults: list[DependencyFault] = field(default_factory=list)
 
 
 def _number(value: Any, where: str, minimum: float = 0.0) -> float:
@@ -78,7 +99,19 @@ def parse_scenario(doc: Any) -> Scenario:
     if not isinstance(raw_events, list):
         raise ScenarioError("events: allowed: a list of events")
     events = [_parse_event(e, f"events[{i}]") for i, e in enumerate(raw_events)]
-    faults = [_parse_fault(f, f"faults[{i}]") for i, f in enumerate(doc.get("faults") or [])]
+    raw_faults = doc.get("faults") or []
+    if not isinstance(raw_faults, list):
+        raise ScenarioError("faults: allowed: a list of faults")
+    dependency = [
+        _parse_dependency_fault(f, f"faults[{i}]")
+        for i, f in enumerate(raw_faults)
+        if isinstance(f, dict) and f.get("kind") in DEPENDENCY_FAULT_KINDS
+    ]
+    faults = [
+        _parse_fault(f, f"faults[{i}]")
+        for i, f in enumerate(raw_faults)
+        if not (isinstance(f, dict) and f.get("kind") in DEPENDENCY_FAULT_KINDS)
+    ]
     last = max((e.at for e in events), default=0.0)
     run_for = _number(doc["runFor"], "runFor") if "runFor" in doc else last + 900.0
     items = doc.get("tableItems") or []
@@ -93,6 +126,7 @@ def parse_scenario(doc: Any) -> Scenario:
         faults=faults,
         run_for=run_for,
         table_items=items,
+        dependency_faults=dependency,
     )
 
 
@@ -116,8 +150,8 @@ def _attribute(value: Any, where: str) -> dict[str, str]:
         if set(value) == {"DataType", "StringValue"} and isinstance(value["StringValue"], str):
             return {"DataType": value["DataType"], "StringValue": value["StringValue"]}
     raise ScenarioError(
-        f"{where}: allowed: a string, a number, or {{\"DataType\", \"StringValue\"}} / "
-        f"{{\"DataType\": \"Binary\", \"BinaryValue\": base64}}"
+        f'{where}: allowed: a string, a number, or {{"DataType", "StringValue"}} / '
+        f'{{"DataType": "Binary", "BinaryValue": base64}}'
     )
 
 
@@ -163,6 +197,31 @@ def _parse_fault(raw: Any, where: str) -> Fault:
     if times is None and kind != "fail_processing":
         times = 1
     return Fault(kind=kind, id=_text(raw.get("id"), f"{where}.id"), times=times)
+
+
+def _parse_dependency_fault(raw: dict[str, Any], where: str) -> DependencyFault:
+    kind = str(raw["kind"])
+    allowed = {"kind", "service", "operation", "from", "until", "error" if kind == "outage" else "seconds"}
+    unknown = set(raw) - allowed
+    if unknown:
+        raise ScenarioError(f"{where}: unknown keys {sorted(unknown)}; allowed: {', '.join(sorted(allowed))}")
+    service = raw.get("service")
+    if service not in SERVICES:
+        raise ScenarioError(f"{where}.service: got {json.dumps(service)}; allowed: {', '.join(SERVICES)}")
+    operation = raw.get("operation")
+    if operation is not None and not (isinstance(operation, str) and operation.isalnum()):
+        raise ScenarioError(f"{where}.operation: allowed: an API operation name such as PublishBatch, or absent")
+    start = _number(raw.get("from", 0), f"{where}.from")
+    end = _number(raw.get("until"), f"{where}.until")
+    if end <= start:
+        raise ScenarioError(f"{where}.until: got {end:g}; allowed: a number > from ({start:g})")
+    if kind == "outage":
+        error = _text(
+            raw.get("error", "ServiceUnavailable" if service != "dynamodb" else "InternalServerError"), f"{where}.error"
+        )
+        return DependencyFault(kind, service, operation, start, end, error=error)
+    seconds = _number(raw.get("seconds"), f"{where}.seconds")
+    return DependencyFault(kind, service, operation, start, end, seconds=seconds)
 
 
 def load_scenario(path: Path | str) -> Scenario:
