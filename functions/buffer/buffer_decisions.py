@@ -25,9 +25,11 @@ DELIVER = "deliver"  # a decision, not an outcome: publish it
 RETRIED = (DELAYED, WAITING, FAILED)
 DONE = (DELIVERED, DUPLICATE, STALE, DEAD_LETTERED)
 
-# A published event whose record failed comes back this soon: well inside the topic's 5-minute
-# deduplication window, which absorbs the repeat.
-UNRECORDED_RETRY_SECONDS = 5.0
+# A record whose group another invocation changed meanwhile is decided again this soon.
+CONFLICT_RETRY_SECONDS = 5.0
+# An event recorded this long before it is published again may be past the topic's 5-minute
+# deduplication window: the repeat is logged and counted (never suppressed: that could lose it).
+PENDING_DEDUP_SAFE_SECONDS = 270.0
 # Retries after a dependency failure back off with the record's receive count, up to this.
 DEPENDENCY_RETRY_BASE_SECONDS = 5.0
 DEPENDENCY_RETRY_MAX_SECONDS = 120.0
@@ -45,6 +47,7 @@ class Outcome:
     visible_at: float | None = None
     round: int = 0
     dependency: bool = False  # retried because an AWS dependency failed (alarmed)
+    republish: bool = False  # already recorded, its publish unconfirmed: publish again, record nothing
 
 
 @dataclass
@@ -90,6 +93,8 @@ def decide(
         if outcome is None and isinstance(record, Event):
             outcome = _judge(record, working.get(record.group), seen, now, interval)
         if outcome is None and isinstance(record, Event):
+            state = working.get(record.group)
+            republish = state is not None and state.is_pending(record.message_id) and state.remembers(record.event_id)
             index = group_round.get(record.group, -1) + 1
             group_round[record.group] = index
             while len(decisions.rounds) <= index:
@@ -101,6 +106,7 @@ def decide(
             working[record.group] = GroupState(now, record.occurred_at, record.event_id, 0, recent)
             decisions.outcomes[record.message_id] = _outcome(record, DELIVER)
             decisions.outcomes[record.message_id].round = index
+            decisions.outcomes[record.message_id].republish = republish
             continue
         assert outcome is not None
         decisions.outcomes[record.message_id] = outcome
@@ -110,14 +116,20 @@ def decide(
 
 
 def _judge(event: Event, state: GroupState | None, seen: set[str], now: float, interval: float) -> Outcome | None:
-    """None means deliver now; otherwise the record's outcome."""
-    if event.event_id in seen or (state is not None and state.remembers(event.event_id)):
+    """None means deliver now; otherwise the record's outcome.
+
+    An event recorded before its publish was confirmed (pending) is never suppressed nor held by its
+    own window: it goes out again, and the topic's deduplication absorbs it if the first publish
+    happened.
+    """
+    pending = state is not None and state.is_pending(event.message_id)
+    if event.event_id in seen or (state is not None and state.remembers(event.event_id) and not pending):
         return _outcome(event, DUPLICATE, "event id already delivered")
-    if state is not None and event.occurred_at < state.last_occurred_at:
+    if state is not None and event.occurred_at < state.last_occurred_at and not pending:
         return _outcome(
             event, STALE, f"occurredAt {event.occurred_at} is older than the last delivered {state.last_occurred_at}"
         )
-    if state is not None and now < state.last_delivered_at + interval:
+    if state is not None and now < state.last_delivered_at + interval and not pending:
         window_end = state.last_delivered_at + interval
         return _outcome(event, DELAYED, f"group window ends at {window_end}", window_end)
     return None
@@ -132,12 +144,12 @@ def settle(
 ) -> list[Outcome]:
     """Final outcomes in batch order, given the edges' results.
 
-    ``publish_errors``: message id -> error for events whose publish failed (later rounds of their
-    group were not published). ``write_errors``: group -> (reason, whether it is a dependency
-    failure) for published events whose record failed. Every record after a retried one in its
-    group becomes visible with it, never later: a FIFO group is blocked while any of its
-    messages is in flight, so a later record with a longer timeout would hold the earlier one back
-    (past the topic's deduplication window, for an unrecorded publish).
+    ``write_errors``: group -> (reason, whether it is a dependency failure) for groups whose record
+    failed before their publish: nothing of theirs was published. ``publish_errors``: message id ->
+    error for events whose publish failed (later rounds of their group were not published). Every
+    record after a retried one in its group becomes visible with it, never later: a FIFO group is
+    blocked while any of its messages is in flight, so a later record with a longer timeout would
+    hold the earlier one back.
     """
     outcomes: list[Outcome] = []
     group_failed: set[str] = set()
@@ -145,7 +157,15 @@ def settle(
         outcome = decisions.outcomes[record.message_id]
         if outcome.kind == DELIVER:
             assert isinstance(record, Event)
-            if record.message_id in publish_errors:
+            if record.group in write_errors and not outcome.republish:
+                reason, dependency = write_errors[record.group]
+                retry_at = (
+                    dependency_retry_at(now, record.receive_count) if dependency else now + CONFLICT_RETRY_SECONDS
+                )
+                outcome = _outcome(record, FAILED, reason, retry_at)
+                outcome.dependency = dependency
+                group_failed.add(record.group)
+            elif record.message_id in publish_errors:
                 outcome = _outcome(
                     record,
                     FAILED,
@@ -155,11 +175,7 @@ def settle(
                 outcome.dependency = True
                 group_failed.add(record.group)
             elif record.group in group_failed:
-                outcome = _outcome(record, WAITING, "an earlier event of its group failed to publish")
-            elif record.group in write_errors:
-                reason, dependency = write_errors[record.group]
-                outcome = _outcome(record, FAILED, reason, now + UNRECORDED_RETRY_SECONDS)
-                outcome.dependency = dependency
+                outcome = _outcome(record, WAITING, "an earlier event of its group failed")
             else:
                 outcome = _outcome(record, DELIVERED)
         outcomes.append(outcome)

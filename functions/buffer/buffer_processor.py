@@ -27,6 +27,7 @@ from buffer_decisions import (
     DONE,
     DUPLICATE,
     FAILED,
+    PENDING_DEDUP_SAFE_SECONDS,
     RETRIED,
     STALE,
     WAITING,
@@ -38,7 +39,7 @@ from buffer_decisions import (
 )
 from buffer_limits import SQS_MAX_BATCH_BYTES, TOPIC_MAX_MESSAGE_BYTES, batches, message_bytes
 from buffer_records import Event, Rejection, parse_record, sns_attributes
-from buffer_state import PERMANENT_CODES, BufferState, Delivery, Snapshot
+from buffer_state import PERMANENT_CODES, BufferState, Delivery, Snapshot, pending_key
 
 MAX_VISIBILITY_SECONDS = 43_200
 # SQS caps a message's visibility at 12 hours from its receive; the receive happened before the
@@ -46,7 +47,9 @@ MAX_VISIBILITY_SECONDS = 43_200
 VISIBILITY_RECEIVE_MARGIN_SECONDS = 300
 # A delayed record becomes visible within a second after its window ends (visibility is whole seconds).
 WINDOW_RETURN_SLACK_SECONDS = 2.0
-# Writes of published events are retried this many times in the invocation before giving up.
+# A publish that completes later than this after its record is recorded again with its real time.
+PUBLISH_SLACK_SECONDS = 1.0
+# State writes are retried this many times in the invocation before giving up.
 RECORD_ATTEMPTS = 3
 RECORD_BACKOFF_SECONDS = 0.2
 FAILURE_BACKOFF_SECONDS = 5
@@ -198,8 +201,14 @@ class BufferFunction:
                 decisions = decide(
                     parsed, snapshot.groups, now, self.settings.interval_seconds, {**settled, **failures}
                 )
-        published, publish_errors, publish_times = self._publish(decisions)
-        write_errors = self._record(published, publish_times, snapshot)
+        new = [e for r in decisions.rounds for e in r if not decisions.outcomes[e.message_id].republish]
+        write_errors = self._record_ahead(new, snapshot, now)
+        published, publish_errors, publish_times = self._publish(decisions, set(write_errors))
+        republished = [e for r in decisions.rounds for e in r if decisions.outcomes[e.message_id].republish]
+        self._correct(
+            [e for e in new if e.group not in write_errors], republished, published, publish_times, snapshot, now
+        )
+        self._warn_late_republish(decisions, snapshot, now)
         result = BatchResult(settle(parsed, decisions, publish_errors, write_errors, self.clock()))
         return self._finish(result, parsed, started)
 
@@ -307,7 +316,9 @@ class BufferFunction:
                     failed[item.message_id] = str(error)
         return failed
 
-    def _publish(self, decisions: Decisions) -> tuple[list[Event], dict[str, str], dict[str, float]]:
+    def _publish(
+        self, decisions: Decisions, skipped_groups: set[str]
+    ) -> tuple[list[Event], dict[str, str], dict[str, float]]:
         """Publish round by round (one event per group per round) so a failure never reorders a group.
 
         Returns the published events, errors by message id, and when each publish completed (the
@@ -316,7 +327,7 @@ class BufferFunction:
         published: list[Event] = []
         errors: dict[str, str] = {}
         completed: dict[str, float] = {}
-        failed_groups: set[str] = set()
+        failed_groups: set[str] = set(skipped_groups)
         for round_events in decisions.rounds:
             pending = [e for e in round_events if e.group not in failed_groups]
             entries = [(e, self._publish_entry(e)) for e in pending]
@@ -355,23 +366,29 @@ class BufferFunction:
                 errors[e.message_id] = "no result for this entry"
         return errors
 
-    def _record(
-        self, published: list[Event], completed: dict[str, float], snapshot: Snapshot
-    ) -> dict[str, tuple[str, bool]]:
-        """Remember deliveries, retrying a few times in the invocation; returns group -> (reason, dependency)."""
-        pending = [Delivery(e.group, e.event_id, e.occurred_at, completed[e.message_id]) for e in published]
+    def _record_ahead(self, events: list[Event], snapshot: Snapshot, now: float) -> dict[str, tuple[str, bool]]:
+        """Record deliveries before publishing them, marked pending; returns group -> (reason, dependency).
+
+        Writing first means a state table that cannot be written stops publishing instead of letting a
+        publish be repeated after the topic's 5-minute deduplication window. A write no retry can cure
+        fails the invocation (nothing was published).
+        """
+        pending: dict[str, dict[str, float]] = {}
+        for e in events:
+            pending.setdefault(e.group, {})[pending_key(e.message_id)] = now
+        deliveries = [Delivery(e.group, e.event_id, e.occurred_at, now) for e in events]
         reasons: dict[str, tuple[str, bool]] = {}
         for attempt in range(RECORD_ATTEMPTS):
-            if not pending:
+            if not deliveries:
                 break
             if attempt:
                 self.sleep(RECORD_BACKOFF_SECONDS * 2 ** (attempt - 1))
             try:
-                failures = self.state.record(pending, snapshot)
-            except Exception as error:  # noqa: BLE001 - published but unrecorded: retry, dedup absorbs the repeat
+                failures = self.state.record(deliveries, snapshot, pending=pending)
+            except Exception as error:  # noqa: BLE001 - nothing written, nothing published: retried later
                 if _error_code(error) in PERMANENT_CODES:
                     raise StateRejectedError(f"buffer table write rejected: {error}") from error
-                reasons = {d.group: (f"state write failed: {error}", True) for d in pending}
+                reasons = {d.group: (f"state write failed: {error}", True) for d in deliveries}
                 continue
             for group, failure in failures.items():
                 if failure.permanent:
@@ -384,8 +401,68 @@ class BufferFunction:
                 else (f"state write failed: {failure.reason}", True)
                 for group, failure in failures.items()
             }
-            pending = [d for d in pending if d.group in reasons and reasons[d.group][1]]
+            deliveries = [d for d in deliveries if d.group in reasons and reasons[d.group][1]]
         return reasons
+
+    def _correct(
+        self,
+        recorded: list[Event],
+        republished: list[Event],
+        published: list[Event],
+        completed: dict[str, float],
+        snapshot: Snapshot,
+        now: float,
+    ) -> None:
+        """After the publish: undo what failed to publish, and move a slow publish's time to when it happened.
+
+        Both are rare. If this write fails, the state keeps the early record: an unpublished event stays
+        pending (it is published again when it comes back) and a slow publish's window starts a little
+        early (at most the publish's duration).
+        """
+        done = {e.message_id for e in published}
+        by_group: dict[str, list[Event]] = {}
+        for e in recorded:
+            by_group.setdefault(e.group, []).append(e)
+        fixes: list[Delivery] = []
+        pending: dict[str, dict[str, float]] = {}
+        restore: list[str] = []
+        written: dict[str, int] = {}
+        for group, events in by_group.items():
+            ok = [e for e in events if e.message_id in done]
+            failed = [e for e in events if e.message_id not in done]
+            slow = any(completed[e.message_id] - now > PUBLISH_SLACK_SECONDS for e in ok)
+            if not failed and not slow:
+                continue
+            written[group] = (snapshot.versions.get(group) or 0) + 1
+            pending[group] = {pending_key(e.message_id): now for e in failed}
+            fixes.extend(Delivery(e.group, e.event_id, e.occurred_at, completed[e.message_id]) for e in ok)
+            if not ok:
+                restore.append(group)
+        for e in republished:  # its record holds an earlier time: move the window to this publish
+            if e.message_id in done and e.group not in by_group:
+                written[e.group] = snapshot.versions.get(e.group, 0)
+                fixes.append(Delivery(e.group, e.event_id, e.occurred_at, completed[e.message_id]))
+        if not written:
+            return
+        try:
+            not_corrected = len(self.state.record(fixes, snapshot, pending=pending, written=written, restore=restore))
+        except Exception as error:  # noqa: BLE001 - see the docstring: safe, only less precise
+            not_corrected = len(written)
+            self.logger.warning("could not correct the buffer state after publishing", extra={"error": str(error)})
+        if not_corrected:
+            self.metrics.add_metric(name="state_not_corrected", unit="Count", value=not_corrected)
+
+    def _warn_late_republish(self, decisions: Decisions, snapshot: Snapshot, now: float) -> None:
+        """An event published again long after it was recorded may reach the downstream twice: say so."""
+        for round_events in decisions.rounds:
+            for e in round_events:
+                state = snapshot.groups.get(e.group)
+                if not decisions.outcomes[e.message_id].republish or state is None:
+                    continue
+                since = now - state.pending.get(pending_key(e.message_id), now)
+                if since > PENDING_DEDUP_SAFE_SECONDS:
+                    self.logger.warning("republishing after the deduplication window", extra={"eventId": e.event_id})
+                    self.metrics.add_metric(name="late_republish", unit="Count", value=1)
 
     def _shorten_retries(
         self, parsed: list[Event | Rejection], events: list[Event], snapshot: Snapshot, now: float

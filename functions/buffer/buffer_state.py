@@ -33,6 +33,10 @@ RECENT_ATTRIBUTE = "recentEvents"
 FAILURE_PREFIX = "failed attempts "
 OVERFLOW_PREFIX = "delivered "
 OVERFLOW_ATTRIBUTE = "tieOverflow"
+PENDING_ATTRIBUTE = "pendingEvents"
+# An occurredAt older than any real one (and within DynamoDB's range): a group with no delivery left
+# after its first one was undone.
+NO_TIME = -1e125
 MAX_READ_ATTEMPTS = 5
 READ_BACKOFF_SECONDS = 0.05
 # Ids of the latest occurredAt kept in the group item; more go to items of their own.
@@ -69,6 +73,13 @@ class GroupState:
     recent: dict[str, float] = field(default_factory=dict)  # memory_key(event id) -> occurredAt
     overflow: int = 0  # ids of the latest occurredAt remembered in items of their own
     seen_elsewhere: frozenset[str] = frozenset()  # memory keys found in those items
+    # SQS messages recorded before their publish was confirmed (pending_key -> when): the same message
+    # seen again is published again (the topic's deduplication absorbs a repeat within 5 minutes), never
+    # suppressed. A producer's retransmission is another message, so it is still a duplicate.
+    pending: dict[str, float] = field(default_factory=dict)
+
+    def is_pending(self, message_id: str) -> bool:
+        return pending_key(message_id) in self.pending
 
     def remembers(self, event_id: str) -> bool:
         key = memory_key(event_id)
@@ -149,7 +160,23 @@ def parse_group(item: dict[str, Any]) -> GroupState:
         version=int(_n(item, "version")) if _has_version(item) else 0,
         recent=recent,
         overflow=int(_n(item, OVERFLOW_ATTRIBUTE)),
+        pending=_pending(item),
     )
+
+
+def _pending(item: dict[str, Any]) -> dict[str, float]:
+    pending: dict[str, float] = {}
+    for key, value in (item.get(PENDING_ATTRIBUTE, {}).get("M", {}) or {}).items():
+        try:
+            pending[key] = float(value["N"])
+        except (KeyError, TypeError, ValueError):
+            continue
+    return pending
+
+
+def pending_key(message_id: str) -> str:
+    """How an SQS message id is kept among the pending ones: a 12-character digest."""
+    return hashlib.sha256(message_id.encode()).hexdigest()[:12]
 
 
 def overflow_key(group: str, event_id: str) -> str:
@@ -267,29 +294,52 @@ class BufferState:
                 groups[group] = replace(state, seen_elsewhere=state.seen_elsewhere | frozenset(keys_found))
         return replace(snapshot, groups=groups)
 
-    def statements(self, group: str, delivered: list[Delivery], snapshot: Snapshot) -> list[dict[str, Any]]:
+    def statements(
+        self,
+        group: str,
+        delivered: list[Delivery],
+        snapshot: Snapshot,
+        pending: dict[str, float] | None = None,
+        written_version: int | None = None,
+    ) -> list[dict[str, Any]]:
         """The PartiQL statements recording ``delivered`` (one group, in order) over ``snapshot``.
 
         The first is the group item's conditional write; any others insert overflow ids.
+        ``pending`` marks ids recorded before their publish is confirmed. ``written_version`` is
+        the version this invocation already wrote (a correction after the publish): the write is
+        conditional on it instead of on what was read. With nothing ``delivered``, the group's
+        state as read is restored (a publish that failed).
         """
-        last = delivered[-1]
         previous = snapshot.groups.get(group)
-        memory = remembered_ids(previous.recent if previous else {}, delivered, previous.overflow if previous else 0)
-        seen_version = snapshot.versions.get(group)
-        unversioned = snapshot.unversioned.get(group)
-        expires = _number(int(last.delivered_at) + self.item_ttl)
+        if delivered:
+            memory = remembered_ids(
+                previous.recent if previous else {}, delivered, previous.overflow if previous else 0
+            )
+            last = delivered[-1]
+            last_values = [_number(last.delivered_at), _number(last.occurred_at), {"S": last.event_id}]
+            expires_at = int(last.delivered_at) + self.item_ttl
+        else:
+            memory = Memory(previous.recent if previous else {}, previous.overflow if previous else 0, [])
+            last_values = (
+                [_number(previous.last_delivered_at), _number(previous.last_occurred_at), {"S": previous.last_event_id}]
+                if previous
+                else [_number(0), _number(NO_TIME), {"S": ""}]
+            )
+            expires_at = int(previous.last_delivered_at if previous else 0) + self.item_ttl
+        seen_version = snapshot.versions.get(group) if written_version is None else written_version
+        unversioned = snapshot.unversioned.get(group) if written_version is None else None
+        expires = _number(expires_at)
         values = [
-            _number(last.delivered_at),
-            _number(last.occurred_at),
-            {"S": last.event_id},
+            *last_values,
             {"M": {k: _number(v) for k, v in memory.recent.items()}},
             _number(memory.overflow),
+            {"M": {k: _number(v) for k, v in (pending or {}).items()}},
             expires,
             _number((seen_version or 0) + 1),
         ]
         table = self.group_table.replace('"', '""')
         names = ["lastDeliveredAt", "lastOccurredAt", "lastEventId", RECENT_ATTRIBUTE, OVERFLOW_ATTRIBUTE]
-        names += [TTL_ATTRIBUTE, "version"]
+        names += [PENDING_ATTRIBUTE, TTL_ATTRIBUTE, "version"]
         overflow = [
             {
                 "Statement": f"INSERT INTO \"{table}\" VALUE {{'{GROUP_KEY}': ?, '{TTL_ATTRIBUTE}': ?}}",
@@ -309,7 +359,14 @@ class BufferState:
         }
         return [main, *overflow]
 
-    def record(self, deliveries: list[Delivery], snapshot: Snapshot) -> dict[str, WriteFailure]:
+    def record(
+        self,
+        deliveries: list[Delivery],
+        snapshot: Snapshot,
+        pending: dict[str, dict[str, float]] | None = None,
+        written: dict[str, int] | None = None,
+        restore: list[str] | None = None,
+    ) -> dict[str, WriteFailure]:
         """Record deliveries, one conditional statement per group; returns the groups not recorded.
 
         A whole-call error propagates (nothing is known to be written); per-statement errors are
@@ -319,9 +376,13 @@ class BufferState:
         per_group: dict[str, list[Delivery]] = {}
         for delivery in deliveries:
             per_group.setdefault(delivery.group, []).append(delivery)
+        for group in restore or []:
+            per_group.setdefault(group, [])
         owned: list[tuple[str, bool, dict[str, Any]]] = []  # (group, is the group item, statement)
         for group, delivered in per_group.items():
-            first, *rest = self.statements(group, delivered, snapshot)
+            marks = (pending or {}).get(group)
+            version = (written or {}).get(group)
+            first, *rest = self.statements(group, delivered, snapshot, marks, version)
             owned.append((group, True, first))
             owned.extend((group, False, s) for s in rest)
         failures: dict[str, WriteFailure] = {}

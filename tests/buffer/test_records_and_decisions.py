@@ -60,17 +60,29 @@ def test_non_finite_occurred_at_is_rejected(value: str) -> None:
 
 
 def test_later_records_of_a_group_become_visible_with_the_first_retried_one() -> None:
-    """An unrecorded publish returns within seconds; its group's delayed record must not hold it back."""
+    """A record that failed returns with a backoff; its group's delayed record must not hold it back."""
     batch = [
         records.parse_record(record('{"n": 1}', "m1", event_id="e1"), NOW),
         records.parse_record(record('{"n": 2}', "m2", event_id="e2"), NOW),
     ]
     decided = decisions.decide(batch, {}, NOW, 600.0)
     assert [decided.outcomes[m].kind for m in ("m1", "m2")] == ["deliver", "delayed"]
-    outcomes = decisions.settle(batch, decided, {}, {"g": ("state write failed: throttled", True)}, NOW)
+    outcomes = decisions.settle(batch, decided, {"m1": "throttled"}, {}, NOW)
     assert [o.kind for o in outcomes] == ["failed", "waiting"]
-    assert outcomes[0].visible_at == outcomes[1].visible_at == NOW + decisions.UNRECORDED_RETRY_SECONDS
+    assert outcomes[0].visible_at == outcomes[1].visible_at == decisions.dependency_retry_at(NOW, 1)
     assert outcomes[0].dependency
+
+
+def test_an_event_recorded_but_not_confirmed_is_published_again_not_suppressed() -> None:
+    """Recorded before publishing, then the function died: the event comes back and goes out again."""
+    groups = {"g": state.GroupState(NOW - 10.0, 5.0, "e1", 4, {"e1": 5.0}, pending={state.pending_key("m1"): NOW - 10})}
+    batch = [records.parse_record(record('{"occurredAt": 5}', "m1", event_id="e1"), NOW)]
+    decided = decisions.decide(batch, groups, NOW, 60.0)
+    assert decided.outcomes["m1"].kind == "deliver" and decided.outcomes["m1"].republish
+    confirmed = {"g": state.GroupState(NOW - 10.0, 5.0, "e1", 4, {"e1": 5.0})}
+    assert decisions.decide(batch, confirmed, NOW, 60.0).outcomes["m1"].kind == "duplicate"
+    retransmitted = [records.parse_record(record('{"occurredAt": 5}', "m2", event_id="e1"), NOW)]
+    assert decisions.decide(retransmitted, groups, NOW, 60.0).outcomes["m2"].kind == "duplicate"
 
 
 def test_dependency_retries_back_off_with_the_receive_count_up_to_two_minutes() -> None:
