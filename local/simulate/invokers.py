@@ -232,7 +232,7 @@ class BufferInvoker:
         ids = [_statement_item(s).get("lastEventId", {}).get("S", "") for s in params.get("Statements", [])]
         if self.faults.take("table_write_fail", ids):
             raise ClientError(
-                {"Error": {"Code": "ProvisionedThroughputExceededException", "Message": "injected fault: throttled"}},
+                {"Error": {"Code": "ThrottlingException", "Message": "injected fault: throttled"}},
                 "BatchExecuteStatement",
             )
 
