@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from buffer_memory import GroupState, memory_key
 from buffer_records import Event, Rejection
-from buffer_state import GroupState, memory_key
 
 DELIVERED = "delivered"
 DELAYED = "delayed"

@@ -21,11 +21,39 @@ that its other values are still those read, and gets a version from then on.
 
 from __future__ import annotations
 
-import hashlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
+
+from buffer_memory import (
+    LITERAL_ID_LENGTH,
+    RECENT_EVENT_IDS,
+    TIE_IDS_IN_ITEM,
+    Delivery,
+    GroupState,
+    Memory,
+    memory_key,
+    pending_key,
+    remembered_ids,
+)
+
+__all__ = [
+    "LITERAL_ID_LENGTH",
+    "RECENT_EVENT_IDS",
+    "TIE_IDS_IN_ITEM",
+    "BufferState",
+    "Delivery",
+    "GroupState",
+    "Memory",
+    "Snapshot",
+    "WriteFailure",
+    "memory_key",
+    "overflow_key",
+    "parse_group",
+    "pending_key",
+    "remembered_ids",
+]
 
 GROUP_KEY = "messageGroupId"
 TTL_ATTRIBUTE = "expiresAt"
@@ -39,16 +67,7 @@ PENDING_ATTRIBUTE = "pendingEvents"
 NO_TIME = -1e125
 MAX_READ_ATTEMPTS = 5
 READ_BACKOFF_SECONDS = 0.05
-# Ids of the latest occurredAt kept in the group item; more go to items of their own.
-TIE_IDS_IN_ITEM = 20
 STATEMENTS_PER_CALL = 25
-# Ids kept per group besides those of the last occurredAt. An older id is never delivered again
-# either: its event is older than the last delivered one and is suppressed as stale.
-RECENT_EVENT_IDS = 10
-# Ids up to this length are remembered as they are; longer ones by a 24-character digest, so a group
-# item stays under 1 KB (one write unit) whatever the producers' id format. The lengths differ, so a
-# kept id can never equal a digest.
-LITERAL_ID_LENGTH = 24
 CONFLICT_CODES = ("ConditionalCheckFailed", "DuplicateItem")
 # Errors no retry can cure (a rejected statement, a missing table or permission): the function fails
 # loudly so the errors alarm fires, instead of retrying quietly.
@@ -60,44 +79,6 @@ PERMANENT_CODES = (
     "AccessDenied",
     "AccessDeniedException",
 )
-
-
-@dataclass(frozen=True)
-class GroupState:
-    """When the group's last event went downstream, which event that was, and recent event ids."""
-
-    last_delivered_at: float
-    last_occurred_at: float
-    last_event_id: str
-    version: int
-    recent: dict[str, float] = field(default_factory=dict)  # memory_key(event id) -> occurredAt
-    overflow: int = 0  # ids of the latest occurredAt remembered in items of their own
-    seen_elsewhere: frozenset[str] = frozenset()  # memory keys found in those items
-    # SQS messages recorded before their publish was confirmed (pending_key -> when): the same message
-    # seen again is published again (the topic's deduplication absorbs a repeat within 5 minutes), never
-    # suppressed. A producer's retransmission is another message, so it is still a duplicate.
-    pending: dict[str, float] = field(default_factory=dict)
-
-    def is_pending(self, message_id: str) -> bool:
-        return pending_key(message_id) in self.pending
-
-    def remembers(self, event_id: str) -> bool:
-        key = memory_key(event_id)
-        return event_id == self.last_event_id or key in self.recent or key in self.seen_elsewhere
-
-    def may_be_elsewhere(self, event_id: str, occurred_at: float) -> bool:
-        """Whether the id could be in an overflow item: same time as the latest, and not in the item."""
-        return self.overflow > 0 and occurred_at == self.last_occurred_at and not self.remembers(event_id)
-
-
-@dataclass(frozen=True)
-class Delivery:
-    """A published event to record."""
-
-    group: str
-    event_id: str
-    occurred_at: float
-    delivered_at: float
 
 
 @dataclass(frozen=True)
@@ -130,13 +111,6 @@ def _n(item: dict[str, Any], name: str, default: float = 0.0) -> float:
 
 def _number(value: float | int) -> dict[str, str]:
     return {"N": repr(value) if isinstance(value, float) else str(value)}
-
-
-def memory_key(event_id: str) -> str:
-    """How an event id is kept in the group item: itself if short, else ``#`` and a SHA-256 digest."""
-    if len(event_id) <= LITERAL_ID_LENGTH:
-        return event_id
-    return "#" + hashlib.sha256(event_id.encode()).hexdigest()[:LITERAL_ID_LENGTH]
 
 
 def _has_version(item: dict[str, Any]) -> bool:
@@ -174,52 +148,9 @@ def _pending(item: dict[str, Any]) -> dict[str, float]:
     return pending
 
 
-def pending_key(message_id: str) -> str:
-    """How an SQS message id is kept among the pending ones: a 12-character digest."""
-    return hashlib.sha256(message_id.encode()).hexdigest()[:12]
-
-
 def overflow_key(group: str, event_id: str) -> str:
     """Key of the item remembering one delivered id outside its group item (group ids have no spaces)."""
     return f"{OVERFLOW_PREFIX}{group} {memory_key(event_id)}"
-
-
-@dataclass(frozen=True)
-class Memory:
-    """What a group item remembers after a batch, and the ids that go to items of their own."""
-
-    recent: dict[str, float]
-    overflow: int
-    new_overflow: list[str]  # memory keys
-
-
-def remembered_ids(previous: dict[str, float], delivered: list[Delivery], previous_overflow: int = 0) -> Memory:
-    """The newest ``RECENT_EVENT_IDS`` ids plus at most ``TIE_IDS_IN_ITEM`` of the latest occurredAt.
-
-    Ids of the latest occurredAt beyond that are listed in ``new_overflow`` (to be written as items
-    of their own); ``overflow`` counts every such id of the current latest occurredAt.
-    """
-    merged = dict(previous)
-    order = list(previous)
-    for delivery in delivered:
-        key = memory_key(delivery.event_id)
-        if key not in merged:
-            order.append(key)
-        merged[key] = delivery.occurred_at
-    last_occurred = max(merged.values(), default=0.0)
-    previous_last = max(previous.values(), default=None)
-    overflow = previous_overflow if previous_last == last_occurred else 0
-    newest = sorted(merged.items(), key=lambda kv: kv[1], reverse=True)
-    kept = {k: v for k, v in newest[:RECENT_EVENT_IDS]}
-    ties = [k for k in order if merged[k] == last_occurred]
-    new_overflow: list[str] = []
-    for index, key in enumerate(ties):
-        if index < TIE_IDS_IN_ITEM:
-            kept[key] = last_occurred
-        elif key not in previous:
-            kept.pop(key, None)
-            new_overflow.append(key)
-    return Memory(kept, overflow + len(new_overflow), new_overflow)
 
 
 class BufferState:

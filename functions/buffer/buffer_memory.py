@@ -1,0 +1,109 @@
+"""What a group remembers: its last delivery, recent event ids, and messages pending confirmation.
+
+Pure rules, no AWS: which ids an item keeps (the newest ``RECENT_EVENT_IDS`` plus at most
+``TIE_IDS_IN_ITEM`` of the latest ``occurredAt``; more of that time go to items of their own) and
+how ids and SQS message ids are kept (literal or digest). ``buffer_state`` stores them in DynamoDB.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+
+# Ids of the latest occurredAt kept in the group item; more go to items of their own.
+TIE_IDS_IN_ITEM = 20
+# Ids kept per group besides those of the last occurredAt. An older id is never delivered again
+# either: its event is older than the last delivered one and is suppressed as stale.
+RECENT_EVENT_IDS = 10
+# Ids up to this length are remembered as they are; longer ones by a 24-character digest, so a group
+# item stays under 1 KB (one write unit) whatever the producers' id format. The lengths differ, so a
+# kept id can never equal a digest.
+LITERAL_ID_LENGTH = 24
+
+
+@dataclass(frozen=True)
+class GroupState:
+    """When the group's last event went downstream, which event that was, and recent event ids."""
+
+    last_delivered_at: float
+    last_occurred_at: float
+    last_event_id: str
+    version: int
+    recent: dict[str, float] = field(default_factory=dict)  # memory_key(event id) -> occurredAt
+    overflow: int = 0  # ids of the latest occurredAt remembered in items of their own
+    seen_elsewhere: frozenset[str] = frozenset()  # memory keys found in those items
+    # SQS messages recorded before their publish was confirmed (pending_key -> when): the same message
+    # seen again is published again (the topic's deduplication absorbs a repeat within 5 minutes), never
+    # suppressed. A producer's retransmission is another message, so it is still a duplicate.
+    pending: dict[str, float] = field(default_factory=dict)
+
+    def is_pending(self, message_id: str) -> bool:
+        return pending_key(message_id) in self.pending
+
+    def remembers(self, event_id: str) -> bool:
+        key = memory_key(event_id)
+        return event_id == self.last_event_id or key in self.recent or key in self.seen_elsewhere
+
+    def may_be_elsewhere(self, event_id: str, occurred_at: float) -> bool:
+        """Whether the id could be in an overflow item: same time as the latest, and not in the item."""
+        return self.overflow > 0 and occurred_at == self.last_occurred_at and not self.remembers(event_id)
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """A published event to record."""
+
+    group: str
+    event_id: str
+    occurred_at: float
+    delivered_at: float
+
+
+def memory_key(event_id: str) -> str:
+    """How an event id is kept in the group item: itself if short, else ``#`` and a SHA-256 digest."""
+    if len(event_id) <= LITERAL_ID_LENGTH:
+        return event_id
+    return "#" + hashlib.sha256(event_id.encode()).hexdigest()[:LITERAL_ID_LENGTH]
+
+
+def pending_key(message_id: str) -> str:
+    """How an SQS message id is kept among the pending ones: a 12-character digest."""
+    return hashlib.sha256(message_id.encode()).hexdigest()[:12]
+
+
+@dataclass(frozen=True)
+class Memory:
+    """What a group item remembers after a batch, and the ids that go to items of their own."""
+
+    recent: dict[str, float]
+    overflow: int
+    new_overflow: list[str]  # memory keys
+
+
+def remembered_ids(previous: dict[str, float], delivered: list[Delivery], previous_overflow: int = 0) -> Memory:
+    """The newest ``RECENT_EVENT_IDS`` ids plus at most ``TIE_IDS_IN_ITEM`` of the latest occurredAt.
+
+    Ids of the latest occurredAt beyond that are listed in ``new_overflow`` (to be written as items
+    of their own); ``overflow`` counts every such id of the current latest occurredAt.
+    """
+    merged = dict(previous)
+    order = list(previous)
+    for delivery in delivered:
+        key = memory_key(delivery.event_id)
+        if key not in merged:
+            order.append(key)
+        merged[key] = delivery.occurred_at
+    last_occurred = max(merged.values(), default=0.0)
+    previous_last = max(previous.values(), default=None)
+    overflow = previous_overflow if previous_last == last_occurred else 0
+    newest = sorted(merged.items(), key=lambda kv: kv[1], reverse=True)
+    kept = {k: v for k, v in newest[:RECENT_EVENT_IDS]}
+    ties = [k for k in order if merged[k] == last_occurred]
+    new_overflow: list[str] = []
+    for index, key in enumerate(ties):
+        if index < TIE_IDS_IN_ITEM:
+            kept[key] = last_occurred
+        elif key not in previous:
+            kept.pop(key, None)
+            new_overflow.append(key)
+    return Memory(kept, overflow + len(new_overflow), new_overflow)
