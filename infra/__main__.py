@@ -6,6 +6,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.buffer import FifoEventBuffer, FifoEventBufferArgs
+from components.existing_topic import ExistingTopic, ExistingTopicArgs
 from components.fanout import EventFanOut, EventFanOutArgs
 from components.observability import Observability, ObservabilityArgs, function_name_of
 from components.packaging import bundled_distributions
@@ -28,55 +29,71 @@ provider = aws.Provider(
 )
 opts = pulumi.ResourceOptions(providers=[provider])
 
-fanout = EventFanOut(
-    "fanout",
-    EventFanOutArgs(
-        name_prefix=settings.namePrefix,
-        fifo=fanout_cfg.fifo,
-        primary_name=fanout_cfg.primaryName,
-        primary_visibility_timeout_seconds=fanout_cfg.primaryVisibilityTimeoutSeconds,
-        primary_retention_seconds=fanout_cfg.primaryRetentionSeconds,
-        primary_max_receive_count=fanout_cfg.primaryMaxReceiveCount,
-        primary_high_throughput=fanout_cfg.primaryHighThroughput,
-        kms_deletion_window_days=settings.kms.deletionWindowDays,
-    ),
-    opts,
-)
-
-buffer = FifoEventBuffer(
-    "buffer",
-    FifoEventBufferArgs(
-        name_prefix=settings.namePrefix,
-        topic_arn=fanout.topic_arn,
-        topic_kms_key_arn=fanout.kms_key_arn,
-        topic_fifo=fanout_cfg.fifo,
-        interval_seconds=buffer_cfg.intervalSeconds,
-        high_throughput=buffer_cfg.highThroughput,
-        content_based_deduplication=buffer_cfg.contentBasedDeduplication,
-        max_attempts=buffer_cfg.maxAttempts,
-        function_timeout_seconds=buffer_cfg.functionTimeoutSeconds,
-        memory_size=buffer_cfg.memorySize,
-        max_concurrency=buffer_cfg.maxConcurrency,
-        batch_size=buffer_cfg.batchSize,
-        retention_seconds=buffer_cfg.retentionSeconds,
-        redrive_max_receive_count=buffer_cfg.redrive_max_receive_count,
-        idempotency_ttl_seconds=buffer_cfg.idempotencyTtlSeconds,
-        group_state_ttl_seconds=buffer_cfg.groupStateTtlSeconds,
-        point_in_time_recovery=buffer_cfg.pointInTimeRecovery,
-        deletion_protection=buffer_cfg.deletionProtection,
-        log_retention_days=buffer_cfg.logRetentionDays,
-        runtime=lambda_cfg.runtime,
-        architecture=lambda_cfg.architecture,
-        kms_deletion_window_days=settings.kms.deletionWindowDays,
-    ),
-    opts,
-)
+fanout: EventFanOut | None = None
+buffer: FifoEventBuffer | None = None
+if settings.buffer.enabled:
+    fanout = EventFanOut(
+        "fanout",
+        EventFanOutArgs(
+            name_prefix=settings.namePrefix,
+            fifo=fanout_cfg.fifo,
+            primary_name=fanout_cfg.primaryName,
+            primary_visibility_timeout_seconds=fanout_cfg.primaryVisibilityTimeoutSeconds,
+            primary_retention_seconds=fanout_cfg.primaryRetentionSeconds,
+            primary_max_receive_count=fanout_cfg.primaryMaxReceiveCount,
+            primary_high_throughput=fanout_cfg.primaryHighThroughput,
+            kms_deletion_window_days=settings.kms.deletionWindowDays,
+            archive_retention_days=fanout_cfg.archiveRetentionDays,
+        ),
+        opts,
+    )
+    buffer = FifoEventBuffer(
+        "buffer",
+        FifoEventBufferArgs(
+            name_prefix=settings.namePrefix,
+            topic_arn=fanout.topic_arn,
+            topic_kms_key_arn=fanout.kms_key_arn,
+            topic_fifo=fanout_cfg.fifo,
+            interval_seconds=buffer_cfg.intervalSeconds,
+            high_throughput=buffer_cfg.highThroughput,
+            content_based_deduplication=buffer_cfg.contentBasedDeduplication,
+            max_attempts=buffer_cfg.maxAttempts,
+            function_timeout_seconds=buffer_cfg.functionTimeoutSeconds,
+            memory_size=buffer_cfg.memorySize,
+            max_concurrency=buffer_cfg.maxConcurrency,
+            batch_size=buffer_cfg.batchSize,
+            retention_seconds=buffer_cfg.retentionSeconds,
+            redrive_max_receive_count=buffer_cfg.redrive_max_receive_count,
+            idempotency_ttl_seconds=buffer_cfg.idempotencyTtlSeconds,
+            group_state_ttl_seconds=buffer_cfg.groupStateTtlSeconds,
+            point_in_time_recovery=buffer_cfg.pointInTimeRecovery,
+            deletion_protection=buffer_cfg.deletionProtection,
+            log_retention_days=buffer_cfg.logRetentionDays,
+            runtime=lambda_cfg.runtime,
+            architecture=lambda_cfg.architecture,
+            kms_deletion_window_days=settings.kms.deletionWindowDays,
+        ),
+        opts,
+    )
+    topic_arn, topic_key_arn = fanout.topic_arn, fanout.kms_key_arn
+else:  # pipelines only, on a topic the stack does not own (validated: the ARN is set)
+    existing = ExistingTopic(
+        "fanout",
+        ExistingTopicArgs(
+            name_prefix=settings.namePrefix,
+            topic_arn=str(fanout_cfg.existingTopicArn),
+            topic_kms_key_arn=fanout_cfg.existingTopicKmsKeyArn,
+            kms_deletion_window_days=settings.kms.deletionWindowDays,
+        ),
+        opts,
+    )
+    topic_arn, topic_key_arn = existing.topic_arn, existing.kms_key_arn
 
 pipeline_wiring: dict[str, Any] = {
     "name_prefix": settings.namePrefix,
-    "topic_arn": fanout.topic_arn,
-    "topic_fifo": fanout_cfg.fifo,
-    "kms_key_arn": fanout.kms_key_arn,
+    "topic_arn": topic_arn,
+    "topic_fifo": fanout_cfg.topic_fifo,
+    "kms_key_arn": topic_key_arn,
     "runtime": lambda_cfg.runtime,
     "architecture": lambda_cfg.architecture,
     "log_retention_days": buffer_cfg.logRetentionDays,
@@ -100,8 +117,9 @@ if settings.replay.enabled:
         "replay",
         ReplayPipelineArgs(
             config=settings.replay,
-            destination_queue_arn=fanout.primary_queue_arn,
-            destination_queue_url=fanout.primary_queue_url,
+            # Without a fan-out, config names the destination (checked in stack_shapes).
+            destination_queue_arn=fanout.primary_queue_arn if fanout else "",
+            destination_queue_url=fanout.primary_queue_url if fanout else "",
             **pipeline_wiring,
         ),
         opts,
@@ -113,9 +131,13 @@ if settings.replay.enabled:
     pulumi.export("replayDestinationQueueUrl", replay.destination_queue_url)
 
 if settings.alarms.enabled:
-    dlqs = {"buffer": buffer.dlq.name, "primary": fanout.primary_dlq.name}
-    functions = {"buffer": buffer.function_name}
-    queues = {"primary": fanout.primary_queue.name}
+    dlqs: dict[str, Any] = {}
+    functions: dict[str, Any] = {}
+    queues: dict[str, Any] = {}
+    if buffer is not None and fanout is not None:
+        dlqs = {"buffer": buffer.dlq.name, "primary": fanout.primary_dlq.name}
+        functions = {"buffer": buffer.function_name}
+        queues = {"primary": fanout.primary_queue.name}
     s3_streams, search_streams = {}, {}
     if settings.backup.enabled:
         dlqs["backup"], functions["backup-forwarder"] = backup.dlq_name, backup.forwarder.function.name
@@ -137,8 +159,8 @@ if settings.alarms.enabled:
         ObservabilityArgs(
             name_prefix=settings.namePrefix,
             interval_seconds=buffer_cfg.intervalSeconds,
-            buffer_queue_name=buffer.queue.name,
-            buffer_function_name=buffer.function_name,
+            buffer_queue_name=buffer.queue.name if buffer else None,
+            buffer_function_name=buffer.function_name if buffer else None,
             dead_letter_queues=dlqs,
             functions=functions,
             queues=queues,
@@ -154,16 +176,20 @@ if settings.alarms.enabled:
     pulumi.export("alarmTopicArn", ops.alarm_topic_arn)
     pulumi.export("dashboardName", ops.dashboard_name)
 
-pulumi.export("bufferQueueUrl", buffer.queue_url)
-pulumi.export("bufferQueueArn", buffer.queue_arn)
-pulumi.export("bufferKmsKeyArn", buffer.kms_key_arn)
-pulumi.export("producerPolicyJson", buffer.producer_policy_json)
-pulumi.export("producerPolicyArn", buffer.producer_policy_arn)
-pulumi.export("bufferDlqUrl", buffer.dlq_url)
-pulumi.export("bufferTableName", buffer.table_name)
-pulumi.export("topicArn", fanout.topic_arn)
-pulumi.export("topicFifo", fanout_cfg.fifo)
-pulumi.export("primaryQueueUrl", fanout.primary_queue_url)
-pulumi.export("primaryQueueArn", fanout.primary_queue_arn)
-pulumi.export("primaryDlqUrl", fanout.primary_dlq_url)
-pulumi.export("fanoutKmsKeyArn", fanout.kms_key_arn)
+if buffer is not None and fanout is not None:
+    pulumi.export("bufferQueueUrl", buffer.queue_url)
+    pulumi.export("bufferQueueArn", buffer.queue_arn)
+    pulumi.export("bufferKmsKeyArn", buffer.kms_key_arn)
+    pulumi.export("producerPolicyJson", buffer.producer_policy_json)
+    pulumi.export("producerPolicyArn", buffer.producer_policy_arn)
+    pulumi.export("bufferDlqUrl", buffer.dlq_url)
+    pulumi.export("bufferTableName", buffer.table_name)
+    pulumi.export("primaryQueueUrl", fanout.primary_queue_url)
+    pulumi.export("primaryQueueArn", fanout.primary_queue_arn)
+    pulumi.export("primaryDlqUrl", fanout.primary_dlq_url)
+    pulumi.export("primarySubscriptionArn", fanout.primary_subscription_arn)
+elif fanout_cfg.existingTopicKmsKeyArn is not None:
+    pulumi.export("topicKmsKeyArn", fanout_cfg.existingTopicKmsKeyArn)
+pulumi.export("topicArn", topic_arn)
+pulumi.export("topicFifo", fanout_cfg.topic_fifo)
+pulumi.export("fanoutKmsKeyArn", topic_key_arn)

@@ -261,7 +261,7 @@ class Named:
 
 def declared_names(settings: Settings) -> list[Named]:
     """Every derived name the stack declares with these settings (the plan must show exactly these)."""
-    prefix, fifo = settings.namePrefix, settings.fanout.fifo
+    prefix, fifo = settings.namePrefix, settings.fanout.topic_fifo
     names: list[Named] = []
 
     def add(key: str, *, keys: tuple[str, ...] = ("namePrefix",), **parts: str | bool) -> str:
@@ -278,12 +278,13 @@ def declared_names(settings: Settings) -> list[Named]:
 
     primary = ("namePrefix", "fanout.primaryName")
     add("fanout-key-alias")
-    add("fanout-topic", fifo=fifo)
-    add("primary-queue", keys=primary, fifo=fifo, primary=settings.fanout.primaryName)
-    add("primary-dlq", keys=primary, fifo=fifo, primary=settings.fanout.primaryName)
-    for key in ("buffer-key-alias", "buffer-queue", "buffer-dlq", "buffer-table"):
-        add(key)
-    function("buffer-function")
+    if settings.buffer.enabled:
+        add("fanout-topic", fifo=fifo)
+        add("primary-queue", keys=primary, fifo=fifo, primary=settings.fanout.primaryName)
+        add("primary-dlq", keys=primary, fifo=fifo, primary=settings.fanout.primaryName)
+        for key in ("buffer-key-alias", "buffer-queue", "buffer-dlq", "buffer-table"):
+            add(key)
+        function("buffer-function")
     backup, analytics, replay = settings.backup, settings.analytics, settings.replay
     if backup.enabled:
         add("backup-queue", fifo=fifo)
@@ -320,15 +321,16 @@ def declared_names(settings: Settings) -> list[Named]:
 def alarm_labels(settings: Settings) -> list[str]:
     """The alarms Observability declares for these settings (see infra/__main__.py)."""
     pipelines = [p for p, on in (("backup", settings.backup.enabled), ("analytics", settings.analytics.enabled)) if on]
-    queues = ["buffer", "primary", *pipelines] + (["replay"] if settings.replay.enabled else [])
-    functions = ["buffer"]
+    core = ["buffer", "primary"] if settings.buffer.enabled else []
+    queues = [*core, *pipelines] + (["replay"] if settings.replay.enabled else [])
+    functions = ["buffer"] if settings.buffer.enabled else []
     if settings.backup.enabled:
         functions += ["backup-forwarder"] + (["backup-redaction"] if settings.backup.redaction else [])
     if settings.analytics.enabled:
         functions += ["analytics-forwarder"] + (["analytics-transform"] if settings.analytics.transform else [])
     if settings.replay.enabled:
         functions.append("replay")
-    labels = [f"{q}-dlq-visible" for q in queues] + ["buffer-oldest-message"]
+    labels = [f"{q}-dlq-visible" for q in queues] + (["buffer-oldest-message"] if settings.buffer.enabled else [])
     labels += [f"{f}-{kind}" for f in functions for kind in ("errors", "throttles")]
     if settings.backup.enabled:
         labels.append("backup-s3-delivery")

@@ -11,12 +11,16 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from stack_shapes import shape_problems
+
 from config_schema import ConfigError, Rule, parse_section, setting
 from naming import PREFIX_PATTERN, default_prefix, name_problems
-from pipelines_config import PIPELINE_SECTIONS, AlarmsConfig, AnalyticsConfig, BackupConfig, ReplayConfig
+from pipelines_config import KMS_ARN, PIPELINE_SECTIONS, AlarmsConfig, AnalyticsConfig, BackupConfig, ReplayConfig
 from service_rules import check_tags
 
 NAMESPACE = "eventfork"
+# CreateTopic: names of 1-256 letters, digits, '-' and '_', FIFO ones ending in .fifo (botocore sns model).
+SNS_TOPIC_ARN = r"arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:([A-Za-z0-9_-]{1,256}|[A-Za-z0-9_-]{1,251}\.fifo)"
 # SNS FIFO topics and SQS FIFO queues forget a deduplication id after five minutes.
 DEDUP_WINDOW_SECONDS = 300
 LOG_RETENTION_DAYS = (
@@ -54,6 +58,9 @@ DEPENDENCY_FAILURE_ATTEMPTS = 120
 class BufferConfig:
     """``eventfork:buffer``: the FIFO event buffer."""
 
+    enabled: bool = setting(
+        True, Rule("bool", doc="declare the buffer and the fan-out (false: pipelines on fanout.existingTopicArn)")
+    )
     intervalSeconds: int = setting(60, Rule("int", 0, 43200, doc="minimum seconds between two deliveries of one group"))
     highThroughput: bool = setting(True, Rule("bool", doc="dedup scope messageGroup + throughput perMessageGroupId"))
     contentBasedDeduplication: bool = setting(False, Rule("bool", doc="dedup by body hash when a producer sends no id"))
@@ -107,6 +114,28 @@ class FanOutConfig:
     primaryRetentionSeconds: int = setting(1209600, Rule("int", 60, 1209600, doc="primary queue retention"))
     primaryMaxReceiveCount: int = setting(5, Rule("int", 1, 1000, doc="primary queue redrive threshold"))
     primaryHighThroughput: bool = setting(True, Rule("bool", doc="high-throughput FIFO on the primary queue"))
+    existingTopicArn: str | None = setting(
+        None,
+        Rule(
+            "str",
+            pattern=SNS_TOPIC_ARN,
+            nullable=True,
+            doc="pipelines only: subscribe them to this topic (with buffer.enabled false); FIFO iff it ends in .fifo",
+        ),
+    )
+    existingTopicKmsKeyArn: str | None = setting(
+        None, Rule("str", pattern=KMS_ARN, nullable=True, doc="the existing topic's KMS key, when it is encrypted")
+    )
+    archiveRetentionDays: int | None = setting(
+        None, Rule("int", 1, 365, nullable=True, doc="FIFO topic archive: days SNS keeps messages for replay")
+    )
+
+    @property
+    def topic_fifo(self) -> bool:
+        """An existing topic is FIFO exactly when its name ends in .fifo (SNS requires the suffix)."""
+        if self.existingTopicArn is not None:
+            return self.existingTopicArn.endswith(".fifo")
+        return self.fifo
 
 
 @dataclass(frozen=True)
@@ -138,6 +167,18 @@ class Settings:
     replay: ReplayConfig
     alarms: AlarmsConfig
     tags: dict[str, str]
+
+    @property
+    def pipelines_enabled(self) -> bool:
+        """Whether any event fork pipeline is declared."""
+        return self.backup.enabled or self.analytics.enabled or self.replay.enabled
+
+    @property
+    def shape(self) -> str:
+        """``full`` (buffer, fan-out, pipelines), ``pipelines-only`` (on an existing topic) or ``buffer-only``."""
+        if not self.buffer.enabled:
+            return "pipelines-only"
+        return "full" if self.pipelines_enabled else "buffer-only"
 
 
 CORE_SECTIONS: dict[str, type] = {
@@ -189,6 +230,8 @@ def parse_settings(raw: dict[str, Any], stack: str) -> Settings:
         problems.extend(check_tags(tags))
     buffer: BufferConfig = sections["buffer"]
     _check_buffer(buffer, problems)
+    raw_fanout = _decode(raw.get("fanout"))
+    problems.extend(shape_problems(sections, raw_fanout if isinstance(raw_fanout, dict) else {}))
     for key, cls in PIPELINE_SECTIONS.items():
         check = getattr(cls, "cross_check", None)
         if check is not None:

@@ -49,6 +49,7 @@ def customer_managed_key(
     parent: pulumi.Resource,
     deletion_window_days: int,
     tags: dict[str, str],
+    extra_statements: list[dict[str, Any]] | None = None,
 ) -> EncryptionKey:
     """A rotating CMK usable by this account's IAM principals and by SNS, CloudWatch and Logs.
 
@@ -86,6 +87,7 @@ def customer_managed_key(
                 }
             },
         },
+        *(extra_statements or []),
     ]
     key = aws.kms.Key(
         name,

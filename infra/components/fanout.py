@@ -31,6 +31,7 @@ class EventFanOutArgs:
     primary_max_receive_count: int = 5
     primary_high_throughput: bool = True
     kms_deletion_window_days: int = 30
+    archive_retention_days: int | None = None
     tags: dict[str, str] = field(default_factory=dict)
 
 
@@ -44,6 +45,7 @@ class EventFanOut(pulumi.ComponentResource):
     primary_queue_arn: pulumi.Output[str]
     primary_dlq_url: pulumi.Output[str]
     primary_dlq_arn: pulumi.Output[str]
+    primary_subscription_arn: pulumi.Output[str]
 
     def __init__(self, name: str, args: EventFanOutArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("eventfork:fanout:EventFanOut", name, None, opts)
@@ -65,6 +67,9 @@ class EventFanOut(pulumi.ComponentResource):
                 "content_based_deduplication": False,
                 "fifo_throughput_scope": "MessageGroup",
             }
+            if args.archive_retention_days is not None:
+                # SNS archives a FIFO topic's messages for this many days, for subscription replay policies.
+                topic_args["archive_policy"] = json.dumps({"MessageRetentionPeriod": args.archive_retention_days})
         self.topic = aws.sns.Topic(
             f"{name}-topic",
             name=physical("fanout-topic", args.name_prefix, fifo=args.fifo),
@@ -138,6 +143,7 @@ class EventFanOut(pulumi.ComponentResource):
         self.primary_queue_arn = primary.queue.arn
         self.primary_dlq_url = primary.dlq.url
         self.primary_dlq_arn = primary.dlq.arn
+        self.primary_subscription_arn = self.subscription.arn
         self.register_outputs(
             {
                 "topicArn": self.topic_arn,
@@ -147,5 +153,6 @@ class EventFanOut(pulumi.ComponentResource):
                 "primaryQueueArn": self.primary_queue_arn,
                 "primaryDlqUrl": self.primary_dlq_url,
                 "primaryDlqArn": self.primary_dlq_arn,
+                "primarySubscriptionArn": self.primary_subscription_arn,
             }
         )

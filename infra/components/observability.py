@@ -27,8 +27,8 @@ class ObservabilityArgs:
 
     name_prefix: str
     interval_seconds: int
-    buffer_queue_name: pulumi.Input[str]
-    buffer_function_name: pulumi.Input[str]
+    buffer_queue_name: pulumi.Input[str] | None
+    buffer_function_name: pulumi.Input[str] | None
     dead_letter_queues: Mapping[str, pulumi.Input[str]]
     functions: Mapping[str, pulumi.Input[str]]
     queues: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
@@ -90,16 +90,17 @@ class Observability(pulumi.ComponentResource):
                 f"dead-letter queue of {label} holds messages: inspect their 'reason' attribute",
             )
         age = cfg.oldestMessageAgeSeconds or 5 * args.interval_seconds + 300
-        self._alarm(
-            "buffer-oldest-message",
-            "AWS/SQS",
-            "ApproximateAgeOfOldestMessage",
-            {"QueueName": args.buffer_queue_name},
-            "Maximum",
-            "GreaterThanThreshold",
-            age,
-            "buffer queue is falling behind: events wait longer than their windows explain",
-        )
+        if args.buffer_queue_name is not None:  # None: pipelines on an existing topic, no buffer
+            self._alarm(
+                "buffer-oldest-message",
+                "AWS/SQS",
+                "ApproximateAgeOfOldestMessage",
+                {"QueueName": args.buffer_queue_name},
+                "Maximum",
+                "GreaterThanThreshold",
+                age,
+                "buffer queue is falling behind: events wait longer than their windows explain",
+            )
         for label, function in args.functions.items():
             self._alarm(
                 f"{label}-errors",
@@ -214,7 +215,9 @@ class Observability(pulumi.ComponentResource):
             }
 
         outcome = [["eventfork", kind, "service", args.buffer_function_name] for kind in BUFFER_OUTCOMES]
-        queues = {"buffer": args.buffer_queue_name, **args.queues}
+        queues = dict(args.queues)
+        if args.buffer_queue_name is not None:
+            queues = {"buffer": args.buffer_queue_name, **queues}
         depth = [["AWS/SQS", "ApproximateNumberOfMessagesVisible", "QueueName", q] for q in queues.values()]
         depth += [
             ["AWS/SQS", "ApproximateNumberOfMessagesVisible", "QueueName", q] for q in args.dead_letter_queues.values()
@@ -222,10 +225,13 @@ class Observability(pulumi.ComponentResource):
         ages = [["AWS/SQS", "ApproximateAgeOfOldestMessage", "QueueName", q] for q in queues.values()]
         durations = [["AWS/Lambda", "Duration", "FunctionName", f] for f in args.functions.values()]
         events_in = [["AWS/SQS", "NumberOfMessagesSent", "QueueName", args.buffer_queue_name]]
+        buffer_widgets = [
+            widget("events in (buffer queue)", events_in),
+            widget("buffer outcomes: delivered, delayed, suppressed, dead-lettered", outcome),
+        ]
         return {
             "widgets": [
-                widget("events in (buffer queue)", events_in),
-                widget("buffer outcomes: delivered, delayed, suppressed, dead-lettered", outcome),
+                *(buffer_widgets if args.buffer_queue_name is not None else []),
                 widget("queue depths (incl. dead-letter queues)", depth, "Maximum"),
                 widget("age of oldest message", ages, "Maximum"),
                 widget("function durations", durations, "Average"),

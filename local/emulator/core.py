@@ -17,7 +17,7 @@ from typing import Any
 from unittest import mock
 
 from local.account import ACCOUNT_ID, REGION
-from local.emulator import dynamodb, faults, firehose, sns, sqs
+from local.emulator import dynamodb, faults, firehose, sns, sns_archive, sqs
 from local.emulator.clock import VirtualClock
 from local.emulator.faults import FaultLog, Latency, Outage
 
@@ -31,6 +31,7 @@ class Arrival:
     body: str
     group: str | None
     attributes: dict[str, Any]
+    archive_replay: bool = False  # redelivered from an SNS topic archive by a replay policy
 
 
 @dataclass
@@ -48,12 +49,18 @@ class EmulatorState:
     latencies: list[Latency] = field(default_factory=list)
     kms_key_states: dict[str, str] = field(default_factory=dict)  # key id/ARN/alias -> Enabled|Disabled|...
     fault_log: FaultLog = field(default_factory=FaultLog)
+    sns_archives: dict[str, list[Any]] = field(default_factory=dict)  # topic ARN -> archived messages
+    sns_paused_subscriptions: set[str] = field(default_factory=set)  # paused after a replay with an end
+    sns_replays: list[tuple[str, str, float]] = field(default_factory=list)  # subscription, message id, when
+    archive_replaying: bool = False
     firehose_sink: Callable[[str, list[dict[str, Any]]], dict[str, Any]] | None = None
 
     def on_arrival(self, queue: Any, message: Any) -> None:
         if queue.name in self.observed_queues:
             attributes = {name: dict(value) for name, value in (message.message_attributes or {}).items()}
-            self.arrivals.append(Arrival(queue.name, self.clock.t, message.body, message.group_id, attributes))
+            self.arrivals.append(
+                Arrival(queue.name, self.clock.t, message.body, message.group_id, attributes, self.archive_replaying)
+            )
 
 
 def _aws_env() -> dict[str, str]:
@@ -80,7 +87,7 @@ def emulator(clock: VirtualClock) -> Iterator[EmulatorState]:
     with ExitStack() as stack:
         stack.enter_context(mock.patch.dict(os.environ, _aws_env()))
         stack.enter_context(mock_aws())
-        for service in (faults, sqs, sns, dynamodb, firehose):
+        for service in (faults, sqs, sns, sns_archive, dynamodb, firehose):  # sns_archive wraps sns
             service.install(stack, state)
         yield state
 

@@ -21,7 +21,8 @@ Contract enforced (moto is laxer on each point):
   10 attributes to a raw-delivery SQS subscription is discarded as a client-side error; a delivery
   the queue rejects (its size limit, its KMS key) is a failed delivery, not a failed publish;
   both are recorded in ``state.sns_delivery_failures``;
-- a topic encrypted with a KMS key fails publishes with the key's error (``kms.py``).
+- a topic encrypted with a KMS key fails publishes with the key's error (``kms.py``);
+- FIFO topic archives and subscription replay policies: ``sns_archive.py``.
 Not enforced: SNS describes ``Number`` attributes as -10^9 to 10^9 with 5 decimals of accuracy
 (the range filter policies compare), but documents no publish error for other values.
 """
@@ -36,7 +37,7 @@ from contextlib import ExitStack
 from typing import Any
 from unittest import mock
 
-from local.emulator import kms
+from local.emulator import kms, sns_archive
 from local.emulator.errors import AwsError
 
 DEFAULT_MAX_MESSAGE_BYTES = 262_144
@@ -204,7 +205,7 @@ def install(stack: ExitStack, state: Any) -> None:
                 state.topic_dedup_drops.append((topic.arn, dedup))
                 return hashlib.sha256(f"{topic.arn}{dedup}".encode()).hexdigest()[:36]
             seen[key] = state.clock.now()
-        return original_topic_publish(  # type: ignore[no-any-return]
+        message_id: str = original_topic_publish(
             topic,
             message,
             subject=subject,
@@ -213,6 +214,17 @@ def install(stack: ExitStack, state: Any) -> None:
             deduplication_id=deduplication_id,
             message_structure=message_structure,
         )
+        sns_archive.record(
+            state,
+            topic,
+            message_id,
+            message,
+            subject=subject,
+            message_attributes=message_attributes,
+            group_id=group_id,
+            deduplication_id=deduplication_id,
+        )
+        return message_id
 
     def deliver(subscription: Any, message: str, message_id: str, **kwargs: Any) -> None:
         raw = str(subscription.attributes.get("RawMessageDelivery", "")).lower() == "true"

@@ -155,6 +155,8 @@ def _create_topic(r: CapturedResource, topo: Topology, *, sns: Any, **_: Any) ->
         attributes["ContentBasedDeduplication"] = "true" if r.inputs.get("contentBasedDeduplication") else "false"
     if r.inputs.get("kmsMasterKeyId"):
         attributes["KmsMasterKeyId"] = str(r.inputs["kmsMasterKeyId"])
+    if r.inputs.get("archivePolicy"):
+        attributes["ArchivePolicy"] = str(r.inputs["archivePolicy"])
     sns.create_topic(Name=name, Attributes=attributes)
     if r.inputs.get("fifoThroughputScope") == "MessageGroup":
         topo.per_group_topics.add(str(r.outputs.get("arn")))

@@ -113,11 +113,15 @@ def build_report(run: Any, s3: Any) -> dict[str, Any]:
     bodies: dict[str, str] = {}
     attributes: dict[str, dict[str, Any]] = {}
     replayed: dict[str, list[str]] = {}
+    archive_replayed: dict[str, list[str]] = {}
     for arrival in run.state.arrivals:
         if arrival.queue != primary:
             continue
         event_id = _event_id(arrival.body) or "?"
         group = arrival.group or "?"
+        if arrival.archive_replay:
+            archive_replayed.setdefault(group, []).append(event_id)
+            continue
         if arrival.attributes.get("replayed", {}).get("StringValue") == "true":
             replayed.setdefault(group, []).append(event_id)
             continue
@@ -165,6 +169,7 @@ def build_report(run: Any, s3: Any) -> dict[str, Any]:
         "analytics": analytics,
         "replayable": replayable,
         "replayed": replayed,
+        "archiveReplayed": archive_replayed,
         "primaryBodies": bodies,
         "primaryAttributes": attributes,
         "functionErrorTimes": {p.mapping.function.name: p.error_times[:100] for p in run.pollers if p.error_times},

@@ -17,11 +17,14 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import boto3
+import botocore.exceptions
 
+from local.account import ACCOUNT_ID
 from local.capture import PROJECT_ROOT, REGION, Capture, capture
 from local.emulator import VirtualClock, emulator, sqs_backend
 from local.emulator.errors import AwsError
@@ -82,8 +85,10 @@ def simulate(
     plan = _plan(project_dir, stack, scenario.config)
     clock = VirtualClock()
     with emulator(clock) as state:
+        if scenario.existing_topic is not None:
+            _create_existing_topic(plan, scenario.existing_topic, state)
         topology = provision(plan)
-        state.per_group_topics = set(topology.per_group_topics)
+        state.per_group_topics |= set(topology.per_group_topics)
         primary = str(plan.outputs.get("primaryQueueUrl", "")).rsplit("/", 1)[-1]
         state.observed_queues = {primary}
         faults = FaultBook.of(scenario.faults)
@@ -130,6 +135,27 @@ def _arm_dependency_faults(state: Any, scenario: Scenario) -> None:
             state.latencies.append(Latency(f.service, f.operation, f.seconds, f.start, f.end))
 
 
+def _create_existing_topic(plan: Capture, options: dict[str, Any], state: Any) -> None:
+    """The topic a pipelines-only stack subscribes to, as its owner would have created it."""
+    fanout = plan.config.get("eventfork:fanout") or {}
+    arn = str(fanout.get("existingTopicArn") or "")
+    if not arn:
+        raise ScenarioError("existingTopic: the stack sets no eventfork:fanout.existingTopicArn to create")
+    _, _, _, region, account, name = arn.split(":", 5)
+    if (region, account) != (REGION, ACCOUNT_ID):
+        raise ScenarioError(f"existingTopic: {arn} is not in the emulator's account {ACCOUNT_ID} and region {REGION}")
+    attributes: dict[str, str] = {}
+    if name.endswith(".fifo"):
+        attributes = {"FifoTopic": "true", "ContentBasedDeduplication": "false"}
+        if options.get("fifoThroughputScope") == "MessageGroup":
+            state.per_group_topics.add(arn)
+    if fanout.get("existingTopicKmsKeyArn"):
+        attributes["KmsMasterKeyId"] = str(fanout["existingTopicKmsKeyArn"])
+    if options.get("archiveRetentionDays") is not None:
+        attributes["ArchivePolicy"] = json.dumps({"MessageRetentionPeriod": options["archiveRetentionDays"]})
+    boto3.client("sns").create_topic(Name=name, Attributes=attributes)
+
+
 def _seed_table(plan: Capture, items: list[dict[str, Any]]) -> None:
     """Put the scenario's ``tableItems`` into the buffer table (e.g. an item restored or edited by hand)."""
     if not items:
@@ -151,18 +177,22 @@ def _invoke_by_arn(invokers: dict[str, Any], arn: str, event: dict[str, Any]) ->
 
 def _play(run: Run) -> None:
     buffer_url = str(run.plan.outputs.get("bufferQueueUrl", ""))
-    if not buffer_url:
-        raise RuntimeError("the plan exports no bufferQueueUrl: nothing to send events to")
+    topic_arn = str(run.plan.outputs.get("topicArn", ""))
+    if not buffer_url and not topic_arn:
+        raise RuntimeError("the plan exports no bufferQueueUrl or topicArn: nothing to send events to")
     events = sorted(run.scenario.events, key=lambda e: e.at)
-    arns = {
-        p.mapping.queue_name: f"arn:aws:sqs:{REGION}:{buffer_url.split('/')[3]}:{p.mapping.queue_name}"
-        for p in run.pollers
-    }
+    replays = sorted(run.scenario.archive_replays, key=lambda r: r.at)
+    arns = {p.mapping.queue_name: f"arn:aws:sqs:{REGION}:{ACCOUNT_ID}:{p.mapping.queue_name}" for p in run.pollers}
     watched = [p.mapping.queue_name for p in run.pollers]
     index = 0
     while True:
+        while replays and replays[0].at <= run.clock.t:
+            _replay_from_archive(run, replays.pop(0))
         while index < len(events) and events[index].at <= run.clock.t:
-            refused = _send(buffer_url.rsplit("/", 1)[-1], events[index])
+            if buffer_url:
+                refused = _send(buffer_url.rsplit("/", 1)[-1], events[index])
+            else:  # pipelines only: the existing topic's publishers publish straight to it
+                refused = _publish(topic_arn, events[index])
             if refused:
                 run.refused[events[index].id] = refused
             else:
@@ -179,6 +209,7 @@ def _play(run: Run) -> None:
             c
             for c in (
                 events[index].at if index < len(events) else None,
+                replays[0].at if replays else None,
                 _relative(_next_visible(watched, run.clock.now() * 1000.0), run.clock),
                 run.firehose.next_due(),
             )
@@ -213,6 +244,47 @@ def _send(queue_name: str, event: Any) -> str:
     except AwsError as error:
         return f"{error.spec.code}: {error.message}"
     return ""
+
+
+def _publish(topic_arn: str, event: Any) -> str:
+    """A publisher's Publish to the topic (group = the event's group, deduplication id = its id on FIFO)."""
+    attributes: dict[str, Any] = {"occurredAt": {"DataType": "Number", "StringValue": repr(event.occurred_at)}}
+    for name, value in event.attributes.items():
+        if "BinaryValue" in value:
+            value = {**value, "BinaryValue": base64.b64decode(value["BinaryValue"])}
+        attributes[name] = value
+    fifo: dict[str, str] = {}
+    if topic_arn.endswith(".fifo"):
+        fifo = {"MessageGroupId": event.group, "MessageDeduplicationId": event.id}
+    envelope = json.dumps({"eventId": event.id, "groupId": event.group, "payload": json.loads(event.body)})
+    try:
+        boto3.client("sns").publish(TopicArn=topic_arn, Message=envelope, MessageAttributes=attributes, **fifo)
+    except (botocore.exceptions.ClientError, ValueError) as error:
+        return str(error)
+    return ""
+
+
+def _replay_from_archive(run: Run, replay: Any) -> None:
+    """Set the replay policy on the subscription of ``replay.queue`` ("primary": the primary queue)."""
+    queue = replay.queue
+    if queue == "primary":
+        queue = str(run.plan.outputs.get("primaryQueueUrl", "")).rsplit("/", 1)[-1]
+    sns = boto3.client("sns")
+    topic_arn = str(run.plan.outputs.get("topicArn", ""))
+    subscriptions = sns.list_subscriptions_by_topic(TopicArn=topic_arn)["Subscriptions"]
+    found = [s["SubscriptionArn"] for s in subscriptions if s["Endpoint"].endswith(f":{queue}")]
+    if not found:
+        raise ScenarioError(f"archiveReplays: no subscription of {topic_arn} delivers to queue {queue!r}")
+
+    def instant(t: float) -> str:
+        return datetime.fromtimestamp(run.clock.start + t, tz=UTC).isoformat(timespec="milliseconds")
+
+    policy: dict[str, str] = {"PointType": "Timestamp", "StartingPoint": instant(replay.start)}
+    if replay.end is not None:
+        policy["EndingPoint"] = instant(replay.end)
+    sns.set_subscription_attributes(
+        SubscriptionArn=found[0], AttributeName="ReplayPolicy", AttributeValue=json.dumps(policy)
+    )
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -61,6 +61,16 @@ class DependencyFault:
 
 
 @dataclass(frozen=True)
+class ArchiveReplay:
+    """At ``at``, set a replay policy on the subscription of ``queue`` for [start, end] (scenario seconds)."""
+
+    at: float
+    queue: str
+    start: float
+    end: float | None
+
+
+@dataclass(frozen=True)
 class Scenario:
     name: str
     config: dict[str, Any]
@@ -69,6 +79,8 @@ class Scenario:
     run_for: float
     table_items: list[dict[str, Any]] = field(default_factory=list)
     dependency_faults: list[DependencyFault] = field(default_factory=list)
+    existing_topic: dict[str, Any] | None = None
+    archive_replays: list[ArchiveReplay] = field(default_factory=list)
 
 
 def _number(value: Any, where: str, minimum: float = 0.0) -> float:
@@ -87,11 +99,10 @@ def parse_scenario(doc: Any) -> Scenario:
     """Validate a decoded scenario document."""
     if not isinstance(doc, dict):
         raise ScenarioError("scenario: allowed: a JSON object with name, events, faults, runFor, config")
-    unknown = set(doc) - {"name", "config", "events", "faults", "runFor", "description", "tableItems"}
+    allowed = {"name", "config", "events", "faults", "runFor", "description", "tableItems", *EXTRA_KEYS}
+    unknown = set(doc) - allowed
     if unknown:
-        raise ScenarioError(
-            f"scenario: unknown keys {sorted(unknown)}; allowed: name, config, events, faults, runFor, tableItems"
-        )
+        raise ScenarioError(f"scenario: unknown keys {sorted(unknown)}; allowed: {', '.join(sorted(allowed))}")
     config = doc.get("config") or {}
     if not isinstance(config, dict):
         raise ScenarioError('config: allowed: an object of full config keys, e.g. {"eventfork:buffer": {...}}')
@@ -127,6 +138,37 @@ def parse_scenario(doc: Any) -> Scenario:
         run_for=run_for,
         table_items=items,
         dependency_faults=dependency,
+        existing_topic=_parse_existing_topic(doc.get("existingTopic")),
+        archive_replays=[
+            _parse_replay(r, f"archiveReplays[{i}]") for i, r in enumerate(doc.get("archiveReplays") or [])
+        ],
+    )
+
+
+EXTRA_KEYS = ("existingTopic", "archiveReplays")
+
+
+def _parse_existing_topic(raw: Any) -> dict[str, Any] | None:
+    """``existingTopic``: create the stack's ``eventfork:fanout.existingTopicArn`` in the emulator first."""
+    if raw is None:
+        return None
+    if not isinstance(raw, dict) or not set(raw) <= {"archiveRetentionDays", "fifoThroughputScope"}:
+        raise ScenarioError(
+            "existingTopic: allowed: an object with optional archiveRetentionDays (1..365) and "
+            'fifoThroughputScope ("Topic" or "MessageGroup")'
+        )
+    return raw
+
+
+def _parse_replay(raw: Any, where: str) -> ArchiveReplay:
+    if not isinstance(raw, dict) or not set(raw) <= {"at", "queue", "from", "to"}:
+        raise ScenarioError(f"{where}: allowed: an object with at, queue, from and optional to")
+    end = _number(raw["to"], f"{where}.to") if "to" in raw else None
+    return ArchiveReplay(
+        at=_number(raw.get("at"), f"{where}.at"),
+        queue=_text(raw.get("queue"), f"{where}.queue"),
+        start=_number(raw.get("from"), f"{where}.from"),
+        end=end,
     )
 
 

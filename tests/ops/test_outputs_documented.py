@@ -22,7 +22,7 @@ def documented() -> dict[str, str]:
     return rows
 
 
-@pytest.mark.parametrize("stack", ["dev", "prod", "ecommerce"])
+@pytest.mark.parametrize("stack", ["dev", "prod", "ecommerce", "orders"])
 def test_every_output_is_documented_with_its_type(stack: str) -> None:
     rows = documented()
     for name, output in plan(stack).outputs.items():
@@ -31,5 +31,5 @@ def test_every_output_is_documented_with_its_type(stack: str) -> None:
 
 
 def test_no_documented_output_is_missing_from_every_stack() -> None:
-    exported = set().union(*(plan(s).outputs for s in ("dev", "prod", "ecommerce")))
+    exported = set().union(*(plan(s).outputs for s in ("dev", "prod", "ecommerce", "orders")))
     assert set(documented()) == exported
