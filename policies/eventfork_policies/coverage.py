@@ -19,7 +19,8 @@ from pulumi_policy import (
 from eventfork_policies.adapters import ADVISORY, MANDATORY, config, each, resource_policy, stack_policy, targets
 from eventfork_policies.rules import exposure, resilience, search_storage
 
-QUEUE, TOPIC, KEY, DOMAIN = "aws:sqs/queue:Queue", "aws:sns/topic:Topic", "aws:kms/key:Key", "aws:opensearch/domain:Domain"
+QUEUE, TOPIC, KEY = "aws:sqs/queue:Queue", "aws:sns/topic:Topic", "aws:kms/key:Key"
+DOMAIN = "aws:opensearch/domain:Domain"
 BUCKETS = ("aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2")
 TRUSTED = {"trustedAccounts": {"type": "array", "items": {"type": "string", "pattern": "^[0-9]{12}$"}, "default": []}}
 DOCUMENT_INPUT = {"aws:sqs/queuePolicy:QueuePolicy": ("queue policy", "policy", "queueUrl"),

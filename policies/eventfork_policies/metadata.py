@@ -27,8 +27,8 @@ METADATA: dict[str, tuple[Severity, PolicyComplianceFramework, list[str], str, s
                     "Name FIFO queues and topics with a .fifo suffix, or leave the name to the provider.",
                     "https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/FIFO-queues.html"),
     "fifo-high-throughput": (Severity.MEDIUM, EVENTFORK, ["sqs", "sns", "fifo", "throughput"],
-                             "Queues: deduplication_scope='messageGroup' and fifo_throughput_limit='perMessageGroupId'; "
-                             "topics: fifo_throughput_scope='MessageGroup'.",
+                             "Queues: deduplication_scope='messageGroup' and "
+                             "fifo_throughput_limit='perMessageGroupId'; topics: fifo_throughput_scope='MessageGroup'.",
                              "https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/"
                              "high-throughput-fifo.html"),
     "kms-customer-managed-key": (Severity.HIGH, _fsbp("SQS.1, SNS.1, DynamoDB (CKV_AWS_119), Opensearch.1"),
@@ -40,7 +40,8 @@ METADATA: dict[str, tuple[Severity, PolicyComplianceFramework, list[str], str, s
                          "Set ttl={'enabled': True, 'attribute_name': 'expiresAt'}.",
                          "https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/TTL.html"),
     "s3-bucket-kms-encryption": (Severity.HIGH, _fsbp("S3.17"), ["s3", "encryption", "kms"],
-                                 "Add a BucketServerSideEncryptionConfiguration with aws:kms and a customer-managed key.",
+                                 "Add a BucketServerSideEncryptionConfiguration with aws:kms and a "
+                                 "customer-managed key.",
                                  FSBP + "s3-controls.html"),
     "queue-redrive-policy": (Severity.MEDIUM, EVENTFORK, ["sqs", "reliability"],
                              "Set redrive_policy with deadLetterTargetArn and maxReceiveCount.",
