@@ -278,7 +278,7 @@ class SearchAnalyticsPipeline(pulumi.ComponentResource):
         groups = {
             log_type: aws.cloudwatch.LogGroup(
                 f"{name}-domain-{suffix}-logs",
-                name=f"/aws/opensearch/{domain_name}/{suffix}",
+                name=physical("domain-log-group", args.name_prefix, of=domain_name, label=suffix),
                 kms_key_id=args.kms_key_arn,
                 retention_in_days=args.log_retention_days,
                 tags=tags,
