@@ -205,3 +205,17 @@ def test_an_unknown_input_at_preview_leaves_its_resource_unchecked(at_preview: C
                  and (v["urn"].endswith("::" + resource) or f"'{resource}'" in v["message"])]
     assert len(unchecked) == 1 and unchecked[0]["enforcement"] == "advisory", found
     assert [v for v in found if v not in unchecked] == [], found  # neither passed nor failed on a guess
+
+
+def test_every_policy_reports_its_metadata_to_the_engine() -> None:
+    """What GetAnalyzerInfo tells the engine: severity, framework (the rule family), tags, steps, URL."""
+    from google.protobuf import empty_pb2
+
+    from local.check.analyzer import load_pack
+
+    servicer, _ = load_pack(Path(__file__).resolve().parents[2] / "policies")
+    infos = servicer.GetAnalyzerInfo(empty_pb2.Empty(), None).policies
+    assert len(infos) == 23
+    for info in infos:
+        assert info.severity and info.framework.name and info.framework.reference, info.name
+        assert info.tags and info.remediation_steps and info.url.startswith("https://"), info.name
