@@ -240,6 +240,7 @@ NAMES: dict[str, DerivedName] = {
         DerivedName("alarm", "{prefix}-{label}", ALARM, "aws:cloudwatch/metricAlarm:MetricAlarm"),
         DerivedName("function-log-group", "/aws/lambda/{of}", LOG_GROUP, LOGS),
         DerivedName("stream-log-group", "/aws/kinesisfirehose/{of}", LOG_GROUP, LOGS),
+        DerivedName("domain-log-group", "/aws/opensearch/{of}/{label}", LOG_GROUP, LOGS),
         DerivedName("stream-log-stream", "{label}", LOG_STREAM, "aws:cloudwatch/logStream:LogStream"),
     )
 }
@@ -302,7 +303,9 @@ def declared_names(settings: Settings) -> list[Named]:
         if analytics.transform:
             function("analytics-transform-function")
         if not analytics.domainArn:
-            add("analytics-domain")
+            domain = add("analytics-domain")
+            names.extend(Named(NAMES["domain-log-group"], physical("domain-log-group", prefix, of=domain, label=label))
+                         for label in ("audit", "errors"))
         stream("analytics-stream", ("DestinationDelivery", "BackupDelivery"))
         function("analytics-forwarder-function")
     if replay.enabled:

@@ -18,7 +18,21 @@ def document(statements: list) -> pulumi.Output:
     return pulumi.Output.json_dumps({"Version": "2012-10-17", "Statement": statements})
 
 
-logs = aws.cloudwatch.LogGroup("logs", name=f"/aws/lambda/{name}", retention_in_days=30, tags=tags)
+account = aws.get_caller_identity_output().account_id
+region = aws.get_region_output().region
+# The function's logs are encrypted with the consumer's own key; CloudWatch Logs may use it only for
+# this account's log groups.
+logs_key = aws.kms.Key("logs-key", description=f"{name} logs", enable_key_rotation=True, tags=tags, policy=document([
+    {"Sid": "AccountAdministersKeyThroughIam", "Effect": "Allow", "Action": "kms:*", "Resource": "*",
+     "Principal": {"AWS": pulumi.Output.concat("arn:aws:iam::", account, ":root")}},
+    {"Sid": "LogsEncryptThisAccountsLogGroups", "Effect": "Allow", "Resource": "*",
+     "Principal": {"Service": pulumi.Output.concat("logs.", region, ".amazonaws.com")},
+     "Action": ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
+     "Condition": {"ArnLike": {"kms:EncryptionContext:aws:logs:arn": pulumi.Output.concat(
+         "arn:aws:logs:", region, ":", account, ":log-group:*")}}},
+]))
+logs = aws.cloudwatch.LogGroup("logs", name=f"/aws/lambda/{name}", retention_in_days=30, kms_key_id=logs_key.arn,
+                               tags=tags)
 role = aws.iam.Role("role", tags=tags, assume_role_policy=json.dumps({"Version": "2012-10-17", "Statement": [
     {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]}))
 policy = aws.iam.RolePolicy("policy", role=role.id, policy=document([

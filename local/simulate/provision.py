@@ -28,6 +28,7 @@ INERT_TYPES = {
     "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
     "aws:cloudwatch/logGroup:LogGroup",
     "aws:cloudwatch/logStream:LogStream",
+    "aws:cloudwatch/logResourcePolicy:LogResourcePolicy",
     "aws:sqs/queuePolicy:QueuePolicy",
     "aws:sqs/redriveAllowPolicy:RedriveAllowPolicy",
     "aws:sns/topicPolicy:TopicPolicy",

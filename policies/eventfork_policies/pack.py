@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from pulumi_policy import (
-    EnforcementLevel,
-    PolicyConfigSchema,
     ReportViolation,
     ResourceValidationArgs,
     ResourceValidationPolicy,
@@ -16,62 +14,20 @@ from pulumi_policy import (
 )
 from pulumi_policy.proxy import UnknownValueError
 
+from eventfork_policies.adapters import ADVISORY, MANDATORY
+from eventfork_policies.adapters import config as _config
+from eventfork_policies.adapters import each as _each
+from eventfork_policies.adapters import resource_policy as _resource_policy
+from eventfork_policies.adapters import stack_policy as _stack_policy
+from eventfork_policies.adapters import targets as _targets
+from eventfork_policies.coverage import COVERAGE_POLICIES
+from eventfork_policies.metadata import with_metadata
 from eventfork_policies.rules import buffer_table, encryption, fifo, operations
 
 PACK_NAME = "eventfork-guardrails"
-MANDATORY, ADVISORY = EnforcementLevel.MANDATORY, EnforcementLevel.ADVISORY
 QUEUE, TOPIC, KEY = "aws:sqs/queue:Queue", "aws:sns/topic:Topic", "aws:kms/key:Key"
 BUCKET, FUNCTION = "aws:s3/bucket:Bucket", "aws:lambda/function:Function"
 IAM_POLICIES = ("aws:iam/policy:Policy", "aws:iam/rolePolicy:RolePolicy")
-
-
-def _report(messages: list[str], report_violation: ReportViolation) -> None:
-    for message in messages:
-        report_violation(message, None)
-
-
-def _config(args: Any, key: str, default: Any) -> Any:
-    return (args.get_config() or {}).get(key, default) if hasattr(args, "get_config") else default
-
-
-def _resource_policy(name: str, description: str, level: EnforcementLevel,
-                     check: Callable[[ResourceValidationArgs], list[str]],
-                     schema: dict[str, Any] | None = None,
-                     remediate: Any = None,
-                     ) -> ResourceValidationPolicy:
-    def validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
-        _report(check(args), report_violation)
-
-    return ResourceValidationPolicy(
-        name=name, description=description, enforcement_level=level, validate=validate, remediate=remediate,
-        config_schema=PolicyConfigSchema(properties=schema) if schema else None)
-
-
-def _stack_policy(name: str, description: str, level: EnforcementLevel,
-                  check: Callable[[StackValidationArgs, ReportViolation], None],
-                  schema: dict[str, Any] | None = None) -> StackValidationPolicy:
-    return StackValidationPolicy(name=name, description=description, enforcement_level=level, validate=check,
-                                 config_schema=PolicyConfigSchema(properties=schema) if schema else None)
-
-
-def _each(resources: list[Any], check: Callable[[Any], None]) -> None:
-    """Run ``check`` on every resource; one whose values are unknown at preview does not hide the others.
-
-    The undecided ones are reported together at the end, as pulumi-policy reports an unknown value
-    (an advisory "can't run policy ... during preview" diagnostic).
-    """
-    undecided: list[tuple[Any, UnknownValueError]] = []
-    for resource in resources:
-        try:
-            check(resource)
-        except UnknownValueError as error:
-            undecided.append((resource, error))
-    if undecided:
-        first = undecided[0][1]
-        combined = UnknownValueError(first.unknown_type_sentinel, first.props)
-        names = ", ".join(f"'{r.name}'" for r, _ in undecided)
-        combined.message = f"{names}: {first.message}"
-        raise combined
 
 
 # ---- resource policies -------------------------------------------------------------------------
@@ -80,12 +36,15 @@ def _fifo_naming(args: ResourceValidationArgs) -> list[str]:
 
 
 def _high_throughput(args: ResourceValidationArgs) -> list[str]:
-    if args.resource_type != QUEUE:
-        return []
-    return fifo.high_throughput(args.name, args.props, list(_config(args, "exemptNamePatterns", [])))
+    exempt = list(_config(args, "exemptNamePatterns", []))
+    if args.resource_type == TOPIC:
+        return fifo.topic_high_throughput(args.name, args.props, exempt)
+    return fifo.high_throughput(args.name, args.props, exempt) if args.resource_type == QUEUE else []
 
 
 def _high_throughput_fix(args: ResourceValidationArgs) -> Mapping[str, Any] | None:
+    if args.resource_type == TOPIC:
+        return fifo.topic_high_throughput_fix(args.props)
     return fifo.high_throughput_fix(args.props) if args.resource_type == QUEUE else None
 
 
@@ -108,15 +67,6 @@ def _buffer_ttl(args: ResourceValidationArgs) -> list[str]:
     if not buffer_table.is_buffer_table(args.urn, parent, args.props):
         return []
     return buffer_table.buffer_table_ttl(args.name, args.props)
-
-
-def _targets(resource: Any, queue: Any, key: str) -> bool:
-    """``resource.<key>`` names ``queue``: through its property dependencies, else by value."""
-    deps = (getattr(resource, "property_dependencies", None) or {}).get(key)
-    if deps:
-        return any(d.urn == queue.urn for d in deps)
-    value = resource.props.get(key)
-    return value is not None and value in (queue.props.get("url"), queue.props.get("id"), queue.props.get("arn"))
 
 
 def _present(props: Any, key: str) -> bool:
@@ -233,11 +183,12 @@ def _async_destination(args: StackValidationArgs, report_violation: ReportViolat
             report_violation(message, function.urn)
 
 
-POLICIES = [
+POLICIES: list[ResourceValidationPolicy | StackValidationPolicy] = with_metadata([
     _resource_policy("fifo-naming", "SQS queues and SNS topics are FIFO if and only if their name ends with .fifo",
                      MANDATORY, _fifo_naming),
     _resource_policy("fifo-high-throughput",
-                     "FIFO queues use deduplicationScope=messageGroup and fifoThroughputLimit=perMessageGroupId",
+                     "FIFO queues use deduplicationScope=messageGroup and fifoThroughputLimit=perMessageGroupId; "
+                     "FIFO topics use fifoThroughputScope=MessageGroup",
                      MANDATORY, _high_throughput,
                      schema={"exemptNamePatterns": {"type": "array", "items": {"type": "string"}, "default": []}},
                      remediate=_high_throughput_fix),
@@ -267,6 +218,7 @@ POLICIES = [
     _stack_policy("lambda-async-failure-destination",
                   "Asynchronously invoked functions have a DLQ or an on-failure destination", ADVISORY,
                   _async_destination),
-]
+    *COVERAGE_POLICIES,
+])
 CARD_POLICIES = ("fifo-naming", "fifo-high-throughput", "kms-customer-managed-key", "kms-key-rotation",
                  "buffer-table-ttl", "s3-bucket-kms-encryption")

@@ -55,3 +55,20 @@ def high_throughput_fix(props: Mapping[str, Any]) -> dict[str, Any] | None:
     if not props.get("fifoQueue"):
         return None
     return {**props, "deduplicationScope": "messageGroup", "fifoThroughputLimit": "perMessageGroupId"}
+
+
+def topic_high_throughput(name: str, props: Mapping[str, Any], exempt_patterns: list[str]) -> list[str]:
+    """A FIFO topic partitions its throughput by message group (fifoThroughputScope=MessageGroup)."""
+    if not props.get("fifoTopic"):
+        return []
+    physical = str(props.get("name") or name)
+    if any(re.search(pattern, physical) for pattern in exempt_patterns):
+        return []
+    if props.get("fifoThroughputScope") == "MessageGroup":
+        return []
+    return [f"FIFO topic '{name}' is not high-throughput (fifo_throughput_scope is "
+            f"{props.get('fifoThroughputScope')!r}): set fifo_throughput_scope='MessageGroup'"]
+
+
+def topic_high_throughput_fix(props: Mapping[str, Any]) -> dict[str, Any] | None:
+    return {**props, "fifoThroughputScope": "MessageGroup"} if props.get("fifoTopic") else None
