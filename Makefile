@@ -23,7 +23,7 @@ demo: venv
 	@$(PY) -m local simulate --stack dev --scenario scenarios/consent-race.json
 
 test: venv lint
-	$(PY) -m pytest
+	$(PY) -m pytest -n auto
 
 lint: venv
 	$(PY) -m ruff check .
