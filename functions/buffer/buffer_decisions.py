@@ -134,10 +134,13 @@ def settle(
 
     ``publish_errors``: message id -> error for events whose publish failed (later rounds of their
     group were not published). ``write_errors``: group -> (reason, whether it is a dependency
-    failure) for published events whose record failed. Every record after a retried one in its
-    group becomes visible with it, never later: a FIFO group is blocked while any of its
-    messages is in flight, so a later record with a longer timeout would hold the earlier one back
-    (past the topic's deduplication window, for an unrecorded publish).
+    failure) for published events whose record failed. Only the first retried record of a group
+    stays in flight until it can next be decided; every later record of its group is released
+    (visible at once). A FIFO receive returns nothing of a group past a message of it that is in
+    flight, so the released records wait in the queue behind the first one, in order, without
+    holding an in-flight slot (SQS allows 120,000): a waiting user costs one in-flight message,
+    whatever the batch size. Released records never come back after the first one, so they
+    cannot hold it back (past the topic's deduplication window, for an unrecorded publish).
     """
     outcomes: list[Outcome] = []
     group_failed: set[str] = set()
@@ -168,7 +171,7 @@ def settle(
         if outcome.group is None or outcome.kind not in RETRIED:
             continue
         if outcome.group in first_retry:
-            outcome.visible_at = first_retry[outcome.group]
+            outcome.visible_at = now  # released: blocked behind the group's in-flight first record
             if outcome.kind == DELAYED:
                 outcome.kind, outcome.reason = WAITING, "an earlier event of its group is retried"
         else:
