@@ -22,6 +22,7 @@ STALE = "stale"
 DEAD_LETTERED = "dead_lettered"
 FAILED = "failed"
 DELIVER = "deliver"  # a decision, not an outcome: publish it
+OVER_BACKLOG = "over_backlog"  # a decision, not an outcome: dead-letter it, its group's backlog is over its limit
 RETRIED = (DELAYED, WAITING, FAILED)
 DONE = (DELIVERED, DUPLICATE, STALE, DEAD_LETTERED)
 
@@ -69,9 +70,14 @@ def decide(
     now: float,
     interval: float,
     settled: dict[str, Outcome] | None = None,
+    max_backlog_seconds: float = 0.0,
 ) -> Decisions:
     """Decide every record in batch order. ``settled`` holds outcomes the edges already fixed
-    (a dead-letter send that failed, a processing failure); rejections not in it are dead-lettered."""
+    (a dead-letter send that failed, a processing failure); rejections not in it are dead-lettered.
+
+    With ``max_backlog_seconds``, an event that must wait for its group's window after it already
+    waited longer than that in the queue is ``OVER_BACKLOG``: its group's backlog cannot drain in
+    time, and the queue's retention would otherwise expire it unseen. It does not hold its group."""
     settled = settled or {}
     decisions = Decisions()
     blocked: dict[str, float] = {}
@@ -89,6 +95,8 @@ def decide(
             outcome = _outcome(record, DEAD_LETTERED, record.reason)
         if outcome is None and isinstance(record, Event):
             outcome = _judge(record, working.get(record.group), seen, now, interval)
+            if outcome is not None and outcome.kind == DELAYED:
+                outcome = _over_backlog(record, now, max_backlog_seconds) or outcome
         if outcome is None and isinstance(record, Event):
             index = group_round.get(record.group, -1) + 1
             group_round[record.group] = index
@@ -123,6 +131,21 @@ def _judge(event: Event, state: GroupState | None, seen: set[str], now: float, i
     return None
 
 
+def _over_backlog(event: Event, now: float, max_backlog_seconds: float) -> Outcome | None:
+    if max_backlog_seconds <= 0 or event.sent_at is None:
+        return None
+    waited = now - event.sent_at
+    if waited <= max_backlog_seconds:
+        return None
+    return _outcome(
+        event,
+        OVER_BACKLOG,
+        f"group backlog over its limit: waited {waited:.0f} s in the buffer queue, more than "
+        f"{max_backlog_seconds:.0f} s (eventfork:buffer.maxGroupBacklogSeconds); its group's earlier events "
+        "cannot drain before the queue's retention would expire it",
+    )
+
+
 def settle(
     records: list[Event | Rejection],
     decisions: Decisions,
@@ -146,6 +169,7 @@ def settle(
     group_failed: set[str] = set()
     for record in records:
         outcome = decisions.outcomes[record.message_id]
+        assert outcome.kind != OVER_BACKLOG, "the edges dead-letter OVER_BACKLOG records before settling"
         if outcome.kind == DELIVER:
             assert isinstance(record, Event)
             if record.message_id in publish_errors:
