@@ -140,9 +140,10 @@ def _over_backlog(event: Event, now: float, max_backlog_seconds: float) -> Outco
     return _outcome(
         event,
         OVER_BACKLOG,
-        f"group backlog over its limit: waited {waited:.0f} s in the buffer queue, more than "
-        f"{max_backlog_seconds:.0f} s (eventfork:buffer.maxGroupBacklogSeconds); its group's earlier events "
-        "cannot drain before the queue's retention would expire it",
+        f"backlog over its limit: waited {waited:.0f} s in the buffer queue, more than "
+        f"{max_backlog_seconds:.0f} s (eventfork:buffer.maxGroupBacklogSeconds), and must still wait for its "
+        "group's window; the backlog ahead of it (its group's, or any past the FIFO receive scan) would "
+        "otherwise let the queue's retention expire it",
     )
 
 
