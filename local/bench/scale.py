@@ -212,9 +212,9 @@ def _run(world: _World, sends: list[tuple[float, str]], until: float, stop: Call
 
 def waiting_users(users: int, batch: int, holding: bool) -> dict[str, Any]:
     world = _World(interval=3600.0, backlog_limit=0.0 if holding else DEFAULT_BACKLOG_LIMIT, holding=holding)
-    sends = [(0.0, f"user-{u}") for u in range(users)] + [
-        (1.0, f"user-{u}") for u in range(users) for _ in range(batch)
-    ]
+    first = [(0.0, f"user-{u}") for u in range(users)]
+    later = [(1.0, name) for _, name in first]  # one tuple per user, repeated: no copy per event
+    sends = first + [send for send in later for _ in range(batch)]
     started = time.perf_counter()
     _run(world, sends, until=3500.0, stop=lambda: world.queue.stalled > 0)
     first_events = users  # the first event of each user is sent first: seqs 0..users-1
