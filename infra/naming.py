@@ -333,7 +333,9 @@ def alarm_labels(settings: Settings) -> list[str]:
         functions += ["analytics-forwarder"] + (["analytics-transform"] if settings.analytics.transform else [])
     if settings.replay.enabled:
         functions.append("replay")
-    labels = [f"{q}-dlq-visible" for q in queues] + (["buffer-oldest-message"] if settings.buffer.enabled else [])
+    labels = [f"{q}-dlq-visible" for q in queues]
+    if settings.buffer.enabled:
+        labels += ["buffer-oldest-message", "buffer-in-flight", "buffer-group-backlog"]
     labels += [f"{f}-{kind}" for f in functions for kind in ("errors", "throttles")]
     if settings.backup.enabled:
         labels.append("backup-s3-delivery")

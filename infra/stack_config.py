@@ -73,6 +73,17 @@ class BufferConfig:
     redriveMaxReceiveCount: int | None = setting(
         None, Rule("int", 1, 1000, nullable=True, doc="SQS redrive backstop; default derived, see README")
     )
+    maxGroupBacklogSeconds: int | None = setting(
+        None,
+        Rule(
+            "int",
+            0,
+            1209600,
+            nullable=True,
+            doc="an event that waited longer than this behind its group's backlog is dead-lettered with a "
+            "reason (0: never); default derived, see README",
+        ),
+    )
     idempotencyTtlSeconds: int = setting(
         2592000, Rule("int", 86400, 31536000, doc="how long delivered event ids are remembered")
     )
@@ -94,6 +105,14 @@ class BufferConfig:
     def redrive_max_receive_count(self) -> int:
         """SQS's redrive is only a backstop: the buffer dead-letters poison itself, with a reason."""
         return self.redriveMaxReceiveCount or 1000
+
+    @property
+    def max_group_backlog_seconds(self) -> int:
+        """Past this wait an event is dead-lettered, not expired: by default a day (at most half the
+        retention) before the queue's retention, time enough to drain any backlog to the DLQ."""
+        if self.maxGroupBacklogSeconds is not None:
+            return self.maxGroupBacklogSeconds
+        return self.retentionSeconds - min(86400, self.retentionSeconds // 2)
 
     @property
     def minimum_receive_count(self) -> int:
@@ -263,6 +282,13 @@ def _check_buffer(buffer: BufferConfig, problems: list[str]) -> None:
             f"{key}.redriveMaxReceiveCount: got {buffer.redriveMaxReceiveCount}; allowed: at least "
             f"{buffer.minimum_receive_count} = (maxAttempts + 1) x (batchSize + 1) + {DEPENDENCY_FAILURE_ATTEMPTS}, "
             "or SQS would dead-letter healthy events that waited behind their group's window or met an outage"
+        )
+    backlog = buffer.maxGroupBacklogSeconds
+    if backlog and not buffer.intervalSeconds <= backlog <= buffer.retentionSeconds - 3600:
+        problems.append(
+            f"{key}.maxGroupBacklogSeconds: got {backlog}; allowed: 0 (no limit) or from intervalSeconds "
+            f"({buffer.intervalSeconds}) to retentionSeconds - 3600 ({buffer.retentionSeconds - 3600}), so an "
+            "over-limit backlog is dead-lettered before the queue's retention expires it"
         )
     if buffer.visibility_timeout_seconds + buffer.functionTimeoutSeconds >= DEDUP_WINDOW_SECONDS:
         problems.append(

@@ -22,6 +22,7 @@ STALE = "stale"
 DEAD_LETTERED = "dead_lettered"
 FAILED = "failed"
 DELIVER = "deliver"  # a decision, not an outcome: publish it
+OVER_BACKLOG = "over_backlog"  # a decision, not an outcome: dead-letter it, its group's backlog is over its limit
 RETRIED = (DELAYED, WAITING, FAILED)
 DONE = (DELIVERED, DUPLICATE, STALE, DEAD_LETTERED)
 
@@ -72,9 +73,14 @@ def decide(
     now: float,
     interval: float,
     settled: dict[str, Outcome] | None = None,
+    max_backlog_seconds: float = 0.0,
 ) -> Decisions:
     """Decide every record in batch order. ``settled`` holds outcomes the edges already fixed
-    (a dead-letter send that failed, a processing failure); rejections not in it are dead-lettered."""
+    (a dead-letter send that failed, a processing failure); rejections not in it are dead-lettered.
+
+    With ``max_backlog_seconds``, an event that must wait for its group's window after it already
+    waited longer than that in the queue is ``OVER_BACKLOG``: its group's backlog cannot drain in
+    time, and the queue's retention would otherwise expire it unseen. It does not hold its group."""
     settled = settled or {}
     decisions = Decisions()
     blocked: dict[str, float] = {}
@@ -92,6 +98,8 @@ def decide(
             outcome = _outcome(record, DEAD_LETTERED, record.reason)
         if outcome is None and isinstance(record, Event):
             outcome = _judge(record, working.get(record.group), seen, now, interval)
+            if outcome is not None and outcome.kind == DELAYED:
+                outcome = _over_backlog(record, now, max_backlog_seconds) or outcome
         if outcome is None and isinstance(record, Event):
             state = working.get(record.group)
             republish = state is not None and state.is_pending(record.message_id) and state.remembers(record.event_id)
@@ -135,6 +143,22 @@ def _judge(event: Event, state: GroupState | None, seen: set[str], now: float, i
     return None
 
 
+def _over_backlog(event: Event, now: float, max_backlog_seconds: float) -> Outcome | None:
+    if max_backlog_seconds <= 0 or event.sent_at is None:
+        return None
+    waited = now - event.sent_at
+    if waited <= max_backlog_seconds:
+        return None
+    return _outcome(
+        event,
+        OVER_BACKLOG,
+        f"backlog over its limit: waited {waited:.0f} s in the buffer queue, more than "
+        f"{max_backlog_seconds:.0f} s (eventfork:buffer.maxGroupBacklogSeconds), and must still wait for its "
+        "group's window; the backlog ahead of it (its group's, or any past the FIFO receive scan) would "
+        "otherwise let the queue's retention expire it",
+    )
+
+
 def settle(
     records: list[Event | Rejection],
     decisions: Decisions,
@@ -146,15 +170,19 @@ def settle(
 
     ``write_errors``: group -> (reason, whether it is a dependency failure) for groups whose record
     failed before their publish: nothing of theirs was published. ``publish_errors``: message id ->
-    error for events whose publish failed (later rounds of their group were not published). Every
-    record after a retried one in its group becomes visible with it, never later: a FIFO group is
-    blocked while any of its messages is in flight, so a later record with a longer timeout would
-    hold the earlier one back.
+    error for events whose publish failed (later rounds of their group were not published). Only the
+    first retried record of a group stays in flight until it can next be decided; every later record
+    of its group is released (visible at once). A FIFO receive returns nothing of a group past a
+    message of it that is in flight, so the released records wait in the queue behind the first one,
+    in order, without holding an in-flight slot (SQS allows 120,000): a waiting user costs one
+    in-flight message, whatever the batch size. Released records never come back before the first
+    one, so they cannot hold it back.
     """
     outcomes: list[Outcome] = []
     group_failed: set[str] = set()
     for record in records:
         outcome = decisions.outcomes[record.message_id]
+        assert outcome.kind != OVER_BACKLOG, "the edges dead-letter OVER_BACKLOG records before settling"
         if outcome.kind == DELIVER:
             assert isinstance(record, Event)
             if record.group in write_errors and not outcome.republish:
@@ -184,7 +212,7 @@ def settle(
         if outcome.group is None or outcome.kind not in RETRIED:
             continue
         if outcome.group in first_retry:
-            outcome.visible_at = first_retry[outcome.group]
+            outcome.visible_at = now  # released: blocked behind the group's in-flight first record
             if outcome.kind == DELAYED:
                 outcome.kind, outcome.reason = WAITING, "an earlier event of its group is retried"
         else:

@@ -27,6 +27,7 @@ from buffer_decisions import (
     DONE,
     DUPLICATE,
     FAILED,
+    OVER_BACKLOG,
     PENDING_DEDUP_SAFE_SECONDS,
     RETRIED,
     STALE,
@@ -86,6 +87,7 @@ class BufferSettings:
     event_ttl_seconds: int
     group_ttl_seconds: int
     retry_visibility_seconds: int = 0
+    max_group_backlog_seconds: float = 0.0  # 0: no limit
     topic_max_message_bytes: int = TOPIC_MAX_MESSAGE_BYTES
     dlq_max_message_bytes: int = DLQ_MAX_MESSAGE_BYTES
 
@@ -105,6 +107,7 @@ class BufferSettings:
             event_ttl_seconds=int(env.get("IDEMPOTENCY_TTL_SECONDS", "2592000")),
             group_ttl_seconds=int(env.get("GROUP_TTL_SECONDS", "2592000")),
             retry_visibility_seconds=int(env.get("RETRY_VISIBILITY_SECONDS", "0")),
+            max_group_backlog_seconds=float(env.get("MAX_GROUP_BACKLOG_SECONDS", "0")),
             topic_max_message_bytes=int(env.get("TOPIC_MAX_MESSAGE_BYTES", str(TOPIC_MAX_MESSAGE_BYTES))),
             dlq_max_message_bytes=int(env.get("DLQ_MAX_MESSAGE_BYTES", str(DLQ_MAX_MESSAGE_BYTES))),
         )
@@ -194,13 +197,11 @@ class BufferFunction:
         now = self.clock()  # after the read: a slow read must not make the window look longer
         self._shorten_retries(parsed, events, snapshot, now)
         settled = self._dead_letter_rejections(parsed, now)
-        decisions = decide(parsed, snapshot.groups, now, self.settings.interval_seconds, settled)
+        decisions, settled = self._decide(parsed, snapshot, now, settled)
         if self.validate is not None:
             failures = self._validate(parsed, decisions, now)
             if failures:
-                decisions = decide(
-                    parsed, snapshot.groups, now, self.settings.interval_seconds, {**settled, **failures}
-                )
+                decisions, _ = self._decide(parsed, snapshot, now, {**settled, **failures})
         new = [e for r in decisions.rounds for e in r if not decisions.outcomes[e.message_id].republish]
         write_errors = self._record_ahead(new, snapshot, now)
         published, publish_errors, publish_times = self._publish(decisions, set(write_errors))
@@ -211,6 +212,38 @@ class BufferFunction:
         self._warn_late_republish(decisions, snapshot, now)
         result = BatchResult(settle(parsed, decisions, publish_errors, write_errors, self.clock()))
         return self._finish(result, parsed, started)
+
+    def _decide(
+        self, parsed: list[Event | Rejection], snapshot: Snapshot, now: float, settled: dict[str, Outcome]
+    ) -> tuple[Decisions, dict[str, Outcome]]:
+        """Decide; records over their group's backlog limit are dead-lettered first, then decided as such."""
+        settings = self.settings
+        decisions = decide(
+            parsed, snapshot.groups, now, settings.interval_seconds, settled, settings.max_group_backlog_seconds
+        )
+        over: list[tuple[Event | Rejection, str]] = [
+            (p, decisions.outcomes[p.message_id].reason)
+            for p in parsed
+            if decisions.outcomes[p.message_id].kind == OVER_BACKLOG
+        ]
+        if not over:
+            return decisions, settled
+        failed = self._dead_letter(over)
+        if len(over) > len(failed):
+            self.metrics.add_metric(name="group_backlog_over_limit", unit="Count", value=len(over) - len(failed))
+        settled = dict(settled)
+        for record, reason in over:
+            if record.message_id in failed:
+                why = f"dead-letter send failed: {failed[record.message_id]}"
+                settled[record.message_id] = self._dependency_failure(record, why, now)
+            else:
+                settled[record.message_id] = Outcome(
+                    DEAD_LETTERED, record.message_id, record.event_id, record.group, reason
+                )
+        decisions = decide(
+            parsed, snapshot.groups, now, settings.interval_seconds, settled, settings.max_group_backlog_seconds
+        )
+        return decisions, settled
 
     def _may_be_elsewhere(self, snapshot: Snapshot, event: Event) -> bool:
         state = snapshot.groups.get(event.group)

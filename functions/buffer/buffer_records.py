@@ -37,6 +37,7 @@ class Event:
     body: str
     attributes: dict[str, dict[str, Any]] = field(default_factory=dict)
     receive_count: int = 1
+    sent_at: float | None = None  # when the producer sent it to the buffer queue (SentTimestamp)
 
     @property
     def payload(self) -> dict[str, Any]:
@@ -182,6 +183,7 @@ def parse_record(
         body=body,
         attributes=decoded,
         receive_count=receive_count,
+        sent_at=_sent_at(attributes),
     )
     size = message_bytes(event.envelope(), sns_attributes(event))
     if size > topic_max_bytes:
@@ -190,6 +192,13 @@ def parse_record(
             f"{topic_max_bytes} bytes"
         )
     return event
+
+
+def _sent_at(attributes: dict[str, Any]) -> float | None:
+    try:
+        return float(attributes["SentTimestamp"]) / 1000.0
+    except (KeyError, TypeError, ValueError):
+        return None
 
 
 def sns_attributes(event: Event) -> dict[str, dict[str, Any]]:

@@ -41,6 +41,7 @@ class FifoEventBufferArgs:
     batch_size: int = 10
     retention_seconds: int = 1209600
     redrive_max_receive_count: int = 1000
+    max_group_backlog_seconds: int = 1123200
     idempotency_ttl_seconds: int = 2592000
     group_state_ttl_seconds: int = 2592000
     point_in_time_recovery: bool = True
@@ -119,6 +120,7 @@ class FifoEventBuffer(pulumi.ComponentResource):
                     "IDEMPOTENCY_TTL_SECONDS": str(args.idempotency_ttl_seconds),
                     "GROUP_TTL_SECONDS": str(args.group_state_ttl_seconds),
                     "RETRY_VISIBILITY_SECONDS": str(args.function_timeout_seconds + 5),
+                    "MAX_GROUP_BACKLOG_SECONDS": str(args.max_group_backlog_seconds),
                     "TOPIC_MAX_MESSAGE_BYTES": str(TOPIC_MAX_MESSAGE_BYTES),
                     "DLQ_MAX_MESSAGE_BYTES": str(DLQ_MAX_MESSAGE_BYTES),
                 },

@@ -13,6 +13,9 @@ from components.common import customer_managed_key, merge_tags
 from naming import physical
 from pipelines_config import AlarmsConfig
 
+# SQS FIFO holds at most 120,000 in-flight messages, then receives return nothing: alarm well before.
+BUFFER_IN_FLIGHT_ALARM = 100_000
+BUFFER_BACKLOG_METRIC = "group_backlog_over_limit"
 BUFFER_OUTCOMES = ("delivered", "delayed", "waiting", "duplicate", "stale", "dead_lettered", "failed")
 
 
@@ -100,6 +103,28 @@ class Observability(pulumi.ComponentResource):
                 "GreaterThanThreshold",
                 age,
                 "buffer queue is falling behind: events wait longer than their windows explain",
+            )
+            self._alarm(
+                "buffer-in-flight",
+                "AWS/SQS",
+                "ApproximateNumberOfMessagesNotVisible",
+                {"QueueName": args.buffer_queue_name},
+                "Maximum",
+                "GreaterThanOrEqualToThreshold",
+                BUFFER_IN_FLIGHT_ALARM,
+                "buffer queue nears the FIFO cap of 120,000 in-flight messages, past which delivery stops for "
+                "everyone: look for a flood of waiting users or stuck invocations",
+            )
+            self._alarm(
+                "buffer-group-backlog",
+                "eventfork",
+                BUFFER_BACKLOG_METRIC,
+                {"service": args.buffer_function_name},
+                "Sum",
+                "GreaterThanOrEqualToThreshold",
+                1,
+                "a group's backlog is over its limit (eventfork:buffer.maxGroupBacklogSeconds): its events go to "
+                "the buffer DLQ with the reason; find the producer flooding that group",
             )
         for label, function in args.functions.items():
             self._alarm(

@@ -166,7 +166,18 @@ def check_seconds() -> dict[str, Any]:
     return out
 
 
-def run_bench(events: int = 10_000) -> dict[str, Any]:
+def scale_summary(scale: dict[str, Any]) -> dict[str, Any]:
+    """The scale section's headline figures, ours and the previous design side by side."""
+    waiting, hot = scale["waitingUsers"], scale["hotUser"]
+    return {
+        "waitingUsersBeforeStall": waiting["ours"]["waitingUsersBeforeStall"],
+        "heldWaitingUsersBeforeStall": waiting["held"]["waitingUsersBeforeStall"],
+        "hotUserOthersDelayP99Seconds": hot["ours"]["othersDelayP99Seconds"],
+        "heldHotUserOthersDelayP99Seconds": hot["held"]["othersDelayP99Seconds"],
+    }
+
+
+def run_bench(events: int = 10_000, scale_users: int = 130_000) -> dict[str, Any]:
     results: dict[str, Any] = {
         "machine": f"{platform.machine()}, {platform.python_implementation()} "
         f"{platform.python_version()}, {platform.system()}",
@@ -181,6 +192,11 @@ def run_bench(events: int = 10_000) -> dict[str, Any]:
             "baseline": measure(scenario, baseline=True),
         }
     results.update(check_seconds())
+    if scale_users > 0:
+        from local.bench.scale import run_scale
+
+        results["scale"] = run_scale(users=scale_users)
+        results.update(scale_summary(results["scale"]))
     results["peakMemoryMb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
     uniform = results["variants"]["uniform"]
     results.update(
@@ -236,18 +252,46 @@ def format_table(results: dict[str, Any]) -> str:
         f"offline check: dev {results['checkSeconds']} s, 250 resources {results.get('check250Seconds')} s, "
         f"500 resources {results.get('check500Seconds')} s; peak memory {results['peakMemoryMb']} MB"
     )
+    if "scale" in results:
+        lines.append("")
+        lines.extend(format_scale(results["scale"]))
     lines.append(f"machine: {results['machine']}; prices: {PRICES.name}")
     return "\n".join(lines)
+
+
+def format_scale(scale: dict[str, Any]) -> list[str]:
+    waiting, hot = scale["waitingUsers"], scale["hotUser"]
+    lines = ["scale (compact FIFO queue, real handler):"]
+    for who in ("ours", "held"):
+        w = waiting[who]
+        cause = "in-flight cap" if w["stalledByInFlightCap"] else "receive scan" if w["stalledByReceiveScan"] else ""
+        lines.append(
+            f"  waiting users before delivery stops, {who}: {w['waitingUsersBeforeStall']} of {w['users']}"
+            + (f" (stopped by the {cause})" if cause else " (never stopped)")
+        )
+    for who, h in hot.items():
+        lines.append(
+            f"  hot user of {h['hotEvents']}, {who}: others' delay p99 {h['othersDelayP99Seconds']} s, "
+            f"{h['othersDelivered']}/{h['othersEvents']} of their events delivered, hot delivered "
+            f"{h['hotDelivered']}, dead-lettered {h['hotDeadLettered']}, expired unseen {h['expiredUnseen']}"
+        )
+    return lines
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
     parser.add_argument("--events", type=int, default=10_000, help="events per variant (default 10000)")
     parser.add_argument("--output", default=str(RESULTS), help="where to write the JSON results")
+    parser.add_argument(
+        "--scale-users",
+        type=int,
+        default=130_000,
+        help="waiting users in the scale section (default 130000; 0 skips the scale section)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
-    results = run_bench(args.events)
+    results = run_bench(args.events, args.scale_users)
     Path(args.output).write_text(json.dumps(results, indent=2) + "\n")
     print(json.dumps(results, indent=2) if args.json else format_table(results))
     return 0

@@ -59,8 +59,9 @@ def test_non_finite_occurred_at_is_rejected(value: str) -> None:
     assert isinstance(parsed, records.Rejection)
 
 
-def test_later_records_of_a_group_become_visible_with_the_first_retried_one() -> None:
-    """A record that failed returns with a backoff; its group's delayed record must not hold it back."""
+def test_later_records_of_a_group_are_released_behind_the_first_retried_one() -> None:
+    """A record that failed returns with a backoff; its group's delayed record must not hold it back,
+    and costs no in-flight slot: it is released and waits behind the first one."""
     batch = [
         records.parse_record(record('{"n": 1}', "m1", event_id="e1"), NOW),
         records.parse_record(record('{"n": 2}', "m2", event_id="e2"), NOW),
@@ -69,7 +70,8 @@ def test_later_records_of_a_group_become_visible_with_the_first_retried_one() ->
     assert [decided.outcomes[m].kind for m in ("m1", "m2")] == ["deliver", "delayed"]
     outcomes = decisions.settle(batch, decided, {"m1": "throttled"}, {}, NOW)
     assert [o.kind for o in outcomes] == ["failed", "waiting"]
-    assert outcomes[0].visible_at == outcomes[1].visible_at == decisions.dependency_retry_at(NOW, 1)
+    assert outcomes[0].visible_at == decisions.dependency_retry_at(NOW, 1)
+    assert outcomes[1].visible_at == NOW
     assert outcomes[0].dependency
 
 
