@@ -93,7 +93,7 @@ class Observability(pulumi.ComponentResource):
                 f"dead-letter queue of {label} holds messages: inspect their 'reason' attribute",
             )
         age = cfg.oldestMessageAgeSeconds or 5 * args.interval_seconds + 300
-        if args.buffer_queue_name is not None:  # None: pipelines on an existing topic, no buffer
+        if args.buffer_queue_name is not None and args.buffer_function_name is not None:  # None: no buffer
             self._alarm(
                 "buffer-oldest-message",
                 "AWS/SQS",
