@@ -19,6 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from buffer_calls import BufferCalls
 from buffer_decisions import (
     DEAD_LETTERED,
     DELAYED,
@@ -28,7 +29,6 @@ from buffer_decisions import (
     DUPLICATE,
     FAILED,
     OVER_BACKLOG,
-    PENDING_DEDUP_SAFE_SECONDS,
     RETRIED,
     STALE,
     WAITING,
@@ -38,9 +38,10 @@ from buffer_decisions import (
     dependency_retry_at,
     settle,
 )
-from buffer_limits import SQS_MAX_BATCH_BYTES, TOPIC_MAX_MESSAGE_BYTES, batches, message_bytes
-from buffer_records import Event, Rejection, parse_record, sns_attributes
-from buffer_state import PERMANENT_CODES, BufferState, Delivery, Snapshot, pending_key
+from buffer_recording import RECORD_ATTEMPTS, BufferRecording, StateRejectedError, error_code
+from buffer_records import Event, Rejection, parse_record
+from buffer_settings import BufferSettings
+from buffer_state import PERMANENT_CODES, BufferState, Snapshot
 
 MAX_VISIBILITY_SECONDS = 43_200
 # SQS caps a message's visibility at 12 hours from its receive; the receive happened before the
@@ -48,15 +49,10 @@ MAX_VISIBILITY_SECONDS = 43_200
 VISIBILITY_RECEIVE_MARGIN_SECONDS = 300
 # A delayed record becomes visible within a second after its window ends (visibility is whole seconds).
 WINDOW_RETURN_SLACK_SECONDS = 2.0
-# A publish that completes later than this after its record is recorded again with its real time.
-PUBLISH_SLACK_SECONDS = 1.0
-# State writes are retried this many times in the invocation before giving up.
-RECORD_ATTEMPTS = 3
-RECORD_BACKOFF_SECONDS = 0.2
 FAILURE_BACKOFF_SECONDS = 5
-DLQ_MAX_MESSAGE_BYTES = 1_048_576
 
 __all__ = [
+    "RECORD_ATTEMPTS",
     "DEAD_LETTERED",
     "DELAYED",
     "DELIVERED",
@@ -73,57 +69,8 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True)
-class BufferSettings:
-    """Environment of the buffer function."""
-
-    group_table: str
-    topic_arn: str
-    topic_fifo: bool
-    source_queue_url: str
-    dlq_url: str
-    interval_seconds: float
-    max_attempts: int
-    event_ttl_seconds: int
-    group_ttl_seconds: int
-    retry_visibility_seconds: int = 0
-    max_group_backlog_seconds: float = 0.0  # 0: no limit
-    topic_max_message_bytes: int = TOPIC_MAX_MESSAGE_BYTES
-    dlq_max_message_bytes: int = DLQ_MAX_MESSAGE_BYTES
-
-    @classmethod
-    def from_env(cls, env: dict[str, str]) -> BufferSettings:
-        missing = [k for k in ("BUFFER_TABLE", "TOPIC_ARN", "SOURCE_QUEUE_URL", "DLQ_URL") if not env.get(k)]
-        if missing:
-            raise RuntimeError(f"buffer function is missing environment variables: {', '.join(missing)}")
-        return cls(
-            group_table=env["BUFFER_TABLE"],
-            topic_arn=env["TOPIC_ARN"],
-            topic_fifo=env.get("TOPIC_FIFO", "true") == "true",
-            source_queue_url=env["SOURCE_QUEUE_URL"],
-            dlq_url=env["DLQ_URL"],
-            interval_seconds=float(env.get("INTERVAL_SECONDS", "60")),
-            max_attempts=int(env.get("MAX_ATTEMPTS", "5")),
-            event_ttl_seconds=int(env.get("IDEMPOTENCY_TTL_SECONDS", "2592000")),
-            group_ttl_seconds=int(env.get("GROUP_TTL_SECONDS", "2592000")),
-            retry_visibility_seconds=int(env.get("RETRY_VISIBILITY_SECONDS", "0")),
-            max_group_backlog_seconds=float(env.get("MAX_GROUP_BACKLOG_SECONDS", "0")),
-            topic_max_message_bytes=int(env.get("TOPIC_MAX_MESSAGE_BYTES", str(TOPIC_MAX_MESSAGE_BYTES))),
-            dlq_max_message_bytes=int(env.get("DLQ_MAX_MESSAGE_BYTES", str(DLQ_MAX_MESSAGE_BYTES))),
-        )
-
-
-class StateRejectedError(RuntimeError):
-    """The buffer table refused a write in a way no retry cures; the invocation fails so it is alarmed."""
-
-
 class DependencyUnavailableError(RuntimeError):
     """An AWS dependency failed; the records come back with a backoff and the invocation is alarmed."""
-
-
-def _error_code(error: Exception) -> str:
-    response = getattr(error, "response", None)
-    return str(response.get("Error", {}).get("Code", "")) if isinstance(response, dict) else ""
 
 
 @dataclass
@@ -154,7 +101,7 @@ class _Silent:
         return lambda *args, **kwargs: None
 
 
-class BufferFunction:
+class BufferFunction(BufferCalls, BufferRecording):
     """Carries out one batch. Clients, clock, sleep and an optional validator are injected."""
 
     def __init__(
@@ -188,7 +135,7 @@ class BufferFunction:
             recall = [(e.group, e.event_id) for e in events if self._may_be_elsewhere(snapshot, e)]
             snapshot = self.state.recall(snapshot, recall)
         except Exception as error:  # noqa: BLE001 - nothing decided yet: every record retries
-            if _error_code(error) in PERMANENT_CODES:
+            if error_code(error) in PERMANENT_CODES:
                 raise StateRejectedError(f"buffer table read rejected: {error}") from error
             self.logger.warning("buffer state unavailable; retrying the batch", extra={"error": str(error)})
             now = self.clock()
@@ -314,189 +261,6 @@ class BufferFunction:
             if p.message_id in failed
         }
 
-    def _dead_letter(self, items: list[tuple[Event | Rejection, str]]) -> dict[str, str]:
-        """Send records to the DLQ with their reason; returns message id -> error for failed sends."""
-        failed: dict[str, str] = {}
-        entries: list[tuple[Event | Rejection, dict[str, Any]]] = []
-        for item, reason in items:
-            attributes = {
-                "reason": {"DataType": "String", "StringValue": reason[:1000]},
-                "sourceMessageId": {"DataType": "String", "StringValue": item.message_id},
-            }
-            if item.event_id:
-                attributes["eventId"] = {"DataType": "String", "StringValue": item.event_id}
-            body = item.body or "(empty)"
-            if message_bytes(body, attributes) > self.settings.dlq_max_message_bytes:
-                failed[item.message_id] = f"too large for the dead-letter queue ({len(body.encode())} bytes)"
-                continue
-            entry = {
-                "MessageBody": body,
-                "MessageAttributes": attributes,
-                "MessageGroupId": item.group or "unknown-group",
-                "MessageDeduplicationId": item.message_id,
-            }
-            entries.append((item, entry))
-            self.logger.error("dead-lettered", extra={"eventId": item.event_id, "group": item.group, "reason": reason})
-        size = lambda pair: message_bytes(pair[1]["MessageBody"], pair[1]["MessageAttributes"])  # noqa: E731
-        for chunk in batches(entries, size, SQS_MAX_BATCH_BYTES):
-            request = [{"Id": str(i), **entry} for i, (_, entry) in enumerate(chunk)]
-            try:
-                response = self.sqs.send_message_batch(QueueUrl=self.settings.dlq_url, Entries=request)
-                for failure in response.get("Failed", []):
-                    failed[chunk[int(failure["Id"])][0].message_id] = failure.get("Message", failure.get("Code", ""))
-            except Exception as error:  # noqa: BLE001 - reported per record, retried later
-                for item, _ in chunk:
-                    failed[item.message_id] = str(error)
-        return failed
-
-    def _publish(
-        self, decisions: Decisions, skipped_groups: set[str]
-    ) -> tuple[list[Event], dict[str, str], dict[str, float]]:
-        """Publish round by round (one event per group per round) so a failure never reorders a group.
-
-        Returns the published events, errors by message id, and when each publish completed (the
-        instant its group's next window is measured from).
-        """
-        published: list[Event] = []
-        errors: dict[str, str] = {}
-        completed: dict[str, float] = {}
-        failed_groups: set[str] = set(skipped_groups)
-        for round_events in decisions.rounds:
-            pending = [e for e in round_events if e.group not in failed_groups]
-            entries = [(e, self._publish_entry(e)) for e in pending]
-            size = lambda pair: message_bytes(pair[1]["Message"], pair[1]["MessageAttributes"])  # noqa: E731
-            for chunk in batches(entries, size, self.settings.topic_max_message_bytes):
-                chunk_errors = self._publish_chunk(chunk)
-                done_at = self.clock()
-                for e, _ in chunk:
-                    if e.message_id in chunk_errors:
-                        failed_groups.add(e.group)
-                        errors[e.message_id] = chunk_errors[e.message_id]
-                    else:
-                        published.append(e)
-                        completed[e.message_id] = done_at
-        return published, errors, completed
-
-    def _publish_entry(self, e: Event) -> dict[str, Any]:
-        entry: dict[str, Any] = {"Message": e.envelope(), "MessageAttributes": sns_attributes(e)}
-        if self.settings.topic_fifo:
-            entry["MessageGroupId"] = e.group
-            entry["MessageDeduplicationId"] = e.event_id
-        return entry
-
-    def _publish_chunk(self, chunk: list[tuple[Event, dict[str, Any]]]) -> dict[str, str]:
-        entries = [{"Id": str(i), **entry} for i, (_, entry) in enumerate(chunk)]
-        try:
-            response = self.sns.publish_batch(TopicArn=self.settings.topic_arn, PublishBatchRequestEntries=entries)
-        except Exception as error:  # noqa: BLE001 - the whole chunk is retried; FIFO dedup absorbs repeats
-            return {e.message_id: str(error) for e, _ in chunk}
-        ok = {s["Id"] for s in response.get("Successful", [])}
-        errors = {
-            chunk[int(f["Id"])][0].message_id: f.get("Message", f.get("Code", "")) for f in response.get("Failed", [])
-        }
-        for index, (e, _) in enumerate(chunk):
-            if str(index) not in ok and e.message_id not in errors:
-                errors[e.message_id] = "no result for this entry"
-        return errors
-
-    def _record_ahead(self, events: list[Event], snapshot: Snapshot, now: float) -> dict[str, tuple[str, bool]]:
-        """Record deliveries before publishing them, marked pending; returns group -> (reason, dependency).
-
-        Writing first means a state table that cannot be written stops publishing instead of letting a
-        publish be repeated after the topic's 5-minute deduplication window. A write no retry can cure
-        fails the invocation (nothing was published).
-        """
-        pending: dict[str, dict[str, float]] = {}
-        for e in events:
-            pending.setdefault(e.group, {})[pending_key(e.message_id)] = now
-        deliveries = [Delivery(e.group, e.event_id, e.occurred_at, now) for e in events]
-        reasons: dict[str, tuple[str, bool]] = {}
-        for attempt in range(RECORD_ATTEMPTS):
-            if not deliveries:
-                break
-            if attempt:
-                self.sleep(RECORD_BACKOFF_SECONDS * 2 ** (attempt - 1))
-            try:
-                failures = self.state.record(deliveries, snapshot, pending=pending)
-            except Exception as error:  # noqa: BLE001 - nothing written, nothing published: retried later
-                if _error_code(error) in PERMANENT_CODES:
-                    raise StateRejectedError(f"buffer table write rejected: {error}") from error
-                reasons = {d.group: (f"state write failed: {error}", True) for d in deliveries}
-                continue
-            for group, failure in failures.items():
-                if failure.permanent:
-                    self.logger.error("buffer table rejected a write", extra={"group": group, "reason": failure.reason})
-                    raise StateRejectedError(f"buffer table write rejected for group {group}: {failure.reason}")
-            # A conflict means another invocation changed the group: retrying here cannot help.
-            reasons = {
-                group: ("group changed concurrently", False)
-                if failure.conflict
-                else (f"state write failed: {failure.reason}", True)
-                for group, failure in failures.items()
-            }
-            deliveries = [d for d in deliveries if d.group in reasons and reasons[d.group][1]]
-        return reasons
-
-    def _correct(
-        self,
-        recorded: list[Event],
-        republished: list[Event],
-        published: list[Event],
-        completed: dict[str, float],
-        snapshot: Snapshot,
-        now: float,
-    ) -> None:
-        """After the publish: undo what failed to publish, and move a slow publish's time to when it happened.
-
-        Both are rare. If this write fails, the state keeps the early record: an unpublished event stays
-        pending (it is published again when it comes back) and a slow publish's window starts a little
-        early (at most the publish's duration).
-        """
-        done = {e.message_id for e in published}
-        by_group: dict[str, list[Event]] = {}
-        for e in recorded:
-            by_group.setdefault(e.group, []).append(e)
-        fixes: list[Delivery] = []
-        pending: dict[str, dict[str, float]] = {}
-        restore: list[str] = []
-        written: dict[str, int] = {}
-        for group, events in by_group.items():
-            ok = [e for e in events if e.message_id in done]
-            failed = [e for e in events if e.message_id not in done]
-            slow = any(completed[e.message_id] - now > PUBLISH_SLACK_SECONDS for e in ok)
-            if not failed and not slow:
-                continue
-            written[group] = (snapshot.versions.get(group) or 0) + 1
-            pending[group] = {pending_key(e.message_id): now for e in failed}
-            fixes.extend(Delivery(e.group, e.event_id, e.occurred_at, completed[e.message_id]) for e in ok)
-            if not ok:
-                restore.append(group)
-        for e in republished:  # its record holds an earlier time: move the window to this publish
-            if e.message_id in done and e.group not in by_group:
-                written[e.group] = snapshot.versions.get(e.group, 0)
-                fixes.append(Delivery(e.group, e.event_id, e.occurred_at, completed[e.message_id]))
-        if not written:
-            return
-        try:
-            not_corrected = len(self.state.record(fixes, snapshot, pending=pending, written=written, restore=restore))
-        except Exception as error:  # noqa: BLE001 - see the docstring: safe, only less precise
-            not_corrected = len(written)
-            self.logger.warning("could not correct the buffer state after publishing", extra={"error": str(error)})
-        if not_corrected:
-            self.metrics.add_metric(name="state_not_corrected", unit="Count", value=not_corrected)
-
-    def _warn_late_republish(self, decisions: Decisions, snapshot: Snapshot, now: float) -> None:
-        """An event published again long after it was recorded may reach the downstream twice: say so."""
-        for round_events in decisions.rounds:
-            for e in round_events:
-                state = snapshot.groups.get(e.group)
-                if not decisions.outcomes[e.message_id].republish or state is None:
-                    continue
-                since = now - state.pending.get(pending_key(e.message_id), now)
-                if since > PENDING_DEDUP_SAFE_SECONDS:
-                    self.logger.warning("republishing after the deduplication window", extra={"eventId": e.event_id})
-                    self.metrics.add_metric(name="late_republish", unit="Count", value=1)
-
     def _shorten_retries(
         self, parsed: list[Event | Rejection], events: list[Event], snapshot: Snapshot, now: float
     ) -> None:
@@ -534,25 +298,6 @@ class BufferFunction:
                 if o.kind in RETRIED and o.visible_at is not None
             ]
         )
-
-    def _change_visibility(self, changes: list[tuple[str, int]]) -> None:
-        entries = [
-            {"Id": str(i), "ReceiptHandle": handle, "VisibilityTimeout": seconds}
-            for i, (handle, seconds) in enumerate(changes)
-        ]
-        not_set: list[str] = []
-        for start in range(0, len(entries), 10):
-            try:
-                response = self.sqs.change_message_visibility_batch(
-                    QueueUrl=self.settings.source_queue_url, Entries=entries[start : start + 10]
-                )
-                not_set.extend(f"{f.get('Code', '')}: {f.get('Message', '')}" for f in response.get("Failed", []))
-            except Exception as error:  # noqa: BLE001 - records come back after the queue's timeout: later, still safe
-                not_set.extend(str(error) for _ in entries[start : start + 10])
-        if not_set:
-            # Such a record comes back after the queue's visibility timeout instead: earlier or later, never lost.
-            self.logger.warning("could not set visibility", extra={"errors": not_set[:10]})
-            self.metrics.add_metric(name="visibility_not_set", unit="Count", value=len(not_set))
 
     def _delete_finished(self, result: BatchResult, parsed: list[Event | Rejection]) -> None:
         """Before the invocation fails, delete what it finished, so only the retried records come back."""

@@ -1,0 +1,136 @@
+"""Recording deliveries: before the publish (marked pending), and corrected after it when needed.
+
+Writing first means a state table that cannot be written stops publishing instead of letting a
+publish be repeated after the topic's 5-minute deduplication window.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from buffer_decisions import PENDING_DEDUP_SAFE_SECONDS, Decisions
+from buffer_records import Event
+from buffer_state import PERMANENT_CODES, BufferState, Delivery, Snapshot, pending_key
+
+# A publish that completes later than this after its record is recorded again with its real time.
+PUBLISH_SLACK_SECONDS = 1.0
+# State writes are retried this many times in the invocation before giving up.
+RECORD_ATTEMPTS = 3
+RECORD_BACKOFF_SECONDS = 0.2
+
+
+class StateRejectedError(RuntimeError):
+    """The buffer table refused a write in a way no retry cures; the invocation fails so it is alarmed."""
+
+
+def error_code(error: Exception) -> str:
+    response = getattr(error, "response", None)
+    return str(response.get("Error", {}).get("Code", "")) if isinstance(response, dict) else ""
+
+
+class BufferRecording:
+    """State-writing edges of the buffer function (state, sleep, logger, metrics injected)."""
+
+    state: BufferState
+    sleep: Callable[[float], None]
+    logger: Any
+    metrics: Any
+
+    def _record_ahead(self, events: list[Event], snapshot: Snapshot, now: float) -> dict[str, tuple[str, bool]]:
+        """Record deliveries before publishing them, marked pending; returns group -> (reason, dependency).
+
+        Writing first means a state table that cannot be written stops publishing instead of letting a
+        publish be repeated after the topic's 5-minute deduplication window. A write no retry can cure
+        fails the invocation (nothing was published).
+        """
+        pending: dict[str, dict[str, float]] = {}
+        for e in events:
+            pending.setdefault(e.group, {})[pending_key(e.message_id)] = now
+        deliveries = [Delivery(e.group, e.event_id, e.occurred_at, now) for e in events]
+        reasons: dict[str, tuple[str, bool]] = {}
+        for attempt in range(RECORD_ATTEMPTS):
+            if not deliveries:
+                break
+            if attempt:
+                self.sleep(RECORD_BACKOFF_SECONDS * 2 ** (attempt - 1))
+            try:
+                failures = self.state.record(deliveries, snapshot, pending=pending)
+            except Exception as error:  # noqa: BLE001 - nothing written, nothing published: retried later
+                if error_code(error) in PERMANENT_CODES:
+                    raise StateRejectedError(f"buffer table write rejected: {error}") from error
+                reasons = {d.group: (f"state write failed: {error}", True) for d in deliveries}
+                continue
+            for group, failure in failures.items():
+                if failure.permanent:
+                    self.logger.error("buffer table rejected a write", extra={"group": group, "reason": failure.reason})
+                    raise StateRejectedError(f"buffer table write rejected for group {group}: {failure.reason}")
+            # A conflict means another invocation changed the group: retrying here cannot help.
+            reasons = {
+                group: ("group changed concurrently", False)
+                if failure.conflict
+                else (f"state write failed: {failure.reason}", True)
+                for group, failure in failures.items()
+            }
+            deliveries = [d for d in deliveries if d.group in reasons and reasons[d.group][1]]
+        return reasons
+
+    def _correct(
+        self,
+        recorded: list[Event],
+        republished: list[Event],
+        published: list[Event],
+        completed: dict[str, float],
+        snapshot: Snapshot,
+        now: float,
+    ) -> None:
+        """After the publish: undo what failed to publish, and move a slow publish's time to when it happened.
+
+        Both are rare. If this write fails, the state keeps the early record: an unpublished event stays
+        pending (it is published again when it comes back) and a slow publish's window starts a little
+        early (at most the publish's duration).
+        """
+        done = {e.message_id for e in published}
+        by_group: dict[str, list[Event]] = {}
+        for e in recorded:
+            by_group.setdefault(e.group, []).append(e)
+        fixes: list[Delivery] = []
+        pending: dict[str, dict[str, float]] = {}
+        restore: list[str] = []
+        written: dict[str, int] = {}
+        for group, events in by_group.items():
+            ok = [e for e in events if e.message_id in done]
+            failed = [e for e in events if e.message_id not in done]
+            slow = any(completed[e.message_id] - now > PUBLISH_SLACK_SECONDS for e in ok)
+            if not failed and not slow:
+                continue
+            written[group] = (snapshot.versions.get(group) or 0) + 1
+            pending[group] = {pending_key(e.message_id): now for e in failed}
+            fixes.extend(Delivery(e.group, e.event_id, e.occurred_at, completed[e.message_id]) for e in ok)
+            if not ok:
+                restore.append(group)
+        for e in republished:  # its record holds an earlier time: move the window to this publish
+            if e.message_id in done and e.group not in by_group:
+                written[e.group] = snapshot.versions.get(e.group, 0)
+                fixes.append(Delivery(e.group, e.event_id, e.occurred_at, completed[e.message_id]))
+        if not written:
+            return
+        try:
+            not_corrected = len(self.state.record(fixes, snapshot, pending=pending, written=written, restore=restore))
+        except Exception as error:  # noqa: BLE001 - see the docstring: safe, only less precise
+            not_corrected = len(written)
+            self.logger.warning("could not correct the buffer state after publishing", extra={"error": str(error)})
+        if not_corrected:
+            self.metrics.add_metric(name="state_not_corrected", unit="Count", value=not_corrected)
+
+    def _warn_late_republish(self, decisions: Decisions, snapshot: Snapshot, now: float) -> None:
+        """An event published again long after it was recorded may reach the downstream twice: say so."""
+        for round_events in decisions.rounds:
+            for e in round_events:
+                state = snapshot.groups.get(e.group)
+                if not decisions.outcomes[e.message_id].republish or state is None:
+                    continue
+                since = now - state.pending.get(pending_key(e.message_id), now)
+                if since > PENDING_DEDUP_SAFE_SECONDS:
+                    self.logger.warning("republishing after the deduplication window", extra={"eventId": e.event_id})
+                    self.metrics.add_metric(name="late_republish", unit="Count", value=1)
