@@ -1,9 +1,13 @@
-"""EventFanOut: the SNS topic the buffer publishes to, and the downstream (primary) queue."""
+"""EventFanOut: the SNS topic the buffer publishes to, and the downstream (primary) queue.
 
-from __future__ import annotations
+No ``from __future__ import annotations`` here: Pulumi's Python component provider infers the
+package schema from the runtime annotations and the docstring under each field.
+"""
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import pulumi
 import pulumi_aws as aws
@@ -24,30 +28,50 @@ class EventFanOutArgs:
     """Settings of the fan-out topic and the primary queue."""
 
     name_prefix: str
+    """Prefix of every physical name (lowercase letters, digits and '-', at most 30 characters)."""
     fifo: bool = True
+    """A FIFO topic and primary queue (needed for ordered, exactly-once delivery downstream)."""
     primary_name: str = "primary"
+    """Name part of the primary (downstream) queue."""
     primary_visibility_timeout_seconds: int = 30
+    """Visibility timeout of the primary queue, in seconds."""
     primary_retention_seconds: int = 1209600
+    """Message retention of the primary queue, in seconds (60 to 1209600)."""
     primary_max_receive_count: int = 5
+    """Receives of one message before the primary queue dead-letters it."""
     primary_high_throughput: bool = True
+    """High-throughput FIFO settings on the primary queue (per message group limits)."""
     kms_deletion_window_days: int = 30
+    """Waiting period, in days (7 to 30), before the fan-out's customer-managed key is deleted."""
     archive_retention_days: int | None = None
+    """Keep published messages in the FIFO topic's archive this many days, for replay (none: no archive)."""
     tags: dict[str, str] = field(default_factory=dict)
+    """Extra tags on every taggable resource."""
 
 
 class EventFanOut(pulumi.ComponentResource):
     """Topic (FIFO by default, CMK) with the primary queue subscribed with raw delivery."""
 
     topic_arn: pulumi.Output[str]
+    """ARN of the fan-out topic; producers of the pipelines subscribe here."""
     topic_name: pulumi.Output[str]
+    """Name of the fan-out topic."""
     kms_key_arn: pulumi.Output[str]
+    """ARN of the customer-managed key of the topic and its subscriber queues."""
     primary_queue_url: pulumi.Output[str]
+    """URL of the primary (downstream consumer's) queue."""
     primary_queue_arn: pulumi.Output[str]
+    """ARN of the primary queue."""
     primary_dlq_url: pulumi.Output[str]
+    """URL of the primary queue's dead-letter queue."""
     primary_dlq_arn: pulumi.Output[str]
+    """ARN of the primary queue's dead-letter queue."""
     primary_subscription_arn: pulumi.Output[str]
+    """ARN of the primary queue's subscription to the topic."""
 
     def __init__(self, name: str, args: EventFanOutArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        if isinstance(args, Mapping):  # the component provider passes the inputs as a mapping
+            args = _args_from_inputs(args)
         super().__init__("eventfork:fanout:EventFanOut", name, None, opts)
         self.fifo = args.fifo
         tags = merge_tags(args.tags, {"eventfork:component": "fanout"})
@@ -156,3 +180,8 @@ class EventFanOut(pulumi.ComponentResource):
                 "primarySubscriptionArn": self.primary_subscription_arn,
             }
         )
+
+
+def _args_from_inputs(inputs: Mapping[str, Any]) -> EventFanOutArgs:
+    """EventFanOutArgs from the snake_case inputs Pulumi's component provider hands over."""
+    return EventFanOutArgs(**{key: value for key, value in inputs.items() if value is not None})
