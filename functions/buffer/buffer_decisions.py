@@ -137,7 +137,7 @@ def _judge(event: Event, state: GroupState | None, seen: set[str], now: float, i
         return _outcome(
             event, STALE, f"occurredAt {event.occurred_at} is older than the last delivered {state.last_occurred_at}"
         )
-    if state is not None and interval > 0 and now < state.last_delivered_at + interval and not pending:
+    if state is not None and now < state.last_delivered_at + interval and not pending:
         window_end = state.last_delivered_at + interval
         return _outcome(event, DELAYED, f"group window ends at {window_end}", window_end)
     return None

@@ -13,11 +13,8 @@ from buffer_decisions import PENDING_DEDUP_SAFE_SECONDS, Decisions
 from buffer_records import Event
 from buffer_state import PERMANENT_CODES, BufferState, Delivery, Snapshot, pending_key
 
-# A delivery is recorded as happening this long after the decision, so the group's window never
-# starts before the publish really happened (SNS answers well within it); a publish that completes
-# later is recorded again with its real time. Deliveries are never closer than the interval, and at
-# most this much later than it.
-PUBLISH_SLACK_SECONDS = 0.1
+# A publish that completes later than this after its record is recorded again with its real time.
+PUBLISH_SLACK_SECONDS = 1.0
 # State writes are retried this many times in the invocation before giving up.
 RECORD_ATTEMPTS = 3
 RECORD_BACKOFF_SECONDS = 0.2
@@ -50,7 +47,7 @@ class BufferRecording:
         pending: dict[str, dict[str, float]] = {}
         for e in events:
             pending.setdefault(e.group, {})[pending_key(e.message_id)] = now
-        deliveries = [Delivery(e.group, e.event_id, e.occurred_at, now + PUBLISH_SLACK_SECONDS) for e in events]
+        deliveries = [Delivery(e.group, e.event_id, e.occurred_at, now) for e in events]
         reasons: dict[str, tuple[str, bool]] = {}
         for attempt in range(RECORD_ATTEMPTS):
             if not deliveries:
