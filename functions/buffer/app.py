@@ -6,7 +6,7 @@ import os
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
-from buffer_processor import BatchResult, BufferFunction, BufferSettings, DependencyUnavailableError
+from buffer_processor import BatchResult, BufferFunction, BufferSettings
 
 logger = Logger()
 metrics = Metrics()
@@ -42,8 +42,5 @@ def process(event: dict[str, Any]) -> BatchResult:
 @tracer.capture_lambda_handler
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     result = process(event)
-    if result.dependency_errors:
-        # Its records already come back with a backoff and the finished ones are deleted: failing
-        # the invocation is what makes the errors alarm fire during an outage.
-        raise DependencyUnavailableError(result.dependency_summary())
+    result.raise_for_dependency_failures()
     return result.response

@@ -63,6 +63,13 @@ def dependency_retry_at(now: float, receive_count: int) -> float:
     return now + min(DEPENDENCY_RETRY_MAX_SECONDS, DEPENDENCY_RETRY_BASE_SECONDS * 2**exponent)
 
 
+def dependency_failure(record: Event | Rejection, reason: str, now: float) -> Outcome:
+    """A record that met a failing AWS dependency: retried with a backoff, and alarmed."""
+    outcome = _outcome(record, FAILED, reason, dependency_retry_at(now, record.receive_count))
+    outcome.dependency = True
+    return outcome
+
+
 def _outcome(record: Event | Rejection, kind: str, reason: str = "", visible_at: float | None = None) -> Outcome:
     return Outcome(kind, record.message_id, record.event_id, record.group, reason, visible_at)
 
@@ -187,20 +194,13 @@ def settle(
             assert isinstance(record, Event)
             if record.group in write_errors and not outcome.republish:
                 reason, dependency = write_errors[record.group]
-                retry_at = (
-                    dependency_retry_at(now, record.receive_count) if dependency else now + CONFLICT_RETRY_SECONDS
-                )
-                outcome = _outcome(record, FAILED, reason, retry_at)
-                outcome.dependency = dependency
+                if dependency:
+                    outcome = dependency_failure(record, reason, now)
+                else:
+                    outcome = _outcome(record, FAILED, reason, now + CONFLICT_RETRY_SECONDS)
                 group_failed.add(record.group)
             elif record.message_id in publish_errors:
-                outcome = _outcome(
-                    record,
-                    FAILED,
-                    f"publish failed: {publish_errors[record.message_id]}",
-                    dependency_retry_at(now, record.receive_count),
-                )
-                outcome.dependency = True
+                outcome = dependency_failure(record, f"publish failed: {publish_errors[record.message_id]}", now)
                 group_failed.add(record.group)
             elif record.group in group_failed:
                 outcome = _outcome(record, WAITING, "an earlier event of its group failed")

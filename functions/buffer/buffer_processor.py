@@ -35,7 +35,7 @@ from buffer_decisions import (
     Decisions,
     Outcome,
     decide,
-    dependency_retry_at,
+    dependency_failure,
     settle,
 )
 from buffer_recording import RECORD_ATTEMPTS, BufferRecording, StateRejectedError, error_code
@@ -86,9 +86,16 @@ class BatchResult:
     def dependency_errors(self) -> list[str]:
         return [f"{o.event_id or o.message_id}: {o.reason}" for o in self.outcomes if o.dependency]
 
-    def dependency_summary(self) -> str:
+    def raise_for_dependency_failures(self) -> None:
+        """Fail the invocation when a dependency failed, so the function's errors alarm fires.
+
+        Its records already come back with a backoff, and the finished ones were deleted.
+        """
         errors = self.dependency_errors
-        return f"{len(errors)} record(s) retried after a dependency failure, first: {errors[0]}" if errors else ""
+        if errors:
+            raise DependencyUnavailableError(
+                f"{len(errors)} record(s) retried after a dependency failure, first: {errors[0]}"
+            )
 
     def count(self, kind: str) -> int:
         return sum(1 for o in self.outcomes if o.kind == kind)
@@ -139,7 +146,7 @@ class BufferFunction(BufferCalls, BufferRecording):
                 raise StateRejectedError(f"buffer table read rejected: {error}") from error
             self.logger.warning("buffer state unavailable; retrying the batch", extra={"error": str(error)})
             now = self.clock()
-            result = BatchResult([self._dependency_failure(p, f"state read: {error}", now) for p in parsed])
+            result = BatchResult([dependency_failure(p, f"state read: {error}", now) for p in parsed])
             return self._finish(result, parsed, started)
         now = self.clock()  # after the read: a slow read must not make the window look longer
         self._shorten_retries(parsed, events, snapshot, now)
@@ -175,18 +182,11 @@ class BufferFunction(BufferCalls, BufferRecording):
         ]
         if not over:
             return decisions, settled
-        failed = self._dead_letter(over)
-        if len(over) > len(failed):
-            self.metrics.add_metric(name="group_backlog_over_limit", unit="Count", value=len(over) - len(failed))
-        settled = dict(settled)
-        for record, reason in over:
-            if record.message_id in failed:
-                why = f"dead-letter send failed: {failed[record.message_id]}"
-                settled[record.message_id] = self._dependency_failure(record, why, now)
-            else:
-                settled[record.message_id] = Outcome(
-                    DEAD_LETTERED, record.message_id, record.event_id, record.group, reason
-                )
+        sent = self._dead_letter_outcomes(over, now)
+        dead = sum(1 for o in sent.values() if o.kind == DEAD_LETTERED)
+        if dead:
+            self.metrics.add_metric(name="group_backlog_over_limit", unit="Count", value=dead)
+        settled = {**settled, **sent}
         decisions = decide(
             parsed, snapshot.groups, now, settings.interval_seconds, settled, settings.max_group_backlog_seconds
         )
@@ -195,18 +195,6 @@ class BufferFunction(BufferCalls, BufferRecording):
     def _may_be_elsewhere(self, snapshot: Snapshot, event: Event) -> bool:
         state = snapshot.groups.get(event.group)
         return state is not None and state.may_be_elsewhere(event.event_id, event.occurred_at)
-
-    def _dependency_failure(self, record: Event | Rejection, reason: str, now: float) -> Outcome:
-        outcome = Outcome(
-            FAILED,
-            record.message_id,
-            record.event_id,
-            record.group,
-            reason,
-            dependency_retry_at(now, record.receive_count),
-        )
-        outcome.dependency = True
-        return outcome
 
     def _finish(self, result: BatchResult, parsed: list[Event | Rejection], started: float) -> BatchResult:
         self._extend_visibility(result, parsed, started)
@@ -233,13 +221,10 @@ class BufferFunction(BufferCalls, BufferRecording):
         try:
             attempts = self.state.count_failure(event.event_id, now)
         except Exception as error:  # noqa: BLE001 - cannot count: retry later, never drop
-            return self._dependency_failure(event, f"{reason}; failure count unavailable: {error}", now)
+            return dependency_failure(event, f"{reason}; failure count unavailable: {error}", now)
         if attempts >= self.settings.max_attempts:
             why = f"processing failed {attempts} times: {reason}"
-            failed = self._dead_letter([(event, why)])
-            if not failed:
-                return Outcome(DEAD_LETTERED, event.message_id, event.event_id, event.group, why)
-            return self._dependency_failure(event, f"dead-letter send failed: {failed[event.message_id]}", now)
+            return self._dead_letter_outcomes([(event, why)], now)[event.message_id]
         backoff = min(FAILURE_BACKOFF_SECONDS * attempts, 60)
         return Outcome(
             FAILED,
@@ -253,12 +238,16 @@ class BufferFunction(BufferCalls, BufferRecording):
     # ------------------------------------------------------------------ side effects
     def _dead_letter_rejections(self, parsed: list[Event | Rejection], now: float) -> dict[str, Outcome]:
         """Send rejections to the DLQ; a failed send becomes a dependency failure that blocks its group."""
-        rejections: list[tuple[Event | Rejection, str]] = [(p, p.reason) for p in parsed if isinstance(p, Rejection)]
-        failed = self._dead_letter(rejections)
+        return self._dead_letter_outcomes([(p, p.reason) for p in parsed if isinstance(p, Rejection)], now)
+
+    def _dead_letter_outcomes(self, items: list[tuple[Event | Rejection, str]], now: float) -> dict[str, Outcome]:
+        """Dead-letter ``items`` with their reasons: each is dead-lettered, or retried if the send failed."""
+        failed = self._dead_letter(items)
         return {
-            p.message_id: self._dependency_failure(p, f"dead-letter send failed: {failed[p.message_id]}", now)
-            for p, _ in rejections
-            if p.message_id in failed
+            record.message_id: dependency_failure(record, f"dead-letter send failed: {failed[record.message_id]}", now)
+            if record.message_id in failed
+            else Outcome(DEAD_LETTERED, record.message_id, record.event_id, record.group, reason)
+            for record, reason in items
         }
 
     def _shorten_retries(

@@ -203,7 +203,6 @@ class BufferInvoker:
             sleep=self._sleep,
             validate=self._validate,
         )
-        self.dependency_error = processor.DependencyUnavailableError
         self.outcomes: list[Any] = []
         self.handler_seconds = 0.0
 
@@ -253,8 +252,7 @@ class BufferInvoker:
         ids = [o.event_id for o in result.outcomes if o.event_id]
         if self.faults.take("timeout", ids):
             raise SimulatedCrash("function timed out")
-        if result.dependency_errors:  # as app.lambda_handler does: the invocation fails and is alarmed
-            raise self.dependency_error(result.dependency_summary())
+        result.raise_for_dependency_failures()  # as app.lambda_handler does: the invocation fails, alarmed
         return result.response
 
 
