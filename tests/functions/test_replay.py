@@ -18,9 +18,10 @@ from typing import Any
 
 import boto3
 import pytest
-from moto import mock_aws
 
-from tests.functions.aws_limits import SQS_MAX_BATCH_BYTES, sqs_batch_limits, sqs_message_bytes
+from local.emulator import VirtualClock, emulator
+from local.emulator.sqs import MAX_BATCH_BYTES as SQS_MAX_BATCH_BYTES
+from local.emulator.sqs import message_size
 from tests.functions.helpers import load_function
 
 app = load_function("replay")
@@ -50,15 +51,17 @@ def sqs(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
         "AWS_DEFAULT_REGION": "us-east-1",
     }.items():
         monkeypatch.setenv(key, value)
-    with mock_aws():
+    with emulator(VirtualClock()):  # the strict emulator: SQS's size and batch limits as AWS counts them
         yield boto3.client("sqs")
 
 
 def destination(sqs: Any, name: str, calls: list[list[dict[str, Any]]], max_size: int = 1_048_576) -> str:
-    """A destination queue; ``sqs`` then rejects SendMessageBatch calls over AWS's limits for it."""
+    """A destination queue of ``max_size`` bytes; every SendMessageBatch's entries are recorded in ``calls``."""
     attributes = {**(FIFO if name.endswith(".fifo") else {}), "MaximumMessageSize": str(max_size)}
     url: str = sqs.create_queue(QueueName=name, Attributes=attributes)["QueueUrl"]
-    sqs_batch_limits(sqs, max_size, calls)
+    sqs.meta.events.register(
+        "provide-client-params.sqs.SendMessageBatch", lambda params, **_: calls.append(params["Entries"])
+    )
     return url
 
 
@@ -200,7 +203,10 @@ def test_batches_are_split_by_bytes_as_sqs_counts_them(sqs: Any) -> None:
     replayer = app.Replayer(lambda: sqs, url)
     assert replayer.handle({"Records": ascii_records}) == {"batchItemFailures": []}
     assert replayer.handle({"Records": multibyte_records}) == {"batchItemFailures": []}
-    assert all(sum(sqs_message_bytes(e) for e in call) <= SQS_MAX_BATCH_BYTES for call in calls)
+    assert all(
+        sum(message_size(e["MessageBody"], e.get("MessageAttributes")) for e in call) <= SQS_MAX_BATCH_BYTES
+        for call in calls
+    )
     assert [len(call) for call in calls] == [5, 5, 1, 1, 1, 1]
     assert len(drain(sqs, url)) == 14
 
@@ -231,7 +237,7 @@ def test_a_message_that_can_never_fit_fails_alone_with_its_reason(sqs: Any, capl
     }
     result = app.Replayer(lambda: sqs, url).handle(events)
     assert failed(result) == ["big"]
-    assert all(sqs_message_bytes(e) <= 1024 for call in calls for e in call)
+    assert all(message_size(e["MessageBody"], e.get("MessageAttributes")) <= 1024 for call in calls for e in call)
     bodies = {m["Body"]: m for m in drain(sqs, url)}
     assert set(bodies) == {json.dumps({"eventId": "after-big"}), json.dumps({"eventId": "other"}), "y" * 1020}
     assert "MessageAttributes" not in bodies["y" * 1020]
