@@ -62,6 +62,7 @@ if settings.buffer.enabled:
             memory_size=buffer_cfg.memorySize,
             max_concurrency=buffer_cfg.maxConcurrency,
             batch_size=buffer_cfg.batchSize,
+            partitions=buffer_cfg.partitions,
             retention_seconds=buffer_cfg.retentionSeconds,
             redrive_max_receive_count=buffer_cfg.redrive_max_receive_count,
             max_group_backlog_seconds=buffer_cfg.max_group_backlog_seconds,
@@ -161,6 +162,7 @@ if settings.alarms.enabled:
             name_prefix=settings.namePrefix,
             interval_seconds=buffer_cfg.intervalSeconds,
             buffer_queue_name=buffer.queue.name if buffer else None,
+            buffer_partition_queue_names=[q.name for q in buffer.partition_queues[1:]] if buffer else [],
             buffer_function_name=buffer.function_name if buffer else None,
             dead_letter_queues=dlqs,
             functions=functions,
@@ -180,6 +182,9 @@ if settings.alarms.enabled:
 if buffer is not None and fanout is not None:
     pulumi.export("bufferQueueUrl", buffer.queue_url)
     pulumi.export("bufferQueueArn", buffer.queue_arn)
+    pulumi.export("bufferQueueUrls", buffer.queue_urls)
+    pulumi.export("bufferQueueArns", buffer.queue_arns)
+    pulumi.export("bufferPartitions", buffer_cfg.partitions)
     pulumi.export("bufferKmsKeyArn", buffer.kms_key_arn)
     pulumi.export("producerPolicyJson", buffer.producer_policy_json)
     pulumi.export("producerPolicyArn", buffer.producer_policy_arn)

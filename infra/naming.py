@@ -207,6 +207,8 @@ NAMES: dict[str, DerivedName] = {
         DerivedName("buffer-key-alias", "alias/{prefix}-buffer", KMS_ALIAS, ALIAS),
         DerivedName("buffer-queue", "{prefix}-buffer.fifo", SQS_QUEUE, QUEUE),
         DerivedName("buffer-dlq", "{prefix}-buffer-dlq.fifo", SQS_QUEUE, QUEUE),
+        # partition i >= 1 of the buffer (functions/buffer/buffer_partitions.py derives the same names)
+        DerivedName("buffer-partition-queue", "{prefix}-buffer-p{label}.fifo", SQS_QUEUE, QUEUE),
         DerivedName("buffer-table", "{prefix}-buffer", DYNAMODB_TABLE, "aws:dynamodb/table:Table"),
         DerivedName("buffer-function", "{prefix}-buffer", LAMBDA_FUNCTION, FUNCTION),
         DerivedName("backup-queue", "{prefix}-backup{fifo}", SQS_QUEUE, QUEUE),
@@ -285,6 +287,8 @@ def declared_names(settings: Settings) -> list[Named]:
         add("primary-dlq", keys=primary, fifo=fifo, primary=settings.fanout.primaryName)
         for key in ("buffer-key-alias", "buffer-queue", "buffer-dlq", "buffer-table"):
             add(key)
+        for index in range(1, settings.buffer.partitions):
+            add("buffer-partition-queue", keys=("namePrefix", "buffer.partitions"), label=str(index))
         function("buffer-function")
     backup, analytics, replay = settings.backup, settings.analytics, settings.replay
     if backup.enabled:
@@ -304,8 +308,10 @@ def declared_names(settings: Settings) -> list[Named]:
             function("analytics-transform-function")
         if not analytics.domainArn:
             domain = add("analytics-domain")
-            names.extend(Named(NAMES["domain-log-group"], physical("domain-log-group", prefix, of=domain, label=label))
-                         for label in ("audit", "errors"))
+            names.extend(
+                Named(NAMES["domain-log-group"], physical("domain-log-group", prefix, of=domain, label=label))
+                for label in ("audit", "errors")
+            )
         stream("analytics-stream", ("DestinationDelivery", "BackupDelivery"))
         function("analytics-forwarder-function")
     if replay.enabled:
@@ -335,7 +341,10 @@ def alarm_labels(settings: Settings) -> list[str]:
         functions.append("replay")
     labels = [f"{q}-dlq-visible" for q in queues]
     if settings.buffer.enabled:
-        labels += ["buffer-oldest-message", "buffer-in-flight", "buffer-group-backlog"]
+        suffixes = [""] + [f"-p{i}" for i in range(1, settings.buffer.partitions)]
+        labels += [f"buffer-{kind}{suffix}" for suffix in suffixes for kind in ("oldest-message", "in-flight")]
+        labels += ["buffer-outside-partition"] if settings.buffer.partitions > 1 else []
+        labels.append("buffer-group-backlog")
     labels += [f"{f}-{kind}" for f in functions for kind in ("errors", "throttles")]
     if settings.backup.enabled:
         labels.append("backup-s3-delivery")

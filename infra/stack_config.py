@@ -69,6 +69,16 @@ class BufferConfig:
     memorySize: int = setting(256, Rule("int", 128, 10240, doc="buffer function memory (MB)"))
     maxConcurrency: int = setting(10, Rule("int", 2, 1000, doc="event source mapping maximum concurrency"))
     batchSize: int = setting(10, Rule("int", 1, 10, doc="records per invocation (FIFO allows at most 10)"))
+    partitions: int = setting(
+        1,
+        Rule(
+            "int",
+            1,
+            256,
+            doc="buffer queues; producers send each group to one of them (SHA-256 of the group id modulo "
+            "this), so a group's backlog only blocks the groups of its own partition; see README",
+        ),
+    )
     retentionSeconds: int = setting(1209600, Rule("int", 60, 1209600, doc="buffer queue message retention"))
     redriveMaxReceiveCount: int | None = setting(
         None, Rule("int", 1, 1000, nullable=True, doc="SQS redrive backstop; default derived, see README")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import pulumi
 import pulumi_aws as aws
@@ -39,6 +40,7 @@ class FifoEventBufferArgs:
     memory_size: int = 256
     max_concurrency: int = 10
     batch_size: int = 10
+    partitions: int = 1
     retention_seconds: int = 1209600
     redrive_max_receive_count: int = 1000
     max_group_backlog_seconds: int = 1123200
@@ -58,6 +60,8 @@ class FifoEventBuffer(pulumi.ComponentResource):
 
     queue_url: pulumi.Output[str]
     queue_arn: pulumi.Output[str]
+    queue_urls: pulumi.Output[list[str]]
+    queue_arns: pulumi.Output[list[str]]
     dlq_url: pulumi.Output[str]
     dlq_arn: pulumi.Output[str]
     table_name: pulumi.Output[str]
@@ -92,8 +96,13 @@ class FifoEventBuffer(pulumi.ComponentResource):
             max_message_size=BUFFER_MAX_MESSAGE_BYTES,
             tags=merge_tags(tags, {"eventfork:role": "buffer"}),
             content_based_deduplication=args.content_based_deduplication,
+            extra_queue_names=tuple(
+                physical("buffer-partition-queue", args.name_prefix, label=str(i)) for i in range(1, args.partitions)
+            ),
         )
-        self.queue, self.dlq = queues.queue, queues.dlq
+        self.queue, self.dlq, self.partition_queues = queues.queue, queues.dlq, queues.partitions
+        queue_arns = [q.arn for q in self.partition_queues]
+        self.queue_resources = self._queue_resources(args)
         table_name = physical("buffer-table", args.name_prefix)
         self.table = self._ttl_table(f"{name}-table", table_name, GROUP_KEY, "buffer", args, tags)
         function_name = physical("buffer-function", args.name_prefix)
@@ -114,6 +123,7 @@ class FifoEventBuffer(pulumi.ComponentResource):
                     "TOPIC_ARN": args.topic_arn,
                     "TOPIC_FIFO": "true" if args.topic_fifo else "false",
                     "SOURCE_QUEUE_URL": self.queue.url,
+                    "BUFFER_PARTITIONS": str(args.partitions),
                     "DLQ_URL": self.dlq.url,
                     "INTERVAL_SECONDS": str(args.interval_seconds),
                     "MAX_ATTEMPTS": str(args.max_attempts),
@@ -134,7 +144,7 @@ class FifoEventBuffer(pulumi.ComponentResource):
                             "sqs:GetQueueAttributes",
                             "sqs:ChangeMessageVisibility",
                         ],
-                        "Resource": self.queue.arn,
+                        "Resource": self.queue_resources,
                     },
                     {
                         "Sid": "DeadLetterRejectedEvents",
@@ -179,20 +189,26 @@ class FifoEventBuffer(pulumi.ComponentResource):
         )
         self.function = built.function
         self.role = built.role
-        self.event_source_mapping = aws.lambda_.EventSourceMapping(
-            f"{name}-events",
-            event_source_arn=self.queue.arn,
-            function_name=self.function.arn,
-            batch_size=args.batch_size,
-            function_response_types=["ReportBatchItemFailures"],
-            scaling_config={"maximum_concurrency": args.max_concurrency},
-            enabled=True,
-            tags=tags,
-            opts=child,
-        )
+        self.event_source_mappings = [
+            aws.lambda_.EventSourceMapping(
+                f"{name}-events" + (f"-p{index}" if index else ""),
+                event_source_arn=queue.arn,
+                function_name=self.function.arn,
+                batch_size=args.batch_size,
+                function_response_types=["ReportBatchItemFailures"],
+                scaling_config={"maximum_concurrency": args.max_concurrency},
+                enabled=True,
+                tags=tags,
+                opts=child,
+            )
+            for index, queue in enumerate(self.partition_queues)
+        ]
+        self.event_source_mapping = self.event_source_mappings[0]
         self._producer_access(name, tags)
         self.queue_url = self.queue.url
         self.queue_arn = self.queue.arn
+        self.queue_urls = pulumi.Output.all(*[q.url for q in self.partition_queues])
+        self.queue_arns = pulumi.Output.all(*queue_arns)
         self.dlq_url = self.dlq.url
         self.dlq_arn = self.dlq.arn
         self.table_name = self.table.name
@@ -202,6 +218,8 @@ class FifoEventBuffer(pulumi.ComponentResource):
             {
                 "queueUrl": self.queue_url,
                 "queueArn": self.queue_arn,
+                "queueUrls": self.queue_urls,
+                "queueArns": self.queue_arns,
                 "dlqUrl": self.dlq_url,
                 "dlqArn": self.dlq_arn,
                 "tableName": self.table_name,
@@ -212,16 +230,29 @@ class FifoEventBuffer(pulumi.ComponentResource):
             }
         )
 
+    def _queue_resources(self, args: FifoEventBufferArgs) -> pulumi.Input[Any]:
+        """The buffer queues in IAM policies: partition 0's ARN, and one pattern for partitions 1..P-1.
+
+        Listing 256 ARNs would exceed IAM's policy size limits (managed policy 6,144 characters, a role's
+        inline policies 10,240 in all: IAM and AWS STS quotas page), so partitions are named by the
+        pattern ``<prefix>-buffer-p*.fifo``, which only this stack's partition queues follow.
+        """
+        if args.partitions == 1:
+            return self.queue.arn
+        pattern = physical("buffer-partition-queue", args.name_prefix, label="*")
+        return self.queue.arn.apply(lambda arn: [arn, f"{arn.rsplit(':', 1)[0]}:{pattern}"])
+
     def _producer_access(self, name: str, tags: dict[str, str]) -> None:
         """What a producer needs, as AWS documents it for a queue under a customer managed key.
 
         https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-key-management.html:
         ``sqs:SendMessage`` (also covers SendMessageBatch) plus ``kms:GenerateDataKey`` and ``kms:Decrypt``.
         The key policy delegates to IAM, so attaching this policy is enough in the stack's account.
+        With partitions, a producer sends to every partition queue (the one of each event's group).
         """
         self.producer_policy_json = policy_json(
             [
-                {"Sid": "SendEvents", "Effect": "Allow", "Action": "sqs:SendMessage", "Resource": self.queue.arn},
+                {"Sid": "SendEvents", "Effect": "Allow", "Action": "sqs:SendMessage", "Resource": self.queue_resources},
                 {
                     "Sid": "EncryptEvents",
                     "Effect": "Allow",

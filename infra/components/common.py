@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import pulumi
@@ -108,6 +108,7 @@ def customer_managed_key(
 class QueueWithDlq:
     queue: aws.sqs.Queue
     dlq: aws.sqs.Queue
+    partitions: list[aws.sqs.Queue] = field(default_factory=list)  # ``queue`` first, then any extra ones
 
 
 # Message sizes, declared on every queue and topic rather than left to provider defaults (pulumi-aws
@@ -121,6 +122,19 @@ TOPIC_MAX_MESSAGE_BYTES = 262_144
 BUFFER_MAX_MESSAGE_BYTES = TOPIC_MAX_MESSAGE_BYTES - 1_024
 # Dead-letter queues take a message plus its reason attributes, whatever the source accepted.
 DLQ_MAX_MESSAGE_BYTES = 1_048_576
+
+
+# SQS SetQueueAttributes RedriveAllowPolicy (botocore sqs 2012-11-05): "You can specify up to 10
+# source queue ARNs. To allow more than 10 source queues to specify dead-letter queues, set the
+# redrivePermission parameter to allowAll" (any queue of the same account and Region).
+REDRIVE_ALLOW_MAX_SOURCE_QUEUES = 10
+
+
+def redrive_allow_policy(source_arns: list[str]) -> str:
+    """Only these source queues may use the DLQ, when SQS allows naming them (up to 10)."""
+    if len(source_arns) <= REDRIVE_ALLOW_MAX_SOURCE_QUEUES:
+        return json.dumps({"redrivePermission": "byQueue", "sourceQueueArns": list(source_arns)})
+    return json.dumps({"redrivePermission": "allowAll"})
 
 
 def queue_with_dlq(
@@ -137,10 +151,13 @@ def queue_with_dlq(
     tags: dict[str, str],
     content_based_deduplication: bool = False,
     max_message_size: int = TOPIC_MAX_MESSAGE_BYTES,
+    extra_queue_names: tuple[str, ...] = (),
 ) -> QueueWithDlq:
     """An SQS queue, CMK-encrypted, with a dead-letter queue of the same kind (14 days retention).
 
     ``names`` are the queue's and the DLQ's physical names, from the naming table (``.fifo`` when FIFO).
+    ``extra_queue_names`` declares more queues exactly like the first (logical names ``<name>-p<i>``,
+    i from 1), all redriving to the one DLQ: the buffer's partitions.
     """
     queue_name, dlq_name = names
     fifo_args: dict[str, Any] = {}
@@ -162,30 +179,33 @@ def queue_with_dlq(
         opts=opts,
         **fifo_args,
     )
-    queue = aws.sqs.Queue(
-        name,
-        name=queue_name,
-        visibility_timeout_seconds=visibility_timeout,
-        message_retention_seconds=retention_seconds,
-        max_message_size=max_message_size,
-        kms_master_key_id=kms_key_arn,
-        kms_data_key_reuse_period_seconds=300,
-        redrive_policy=dlq.arn.apply(
-            lambda arn: json.dumps({"deadLetterTargetArn": arn, "maxReceiveCount": max_receive_count})
-        ),
-        tags=tags,
-        opts=opts,
-        **fifo_args,
-    )
+
+    def source_queue(logical: str, physical_name: str) -> aws.sqs.Queue:
+        return aws.sqs.Queue(
+            logical,
+            name=physical_name,
+            visibility_timeout_seconds=visibility_timeout,
+            message_retention_seconds=retention_seconds,
+            max_message_size=max_message_size,
+            kms_master_key_id=kms_key_arn,
+            kms_data_key_reuse_period_seconds=300,
+            redrive_policy=dlq.arn.apply(
+                lambda arn: json.dumps({"deadLetterTargetArn": arn, "maxReceiveCount": max_receive_count})
+            ),
+            tags=tags,
+            opts=opts,
+            **fifo_args,
+        )
+
+    queue = source_queue(name, queue_name)
+    partitions = [queue] + [source_queue(f"{name}-p{i}", n) for i, n in enumerate(extra_queue_names, start=1)]
     aws.sqs.RedriveAllowPolicy(
         f"{name}-dlq-allow",
         queue_url=dlq.url,
-        redrive_allow_policy=queue.arn.apply(
-            lambda arn: json.dumps({"redrivePermission": "byQueue", "sourceQueueArns": [arn]})
-        ),
+        redrive_allow_policy=pulumi.Output.all(*[q.arn for q in partitions]).apply(redrive_allow_policy),
         opts=opts,
     )
-    return QueueWithDlq(queue=queue, dlq=dlq)
+    return QueueWithDlq(queue=queue, dlq=dlq, partitions=partitions)
 
 
 def allow_topic_to_send(

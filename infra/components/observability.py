@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,6 +16,7 @@ from pipelines_config import AlarmsConfig
 # SQS FIFO holds at most 120,000 in-flight messages, then receives return nothing: alarm well before.
 BUFFER_IN_FLIGHT_ALARM = 100_000
 BUFFER_BACKLOG_METRIC = "group_backlog_over_limit"
+BUFFER_OUTSIDE_PARTITION_METRIC = "records_outside_partition"
 BUFFER_OUTCOMES = ("delivered", "delayed", "waiting", "duplicate", "stale", "dead_lettered", "failed")
 
 
@@ -38,6 +39,7 @@ class ObservabilityArgs:
     s3_streams: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
     search_streams: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
     replay_queue_name: pulumi.Input[str] | None = None
+    buffer_partition_queue_names: Sequence[pulumi.Input[str]] = ()  # partitions 1.. of the buffer
     replay_active: bool = False
     config: AlarmsConfig = field(default_factory=AlarmsConfig)
     kms_deletion_window_days: int = 30
@@ -94,27 +96,23 @@ class Observability(pulumi.ComponentResource):
             )
         age = cfg.oldestMessageAgeSeconds or 5 * args.interval_seconds + 300
         if args.buffer_queue_name is not None and args.buffer_function_name is not None:  # None: no buffer
-            self._alarm(
-                "buffer-oldest-message",
-                "AWS/SQS",
-                "ApproximateAgeOfOldestMessage",
-                {"QueueName": args.buffer_queue_name},
-                "Maximum",
-                "GreaterThanThreshold",
-                age,
-                "buffer queue is falling behind: events wait longer than their windows explain",
-            )
-            self._alarm(
-                "buffer-in-flight",
-                "AWS/SQS",
-                "ApproximateNumberOfMessagesNotVisible",
-                {"QueueName": args.buffer_queue_name},
-                "Maximum",
-                "GreaterThanOrEqualToThreshold",
-                BUFFER_IN_FLIGHT_ALARM,
-                "buffer queue nears the FIFO cap of 120,000 in-flight messages, past which delivery stops for "
-                "everyone: look for a flood of waiting users or stuck invocations",
-            )
+            partitions = [("", args.buffer_queue_name)] + [
+                (f"-p{i}", queue) for i, queue in enumerate(args.buffer_partition_queue_names, start=1)
+            ]
+            for suffix, queue in partitions:
+                self._buffer_queue_alarms(suffix, queue, age)
+            if args.buffer_partition_queue_names:
+                self._alarm(
+                    "buffer-outside-partition",
+                    "eventfork",
+                    BUFFER_OUTSIDE_PARTITION_METRIC,
+                    {"service": args.buffer_function_name},
+                    "Sum",
+                    "GreaterThanOrEqualToThreshold",
+                    1,
+                    "a producer sends groups to a buffer partition they do not belong to: still delivered in "
+                    "order, but a flood of such a group is no longer isolated; fix the producer's routing",
+                )
             self._alarm(
                 "buffer-group-backlog",
                 "eventfork",
@@ -190,6 +188,31 @@ class Observability(pulumi.ComponentResource):
                 "dashboardName": self.dashboard_name,
                 "alarmNames": self.alarm_names,
             }
+        )
+
+    def _buffer_queue_alarms(self, suffix: str, queue: pulumi.Input[str], age: int) -> None:
+        """Age of the oldest message and in-flight count of one buffer partition queue (suffix -p<i>)."""
+        where = f"buffer queue{' partition ' + suffix[2:] if suffix else ''}"
+        self._alarm(
+            f"buffer-oldest-message{suffix}",
+            "AWS/SQS",
+            "ApproximateAgeOfOldestMessage",
+            {"QueueName": queue},
+            "Maximum",
+            "GreaterThanThreshold",
+            age,
+            f"{where} is falling behind: events wait longer than their windows explain",
+        )
+        self._alarm(
+            f"buffer-in-flight{suffix}",
+            "AWS/SQS",
+            "ApproximateNumberOfMessagesNotVisible",
+            {"QueueName": queue},
+            "Maximum",
+            "GreaterThanOrEqualToThreshold",
+            BUFFER_IN_FLIGHT_ALARM,
+            f"{where} nears the FIFO cap of 120,000 in-flight messages, past which its delivery stops: look "
+            "for a flood of waiting users or stuck invocations",
         )
 
     def _alarm(

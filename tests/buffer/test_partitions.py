@@ -126,3 +126,12 @@ def test_records_of_another_partitions_group_are_counted(world: BufferWorld) -> 
     event = _event_from(world, world.source_url)
     world.function(metrics=metrics).handle(event)
     assert ("records_outside_partition", 1) in metrics.added
+
+
+def test_the_producer_example_routes_as_the_buffer_expects() -> None:
+    """examples/producer's copy of the rule (what a producing team runs) agrees with the reference."""
+    from examples.producer.service.send_event import buffer_queue_url
+
+    urls = [f"https://sqs.us-east-1.amazonaws.com/123456789012/dev-buffer-p{i}.fifo" for i in range(7)]
+    for i in range(500):
+        assert buffer_queue_url(f"user-{i}", urls) == urls[partitions.partition_of(f"user-{i}", 7)]

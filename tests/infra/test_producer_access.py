@@ -21,10 +21,16 @@ def test_outputs_give_the_buffer_key_and_a_least_privilege_producer_policy(stack
     assert key_arn == one(p, "aws:kms/key:Key", "buffer-key").outputs["arn"]
     assert value(queue, "kmsMasterKeyId") == key_arn  # the key producers must be allowed to use
     document = json.loads(p.outputs["producerPolicyJson"])
+    sends_to: object = queue.outputs["arn"]
+    if p.outputs["bufferPartitions"] > 1:  # partitions 1.. by one pattern (tests/infra/test_buffer_partitions.py)
+        sends_to = [
+            queue.outputs["arn"],
+            queue.outputs["arn"].rsplit(":", 1)[0] + f":{value(queue, 'name')[:-5]}-p*.fifo",
+        ]
     assert document == {
         "Version": "2012-10-17",
         "Statement": [
-            {"Sid": "SendEvents", "Effect": "Allow", "Action": "sqs:SendMessage", "Resource": queue.outputs["arn"]},
+            {"Sid": "SendEvents", "Effect": "Allow", "Action": "sqs:SendMessage", "Resource": sends_to},
             {"Sid": "EncryptEvents", "Effect": "Allow", "Action": KMS_ACTIONS, "Resource": key_arn},
         ],
     }

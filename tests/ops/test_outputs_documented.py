@@ -27,7 +27,19 @@ def test_every_output_is_documented_with_its_type(stack: str) -> None:
     rows = documented()
     for name, output in plan(stack).outputs.items():
         assert name in rows, f"{name} is not in the README outputs table"
-        assert rows[name] == ("bool" if isinstance(output, bool) else "string"), name
+        assert rows[name] == _kind(output), name
+
+
+def _kind(output: object) -> str:
+    if isinstance(output, bool):
+        return "bool"
+    if isinstance(output, int | float):
+        return "number"
+    if isinstance(output, list):
+        assert all(isinstance(item, str) for item in output), output
+        return "list of string"
+    assert isinstance(output, str), output
+    return "string"
 
 
 def test_no_documented_output_is_missing_from_every_stack() -> None:

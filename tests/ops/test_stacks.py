@@ -68,7 +68,10 @@ def test_prod_alarms_react_faster_and_nobody_is_subscribed_until_the_address_is_
 def test_prod_scales_the_buffer_further() -> None:
     esm = "aws:lambda/eventSourceMapping:EventSourceMapping"
     assert value(one(plan("dev"), esm, "buffer-events"), "scalingConfig.maximumConcurrency") == 10
-    assert value(one(plan("prod"), esm, "buffer-events"), "scalingConfig.maximumConcurrency") == 50
+    prod = plan("prod")
+    mappings = [r for r in prod.by_type(esm) if r.name.startswith("buffer-events")]
+    assert len(mappings) == prod.outputs["bufferPartitions"] == 128  # one per partition queue
+    assert sum(value(m, "scalingConfig.maximumConcurrency") for m in mappings) == 640  # 5 per partition
 
 
 def test_prod_enforces_every_policy_and_dev_only_advises() -> None:
