@@ -12,8 +12,8 @@ Sources:
   and #clusterresource (T2/T3 dedicated masters only with 10 or fewer data nodes); same awsdocs copy.
 - botocore's opensearch model, enum ``OpenSearchPartitionInstanceType`` (103 values in botocore 1.44):
   it has no r7g, m7g, c7g, r7gd, im4gn or later families, and it lists t3.nano/micro/large/xlarge/2xlarge,
-  m5.24xlarge, r5.24xlarge and t4g, which the supported-instance-types page does not list, so those are
-  not allowed here.
+  m5.24xlarge, r5.24xlarge, d2 and t4g, which the supported-instance-types page does not list, so those are
+  not allowed here (nor ultrawarm1, warm nodes only).
 - Families newer than that copy: AWS's current page names OR1 and Im4gn in its family table, and the AWS
   CDK's domain validation, which cites the page, lists the instance-storage-only families I3, R6GD, I4G,
   I4I, I8G, IM4GN, R7GD, R8GD and OI2. The other LATER families (r7g, m7g, c7g, r8g, m8g, c8g, r7i, m7i,

@@ -9,8 +9,12 @@ from __future__ import annotations
 
 from typing import Any
 
+import botocore.session
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from opensearch_instances import INSTANCE_STORE, INSTANCE_TYPES, LATER
 from stack_config import ConfigError, parse_settings
 from tests.infra.plans import one, plan, value
 
@@ -59,6 +63,20 @@ def test_offered_instance_types_are_accepted(name: str) -> None:
     )
 
 
+def test_the_table_differs_from_botocores_enum_only_where_its_docstring_says() -> None:
+    """botocore lacks the newer families; it lists some types the supported-instance-types page does not."""
+    model = botocore.session.Session().get_service_model("opensearch")
+    enum = set(model.shape_for("OpenSearchPartitionInstanceType").enum)
+    not_offered = {f"t3.{s}.search" for s in ("nano", "micro", "large", "xlarge", "2xlarge")}
+    not_offered |= {"m5.24xlarge.search", "r5.24xlarge.search", "t4g.small.search", "t4g.medium.search"}
+    not_offered |= {f"d2.{s}.search" for s in ("xlarge", "2xlarge", "4xlarge", "8xlarge")}
+    not_offered |= {f"ultrawarm1.{s}.search" for s in ("medium", "large", "xlarge")}
+    assert enum - set(INSTANCE_TYPES) == not_offered
+    newer = {INSTANCE_TYPES[name].family for name in set(INSTANCE_TYPES) - enum}
+    assert newer == (set(LATER) | set(INSTANCE_STORE)) - {"or1", "i3", "r6gd"}
+    assert "r7g.medium.search" in INSTANCE_TYPES and "m7g.medium.search" in INSTANCE_TYPES  # the defaults
+
+
 # -- EBS volume size and features the domain always uses ----------------------------------------------------
 
 
@@ -75,6 +93,22 @@ def test_offered_instance_types_are_accepted(name: str) -> None:
 def test_volume_size_beyond_the_instance_types_gp3_maximum_is_refused(instance: str, size: int, allowed: str) -> None:
     problem = only_problem({"instanceType": instance, "volumeSizeGb": size}, "volumeSizeGb")
     assert f"got {size}" in problem and instance in problem and allowed in problem
+
+
+@settings(max_examples=200, deadline=None)
+@given(name=st.sampled_from(sorted(INSTANCE_TYPES)), size=st.integers(10, 16384))
+def test_a_volume_is_refused_exactly_outside_the_tables_range(name: str, size: int) -> None:
+    chosen = INSTANCE_TYPES[name]
+    usable = chosen.ebs and chosen.gp3 and chosen.encryption
+    fits = chosen.gp3_max_gb is None or chosen.gp3_min_gb <= size <= chosen.gp3_max_gb
+    try:
+        parse_settings({"analytics": {"instanceType": name, "volumeSizeGb": size}}, "dev")
+    except ConfigError as error:
+        assert not (usable and fits), error.problems
+        assert all(p.startswith((f"{KEY}.instanceType", f"{KEY}.volumeSizeGb")) for p in error.problems)
+        assert usable or not any(p.startswith(f"{KEY}.volumeSizeGb") for p in error.problems)
+    else:
+        assert usable and fits
 
 
 def test_volume_size_at_the_instance_types_maximum_is_accepted() -> None:
