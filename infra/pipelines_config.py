@@ -12,7 +12,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from config_schema import Rule, setting
-from service_rules import check_filter_policy, check_prefixes, check_transform, check_zone_awareness
+from opensearch_instances import SUPPORTED_TYPES_URL
+from service_rules import (
+    check_filter_policy,
+    check_prefixes,
+    check_search_nodes,
+    check_transform,
+    check_zone_awareness,
+)
 
 COMPRESSION = ("UNCOMPRESSED", "GZIP", "ZIP", "Snappy", "HADOOP_SNAPPY")
 FILTER_SCOPES = ("MessageAttributes", "MessageBody")
@@ -147,7 +154,9 @@ class AnalyticsConfig:
             "str", pattern=r"OpenSearch_[0-9]{1,2}\.[0-9]{1,2}", doc="engine of a created domain (CreateDomain pattern)"
         ),
     )
-    instanceType: str = setting("r7g.medium.search", Rule("str", pattern=INSTANCE_TYPE, doc="data node type"))
+    instanceType: str = setting(
+        "r7g.medium.search", Rule("str", pattern=INSTANCE_TYPE, doc=f"data node type ({SUPPORTED_TYPES_URL})")
+    )
     instanceCount: int = setting(
         1, Rule("int", 1, 80, doc="data nodes; more than 1 turns zone awareness on (even or a multiple of 3)")
     )
@@ -156,7 +165,9 @@ class AnalyticsConfig:
         "m7g.medium.search", Rule("str", pattern=INSTANCE_TYPE, doc="dedicated master node type")
     )
     dedicatedMasterCount: int = setting(3, Rule("int", choices=(3, 5), doc="dedicated master nodes (when enabled)"))
-    volumeSizeGb: int = setting(20, Rule("int", 10, 16384, doc="gp3 volume per data node"))
+    volumeSizeGb: int = setting(
+        20, Rule("int", 10, 16384, doc="gp3 volume per data node (within the instance type's EBS range)")
+    )
     readerArns: list[str] = setting(
         [], Rule("list", doc="IAM principals (ARNs) allowed to search the created domain (GET/POST/HEAD)")
     )
@@ -169,6 +180,15 @@ class AnalyticsConfig:
     bufferingSizeMb: int = setting(5, Rule("int", 1, 100, doc="Firehose buffering size (OpenSearch: at most 100)"))
     failedDocumentsPrefix: str = setting(
         "failed/", Rule("str", pattern=r".{0,1024}", doc="S3 key prefix of documents OpenSearch rejected")
+    )
+    failedDocumentsErrorPrefix: str | None = setting(
+        None,
+        Rule(
+            "str",
+            pattern=r".{0,1024}",
+            nullable=True,
+            doc="S3 key prefix of records Firehose could not back up (required when failedDocumentsPrefix has !{...})",
+        ),
     )
     failedDocumentsCompression: str = setting(
         "GZIP", Rule("str", choices=COMPRESSION, doc="compression of the failed-documents backup")
@@ -187,6 +207,17 @@ class AnalyticsConfig:
         problems = check_filter_policy(key, section.filterPolicy, section.filterPolicyScope)
         problems += check_transform(key, "transform", section.transform, section.transformFunctionArn)
         problems += check_zone_awareness(key, section.instanceCount)
+        problems += check_prefixes(
+            key,
+            section.failedDocumentsPrefix,
+            section.failedDocumentsErrorPrefix,
+            ("failedDocumentsPrefix", "failedDocumentsErrorPrefix"),
+        )
+        if section.domainArn is None:
+            master = section.dedicatedMasterType if section.dedicatedMasterEnabled else None
+            problems += check_search_nodes(
+                key, section.instanceType, section.instanceCount, master, section.volumeSizeGb
+            )
         for arn in section.readerArns:
             if not isinstance(arn, str) or not arn.startswith("arn:") or ":iam::" not in arn:
                 problems.append(f"{key}.readerArns: got {arn!r}; allowed: IAM role or user ARNs")

@@ -11,6 +11,8 @@ import re
 import unicodedata
 from typing import Any
 
+from opensearch_instances import EBS_QUOTAS_URL, INSTANCE_TYPES, SUPPORTED_TYPES_URL, family_members
+
 # https://docs.aws.amazon.com/sns/latest/dg/subscription-filter-policy-constraints.html
 FILTER_POLICY_MAX_COMBINATIONS = 150
 FILTER_POLICY_MAX_BYTES = 256 * 1024
@@ -91,14 +93,25 @@ def check_transform(key: str, builtin_key: str, builtin: bool, arn: str | None) 
     return []
 
 
-def check_prefixes(key: str, prefix: str, error_prefix: str) -> list[str]:
-    """Firehose: a prefix with expressions needs an error prefix; only the error prefix names the error type."""
+def check_prefixes(
+    key: str, prefix: str, error_prefix: str | None, names: tuple[str, str] = ("prefix", "errorPrefix")
+) -> list[str]:
+    """Firehose: a prefix with expressions needs an error prefix; only the error prefix names the error type.
+
+    ``names`` are the config keys of the S3 ``Prefix`` and ``ErrorOutputPrefix`` (None: none is passed).
+    """
+    prefix_name, error_name = names
     problems = []
     if "!{" in prefix and not error_prefix:
-        problems.append(f'{key}.errorPrefix: got ""; allowed: a prefix (required when prefix uses expressions)')
+        problems.append(
+            f"{key}.{error_name}: got {json.dumps(error_prefix)}; allowed: a prefix "
+            f"(required when {prefix_name} uses expressions)"
+        )
     if "!{firehose:error-output-type}" in prefix:
-        problems.append(f"{key}.prefix: got {prefix}; allowed: no !{{firehose:error-output-type}} (errorPrefix only)")
-    for name, value in (("prefix", prefix), ("errorPrefix", error_prefix)):
+        problems.append(
+            f"{key}.{prefix_name}: got {prefix}; allowed: no !{{firehose:error-output-type}} ({error_name} only)"
+        )
+    for name, value in ((prefix_name, prefix), (error_name, error_prefix or "")):
         problems += [f"{key}.{name}: got {value}; allowed: {why}" for why in _expression_problems(value)]
     return problems
 
@@ -131,6 +144,59 @@ def check_zone_awareness(key: str, count: int) -> list[str]:
     if count > 1 and count % 2 and count % 3:
         return [f"{key}.instanceCount: got {count}; allowed: 1, an even number or a multiple of 3 (zone awareness)"]
     return []
+
+
+def check_search_nodes(
+    key: str, instance_type: str, count: int, master_type: str | None, volume_gb: int
+) -> list[str]:
+    """A created domain's node types against infra/opensearch_instances.py (sources there): offered,
+    EBS with gp3 (the domain always attaches a gp3 volume of volumeSizeGb, within the type's range),
+    encryption at rest and fine-grained access control (always on); T2/T3 masters for <= 10 data nodes."""
+    problems = []
+    data = INSTANCE_TYPES.get(instance_type)
+    if data is None:
+        problems.append(_unknown_type(f"{key}.instanceType", instance_type))
+    elif not data.ebs:
+        problems.append(
+            f"{key}.instanceType: got {instance_type}, which has instance storage only; allowed: a type with EBS "
+            "volumes (the domain always attaches a gp3 volume of volumeSizeGb), e.g. r7g.large.search"
+        )
+    elif not data.gp3:
+        problems.append(
+            f"{key}.instanceType: got {instance_type}, which offers no gp3 EBS volumes; allowed: a type with gp3 "
+            f"volumes (the domain always uses gp3), e.g. r7g.large.search ({EBS_QUOTAS_URL})"
+        )
+    elif data.gp3_max_gb is not None and not data.gp3_min_gb <= volume_gb <= data.gp3_max_gb:
+        problems.append(
+            f"{key}.volumeSizeGb: got {volume_gb} with instanceType {instance_type}; allowed: {data.gp3_min_gb} to "
+            f"{data.gp3_max_gb} for {instance_type} (gp3, {EBS_QUOTAS_URL})"
+        )
+    for name, chosen in (("instanceType", data), ("dedicatedMasterType", INSTANCE_TYPES.get(master_type or ""))):
+        if chosen is not None and not chosen.encryption:
+            problems.append(
+                f"{key}.{name}: got {chosen.name}, which does not support encryption at rest or fine-grained access "
+                "control; allowed: a current type such as r7g.large.search (the domain always turns both on)"
+            )
+    if master_type is not None:
+        if master_type not in INSTANCE_TYPES:
+            problems.append(_unknown_type(f"{key}.dedicatedMasterType", master_type))
+        elif master_type.split(".")[0] in ("t2", "t3") and count > 10:
+            problems.append(
+                f"{key}.dedicatedMasterType: got {master_type} with instanceCount {count}; allowed: T2 and T3 "
+                "dedicated masters only with 10 or fewer data nodes"
+            )
+    return problems
+
+
+def _unknown_type(name: str, value: str) -> str:
+    family = value.split(".")[0]
+    members = family_members(family)
+    offered = (
+        f"{family}: {', '.join(members)}"
+        if members
+        else "families " + ", ".join(sorted({t.family for t in INSTANCE_TYPES.values()}))
+    )
+    return f"{name}: got {value}; allowed: a type OpenSearch Service offers ({offered}; {SUPPORTED_TYPES_URL})"
 
 
 # AWS tagging (https://docs.aws.amazon.com/tag-editor/latest/userguide/tagging.html): at most 50 tags per

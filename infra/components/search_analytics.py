@@ -168,6 +168,8 @@ class SearchAnalyticsPipeline(pulumi.ComponentResource):
             },
             "cloudwatch_logging_options": logging.options(),
         }
+        if cfg.failedDocumentsErrorPrefix is not None:
+            config["s3_configuration"]["error_output_prefix"] = cfg.failedDocumentsErrorPrefix
         if transform_arn is not None:
             config["processing_configuration"] = processing(transform_arn)
         self.stream = aws.kinesis.FirehoseDeliveryStream(

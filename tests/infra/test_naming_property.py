@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 import naming
 from local.capture import capture
 from naming import declared_names
+from opensearch_instances import INSTANCE_TYPES
 from stack_config import ConfigError, parse_settings
 from tests.infra.aws_names import EXPLICIT, invalid_names
 from tests.infra.plans import ROOT
@@ -30,6 +31,15 @@ def optional(value: Any) -> st.SearchStrategy[Any]:
     return st.one_of(st.none(), st.just(value))
 
 
+# Data node types a created domain can use (EBS, gp3, encryption at rest) with a volume in the type's range.
+USABLE_TYPES = [t for t in INSTANCE_TYPES.values() if t.ebs and t.gp3 and t.encryption]
+NODES = st.sampled_from(USABLE_TYPES).flatmap(
+    lambda t: st.fixed_dictionaries(
+        {"instanceType": st.just(t.name), "volumeSizeGb": st.integers(t.gp3_min_gb, t.gp3_max_gb or 16384)}
+    )
+)
+
+
 CONFIGS = st.fixed_dictionaries(
     {
         "eventfork:namePrefix": st.one_of(st.none(), st.from_regex(naming.PREFIX_PATTERN, fullmatch=True)),
@@ -39,9 +49,12 @@ CONFIGS = st.fixed_dictionaries(
         "eventfork:backup": st.fixed_dictionaries(
             {"enabled": st.booleans(), "redaction": st.booleans(), "bucketArn": optional(BUCKET_ARN)}
         ),
-        "eventfork:analytics": st.fixed_dictionaries(
-            {"enabled": st.booleans(), "transform": st.booleans(), "domainArn": optional(DOMAIN_ARN)}
-        ),
+        "eventfork:analytics": st.tuples(
+            st.fixed_dictionaries(
+                {"enabled": st.booleans(), "transform": st.booleans(), "domainArn": optional(DOMAIN_ARN)}
+            ),
+            NODES,
+        ).map(lambda parts: {key: v for part in parts for key, v in part.items() if v is not None}),
         "eventfork:replay": st.fixed_dictionaries({"enabled": st.booleans(), "active": st.booleans()}),
         "eventfork:alarms": st.fixed_dictionaries({"enabled": st.booleans()}),
     }
