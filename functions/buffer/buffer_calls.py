@@ -21,6 +21,7 @@ class BufferCalls:
     sqs: Any
     sns: Any
     settings: BufferSettings
+    queue_url: str  # the buffer queue (partition) the current batch came from
     clock: Callable[[], float]
     logger: Any
     metrics: Any
@@ -119,7 +120,7 @@ class BufferCalls:
         for start in range(0, len(entries), 10):
             try:
                 response = self.sqs.change_message_visibility_batch(
-                    QueueUrl=self.settings.source_queue_url, Entries=entries[start : start + 10]
+                    QueueUrl=self.queue_url, Entries=entries[start : start + 10]
                 )
                 not_set.extend(f"{f.get('Code', '')}: {f.get('Message', '')}" for f in response.get("Failed", []))
             except Exception as error:  # noqa: BLE001 - records come back after the queue's timeout: later, still safe

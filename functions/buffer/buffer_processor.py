@@ -38,6 +38,7 @@ from buffer_decisions import (
     dependency_failure,
     settle,
 )
+from buffer_partitions import batch_source
 from buffer_recording import RECORD_ATTEMPTS, BufferRecording, StateRejectedError, error_code
 from buffer_records import Event, Rejection, parse_record
 from buffer_settings import BufferSettings
@@ -125,6 +126,7 @@ class BufferFunction(BufferCalls, BufferRecording):
         metrics: Any = None,
     ) -> None:
         self.sqs, self.sns, self.settings, self.clock, self.validate = sqs, sns, settings, clock, validate
+        self.queue_url = settings.source_queue_url
         self.sleep = sleep
         self.state = BufferState(
             dynamodb, settings.group_table, settings.group_ttl_seconds, settings.event_ttl_seconds, sleep
@@ -135,7 +137,9 @@ class BufferFunction(BufferCalls, BufferRecording):
     # ------------------------------------------------------------------ the batch
     def handle(self, event: dict[str, Any]) -> BatchResult:
         started = self.clock()
-        parsed = [parse_record(r, started, self.settings.topic_max_message_bytes) for r in event.get("Records") or []]
+        records = event.get("Records") or []
+        self.queue_url = self._source_queue(records)
+        parsed = [parse_record(r, started, self.settings.topic_max_message_bytes) for r in records]
         events = [p for p in parsed if isinstance(p, Event)]
         try:
             snapshot = self.state.read({e.group for e in events}, started)
@@ -166,6 +170,17 @@ class BufferFunction(BufferCalls, BufferRecording):
         self._warn_late_republish(decisions, snapshot, now)
         result = BatchResult(settle(parsed, decisions, publish_errors, write_errors, self.clock()))
         return self._finish(result, parsed, started)
+
+    def _source_queue(self, records: list[dict[str, Any]]) -> str:
+        """The partition queue this batch came from; groups of another partition are counted and logged."""
+        source = batch_source(records, self.settings.source_queue_url, self.settings.partitions)
+        if source.outside_groups:
+            self.logger.warning(
+                "records of groups that belong to another buffer partition",
+                extra={"partition": source.partition, "groups": source.outside_groups[:10]},
+            )
+            self.metrics.add_metric(name="records_outside_partition", unit="Count", value=source.outside_records)
+        return source.queue_url
 
     def _decide(
         self, parsed: list[Event | Rejection], snapshot: Snapshot, now: float, settled: dict[str, Outcome]
@@ -295,7 +310,7 @@ class BufferFunction(BufferCalls, BufferRecording):
         for start in range(0, len(done), 10):
             entries = [{"Id": str(i), "ReceiptHandle": handles[m]} for i, m in enumerate(done[start : start + 10])]
             try:
-                self.sqs.delete_message_batch(QueueUrl=self.settings.source_queue_url, Entries=entries)
+                self.sqs.delete_message_batch(QueueUrl=self.queue_url, Entries=entries)
             except Exception as error:  # noqa: BLE001 - they come back and are suppressed as duplicates
                 self.logger.warning("could not delete finished records", extra={"error": str(error)})
 

@@ -26,6 +26,7 @@ class BufferSettings:
     max_group_backlog_seconds: float = 0.0  # 0: no limit
     topic_max_message_bytes: int = TOPIC_MAX_MESSAGE_BYTES
     dlq_max_message_bytes: int = DLQ_MAX_MESSAGE_BYTES
+    partitions: int = 1  # buffer queues the producers spread groups over (buffer_partitions)
 
     @classmethod
     def from_env(cls, env: dict[str, str]) -> BufferSettings:
@@ -46,4 +47,5 @@ class BufferSettings:
             max_group_backlog_seconds=float(env.get("MAX_GROUP_BACKLOG_SECONDS", "0")),
             topic_max_message_bytes=int(env.get("TOPIC_MAX_MESSAGE_BYTES", str(TOPIC_MAX_MESSAGE_BYTES))),
             dlq_max_message_bytes=int(env.get("DLQ_MAX_MESSAGE_BYTES", str(DLQ_MAX_MESSAGE_BYTES))),
+            partitions=int(env.get("BUFFER_PARTITIONS", "1")),
         )
