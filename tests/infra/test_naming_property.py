@@ -13,9 +13,9 @@ import pytest
 from hypothesis import HealthCheck, Phase, find, given, settings
 from hypothesis import strategies as st
 
-import naming
+from eventfork import naming
+from eventfork.naming import declared_names
 from local.capture import capture
-from naming import declared_names
 from stack_config import ConfigError, parse_settings
 from tests.infra.aws_names import EXPLICIT, invalid_names
 from tests.infra.plans import ROOT

@@ -18,19 +18,25 @@ from typing import Any
 import grpc
 import pulumi
 import pytest
+import yaml
 from pulumi.provider.experimental.component import ComponentProvider
 from pulumi.runtime import mocks as pulumi_mocks
 from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
 
-from components.buffer import FifoEventBuffer
-from components.fanout import EventFanOut
-from components.replay import ReplayPipeline
-from components.search_analytics import SearchAnalyticsPipeline
-from components.storage_backup import StorageBackupPipeline
+from eventfork import (
+    AnalyticsConfig,
+    BackupConfig,
+    EventFanOut,
+    FifoEventBuffer,
+    ReplayConfig,
+    ReplayPipeline,
+    SearchAnalyticsPipeline,
+    StorageBackupPipeline,
+)
 from local.capture.mocks import CaptureMocks
-from pipelines_config import AnalyticsConfig, BackupConfig, ReplayConfig
 
-HOST = Path(__file__).resolve().parent / "host_components.py"
+ROOT = Path(__file__).resolve().parents[2]
+PLUGIN = yaml.safe_load((ROOT / "PulumiPlugin.yaml").read_text())
 COMPONENTS = [FifoEventBuffer, EventFanOut, StorageBackupPipeline, SearchAnalyticsPipeline, ReplayPipeline]
 # The type each component registers when a Python program declares it (existing stacks' URNs).
 MODULE_TOKENS = {
@@ -71,7 +77,9 @@ def start_provider(host: list[str]) -> Iterator[dict[str, Any]]:
 
 @pytest.fixture(scope="module")
 def schema() -> Iterator[dict[str, Any]]:
-    yield from start_provider([sys.executable, str(HOST)])
+    """The provider as ``pulumi package add`` starts it: the plugin's main, run by Python."""
+    assert PLUGIN["runtime"]["name"] == "python"
+    yield from start_provider([sys.executable, str(ROOT / PLUGIN["main"])])
 
 
 def test_schema_names_the_package_and_every_component(schema: dict[str, Any]) -> None:

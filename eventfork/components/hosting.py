@@ -24,7 +24,7 @@ from typing import Any, TypeVar
 
 import pulumi
 
-from config_schema import ConfigError, parse_section
+from eventfork.config_schema import ConfigError, parse_section
 
 PACKAGE = "eventfork"
 T = TypeVar("T")

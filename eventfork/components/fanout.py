@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
-from components.common import (
+from eventfork.components.common import (
     TOPIC_MAX_MESSAGE_BYTES,
     allow_topic_to_send,
     customer_managed_key,
@@ -18,8 +18,8 @@ from components.common import (
     policy_json,
     queue_with_dlq,
 )
-from components.hosting import args_from_inputs, hosted, schema_view
-from naming import physical
+from eventfork.components.hosting import args_from_inputs, hosted, schema_view
+from eventfork.naming import physical
 
 TOKEN = "eventfork:fanout:EventFanOut"
 

@@ -11,9 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from components.hosting import schema_view
-from config_schema import Rule, setting
-from service_rules import check_filter_policy, check_prefixes, check_transform, check_zone_awareness
+from eventfork.components.hosting import schema_view
+from eventfork.config_schema import Rule, setting
+from eventfork.service_rules import check_filter_policy, check_prefixes, check_transform, check_zone_awareness
 
 COMPRESSION = ("UNCOMPRESSED", "GZIP", "ZIP", "Snappy", "HADOOP_SNAPPY")
 FILTER_SCOPES = ("MessageAttributes", "MessageBody")

@@ -9,10 +9,16 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from components.common import account_and_region, policy_json
-from components.delivery import BACKUP_LOG_STREAM, DESTINATION_LOG_STREAM, delivery_logging, firehose_role, processing
-from components.hosting import args_from_inputs, checked_section, hosted, schema_view
-from components.pipeline_parts import (
+from eventfork.components.common import account_and_region, policy_json
+from eventfork.components.delivery import (
+    BACKUP_LOG_STREAM,
+    DESTINATION_LOG_STREAM,
+    delivery_logging,
+    firehose_role,
+    processing,
+)
+from eventfork.components.hosting import args_from_inputs, checked_section, hosted, schema_view
+from eventfork.components.pipeline_parts import (
     PipelineArgs,
     encrypted_bucket,
     redaction_transform,
@@ -20,8 +26,8 @@ from components.pipeline_parts import (
     subscribed_queue,
     tagged,
 )
-from naming import physical
-from pipelines_config import AnalyticsConfig
+from eventfork.naming import physical
+from eventfork.pipelines_config import AnalyticsConfig
 
 TLS_POLICY = "Policy-Min-TLS-1-2-PFS-2023-10"
 # What Firehose does on a domain: describe it, then bulk-index over HTTPS.

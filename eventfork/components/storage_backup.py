@@ -9,10 +9,10 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from components.delivery import delivery_logging, firehose_role, processing
-from components.hosting import args_from_inputs, checked_section, hosted, schema_view
-from components.lifecycle import Lifecycle
-from components.pipeline_parts import (
+from eventfork.components.delivery import delivery_logging, firehose_role, processing
+from eventfork.components.hosting import args_from_inputs, checked_section, hosted, schema_view
+from eventfork.components.lifecycle import Lifecycle
+from eventfork.components.pipeline_parts import (
     PipelineArgs,
     encrypted_bucket,
     redaction_transform,
@@ -20,8 +20,8 @@ from components.pipeline_parts import (
     subscribed_queue,
     tagged,
 )
-from naming import physical
-from pipelines_config import BackupConfig
+from eventfork.naming import physical
+from eventfork.pipelines_config import BackupConfig
 
 TOKEN = "eventfork:pipelines:StorageBackupPipeline"
 

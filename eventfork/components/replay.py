@@ -9,12 +9,12 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from components.common import account_and_region
-from components.function import FunctionSpec
-from components.hosting import args_from_inputs, checked_section, hosted, schema_view
-from components.pipeline_parts import PipelineArgs, queue_consumer, subscribed_queue, tagged
-from naming import physical
-from pipelines_config import ReplayConfig
+from eventfork.components.common import account_and_region
+from eventfork.components.function import FunctionSpec
+from eventfork.components.hosting import args_from_inputs, checked_section, hosted, schema_view
+from eventfork.components.pipeline_parts import PipelineArgs, queue_consumer, subscribed_queue, tagged
+from eventfork.naming import physical
+from eventfork.pipelines_config import ReplayConfig
 
 TOKEN = "eventfork:pipelines:ReplayPipeline"
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
-from components.common import (
+from eventfork.components.common import (
     BUFFER_MAX_MESSAGE_BYTES,
     DLQ_MAX_MESSAGE_BYTES,
     TOPIC_MAX_MESSAGE_BYTES,
@@ -16,9 +16,9 @@ from components.common import (
     policy_json,
     queue_with_dlq,
 )
-from components.function import FunctionSpec, python_function
-from components.hosting import args_from_inputs, hosted, schema_view
-from naming import physical
+from eventfork.components.function import FunctionSpec, python_function
+from eventfork.components.hosting import args_from_inputs, hosted, schema_view
+from eventfork.naming import physical
 
 GROUP_KEY = "messageGroupId"
 TTL_ATTRIBUTE = "expiresAt"
