@@ -249,3 +249,21 @@ def test_construct_refuses_bad_settings_naming_the_key() -> None:
     problem = r"config\.bufferingIntervalSeconds: got 5000; allowed: an integer from 0 to 900"
     with pytest.raises(Exception, match=problem):
         provider.construct("backup", "eventfork:index:StorageBackupPipeline", inputs, None)
+
+
+def test_the_program_keeps_its_urns() -> None:
+    """Declared from Python (infra/__main__.py), components keep the tokens existing stacks' URNs have."""
+    from tests.infra.plans import plan
+
+    resources = plan().resources
+    components = {r.urn for r in resources if r.type.startswith("eventfork:")}
+    assert components == {
+        "urn:pulumi:dev::eventfork::eventfork:buffer:FifoEventBuffer::buffer",
+        "urn:pulumi:dev::eventfork::eventfork:fanout:EventFanOut::fanout",
+        "urn:pulumi:dev::eventfork::eventfork:ops:Observability::ops",
+        "urn:pulumi:dev::eventfork::eventfork:pipelines:ReplayPipeline::replay",
+        "urn:pulumi:dev::eventfork::eventfork:pipelines:StorageBackupPipeline::backup",
+    }
+    backup_queue = "urn:pulumi:dev::eventfork::eventfork:pipelines:StorageBackupPipeline$aws:sqs/queue:Queue::"
+    backup_queue += "backup-queue"
+    assert backup_queue in {r.urn for r in resources}
