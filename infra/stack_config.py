@@ -217,7 +217,7 @@ SCALAR_KEYS = {
         "str",
         pattern=PREFIX_PATTERN,
         nullable=True,
-        doc="prefix of physical names (default eventfork-<stack>); every derived name is checked (infra/naming.py)",
+        doc="prefix of physical names (default eventfork-<stack>); every derived name is checked (eventfork/naming.py)",
     ),
     "tags": Rule("dict", nullable=True, doc="extra tags on every taggable resource"),
 }

@@ -37,7 +37,7 @@ def check_value(schema: dict[str, Any], prop: dict[str, Any], value: Any, where:
         return check_object(schema, typ["properties"], typ.get("required", []), value, where)
     if prop.get("$ref") == "pulumi.json#/Any":
         return []
-    kind = prop.get("type")
+    kind = str(prop.get("type"))
     expected: dict[str, Any] = {"string": str, "integer": int, "number": (int, float), "boolean": bool}
     expected.update(object=dict, array=list)
     if isinstance(value, bool) and kind != "boolean" or not isinstance(value, expected[kind]):
