@@ -27,7 +27,7 @@ test: venv lint
 
 lint: venv
 	$(PY) -m ruff check .
-	$(PY) -m mypy infra local functions/buffer policies/eventfork_policies
+	$(PY) -m mypy infra eventfork local functions/buffer policies/eventfork_policies
 	for f in forwarder replay redaction; do $(PY) -m mypy functions/$$f/app.py || exit 1; done
 
 bench: venv

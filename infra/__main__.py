@@ -5,14 +5,15 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from components.buffer import FifoEventBuffer, FifoEventBufferArgs
-from components.existing_topic import ExistingTopic, ExistingTopicArgs
-from components.fanout import EventFanOut, EventFanOutArgs
-from components.observability import Observability, ObservabilityArgs, function_name_of
-from components.packaging import bundled_distributions
-from components.replay import ReplayPipeline, ReplayPipelineArgs
-from components.search_analytics import SearchAnalyticsPipeline, SearchAnalyticsPipelineArgs
-from components.storage_backup import StorageBackupPipeline, StorageBackupPipelineArgs
+import source_tree  # noqa: F401 - this clone's eventfork package first on sys.path
+from eventfork.components.buffer import FifoEventBuffer, FifoEventBufferArgs
+from eventfork.components.existing_topic import ExistingTopic, ExistingTopicArgs
+from eventfork.components.fanout import EventFanOut, EventFanOutArgs
+from eventfork.components.observability import Observability, ObservabilityArgs, function_name_of
+from eventfork.components.packaging import bundled_distributions
+from eventfork.components.replay import ReplayPipeline, ReplayPipelineArgs
+from eventfork.components.search_analytics import SearchAnalyticsPipeline, SearchAnalyticsPipelineArgs
+from eventfork.components.storage_backup import StorageBackupPipeline, StorageBackupPipelineArgs
 from stack_config import load_settings
 
 settings = load_settings()

@@ -11,12 +11,18 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from eventfork.config_schema import ConfigError, Rule, parse_section, setting
+from eventfork.naming import PREFIX_PATTERN, default_prefix, name_problems
+from eventfork.pipelines_config import (
+    KMS_ARN,
+    PIPELINE_SECTIONS,
+    AlarmsConfig,
+    AnalyticsConfig,
+    BackupConfig,
+    ReplayConfig,
+)
+from eventfork.service_rules import check_tags
 from stack_shapes import shape_problems
-
-from config_schema import ConfigError, Rule, parse_section, setting
-from naming import PREFIX_PATTERN, default_prefix, name_problems
-from pipelines_config import KMS_ARN, PIPELINE_SECTIONS, AlarmsConfig, AnalyticsConfig, BackupConfig, ReplayConfig
-from service_rules import check_tags
 
 NAMESPACE = "eventfork"
 # CreateTopic: names of 1-256 letters, digits, '-' and '_', FIFO ones ending in .fifo (botocore sns model).
@@ -221,7 +227,7 @@ SCALAR_KEYS = {
         "str",
         pattern=PREFIX_PATTERN,
         nullable=True,
-        doc="prefix of physical names (default eventfork-<stack>); every derived name is checked (infra/naming.py)",
+        doc="prefix of physical names (default eventfork-<stack>); every derived name is checked (eventfork/naming.py)",
     ),
     "tags": Rule("dict", nullable=True, doc="extra tags on every taggable resource"),
 }
@@ -250,7 +256,7 @@ def parse_settings(raw: dict[str, Any], stack: str) -> Settings:
     prefix = _decode(raw.get("namePrefix"))
     tags = _decode(raw.get("tags"))
     for key, value in (("namePrefix", prefix), ("tags", tags)):
-        from config_schema import check_value
+        from eventfork.config_schema import check_value
 
         problem = check_value(f"{NAMESPACE}:{key}", SCALAR_KEYS[key], value)
         if problem:

@@ -1,6 +1,6 @@
 """AWS's name rules read from the botocore service models (and AWS's pages where a model has no pattern).
 
-Written apart from ``infra/naming.py`` on purpose: the tests check the program's names and its table
+Written apart from ``eventfork/naming.py`` on purpose: the tests check the program's names and its table
 against these, not against the table itself.
 """
 

@@ -1,7 +1,7 @@
 """``eventfork:analytics`` settings OpenSearch Service and Firehose reject, each refused before any resource.
 
 Every refused config here was accepted by the schema before its rule existed. Sources are cited in
-``infra/opensearch_instances.py`` (instance types, EBS sizes, features) and ``infra/service_rules.py``
+``eventfork/opensearch_instances.py`` (instance types, EBS sizes, features) and ``eventfork/service_rules.py``
 (Firehose prefixes).
 """
 
@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from opensearch_instances import INSTANCE_STORE, INSTANCE_TYPES, LATER
+from eventfork.opensearch_instances import INSTANCE_STORE, INSTANCE_TYPES, LATER
 from stack_config import ConfigError, parse_settings
 from tests.infra.plans import one, plan, value
 

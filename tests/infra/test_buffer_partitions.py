@@ -7,9 +7,9 @@ import json
 
 import pytest
 
-from infra.naming import alarm_labels, declared_names, physical
-from infra.stack_config import ConfigError, parse_settings
+from eventfork.naming import alarm_labels, declared_names, physical
 from local.simulate.invokers import load_module
+from stack_config import ConfigError, parse_settings
 from tests.buffer.conftest import BUFFER_DIR
 from tests.infra.plans import one, plan, policy, value
 

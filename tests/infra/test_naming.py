@@ -6,10 +6,10 @@ from typing import Any
 
 import pytest
 
-import naming
+from eventfork import naming
+from eventfork.naming import NAMES, NameRule, declared_names
 from local.capture import capture
 from local.capture.program import ProgramError
-from naming import NAMES, NameRule, declared_names
 from stack_config import ConfigError, parse_settings
 from tests.infra import aws_names
 from tests.infra.plans import ROOT, plan

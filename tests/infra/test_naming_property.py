@@ -13,10 +13,10 @@ import pytest
 from hypothesis import HealthCheck, Phase, find, given, settings
 from hypothesis import strategies as st
 
-import naming
+from eventfork import naming
+from eventfork.naming import declared_names
+from eventfork.opensearch_instances import INSTANCE_TYPES
 from local.capture import capture
-from naming import declared_names
-from opensearch_instances import INSTANCE_TYPES
 from stack_config import ConfigError, parse_settings
 from tests.infra.aws_names import EXPLICIT, invalid_names
 from tests.infra.plans import ROOT
@@ -31,11 +31,12 @@ def optional(value: Any) -> st.SearchStrategy[Any]:
     return st.one_of(st.none(), st.just(value))
 
 
-# Data node types a created domain can use (EBS, gp3, encryption at rest) with a volume in the type's range.
+# Data node types a created domain can use (EBS, gp3, encryption at rest) with a volume in the type's
+# range and the schema's (10..16384).
 USABLE_TYPES = [t for t in INSTANCE_TYPES.values() if t.ebs and t.gp3 and t.encryption]
 NODES = st.sampled_from(USABLE_TYPES).flatmap(
     lambda t: st.fixed_dictionaries(
-        {"instanceType": st.just(t.name), "volumeSizeGb": st.integers(t.gp3_min_gb, t.gp3_max_gb or 16384)}
+        {"instanceType": st.just(t.name), "volumeSizeGb": st.integers(t.gp3_min_gb, min(t.gp3_max_gb or 16384, 16384))}
     )
 )
 

@@ -7,10 +7,10 @@ from typing import Any
 
 import pytest
 
-from config_schema import Rule
+from eventfork.config_schema import Rule
+from eventfork.pipelines_config import AnalyticsConfig, BackupConfig, ReplayConfig
 from local.capture import _config_strings, load_project, load_stack_config
 from local.capture.mocks import CaptureMocks, CaptureMonitor, run_program
-from pipelines_config import AnalyticsConfig, BackupConfig, ReplayConfig
 from stack_config import ConfigError, parse_settings
 from tests.infra.plans import ROOT
 

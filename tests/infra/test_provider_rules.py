@@ -13,8 +13,8 @@ from typing import Any
 import botocore.session
 import pytest
 
-from config_schema import Rule
-from pipelines_config import (
+from eventfork.config_schema import Rule
+from eventfork.pipelines_config import (
     COMPRESSION,
     ROTATIONS,
     STORAGE_CLASSES,

@@ -1,12 +1,13 @@
-"""EventFanOut through Pulumi's Python component provider, as ``pulumi package add`` uses it.
+"""The five components through Pulumi's Python component provider, as ``pulumi package add`` uses them.
 
-The provider is started as the engine starts a plugin (a process that prints its port), asked for
-its schema over gRPC, and a component is constructed through the provider's ``construct`` under
-Pulumi's mock runtime. Only EventFanOut is hosted so far (see docs/package.md).
+The provider is started as the engine starts a plugin (a process that prints its port) and asked
+for its schema over gRPC; components are constructed through the provider's ``construct`` under
+Pulumi's mock runtime.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import subprocess
 import sys
@@ -17,15 +18,36 @@ from typing import Any
 import grpc
 import pulumi
 import pytest
+import yaml
 from pulumi.provider.experimental.component import ComponentProvider
+from pulumi.runtime import mocks as pulumi_mocks
 from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
 
-from components.fanout import EventFanOut
+from eventfork import (
+    AnalyticsConfig,
+    BackupConfig,
+    EventFanOut,
+    FifoEventBuffer,
+    ReplayConfig,
+    ReplayPipeline,
+    SearchAnalyticsPipeline,
+    StorageBackupPipeline,
+)
 from local.capture.mocks import CaptureMocks
 
-HOST = Path(__file__).resolve().parent / "host_fanout.py"
-TOKEN = "eventfork:index:EventFanOut"
-OUTPUTS = {
+ROOT = Path(__file__).resolve().parents[2]
+PLUGIN = yaml.safe_load((ROOT / "PulumiPlugin.yaml").read_text())
+COMPONENTS = [FifoEventBuffer, EventFanOut, StorageBackupPipeline, SearchAnalyticsPipeline, ReplayPipeline]
+# The type each component registers when a Python program declares it (existing stacks' URNs).
+MODULE_TOKENS = {
+    "FifoEventBuffer": "eventfork:buffer:FifoEventBuffer",
+    "EventFanOut": "eventfork:fanout:EventFanOut",
+    "StorageBackupPipeline": "eventfork:pipelines:StorageBackupPipeline",
+    "SearchAnalyticsPipeline": "eventfork:pipelines:SearchAnalyticsPipeline",
+    "ReplayPipeline": "eventfork:pipelines:ReplayPipeline",
+}
+CONFIG_TYPES = {"BackupConfig": BackupConfig, "AnalyticsConfig": AnalyticsConfig, "ReplayConfig": ReplayConfig}
+FANOUT_OUTPUTS = {
     "topicArn",
     "topicName",
     "kmsKeyArn",
@@ -37,12 +59,9 @@ OUTPUTS = {
 }
 
 
-@pytest.fixture(scope="module")
-def schema() -> Iterator[dict[str, Any]]:
-    """GetSchema over gRPC from the provider process; the engine address is never dialled for it."""
-    process = subprocess.Popen(
-        [sys.executable, str(HOST), "127.0.0.1:1"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-    )
+def start_provider(host: list[str]) -> Iterator[dict[str, Any]]:
+    """GetSchema over gRPC from a provider process; the engine address is never dialled for it."""
+    process = subprocess.Popen([*host, "127.0.0.1:1"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         assert process.stdout is not None
         port = process.stdout.readline().strip()
@@ -56,59 +75,99 @@ def schema() -> Iterator[dict[str, Any]]:
         process.wait(timeout=30)
 
 
-def test_schema_names_the_package_and_the_component(schema: dict[str, Any]) -> None:
+@pytest.fixture(scope="module")
+def schema() -> Iterator[dict[str, Any]]:
+    """The provider as ``pulumi package add`` starts it: the plugin's main, run by Python."""
+    assert PLUGIN["runtime"]["name"] == "python"
+    yield from start_provider([sys.executable, str(ROOT / PLUGIN["main"])])
+
+
+def test_schema_names_the_package_and_every_component(schema: dict[str, Any]) -> None:
     assert schema["name"] == "eventfork" and schema["version"] == "0.1.0"
-    assert TOKEN in schema["resources"]
-    assert schema["resources"][TOKEN]["isComponent"] is True
-    assert "SNS" in schema["resources"][TOKEN]["description"] or "Topic" in schema["resources"][TOKEN]["description"]
+    assert set(schema["resources"]) == {f"eventfork:index:{c.__name__}" for c in COMPONENTS}
+    for token, resource in schema["resources"].items():
+        assert resource["isComponent"] is True, token
+        assert resource.get("description", "").strip(), f"{token} has no description"
 
 
-def test_every_input_and_output_is_typed_and_described(schema: dict[str, Any]) -> None:
-    resource = schema["resources"][TOKEN]
+@pytest.mark.parametrize("component", COMPONENTS, ids=lambda c: c.__name__)
+def test_every_input_and_output_is_typed_and_described(schema: dict[str, Any], component: type) -> None:
+    resource = schema["resources"][f"eventfork:index:{component.__name__}"]
     inputs, outputs = resource["inputProperties"], resource["properties"]
-    assert {"namePrefix", "fifo", "archiveRetentionDays", "tags"} <= set(inputs)
-    assert set(outputs) == OUTPUTS
+    assert len(inputs) >= 4 and len(outputs) >= 7
     for kind, properties in (("input", inputs), ("output", outputs)):
         for name, prop in properties.items():
             assert prop.get("description", "").strip(), f"{kind} {name} has no description"
             assert "type" in prop or "$ref" in prop, f"{kind} {name} has no type"
-    assert inputs["namePrefix"]["type"] == "string"
-    assert inputs["primaryRetentionSeconds"]["type"] == "integer"
-    assert inputs["tags"]["type"] == "object" and inputs["tags"]["additionalProperties"]["type"] == "string"
-    assert "archiveRetentionDays" not in resource["requiredInputs"]
-    assert set(resource["required"]) == OUTPUTS
+    # Only what has no default is required; every setting with a default may be left out.
+    args_type = component.__init__.__annotations__["args"]
+    no_default = {
+        f.name
+        for f in dataclasses.fields(args_type)
+        if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
+    }
+    camel = {"".join([n.split("_")[0], *(w.title() for w in n.split("_")[1:])]) for n in no_default}
+    assert set(resource["requiredInputs"]) == camel
+    assert {"namePrefix"} <= camel
 
 
-INPUTS = {
-    "name_prefix": "eventfork-pkg",
-    "fifo": True,
-    "primary_name": "primary",
-    "primary_visibility_timeout_seconds": 30,
-    "primary_retention_seconds": 1209600,
-    "primary_max_receive_count": 5,
-    "primary_high_throughput": True,
-    "kms_deletion_window_days": 7,
-    "tags": {"team": "platform"},
-}
+def test_input_types(schema: dict[str, Any]) -> None:
+    buffer = schema["resources"]["eventfork:index:FifoEventBuffer"]["inputProperties"]
+    assert buffer["namePrefix"]["type"] == "string" and buffer["intervalSeconds"]["type"] == "integer"
+    assert buffer["pointInTimeRecovery"]["type"] == "boolean"
+    assert buffer["tags"]["type"] == "object" and buffer["tags"]["additionalProperties"]["type"] == "string"
+    fanout = schema["resources"]["eventfork:index:EventFanOut"]
+    assert set(fanout["properties"]) == FANOUT_OUTPUTS and set(fanout["required"]) == FANOUT_OUTPUTS
+
+
+@pytest.mark.parametrize("name", sorted(CONFIG_TYPES))
+def test_pipeline_settings_are_a_typed_object_with_every_key_optional_and_described(
+    schema: dict[str, Any], name: str
+) -> None:
+    """The nested settings (``config``) are the stack config sections: same keys, same descriptions."""
+    typ = schema["types"][f"eventfork:index:{name}"]
+    assert typ["type"] == "object" and not typ.get("required")
+    fields = dataclasses.fields(CONFIG_TYPES[name])
+    assert set(typ["properties"]) == {f.name for f in fields}
+    for f in fields:
+        described = typ["properties"][f.name]["description"].rstrip(".").lower()
+        assert described == f.metadata["rule"].doc.rstrip(".").lower(), f.name
+    kinds = {"bool": "boolean", "int": "integer", "str": "string", "list": "array", "dict": "object"}
+    for f in fields:
+        assert typ["properties"][f.name]["type"] == kinds[f.metadata["rule"].kind], f.name
 
 
 class RecordingMocks(CaptureMocks):
+    """Keeps each declared resource's type, name and inputs."""
+
     def __init__(self) -> None:
         super().__init__({})
-        self.registered: list[tuple[str, str, dict[str, Any]]] = []
+        self.declared: list[tuple[str, str, dict[str, Any]]] = []
 
-    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
-        self.registered.append((args.typ, args.name, dict(args.inputs)))
+    def new_resource(self, args: pulumi_mocks.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
+        self.declared.append((args.typ, args.name, dict(args.inputs)))
         return super().new_resource(args)
 
 
-def test_construct_round_trip_under_mocks() -> None:
-    """Schema-named inputs in, the component's declared outputs back as its state."""
-    mocks = RecordingMocks()
-    pulumi.runtime.set_mocks(mocks, project="eventfork", stack="pkg", preview=False)
-    provider = ComponentProvider([EventFanOut], "eventfork", None, "0.1.0")
-    camel = {"".join([k.split("_")[0], *(w.title() for w in k.split("_")[1:])]): v for k, v in INPUTS.items()}
-    result = provider.construct("orders", TOKEN, camel, None)
+class RecordingMonitor(pulumi_mocks.MockMonitor):
+    """Keeps each registration's type and the types it is aliased to (the engine maps old URNs through them)."""
+
+    def __init__(self, mocks: RecordingMocks) -> None:
+        super().__init__(mocks)
+        self.recording = mocks
+        self.aliases: dict[str, list[str]] = {}
+
+    def RegisterResource(self, request: Any) -> Any:  # noqa: N802 - gRPC method name
+        self.aliases[request.type] = [a.spec.type for a in request.aliases if a.HasField("spec")]
+        return super().RegisterResource(request)
+
+
+def construct(token: str, name: str, inputs: dict[str, Any]) -> tuple[RecordingMonitor, dict[str, Any]]:
+    """Construct through the provider under mocks; the URN and the state once resolved."""
+    monitor = RecordingMonitor(RecordingMocks())
+    pulumi.runtime.set_mocks(monitor.mocks, project="eventfork", stack="pkg", preview=False, monitor=monitor)
+    provider = ComponentProvider(COMPONENTS, "eventfork", None, "0.1.0")
+    result = provider.construct(name, token, inputs, None)
     seen: dict[str, Any] = {}
 
     def record(values: list[Any]) -> None:
@@ -118,17 +177,93 @@ def test_construct_round_trip_under_mocks() -> None:
     done = pulumi.Output.all(result.urn, state).apply(record)
     pulumi.runtime.sync_await._sync_await(done.future())  # type: ignore[attr-defined]
     assert seen, "the construct result never resolved"
-    assert seen["urn"].endswith("::orders") and "EventFanOut" in seen["urn"]
-    assert set(seen["state"]) == OUTPUTS
-    assert seen["state"]["topicName"].endswith(".fifo")
-    types = [typ for typ, _, _ in mocks.registered]
-    assert "aws:sns/topic:Topic" in types and "aws:sqs/queue:Queue" in types and "aws:kms/key:Key" in types
-    topic = next(inputs for typ, _, inputs in mocks.registered if typ == "aws:sns/topic:Topic")
-    assert topic["fifoTopic"] is True and topic["tags"]["team"] == "platform"
+    return monitor, seen
+
+
+WIRING = {
+    "namePrefix": "eventfork-pkg",
+    "topicArn": "arn:aws:sns:us-east-1:123456789012:eventfork-pkg-fanout.fifo",
+    "topicFifo": True,
+    "kmsKeyArn": "arn:aws:kms:us-east-1:123456789012:key/abc",
+}
+CASES = {
+    "EventFanOut": {"namePrefix": "eventfork-pkg", "primaryRetentionSeconds": 86400, "tags": {"team": "platform"}},
+    "FifoEventBuffer": {
+        "namePrefix": "eventfork-pkg",
+        "topicArn": WIRING["topicArn"],
+        "topicKmsKeyArn": WIRING["kmsKeyArn"],
+        "intervalSeconds": 120.0,  # numbers arrive as floats over the wire
+    },
+    "StorageBackupPipeline": {**WIRING, "config": {"bufferingIntervalSeconds": 120.0, "redaction": False}},
+    "SearchAnalyticsPipeline": {**WIRING, "config": {"instanceCount": 2.0}},
+    "ReplayPipeline": {
+        **WIRING,
+        "destinationQueueArn": "arn:aws:sqs:us-east-1:123456789012:primary.fifo",
+        "destinationQueueUrl": "https://sqs.us-east-1.amazonaws.com/123456789012/primary.fifo",
+        "config": {"active": True},
+    },
+}
+
+
+@pytest.mark.parametrize("component", COMPONENTS, ids=lambda c: c.__name__)
+def test_construct_round_trip_under_mocks(schema: dict[str, Any], component: type) -> None:
+    """Schema-named inputs in; the component registers the served token, aliased to its module token."""
+    token = f"eventfork:index:{component.__name__}"
+    monitor, seen = construct(token, "orders", CASES[component.__name__])
+    assert seen["urn"].endswith(f"{token}::orders")  # the mock monitor puts the stack type first
+    outputs = schema["resources"][token]["properties"]
+    assert set(seen["state"]) <= set(outputs) and set(schema["resources"][token]["required"]) <= set(seen["state"])
+    assert monitor.aliases[token] == [MODULE_TOKENS[component.__name__]]
+    assert any(typ.startswith("aws:") for typ, _, _ in monitor.recording.declared), "the component declared nothing"
+
+
+def test_construct_applies_the_settings_it_is_given_and_the_defaults_it_is_not() -> None:
+    monitor, _ = construct("eventfork:index:FifoEventBuffer", "buffer", CASES["FifoEventBuffer"])
+    function = next(i for t, _, i in monitor.recording.declared if t == "aws:lambda/function:Function")
+    env = function["environment"]["variables"]
+    assert env["INTERVAL_SECONDS"] == "120" and env["MAX_ATTEMPTS"] == "5"  # 120.0 on the wire is the integer 120
+    monitor, _ = construct("eventfork:index:StorageBackupPipeline", "backup", CASES["StorageBackupPipeline"])
+    firehose = "aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream"
+    stream = next(i for t, _, i in monitor.recording.declared if t == firehose)
+    s3 = stream["extendedS3Configuration"]
+    assert s3["bufferingInterval"] == 120 and s3["bufferingSize"] == BackupConfig().bufferingSizeMb
+    assert "processingConfiguration" not in s3  # redaction off: no transform
+    monitor, _ = construct("eventfork:index:EventFanOut", "fanout", CASES["EventFanOut"])
+    queues = [i for t, _, i in monitor.recording.declared if t == "aws:sqs/queue:Queue"]
+    primary = next(q for q in queues if "primary" in q["name"] and "dlq" not in q["name"])
+    assert primary["messageRetentionSeconds"] == 86400 and primary["visibilityTimeoutSeconds"] == 30
+    assert primary["tags"]["team"] == "platform"
 
 
 def test_construct_refuses_missing_required_input() -> None:
-    pulumi.runtime.set_mocks(RecordingMocks(), project="eventfork", stack="pkg", preview=False)
-    provider = ComponentProvider([EventFanOut], "eventfork", None, "0.1.0")
+    pulumi.runtime.set_mocks(CaptureMocks({}), project="eventfork", stack="pkg", preview=False)
+    provider = ComponentProvider(COMPONENTS, "eventfork", None, "0.1.0")
     with pytest.raises(Exception, match="namePrefix"):
-        provider.construct("orders", TOKEN, {"fifo": True}, None)
+        provider.construct("orders", "eventfork:index:EventFanOut", {"fifo": True}, None)
+
+
+def test_construct_refuses_bad_settings_naming_the_key() -> None:
+    pulumi.runtime.set_mocks(CaptureMocks({}), project="eventfork", stack="pkg", preview=False)
+    provider = ComponentProvider(COMPONENTS, "eventfork", None, "0.1.0")
+    inputs = {**WIRING, "config": {"bufferingIntervalSeconds": 5000.0}}
+    problem = r"config\.bufferingIntervalSeconds: got 5000; allowed: an integer from 0 to 900"
+    with pytest.raises(Exception, match=problem):
+        provider.construct("backup", "eventfork:index:StorageBackupPipeline", inputs, None)
+
+
+def test_the_program_keeps_its_urns() -> None:
+    """Declared from Python (infra/__main__.py), components keep the tokens existing stacks' URNs have."""
+    from tests.infra.plans import plan
+
+    resources = plan().resources
+    components = {r.urn for r in resources if r.type.startswith("eventfork:")}
+    assert components == {
+        "urn:pulumi:dev::eventfork::eventfork:buffer:FifoEventBuffer::buffer",
+        "urn:pulumi:dev::eventfork::eventfork:fanout:EventFanOut::fanout",
+        "urn:pulumi:dev::eventfork::eventfork:ops:Observability::ops",
+        "urn:pulumi:dev::eventfork::eventfork:pipelines:ReplayPipeline::replay",
+        "urn:pulumi:dev::eventfork::eventfork:pipelines:StorageBackupPipeline::backup",
+    }
+    backup_queue = "urn:pulumi:dev::eventfork::eventfork:pipelines:StorageBackupPipeline$aws:sqs/queue:Queue::"
+    backup_queue += "backup-queue"
+    assert backup_queue in {r.urn for r in resources}

@@ -8,7 +8,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from components.common import (
+from eventfork.components.common import (
     BUFFER_MAX_MESSAGE_BYTES,
     DLQ_MAX_MESSAGE_BYTES,
     TOPIC_MAX_MESSAGE_BYTES,
@@ -17,61 +17,102 @@ from components.common import (
     policy_json,
     queue_with_dlq,
 )
-from components.function import FunctionSpec, python_function
-from naming import physical
+from eventfork.components.function import FunctionSpec, python_function
+from eventfork.components.hosting import args_from_inputs, hosted, schema_view
+from eventfork.naming import physical
 
 GROUP_KEY = "messageGroupId"
 TTL_ATTRIBUTE = "expiresAt"
+TOKEN = "eventfork:buffer:FifoEventBuffer"
 
 
+@schema_view
 @dataclass
 class FifoEventBufferArgs:
     """Buffer settings (see ``eventfork:buffer`` in the README) and where to deliver."""
 
     name_prefix: str
+    """Prefix of every physical name (lowercase letters, digits and '-', at most 30 characters)."""
     topic_arn: pulumi.Input[str]
+    """ARN of the fan-out topic the buffer function publishes each delivered event to."""
     topic_kms_key_arn: pulumi.Input[str]
+    """ARN of the fan-out topic's KMS key (the buffer function encrypts with it)."""
     topic_fifo: bool = True
+    """The fan-out topic is FIFO (events are published with their group and deduplication id)."""
     interval_seconds: int = 60
+    """Minimum seconds between two deliveries of one group (0 to 43200)."""
     high_throughput: bool = True
+    """High-throughput FIFO on the buffer queue (deduplication and throughput per message group)."""
     content_based_deduplication: bool = False
+    """Deduplicate by body hash when a producer sends no deduplication id."""
     max_attempts: int = 5
+    """Failed processing attempts before an event is dead-lettered (1 to 50)."""
     function_timeout_seconds: int = 30
+    """Buffer function timeout in seconds (3 to 40; the queue's visibility is 6 times this)."""
     memory_size: int = 256
+    """Buffer function memory, in MB (128 to 10240)."""
     max_concurrency: int = 10
+    """Maximum concurrency of the buffer queue's event source mapping (2 to 1000)."""
     batch_size: int = 10
+    """Records per invocation of the buffer function (FIFO allows at most 10)."""
     partitions: int = 1
+    """Buffer queues (1 to 256); producers send each group to one of them by SHA-256 of the group id."""
     retention_seconds: int = 1209600
+    """Message retention of the buffer queue, in seconds (60 to 1209600)."""
     redrive_max_receive_count: int = 1000
+    """Receives of one message before SQS itself dead-letters it (a backstop behind max_attempts)."""
     max_group_backlog_seconds: int = 1123200
+    """An event that waited longer than this behind its group's backlog is dead-lettered with a reason."""
     idempotency_ttl_seconds: int = 2592000
+    """How long delivered event ids are remembered, in seconds (exactly-once window)."""
     group_state_ttl_seconds: int = 2592000
+    """How long a group's last delivery is remembered, in seconds."""
     point_in_time_recovery: bool = True
+    """DynamoDB point-in-time recovery on the buffer's state table."""
     deletion_protection: bool = False
+    """DynamoDB deletion protection on the buffer's state table."""
     log_retention_days: int = 30
+    """Retention of the buffer function's logs, in days (a CloudWatch Logs retention value)."""
     runtime: str = "python3.12"
+    """Lambda runtime of the buffer function."""
     architecture: str = "arm64"
+    """Lambda architecture of the buffer function (arm64 or x86_64)."""
     kms_deletion_window_days: int = 30
+    """Waiting period, in days (7 to 30), before the buffer's customer-managed key is deleted."""
     tags: dict[str, str] = field(default_factory=dict)
+    """Extra tags on every taggable resource."""
 
 
+@schema_view
 class FifoEventBuffer(pulumi.ComponentResource):
     """SQS FIFO buffer queue -> buffer function (DynamoDB state) -> fan-out topic."""
 
     queue_url: pulumi.Output[str]
+    """URL of the buffer queue producers send events to."""
     queue_arn: pulumi.Output[str]
+    """ARN of the buffer queue."""
     queue_urls: pulumi.Output[list[str]]
+    """URLs of every partition's buffer queue, index = partition (producers route by group)."""
     queue_arns: pulumi.Output[list[str]]
+    """ARNs of every partition's buffer queue, index = partition."""
     dlq_url: pulumi.Output[str]
+    """URL of the buffer's dead-letter queue (rejected events, with a reason)."""
     dlq_arn: pulumi.Output[str]
+    """ARN of the buffer's dead-letter queue."""
     table_name: pulumi.Output[str]
+    """Name of the DynamoDB table holding each group's last delivery and delivered ids."""
     function_name: pulumi.Output[str]
+    """Name of the buffer function."""
     kms_key_arn: pulumi.Output[str]
+    """ARN of the buffer's customer-managed key (queue, table and logs)."""
     producer_policy_json: pulumi.Output[str]
+    """IAM policy document a producer needs (SendMessage on the queue and its key)."""
     producer_policy_arn: pulumi.Output[str]
+    """ARN of the managed IAM policy with that document, to attach to producers."""
 
     def __init__(self, name: str, args: FifoEventBufferArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        super().__init__("eventfork:buffer:FifoEventBuffer", name, None, opts)
+        args, token, opts = hosted(args, lambda inputs: args_from_inputs(FifoEventBufferArgs, inputs), TOKEN, opts)
+        super().__init__(token, name, None, opts)
         tags = merge_tags(args.tags, {"eventfork:component": "buffer"})
         child = pulumi.ResourceOptions(parent=self)
         self.key = customer_managed_key(

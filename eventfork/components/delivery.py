@@ -8,8 +8,8 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from components.common import account_and_region, policy_json
-from naming import physical
+from eventfork.components.common import account_and_region, policy_json
+from eventfork.naming import physical
 
 # Log streams Firehose writes its delivery errors to, one per destination it delivers to.
 DESTINATION_LOG_STREAM = "DestinationDelivery"

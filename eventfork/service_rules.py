@@ -11,7 +11,7 @@ import re
 import unicodedata
 from typing import Any
 
-from opensearch_instances import EBS_QUOTAS_URL, INSTANCE_TYPES, SUPPORTED_TYPES_URL, family_members
+from eventfork.opensearch_instances import EBS_QUOTAS_URL, INSTANCE_TYPES, SUPPORTED_TYPES_URL, family_members
 
 # https://docs.aws.amazon.com/sns/latest/dg/subscription-filter-policy-constraints.html
 FILTER_POLICY_MAX_COMBINATIONS = 150
@@ -149,7 +149,7 @@ def check_zone_awareness(key: str, count: int) -> list[str]:
 def check_search_nodes(
     key: str, instance_type: str, count: int, master_type: str | None, volume_gb: int
 ) -> list[str]:
-    """A created domain's node types against infra/opensearch_instances.py (sources there): offered,
+    """A created domain's node types against eventfork/opensearch_instances.py (sources there): offered,
     EBS with gp3 (the domain always attaches a gp3 volume of volumeSizeGb, within the type's range),
     encryption at rest and fine-grained access control (always on); T2/T3 masters for <= 10 data nodes."""
     problems = []

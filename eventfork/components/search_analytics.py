@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import pulumi
 import pulumi_aws as aws
 
-from components.common import account_and_region, policy_json
-from components.delivery import BACKUP_LOG_STREAM, DESTINATION_LOG_STREAM, delivery_logging, firehose_role, processing
-from components.pipeline_parts import (
+from eventfork.components.common import account_and_region, policy_json
+from eventfork.components.delivery import (
+    BACKUP_LOG_STREAM,
+    DESTINATION_LOG_STREAM,
+    delivery_logging,
+    firehose_role,
+    processing,
+)
+from eventfork.components.hosting import args_from_inputs, checked_section, hosted, schema_view
+from eventfork.components.pipeline_parts import (
     PipelineArgs,
     encrypted_bucket,
     redaction_transform,
@@ -18,8 +26,8 @@ from components.pipeline_parts import (
     subscribed_queue,
     tagged,
 )
-from naming import physical
-from pipelines_config import AnalyticsConfig
+from eventfork.naming import physical
+from eventfork.pipelines_config import AnalyticsConfig
 
 TLS_POLICY = "Policy-Min-TLS-1-2-PFS-2023-10"
 # What Firehose does on a domain: describe it, then bulk-index over HTTPS.
@@ -29,12 +37,32 @@ READER_HTTP_ACTIONS = ["es:ESHttpGet", "es:ESHttpHead"]
 # Published to CloudWatch Logs: who did what (needs fine-grained access control) and the domain's errors.
 DOMAIN_LOG_TYPES = {"AUDIT_LOGS": "audit", "ES_APPLICATION_LOGS": "errors"}
 
+TOKEN = "eventfork:pipelines:SearchAnalyticsPipeline"
 
+
+@schema_view
 @dataclass(kw_only=True)
 class SearchAnalyticsPipelineArgs(PipelineArgs):
     """Where to subscribe, which key to use, and the ``eventfork:analytics`` settings."""
 
+    name_prefix: str
+    """Prefix of every physical name (lowercase letters, digits and '-', at most 30 characters)."""
+    topic_arn: pulumi.Input[str]
+    """ARN of the topic the pipeline's queue subscribes to (the fan-out topic, or one the stack does not own)."""
+    topic_fifo: bool
+    """The topic is FIFO; the pipeline's queue is FIFO too and keeps each group's order."""
+    kms_key_arn: pulumi.Input[str]
+    """ARN of the topic's KMS key; the pipeline's queues, logs and stores are encrypted with it."""
+    runtime: str = "python3.12"
+    """Lambda runtime of the pipeline's functions."""
+    architecture: str = "arm64"
+    """Lambda architecture of the pipeline's functions (arm64 or x86_64)."""
+    log_retention_days: int = 30
+    """Retention of the pipeline's logs, in days (a CloudWatch Logs retention value)."""
+    tags: dict[str, str] = field(default_factory=dict)
+    """Extra tags on every taggable resource."""
     config: AnalyticsConfig = field(default_factory=AnalyticsConfig)
+    """The ``eventfork:analytics`` settings (every key optional; see docs/local.md)."""
 
 
 def cluster_config(cfg: AnalyticsConfig) -> dict[str, Any]:
@@ -53,24 +81,36 @@ def cluster_config(cfg: AnalyticsConfig) -> dict[str, Any]:
     return cluster
 
 
+@schema_view
 class SearchAnalyticsPipeline(pulumi.ComponentResource):
     """Topic (filter policy) -> queue -> forwarder -> Firehose -> OpenSearch; failed documents -> S3."""
 
     queue_url: pulumi.Output[str]
+    """URL of the analytics queue subscribed to the topic."""
     queue_arn: pulumi.Output[str]
+    """ARN of the analytics queue."""
     dlq_url: pulumi.Output[str]
+    """URL of the analytics queue's dead-letter queue."""
     domain_arn: pulumi.Output[str]
+    """ARN of the OpenSearch domain events are indexed in (created, or the configured one)."""
     domain_endpoint: pulumi.Output[str]
+    """Endpoint of that domain."""
     delivery_stream_name: pulumi.Output[str]
+    """Name of the Firehose delivery stream writing to the domain."""
     delivery_role_arn: pulumi.Output[str]
+    """ARN of the delivery stream's role (map it in the domain's security plugin)."""
     failed_bucket_name: pulumi.Output[str]
+    """Name of the bucket holding documents OpenSearch rejected."""
     failed_bucket_arn: pulumi.Output[str]
+    """ARN of that bucket."""
     transform_function_arn: pulumi.Output[str] | None
+    """ARN of the Firehose transformation function, if any (redaction or your own)."""
 
     def __init__(
         self, name: str, args: SearchAnalyticsPipelineArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        super().__init__("eventfork:pipelines:SearchAnalyticsPipeline", name, None, opts)
+        args, token, opts = hosted(args, _args_from_inputs, TOKEN, opts)
+        super().__init__(token, name, None, opts)
         cfg, tags, prefix = args.config, tagged(args.tags, "analytics"), args.name_prefix
         child = pulumi.ResourceOptions(parent=self)
         sub = subscribed_queue(
@@ -308,3 +348,8 @@ class SearchAnalyticsPipeline(pulumi.ComponentResource):
             opts=child,
         )
         return [{"log_type": t, "cloudwatch_log_group_arn": g.arn, "enabled": True} for t, g in groups.items()]
+
+
+def _args_from_inputs(inputs: Mapping[str, Any]) -> SearchAnalyticsPipelineArgs:
+    """SearchAnalyticsPipelineArgs from the provider's inputs; ``config`` is checked as stack config is."""
+    return args_from_inputs(SearchAnalyticsPipelineArgs, inputs, config=checked_section(AnalyticsConfig))

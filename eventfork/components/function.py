@@ -9,11 +9,13 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from components.common import merge_tags, policy_json
-from components.packaging import function_archive
-from naming import physical
+from eventfork.components.common import merge_tags, policy_json
+from eventfork.components.packaging import function_archive
+from eventfork.naming import physical
 
-FUNCTIONS_DIR = Path(__file__).resolve().parents[2] / "functions"
+PACKAGE_DIR = Path(__file__).resolve().parents[1]
+# Installed, the functions' code is package data (eventfork/functions); in the source tree, functions/.
+FUNCTIONS_DIR = next(d for d in (PACKAGE_DIR / "functions", PACKAGE_DIR.parent / "functions") if d.is_dir())
 # Config log level (Python's names, as Powertools takes them) -> Lambda's application log level.
 LAMBDA_LOG_LEVELS = {"DEBUG": "DEBUG", "INFO": "INFO", "WARNING": "WARN", "ERROR": "ERROR"}
 

@@ -1,18 +1,16 @@
 """EventFanOut: the SNS topic the buffer publishes to, and the downstream (primary) queue.
 
-No ``from __future__ import annotations`` here: Pulumi's Python component provider infers the
-package schema from the runtime annotations and the docstring under each field.
+Pulumi's Python component provider infers the package schema from the annotations and the
+docstring under each field (see ``components.hosting``).
 """
 
 import json
-from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
 
 import pulumi
 import pulumi_aws as aws
 
-from components.common import (
+from eventfork.components.common import (
     TOPIC_MAX_MESSAGE_BYTES,
     allow_topic_to_send,
     customer_managed_key,
@@ -20,9 +18,13 @@ from components.common import (
     policy_json,
     queue_with_dlq,
 )
-from naming import physical
+from eventfork.components.hosting import args_from_inputs, hosted, schema_view
+from eventfork.naming import physical
+
+TOKEN = "eventfork:fanout:EventFanOut"
 
 
+@schema_view
 @dataclass
 class EventFanOutArgs:
     """Settings of the fan-out topic and the primary queue."""
@@ -49,6 +51,7 @@ class EventFanOutArgs:
     """Extra tags on every taggable resource."""
 
 
+@schema_view
 class EventFanOut(pulumi.ComponentResource):
     """Topic (FIFO by default, CMK) with the primary queue subscribed with raw delivery."""
 
@@ -70,9 +73,8 @@ class EventFanOut(pulumi.ComponentResource):
     """ARN of the primary queue's subscription to the topic."""
 
     def __init__(self, name: str, args: EventFanOutArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        if isinstance(args, Mapping):  # the component provider passes the inputs as a mapping
-            args = _args_from_inputs(args)
-        super().__init__("eventfork:fanout:EventFanOut", name, None, opts)
+        args, token, opts = hosted(args, lambda inputs: args_from_inputs(EventFanOutArgs, inputs), TOKEN, opts)
+        super().__init__(token, name, None, opts)
         self.fifo = args.fifo
         tags = merge_tags(args.tags, {"eventfork:component": "fanout"})
         child = pulumi.ResourceOptions(parent=self)
@@ -181,7 +183,3 @@ class EventFanOut(pulumi.ComponentResource):
             }
         )
 
-
-def _args_from_inputs(inputs: Mapping[str, Any]) -> EventFanOutArgs:
-    """EventFanOutArgs from the snake_case inputs Pulumi's component provider hands over."""
-    return EventFanOutArgs(**{key: value for key, value in inputs.items() if value is not None})

@@ -11,9 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from config_schema import Rule, setting
-from opensearch_instances import SUPPORTED_TYPES_URL
-from service_rules import (
+from eventfork.components.hosting import schema_view
+from eventfork.config_schema import Rule, setting
+from eventfork.service_rules import (
     check_filter_policy,
     check_prefixes,
     check_search_nodes,
@@ -59,11 +59,13 @@ def _transform_arn() -> Any:
     )
 
 
+@schema_view
 @dataclass(frozen=True)
 class BackupConfig:
     """``eventfork:backup``: storage & backup pipeline (topic -> queue -> forwarder -> Firehose -> S3)."""
 
     enabled: bool = setting(True, Rule("bool", doc="declare the pipeline"))
+    """Declare the pipeline."""
     bucketArn: str | None = setting(
         None,
         Rule(
@@ -73,22 +75,31 @@ class BackupConfig:
             doc="existing bucket; default: create one (and output it)",
         ),
     )
+    """Existing bucket; default: create one (and output it)."""
     prefix: str = setting("events/", Rule("str", pattern=r".{0,1024}", doc="S3 key prefix of delivered objects"))
+    """S3 key prefix of delivered objects."""
     errorPrefix: str = setting(
         "errors/", Rule("str", pattern=r".{0,1024}", doc="S3 key prefix of records Firehose could not process")
     )
+    """S3 key prefix of records Firehose could not process."""
     compression: str = setting("GZIP", Rule("str", choices=COMPRESSION, doc="object compression"))
+    """Object compression."""
     bufferingIntervalSeconds: int = setting(60, Rule("int", 0, 900, doc="Firehose buffering interval"))
+    """Firehose buffering interval."""
     bufferingSizeMb: int = setting(5, Rule("int", 1, 128, doc="Firehose buffering size"))
+    """Firehose buffering size."""
     transitionDays: int | None = setting(
         None, Rule("int", 0, 36500, nullable=True, doc="days before objects move to transitionStorageClass")
     )
+    """Days before objects move to transitionStorageClass."""
     transitionStorageClass: str = setting(
         "STANDARD_IA", Rule("str", choices=STORAGE_CLASSES, doc="storage class after transitionDays")
     )
+    """Storage class after transitionDays."""
     expirationDays: int | None = setting(
         None, Rule("int", 1, 36500, nullable=True, doc="days before objects expire (after transitionDays)")
     )
+    """Days before objects expire (after transitionDays)."""
     transitionMinimumObjectSizeBytes: int = setting(
         0,
         Rule(
@@ -98,20 +109,30 @@ class BackupConfig:
             doc="only objects larger than this transition (0: all, Firehose's small ones too; S3 alone skips < 128 KB)",
         ),
     )
+    """Only objects larger than this transition (0: all, Firehose's small ones too; S3 alone skips < 128 KB)."""
     noncurrentVersionExpirationDays: int | None = setting(
         30,
         Rule("int", 1, 36500, nullable=True, doc="days a deleted or expired object's data is kept (null: forever)"),
     )
+    """Days a deleted or expired object's data is kept (null: forever)."""
     abortIncompleteUploadDays: int = setting(
         7, Rule("int", 1, 36500, doc="days before an unfinished multipart upload is aborted and its parts deleted")
     )
+    """Days before an unfinished multipart upload is aborted and its parts deleted."""
     redaction: bool = setting(True, Rule("bool", doc="remove card data with the built-in transform function"))
+    """Remove card data with the built-in transform function."""
     transformFunctionArn: str | None = _transform_arn()
+    """Your own Firehose transformation function (ARN)."""
     filterPolicy: dict[str, Any] | None = _filter_policy()
+    """SNS subscription filter policy (an object); default: every event."""
     filterPolicyScope: str = _filter_scope()
+    """What the filter policy matches against."""
     functionTimeoutSeconds: int = setting(30, Rule("int", 3, 900, doc="forwarder timeout (queue visibility is 6x)"))
+    """Forwarder timeout (queue visibility is 6x)."""
     queueRetentionSeconds: int = setting(1209600, Rule("int", 60, 1209600, doc="backup queue message retention"))
+    """Backup queue message retention."""
     logLevel: str = _log_level()
+    """Log level of the pipeline's functions."""
 
     @staticmethod
     def cross_check(section: BackupConfig, key: str) -> list[str]:
@@ -134,11 +155,13 @@ class BackupConfig:
         return problems
 
 
+@schema_view
 @dataclass(frozen=True)
 class AnalyticsConfig:
     """``eventfork:analytics``: search & analytics pipeline (-> Firehose -> OpenSearch)."""
 
     enabled: bool = setting(False, Rule("bool", doc="declare the pipeline"))
+    """Declare the pipeline."""
     domainArn: str | None = setting(
         None,
         Rule(
@@ -148,39 +171,54 @@ class AnalyticsConfig:
             doc="existing domain; default: create one",
         ),
     )
+    """Existing domain; default: create one."""
     engineVersion: str = setting(
         "OpenSearch_2.19",
         Rule(
             "str", pattern=r"OpenSearch_[0-9]{1,2}\.[0-9]{1,2}", doc="engine of a created domain (CreateDomain pattern)"
         ),
     )
+    """Engine of a created domain (CreateDomain pattern)."""
     instanceType: str = setting(
-        "r7g.medium.search", Rule("str", pattern=INSTANCE_TYPE, doc=f"data node type ({SUPPORTED_TYPES_URL})")
+        "r7g.medium.search", Rule("str", pattern=INSTANCE_TYPE, doc="data node type, one OpenSearch Service supports")
     )
+    """Data node type, one OpenSearch Service supports."""
     instanceCount: int = setting(
         1, Rule("int", 1, 80, doc="data nodes; more than 1 turns zone awareness on (even or a multiple of 3)")
     )
+    """Data nodes; more than 1 turns zone awareness on (even or a multiple of 3)."""
     dedicatedMasterEnabled: bool = setting(False, Rule("bool", doc="dedicated master nodes"))
+    """Dedicated master nodes."""
     dedicatedMasterType: str = setting(
         "m7g.medium.search", Rule("str", pattern=INSTANCE_TYPE, doc="dedicated master node type")
     )
+    """Dedicated master node type."""
     dedicatedMasterCount: int = setting(3, Rule("int", choices=(3, 5), doc="dedicated master nodes (when enabled)"))
+    """Dedicated master nodes (when enabled)."""
     volumeSizeGb: int = setting(
         20, Rule("int", 10, 16384, doc="gp3 volume per data node (within the instance type's EBS range)")
     )
+    """Gp3 volume per data node (within the instance type's EBS range)."""
     readerArns: list[str] = setting(
         [], Rule("list", doc="IAM principals (ARNs) allowed to search the created domain (GET/POST/HEAD)")
     )
+    """IAM principals (ARNs) allowed to search the created domain (GET/POST/HEAD)."""
     indexName: str = setting(
         "events", Rule("str", pattern=r"[a-z0-9][a-z0-9_-]{0,79}", doc="OpenSearch index (lowercase, <= 80)")
     )
+    """OpenSearch index (lowercase, <= 80)."""
     indexRotation: str = setting("OneDay", Rule("str", choices=ROTATIONS, doc="timestamp suffix of the index"))
+    """Timestamp suffix of the index."""
     retryDurationSeconds: int = setting(300, Rule("int", 0, 7200, doc="Firehose retry towards OpenSearch"))
+    """Firehose retry towards OpenSearch."""
     bufferingIntervalSeconds: int = setting(60, Rule("int", 0, 900, doc="Firehose buffering interval"))
+    """Firehose buffering interval."""
     bufferingSizeMb: int = setting(5, Rule("int", 1, 100, doc="Firehose buffering size (OpenSearch: at most 100)"))
+    """Firehose buffering size (OpenSearch: at most 100)."""
     failedDocumentsPrefix: str = setting(
         "failed/", Rule("str", pattern=r".{0,1024}", doc="S3 key prefix of documents OpenSearch rejected")
     )
+    """S3 key prefix of documents OpenSearch rejected."""
     failedDocumentsErrorPrefix: str | None = setting(
         None,
         Rule(
@@ -190,16 +228,25 @@ class AnalyticsConfig:
             doc="S3 key prefix of records Firehose could not back up (required when failedDocumentsPrefix has !{...})",
         ),
     )
+    """S3 key prefix of records Firehose could not back up (required when failedDocumentsPrefix has !{...})."""
     failedDocumentsCompression: str = setting(
         "GZIP", Rule("str", choices=COMPRESSION, doc="compression of the failed-documents backup")
     )
+    """Compression of the failed-documents backup."""
     transform: bool = setting(False, Rule("bool", doc="run the built-in redaction transform before indexing"))
+    """Run the built-in redaction transform before indexing."""
     transformFunctionArn: str | None = _transform_arn()
+    """Your own Firehose transformation function (ARN)."""
     filterPolicy: dict[str, Any] | None = _filter_policy()
+    """SNS subscription filter policy (an object); default: every event."""
     filterPolicyScope: str = _filter_scope()
+    """What the filter policy matches against."""
     functionTimeoutSeconds: int = setting(30, Rule("int", 3, 900, doc="forwarder timeout (queue visibility is 6x)"))
+    """Forwarder timeout (queue visibility is 6x)."""
     queueRetentionSeconds: int = setting(1209600, Rule("int", 60, 1209600, doc="analytics queue message retention"))
+    """Analytics queue message retention."""
     logLevel: str = _log_level()
+    """Log level of the pipeline's functions."""
 
     @staticmethod
     def cross_check(section: AnalyticsConfig, key: str) -> list[str]:
@@ -226,19 +273,25 @@ class AnalyticsConfig:
         return problems
 
 
+@schema_view
 @dataclass(frozen=True)
 class ReplayConfig:
     """``eventfork:replay``: replay pipeline (archive queue -> replay function -> destination)."""
 
     enabled: bool = setting(True, Rule("bool", doc="declare the pipeline"))
+    """Declare the pipeline."""
     active: bool = setting(False, Rule("bool", doc="turn the replay event source mapping on"))
+    """Turn the replay event source mapping on."""
     retentionSeconds: int = setting(1209600, Rule("int", 60, 1209600, doc="how long events stay replayable"))
+    """How long events stay replayable."""
     destinationQueueArn: str | None = setting(
         None, Rule("str", pattern=SQS_ARN, nullable=True, doc="destination queue ARN; default: the primary queue")
     )
+    """Destination queue ARN; default: the primary queue."""
     destinationQueueUrl: str | None = setting(
         None, Rule("str", pattern=r"https://sqs\.\S+", nullable=True, doc="destination queue URL (with its ARN)")
     )
+    """Destination queue URL (with its ARN)."""
     destinationQueueName: str | None = setting(
         None,
         Rule(
@@ -248,14 +301,21 @@ class ReplayConfig:
             doc="destination queue in this account and region, by name (instead of ARN + URL)",
         ),
     )
+    """Destination queue in this account and region, by name (instead of ARN + URL)."""
     destinationKmsKeyArn: str | None = setting(
         None, Rule("str", pattern=KMS_ARN, nullable=True, doc="the destination's CMK; default: the stack's key")
     )
+    """The destination's CMK; default: the stack's key."""
     batchSize: int = setting(10, Rule("int", 1, 10, doc="records per replay invocation (FIFO: at most 10)"))
+    """Records per replay invocation (FIFO: at most 10)."""
     functionTimeoutSeconds: int = setting(30, Rule("int", 3, 900, doc="replay timeout (queue visibility is 6x)"))
+    """Replay timeout (queue visibility is 6x)."""
     filterPolicy: dict[str, Any] | None = _filter_policy()
+    """SNS subscription filter policy (an object); default: every event."""
     filterPolicyScope: str = _filter_scope()
+    """What the filter policy matches against."""
     logLevel: str = _log_level()
+    """Log level of the pipeline's functions."""
 
     @staticmethod
     def cross_check(section: ReplayConfig, key: str) -> list[str]:

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import pulumi
 import pulumi_aws as aws
 
-from components.delivery import delivery_logging, firehose_role, processing
-from components.lifecycle import Lifecycle
-from components.pipeline_parts import (
+from eventfork.components.delivery import delivery_logging, firehose_role, processing
+from eventfork.components.hosting import args_from_inputs, checked_section, hosted, schema_view
+from eventfork.components.lifecycle import Lifecycle
+from eventfork.components.pipeline_parts import (
     PipelineArgs,
     encrypted_bucket,
     redaction_transform,
@@ -17,31 +20,61 @@ from components.pipeline_parts import (
     subscribed_queue,
     tagged,
 )
-from naming import physical
-from pipelines_config import BackupConfig
+from eventfork.naming import physical
+from eventfork.pipelines_config import BackupConfig
+
+TOKEN = "eventfork:pipelines:StorageBackupPipeline"
 
 
+@schema_view
 @dataclass(kw_only=True)
 class StorageBackupPipelineArgs(PipelineArgs):
     """Where to subscribe, which key to use, and the ``eventfork:backup`` settings."""
 
+    name_prefix: str
+    """Prefix of every physical name (lowercase letters, digits and '-', at most 30 characters)."""
+    topic_arn: pulumi.Input[str]
+    """ARN of the topic the pipeline's queue subscribes to (the fan-out topic, or one the stack does not own)."""
+    topic_fifo: bool
+    """The topic is FIFO; the pipeline's queue is FIFO too and keeps each group's order."""
+    kms_key_arn: pulumi.Input[str]
+    """ARN of the topic's KMS key; the pipeline's queues, logs and stores are encrypted with it."""
+    runtime: str = "python3.12"
+    """Lambda runtime of the pipeline's functions."""
+    architecture: str = "arm64"
+    """Lambda architecture of the pipeline's functions (arm64 or x86_64)."""
+    log_retention_days: int = 30
+    """Retention of the pipeline's logs, in days (a CloudWatch Logs retention value)."""
+    tags: dict[str, str] = field(default_factory=dict)
+    """Extra tags on every taggable resource."""
     config: BackupConfig = field(default_factory=BackupConfig)
+    """The ``eventfork:backup`` settings (every key optional; see docs/local.md)."""
 
 
+@schema_view
 class StorageBackupPipeline(pulumi.ComponentResource):
     """Topic -> queue -> forwarder -> Firehose (DirectPut, redaction, compression, CMK) -> S3."""
 
     queue_url: pulumi.Output[str]
+    """URL of the backup queue subscribed to the topic."""
     queue_arn: pulumi.Output[str]
+    """ARN of the backup queue."""
     dlq_url: pulumi.Output[str]
+    """URL of the backup queue's dead-letter queue."""
     bucket_arn: pulumi.Output[str]
+    """ARN of the bucket events are archived in (created, or the configured one)."""
     bucket_name: pulumi.Output[str]
+    """Name of that bucket."""
     delivery_stream_name: pulumi.Output[str]
+    """Name of the Firehose delivery stream writing to the bucket."""
     delivery_stream_arn: pulumi.Output[str]
+    """ARN of that delivery stream."""
     transform_function_arn: pulumi.Output[str] | None
+    """ARN of the Firehose transformation function, if any (redaction or your own)."""
 
     def __init__(self, name: str, args: StorageBackupPipelineArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        super().__init__("eventfork:pipelines:StorageBackupPipeline", name, None, opts)
+        args, token, opts = hosted(args, _args_from_inputs, TOKEN, opts)
+        super().__init__(token, name, None, opts)
         cfg, tags, prefix = args.config, tagged(args.tags, "backup"), args.name_prefix
         sub = subscribed_queue(
             f"{name}-queue",
@@ -152,3 +185,8 @@ class StorageBackupPipeline(pulumi.ComponentResource):
                 "deliveryStreamArn": self.delivery_stream_arn,
             }
         )
+
+
+def _args_from_inputs(inputs: Mapping[str, Any]) -> StorageBackupPipelineArgs:
+    """StorageBackupPipelineArgs from the provider's inputs; ``config`` is checked as stack config is."""
+    return args_from_inputs(StorageBackupPipelineArgs, inputs, config=checked_section(BackupConfig))

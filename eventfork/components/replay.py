@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import pulumi
 import pulumi_aws as aws
 
-from components.common import account_and_region
-from components.function import FunctionSpec
-from components.pipeline_parts import PipelineArgs, queue_consumer, subscribed_queue, tagged
-from naming import physical
-from pipelines_config import ReplayConfig
+from eventfork.components.common import account_and_region
+from eventfork.components.function import FunctionSpec
+from eventfork.components.hosting import args_from_inputs, checked_section, hosted, schema_view
+from eventfork.components.pipeline_parts import PipelineArgs, queue_consumer, subscribed_queue, tagged
+from eventfork.naming import physical
+from eventfork.pipelines_config import ReplayConfig
+
+TOKEN = "eventfork:pipelines:ReplayPipeline"
 
 
+@schema_view
 @dataclass(kw_only=True)
 class ReplayPipelineArgs(PipelineArgs):
     """The topic to archive, the default destination (the primary queue) and ``eventfork:replay``.
@@ -22,8 +28,27 @@ class ReplayPipelineArgs(PipelineArgs):
     """
 
     destination_queue_arn: pulumi.Input[str]
+    """ARN of the queue replayed events go to by default (the primary queue); config can name another."""
     destination_queue_url: pulumi.Input[str]
+    """URL of that queue."""
+    name_prefix: str
+    """Prefix of every physical name (lowercase letters, digits and '-', at most 30 characters)."""
+    topic_arn: pulumi.Input[str]
+    """ARN of the topic the pipeline's queue subscribes to (the fan-out topic, or one the stack does not own)."""
+    topic_fifo: bool
+    """The topic is FIFO; the pipeline's queue is FIFO too and keeps each group's order."""
+    kms_key_arn: pulumi.Input[str]
+    """ARN of the topic's KMS key; the pipeline's queues, logs and stores are encrypted with it."""
+    runtime: str = "python3.12"
+    """Lambda runtime of the pipeline's functions."""
+    architecture: str = "arm64"
+    """Lambda architecture of the pipeline's functions (arm64 or x86_64)."""
+    log_retention_days: int = 30
+    """Retention of the pipeline's logs, in days (a CloudWatch Logs retention value)."""
+    tags: dict[str, str] = field(default_factory=dict)
+    """Extra tags on every taggable resource."""
     config: ReplayConfig = field(default_factory=ReplayConfig)
+    """The ``eventfork:replay`` settings (every key optional; see docs/local.md)."""
 
 
 def destination(
@@ -42,20 +67,30 @@ def destination(
     return args.destination_queue_arn, args.destination_queue_url
 
 
+@schema_view
 class ReplayPipeline(pulumi.ComponentResource):
     """Replay queue (up to 14 days) -> replay function (mapping off unless ``active``) -> destination queue."""
 
     queue_url: pulumi.Output[str]
+    """URL of the replay queue, which keeps recent events for replay."""
     queue_arn: pulumi.Output[str]
+    """ARN of the replay queue."""
     dlq_url: pulumi.Output[str]
+    """URL of the replay queue's dead-letter queue."""
     function_name: pulumi.Output[str]
+    """Name of the replay function."""
     function_arn: pulumi.Output[str]
+    """ARN of the replay function."""
     mapping_id: pulumi.Output[str]
+    """Id of the replay event source mapping (enabled while ``config.active``)."""
     destination_queue_url: pulumi.Output[str]
+    """URL of the queue replayed events are sent to."""
     active: bool
+    """Replay is on (its event source mapping is enabled)."""
 
     def __init__(self, name: str, args: ReplayPipelineArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        super().__init__("eventfork:pipelines:ReplayPipeline", name, None, opts)
+        args, token, opts = hosted(args, _args_from_inputs, TOKEN, opts)
+        super().__init__(token, name, None, opts)
         cfg, tags, prefix = args.config, tagged(args.tags, "replay"), args.name_prefix
         sub = subscribed_queue(
             f"{name}-queue",
@@ -128,3 +163,8 @@ class ReplayPipeline(pulumi.ComponentResource):
                 "active": self.active,
             }
         )
+
+
+def _args_from_inputs(inputs: Mapping[str, Any]) -> ReplayPipelineArgs:
+    """ReplayPipelineArgs from the provider's inputs; ``config`` is checked as stack config is."""
+    return args_from_inputs(ReplayPipelineArgs, inputs, config=checked_section(ReplayConfig))

@@ -9,9 +9,9 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from components.common import QueueWithDlq, allow_topic_to_send, merge_tags, policy_json, queue_with_dlq
-from components.function import BuiltFunction, FunctionSpec, python_function
-from components.lifecycle import TRANSITION_DEFAULT_MINIMUM_OBJECT_SIZE, Lifecycle
+from eventfork.components.common import QueueWithDlq, allow_topic_to_send, merge_tags, policy_json, queue_with_dlq
+from eventfork.components.function import BuiltFunction, FunctionSpec, python_function
+from eventfork.components.lifecycle import TRANSITION_DEFAULT_MINIMUM_OBJECT_SIZE, Lifecycle
 
 
 @dataclass(kw_only=True)

@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 
 import pulumi
 
-from components.common import customer_managed_key, merge_tags
-from naming import physical
+from eventfork.components.common import customer_managed_key, merge_tags
+from eventfork.naming import physical
 
 
 @dataclass

@@ -1,5 +1,8 @@
 """The Python packages every function ships with: exactly the versions requirements.txt pins.
 
+Installed from its distribution (no requirements.txt beside it), eventfork checks against the same
+pins as its own metadata states them (``pyproject.toml`` dependencies).
+
 The functions do not use the public Powertools layer: its version number is not derivable from the
 package version, so a pinned layer and a pinned package drift apart. Instead each function's archive
 carries the installed (pinned, tested) distributions below, and the program refuses to package any
@@ -17,6 +20,7 @@ from pathlib import Path
 import pulumi
 
 REQUIREMENTS = Path(__file__).resolve().parents[2] / "requirements.txt"
+DISTRIBUTION = "eventfork"
 # Powertools, its dependencies and those of its tracer extra. boto3/botocore come with the Lambda runtime.
 BUNDLED_DISTRIBUTIONS = ("aws-lambda-powertools", "aws-xray-sdk", "jmespath", "typing-extensions", "wrapt")
 PROVIDED_BY_RUNTIME = ("boto3", "botocore")
@@ -41,9 +45,13 @@ def normalize(name: str) -> str:
 
 
 def pinned_versions(requirements: Path = REQUIREMENTS) -> dict[str, str]:
-    """``name==version`` lines of a requirements file, by normalized name."""
+    """``name==version`` lines of a requirements file (else of the installed distribution), by normalized name."""
     pins: dict[str, str] = {}
-    for line in requirements.read_text().splitlines():
+    if requirements.is_file():
+        lines = requirements.read_text().splitlines()
+    else:
+        lines = importlib.metadata.requires(DISTRIBUTION) or []
+    for line in lines:
         match = re.fullmatch(r"\s*([A-Za-z0-9_.-]+)(\[[^\]]*\])?\s*==\s*([^\s;#]+).*", line)
         if match:
             pins[normalize(match.group(1))] = match.group(3)
