@@ -111,8 +111,10 @@ def hot_user(
         result |= {
             "hotPartition": hot_partition,
             "othersInHotPartition": len(inside) // 2,
+            "othersInHotPartitionEventsOver1s": sum(1 for d in inside if d > 1.0),
             "othersInHotPartitionDelayMinSeconds": round(min(inside), 3) if inside else None,
             "othersInHotPartitionDelayMaxSeconds": round(max(inside), 3) if inside else None,
+            "othersOutsideHotPartitionEventsOver1s": sum(1 for d in outside if d > 1.0),
             "othersOutsideHotPartitionDelayP99Seconds": round(_p99(outside), 3),
             "othersOutsideHotPartitionDelayMaxSeconds": round(max(outside), 3) if outside else None,
         }

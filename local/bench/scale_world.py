@@ -113,7 +113,7 @@ class World:
         names = [partitions_module().partition_queue_name(FIRST_QUEUE, i) for i in range(partitions)]
         self.queues = [CompactFifo(VISIBILITY_TIMEOUT, RETENTION) for _ in names]
         self.arns = [ACCOUNT_ARN + name for name in names]
-        self.by_url = {ACCOUNT_URL + name: queue for name, queue in zip(names, self.queues, strict=True)}
+        self.by_url = {ACCOUNT_URL + name: index for index, name in enumerate(names)}
         self.ids = [array("i") for _ in names]
         self.route: dict[str, int] = {}
         self.calls: Counter[str] = Counter()
@@ -167,16 +167,22 @@ class World:
             self.dead_lettered[attributes["eventId"]["StringValue"]] = attributes["reason"]["StringValue"]
         return {"Successful": [{"Id": e["Id"]} for e in Entries], "Failed": []}
 
-    def _queue(self, url: str) -> CompactFifo:
+    def _message(self, url: str, handle: str) -> tuple[CompactFifo, int | None]:
+        """The queue a URL names and the message of a receipt handle (None: not valid for that queue)."""
         if url not in self.by_url:
             raise LookupError(f"AWS.SimpleQueueService.NonExistentQueue: {url}")
-        return self.by_url[url]
+        partition = self.by_url[url]
+        queue = self.queues[partition]
+        issuer, _, queue_handle = handle.partition("/")
+        if issuer != f"p{partition}":  # a receipt handle is valid only for the queue that issued it
+            return queue, None
+        return queue, queue.seq_of(queue_handle, self.now)
 
     def change_message_visibility_batch(self, QueueUrl: str, Entries: list[dict[str, Any]]) -> dict[str, Any]:  # noqa: N803
         self.calls["sqs:ChangeMessageVisibilityBatch"] += 1
-        queue, failed = self._queue(QueueUrl), []
+        failed = []
         for entry in Entries:
-            seq = queue.seq_of(entry["ReceiptHandle"], self.now)
+            queue, seq = self._message(QueueUrl, entry["ReceiptHandle"])
             if seq is None:
                 failed.append({"Id": entry["Id"], "Code": "ReceiptHandleIsInvalid", "Message": "not in flight"})
             else:
@@ -185,19 +191,21 @@ class World:
 
     def delete_message_batch(self, QueueUrl: str, Entries: list[dict[str, Any]]) -> dict[str, Any]:  # noqa: N803
         self.calls["sqs:DeleteMessageBatch"] += 1
-        queue = self._queue(QueueUrl)
+        failed = []
         for entry in Entries:
-            seq = queue.seq_of(entry["ReceiptHandle"], self.now)
-            if seq is not None:
+            queue, seq = self._message(QueueUrl, entry["ReceiptHandle"])
+            if seq is None:
+                failed.append({"Id": entry["Id"], "Code": "ReceiptHandleIsInvalid", "Message": "not in flight"})
+            else:
                 queue.delete(seq, self.now)
-        return {"Successful": [], "Failed": []}
+        return {"Successful": [], "Failed": failed}
 
     # the event source mappings
     def record(self, partition: int, seq: int) -> dict[str, Any]:
         queue = self.queues[partition]
         return {
             "messageId": f"m{partition}-{seq}",
-            "receiptHandle": queue.handle(seq),
+            "receiptHandle": f"p{partition}/{queue.handle(seq)}",
             "body": f'{{"n": {seq}}}',
             "attributes": {
                 "MessageGroupId": queue.groups[queue.group_of[seq]],
