@@ -74,6 +74,7 @@ class CompactFifo:
         self.deadlines: list[tuple[float, int]] = []  # (visible_at, seq): in flight until then
         self.wakes: list[tuple[float, int]] = []  # (visible_at, seq): visible after then
         self.in_flight = 0
+        self.undeleted = 0  # messages sent and not yet deleted
         self.oldest = 0  # first seq not yet checked for retention
 
     # ------------------------------------------------------------------ producer side
@@ -91,6 +92,7 @@ class CompactFifo:
         self.receives.append(0)
         self.deleted.append(0)
         self.counted.append(0)
+        self.undeleted += 1
         self.positions.append()
         self.members[index].append(seq)
         if self._head_seq(index) == seq:
@@ -158,6 +160,7 @@ class CompactFifo:
             return
         self._uncount(seq)
         self.deleted[seq] = 1
+        self.undeleted -= 1
         self.positions.add(seq, -1)
         self._settle_head(self.group_of[seq], now)
 

@@ -167,17 +167,21 @@ def check_seconds() -> dict[str, Any]:
 
 
 def scale_summary(scale: dict[str, Any]) -> dict[str, Any]:
-    """The scale section's headline figures, ours and the previous design side by side."""
+    """The scale section's headline figures: the partitioned buffer (the prod configuration), one
+    queue and the previous design side by side."""
     waiting, hot = scale["waitingUsers"], scale["hotUser"]
     return {
-        "waitingUsersBeforeStall": waiting["ours"]["waitingUsersBeforeStall"],
+        "scalePartitions": scale["partitions"],
+        "waitingUsersBeforeStall": waiting["partitioned"]["waitingUsersBeforeStall"],
+        "oneQueueWaitingUsersBeforeStall": waiting["ours"]["waitingUsersBeforeStall"],
         "heldWaitingUsersBeforeStall": waiting["held"]["waitingUsersBeforeStall"],
-        "hotUserOthersDelayP99Seconds": hot["ours"]["othersDelayP99Seconds"],
+        "hotUserOthersDelayP99Seconds": hot["partitioned"]["othersDelayP99Seconds"],
+        "oneQueueHotUserOthersDelayP99Seconds": hot["ours"]["othersDelayP99Seconds"],
         "heldHotUserOthersDelayP99Seconds": hot["held"]["othersDelayP99Seconds"],
     }
 
 
-def run_bench(events: int = 10_000, scale_users: int = 130_000) -> dict[str, Any]:
+def run_bench(events: int = 10_000, scale_users: int = 130_000, scale_partitions: int = 128) -> dict[str, Any]:
     results: dict[str, Any] = {
         "machine": f"{platform.machine()}, {platform.python_implementation()} "
         f"{platform.python_version()}, {platform.system()}",
@@ -195,7 +199,7 @@ def run_bench(events: int = 10_000, scale_users: int = 130_000) -> dict[str, Any
     if scale_users > 0:
         from local.bench.scale import run_scale
 
-        results["scale"] = run_scale(users=scale_users)
+        results["scale"] = run_scale(users=scale_users, partitions=scale_partitions)
         results.update(scale_summary(results["scale"]))
     results["peakMemoryMb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
     uniform = results["variants"]["uniform"]
@@ -261,13 +265,13 @@ def format_table(results: dict[str, Any]) -> str:
 
 def format_scale(scale: dict[str, Any]) -> list[str]:
     waiting, hot = scale["waitingUsers"], scale["hotUser"]
-    lines = ["scale (compact FIFO queue, real handler):"]
-    for who in ("ours", "held"):
-        w = waiting[who]
+    lines = [f"scale (compact FIFO queues, real handler; partitioned = {scale['partitions']} queues):"]
+    for who, w in waiting.items():
         cause = "in-flight cap" if w["stalledByInFlightCap"] else "receive scan" if w["stalledByReceiveScan"] else ""
         lines.append(
             f"  waiting users before delivery stops, {who}: {w['waitingUsersBeforeStall']} of {w['users']}"
             + (f" (stopped by the {cause})" if cause else " (never stopped)")
+            + f", {w['functionCallsPerEventReceived']} calls / event received"
         )
     for who, h in hot.items():
         lines.append(
@@ -275,6 +279,13 @@ def format_scale(scale: dict[str, Any]) -> list[str]:
             f"{h['othersDelivered']}/{h['othersEvents']} of their events delivered, hot delivered "
             f"{h['hotDelivered']}, dead-lettered {h['hotDeadLettered']}, expired unseen {h['expiredUnseen']}"
         )
+        if "othersInHotPartition" in h:
+            lines.append(
+                f"    {h['othersInHotPartition']} other users share the hot partition (delay "
+                f"{h['othersInHotPartitionDelayMinSeconds']}..{h['othersInHotPartitionDelayMaxSeconds']} s); "
+                f"the rest: p99 {h['othersOutsideHotPartitionDelayP99Seconds']} s, "
+                f"max {h['othersOutsideHotPartitionDelayMaxSeconds']} s"
+            )
     return lines
 
 
@@ -288,10 +299,23 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=130_000,
         help="waiting users in the scale section (default 130000; 0 skips the scale section)",
     )
+    parser.add_argument(
+        "--scale-partitions",
+        type=_partitions,
+        default=128,
+        help="buffer partitions (queues) of the scale section's partitioned design (default 128, as in prod)",
+    )
+
+
+def _partitions(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
 
 
 def run(args: argparse.Namespace) -> int:
-    results = run_bench(args.events, args.scale_users)
+    results = run_bench(args.events, args.scale_users, args.scale_partitions)
     Path(args.output).write_text(json.dumps(results, indent=2) + "\n")
     print(json.dumps(results, indent=2) if args.json else format_table(results))
     return 0
