@@ -27,6 +27,7 @@ test: venv lint
 
 lint: venv
 	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
 	$(PY) -m mypy infra eventfork local functions/buffer policies/eventfork_policies
 	for f in forwarder replay redaction; do $(PY) -m mypy functions/$$f/app.py || exit 1; done
 

@@ -33,7 +33,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-SUPPORTED_TYPES_URL = "https://docs.aws.amazon.com/opensearch-service/latest/developerguide/supported-instance-types.html"
+SUPPORTED_TYPES_URL = (
+    "https://docs.aws.amazon.com/opensearch-service/latest/developerguide/supported-instance-types.html"
+)
 EBS_QUOTAS_URL = "https://docs.aws.amazon.com/opensearch-service/latest/developerguide/limits.html#ebsresource"
 TIB = 1024
 
@@ -56,14 +58,22 @@ EBS_GP3 = {
     "t3": {"small": 100, "medium": 200},
     "m5": {"large": TIB, "xlarge": 2 * TIB, "2xlarge": 3 * TIB, "4xlarge": 6 * TIB, "12xlarge": 18 * TIB},
     "m6g": {
-        "large": TIB, "xlarge": 2 * TIB, "2xlarge": 3 * TIB, "4xlarge": 6 * TIB, "8xlarge": 12 * TIB,
+        "large": TIB,
+        "xlarge": 2 * TIB,
+        "2xlarge": 3 * TIB,
+        "4xlarge": 6 * TIB,
+        "8xlarge": 12 * TIB,
         "12xlarge": 18 * TIB,
     },
     "c5": {"large": 256, "xlarge": 512, "2xlarge": TIB, "4xlarge": 1536, "9xlarge": 3584, "18xlarge": 7 * TIB},
     "c6g": {"large": 256, "xlarge": 512, "2xlarge": TIB, "4xlarge": 1536, "8xlarge": 3 * TIB, "12xlarge": 4608},
     "r5": {"large": 2 * TIB, "xlarge": 3 * TIB, "2xlarge": 6 * TIB, "4xlarge": 12 * TIB, "12xlarge": 24 * TIB},
     "r6g": {
-        "large": 2 * TIB, "xlarge": 3 * TIB, "2xlarge": 6 * TIB, "4xlarge": 12 * TIB, "8xlarge": 16 * TIB,
+        "large": 2 * TIB,
+        "xlarge": 3 * TIB,
+        "2xlarge": 6 * TIB,
+        "4xlarge": 12 * TIB,
+        "8xlarge": 16 * TIB,
         "12xlarge": 24 * TIB,
     },
 }

@@ -146,9 +146,7 @@ def check_zone_awareness(key: str, count: int) -> list[str]:
     return []
 
 
-def check_search_nodes(
-    key: str, instance_type: str, count: int, master_type: str | None, volume_gb: int
-) -> list[str]:
+def check_search_nodes(key: str, instance_type: str, count: int, master_type: str | None, volume_gb: int) -> list[str]:
     """A created domain's node types against eventfork/opensearch_instances.py (sources there): offered,
     EBS with gp3 (the domain always attaches a gp3 volume of volumeSizeGb, within the type's range),
     encryption at rest and fine-grained access control (always on); T2/T3 masters for <= 10 data nodes."""

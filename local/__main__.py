@@ -45,5 +45,6 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {message}", file=sys.stderr)
         return 2
 
+
 if __name__ == "__main__":
     sys.exit(main())

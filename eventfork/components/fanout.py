@@ -182,4 +182,3 @@ class EventFanOut(pulumi.ComponentResource):
                 "primarySubscriptionArn": self.primary_subscription_arn,
             }
         )
-

@@ -272,7 +272,15 @@ class Observability(pulumi.ComponentResource):
         ]
         ages = [["AWS/SQS", "ApproximateAgeOfOldestMessage", "QueueName", q] for q in queues.values()]
         durations = [["AWS/Lambda", "Duration", "FunctionName", f] for f in args.functions.values()]
-        events_in = [["AWS/SQS", "NumberOfMessagesSent", "QueueName", args.buffer_queue_name]]
+        events_in: list[Any] = [["AWS/SQS", "NumberOfMessagesSent", "QueueName", args.buffer_queue_name]]
+        if args.buffer_partition_queue_names:  # one line: the sum over every partition queue
+            every = [args.buffer_queue_name, *args.buffer_partition_queue_names]
+            events_in = [
+                ["AWS/SQS", "NumberOfMessagesSent", "QueueName", queue, {"id": f"in{i}", "visible": False}]
+                for i, queue in enumerate(every)
+            ]
+            # METRICS() is every metric of the widget, not its expressions (CloudWatch metric math functions).
+            events_in.append([{"expression": "SUM(METRICS())", "label": f"events in, {len(every)} partitions"}])
         buffer_widgets = [
             widget("events in (buffer queue)", events_in),
             widget("buffer outcomes: delivered, delayed, suppressed, dead-lettered", outcome),

@@ -312,7 +312,11 @@ class SearchAnalyticsPipeline(pulumi.ComponentResource):
         )
 
     def _domain_logs(
-        self, name: str, domain_name: str, domain_arn: pulumi.Input[str], args: SearchAnalyticsPipelineArgs,
+        self,
+        name: str,
+        domain_name: str,
+        domain_arn: pulumi.Input[str],
+        args: SearchAnalyticsPipelineArgs,
         tags: dict[str, str],
     ) -> list[dict[str, Any]]:
         """CMK-encrypted log groups for the domain's audit and error logs, and the policy letting it write them."""
@@ -340,8 +344,10 @@ class SearchAnalyticsPipeline(pulumi.ComponentResource):
                         "Principal": {"Service": "es.amazonaws.com"},
                         "Action": ["logs:PutLogEvents", "logs:CreateLogStream"],
                         "Resource": [pulumi.Output.concat(g.arn, ":*") for g in groups.values()],
-                        "Condition": {"StringEquals": {"aws:SourceAccount": account},
-                                      "ArnLike": {"aws:SourceArn": domain_arn}},
+                        "Condition": {
+                            "StringEquals": {"aws:SourceAccount": account},
+                            "ArnLike": {"aws:SourceArn": domain_arn},
+                        },
                     }
                 ]
             ),

@@ -22,37 +22,100 @@ account = aws.get_caller_identity_output().account_id
 region = aws.get_region_output().region
 # The function's logs are encrypted with the consumer's own key; CloudWatch Logs may use it only for
 # this account's log groups.
-logs_key = aws.kms.Key("logs-key", description=f"{name} logs", enable_key_rotation=True, tags=tags, policy=document([
-    {"Sid": "AccountAdministersKeyThroughIam", "Effect": "Allow", "Action": "kms:*", "Resource": "*",
-     "Principal": {"AWS": pulumi.Output.concat("arn:aws:iam::", account, ":root")}},
-    {"Sid": "LogsEncryptThisAccountsLogGroups", "Effect": "Allow", "Resource": "*",
-     "Principal": {"Service": pulumi.Output.concat("logs.", region, ".amazonaws.com")},
-     "Action": ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
-     "Condition": {"ArnLike": {"kms:EncryptionContext:aws:logs:arn": pulumi.Output.concat(
-         "arn:aws:logs:", region, ":", account, ":log-group:*")}}},
-]))
-logs = aws.cloudwatch.LogGroup("logs", name=f"/aws/lambda/{name}", retention_in_days=30, kms_key_id=logs_key.arn,
-                               tags=tags)
-role = aws.iam.Role("role", tags=tags, assume_role_policy=json.dumps({"Version": "2012-10-17", "Statement": [
-    {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]}))
-policy = aws.iam.RolePolicy("policy", role=role.id, policy=document([
-    {"Sid": "Consume", "Effect": "Allow", "Resource": queue_arn,
-     "Action": ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"]},
-    {"Sid": "Decrypt", "Effect": "Allow", "Action": ["kms:Decrypt"], "Resource": key_arn},
-    {"Sid": "Logs", "Effect": "Allow", "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
-     "Resource": pulumi.Output.concat(logs.arn, ":*")},
-    {"Sid": "Tracing", "Effect": "Allow", "Action": ["xray:PutTraceSegments", "xray:PutTelemetryRecords"],
-     "Resource": "*"},
-]))
+logs_key = aws.kms.Key(
+    "logs-key",
+    description=f"{name} logs",
+    enable_key_rotation=True,
+    tags=tags,
+    policy=document(
+        [
+            {
+                "Sid": "AccountAdministersKeyThroughIam",
+                "Effect": "Allow",
+                "Action": "kms:*",
+                "Resource": "*",
+                "Principal": {"AWS": pulumi.Output.concat("arn:aws:iam::", account, ":root")},
+            },
+            {
+                "Sid": "LogsEncryptThisAccountsLogGroups",
+                "Effect": "Allow",
+                "Resource": "*",
+                "Principal": {"Service": pulumi.Output.concat("logs.", region, ".amazonaws.com")},
+                "Action": ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
+                "Condition": {
+                    "ArnLike": {
+                        "kms:EncryptionContext:aws:logs:arn": pulumi.Output.concat(
+                            "arn:aws:logs:", region, ":", account, ":log-group:*"
+                        )
+                    }
+                },
+            },
+        ]
+    ),
+)
+logs = aws.cloudwatch.LogGroup(
+    "logs", name=f"/aws/lambda/{name}", retention_in_days=30, kms_key_id=logs_key.arn, tags=tags
+)
+role = aws.iam.Role(
+    "role",
+    tags=tags,
+    assume_role_policy=json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}
+            ],
+        }
+    ),
+)
+policy = aws.iam.RolePolicy(
+    "policy",
+    role=role.id,
+    policy=document(
+        [
+            {
+                "Sid": "Consume",
+                "Effect": "Allow",
+                "Resource": queue_arn,
+                "Action": ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"],
+            },
+            {"Sid": "Decrypt", "Effect": "Allow", "Action": ["kms:Decrypt"], "Resource": key_arn},
+            {
+                "Sid": "Logs",
+                "Effect": "Allow",
+                "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+                "Resource": pulumi.Output.concat(logs.arn, ":*"),
+            },
+            {
+                "Sid": "Tracing",
+                "Effect": "Allow",
+                "Action": ["xray:PutTraceSegments", "xray:PutTelemetryRecords"],
+                "Resource": "*",
+            },
+        ]
+    ),
+)
 function = aws.lambda_.Function(
-    "consumer", name=name, runtime="python3.12", handler="app.lambda_handler", role=role.arn,
+    "consumer",
+    name=name,
+    runtime="python3.12",
+    handler="app.lambda_handler",
+    role=role.arn,
     timeout=5,  # the primary queue's visibility timeout (30 s) must be at least 6x this
     code=pulumi.AssetArchive({".": pulumi.FileArchive(str(Path(__file__).parent / "handler"))}),
-    tracing_config={"mode": "Active"}, logging_config={"log_format": "JSON", "log_group": logs.name}, tags=tags,
-    opts=pulumi.ResourceOptions(depends_on=[policy, logs]))
+    tracing_config={"mode": "Active"},
+    logging_config={"log_format": "JSON", "log_group": logs.name},
+    tags=tags,
+    opts=pulumi.ResourceOptions(depends_on=[policy, logs]),
+)
 mapping = aws.lambda_.EventSourceMapping(
-    "primary", event_source_arn=queue_arn, function_name=function.arn, batch_size=10,
-    function_response_types=["ReportBatchItemFailures"], tags=tags)
+    "primary",
+    event_source_arn=queue_arn,
+    function_name=function.arn,
+    batch_size=10,
+    function_response_types=["ReportBatchItemFailures"],
+    tags=tags,
+)
 
 pulumi.export("consumerFunctionName", function.name)
 pulumi.export("consumedQueueArn", queue_arn)

@@ -14,8 +14,18 @@ eventfork = pulumi.StackReference(config.require("producerStack"))
 tags = {"eventfork:component": "producer"}
 
 # The producing service (here an ECS task; any principal of the same account works alike).
-role = aws.iam.Role("service", tags=tags, assume_role_policy=json.dumps({"Version": "2012-10-17", "Statement": [
-    {"Effect": "Allow", "Principal": {"Service": "ecs-tasks.amazonaws.com"}, "Action": "sts:AssumeRole"}]}))
+role = aws.iam.Role(
+    "service",
+    tags=tags,
+    assume_role_policy=json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {"Effect": "Allow", "Principal": {"Service": "ecs-tasks.amazonaws.com"}, "Action": "sts:AssumeRole"}
+            ],
+        }
+    ),
+)
 aws.iam.RolePolicyAttachment("send-events", role=role.name, policy_arn=eventfork.require_output("producerPolicyArn"))
 # The same grant as an inline policy, for principals that cannot take managed policies:
 #   aws.iam.RolePolicy("send-events", role=role.id, policy=eventfork.require_output("producerPolicyJson"))

@@ -18,12 +18,21 @@ from local.capture.policy_document import policy_document
 UNANSWERED = object()  # the invoke's result is unknown offline
 
 REGION_NAMES = {
-    "us-east-1": "US East (N. Virginia)", "us-east-2": "US East (Ohio)", "us-west-1": "US West (N. California)",
-    "us-west-2": "US West (Oregon)", "eu-west-1": "Europe (Ireland)", "eu-west-2": "Europe (London)",
-    "eu-west-3": "Europe (Paris)", "eu-central-1": "Europe (Frankfurt)", "eu-north-1": "Europe (Stockholm)",
-    "ap-southeast-1": "Asia Pacific (Singapore)", "ap-southeast-2": "Asia Pacific (Sydney)",
-    "ap-northeast-1": "Asia Pacific (Tokyo)", "ap-south-1": "Asia Pacific (Mumbai)",
-    "ca-central-1": "Canada (Central)", "sa-east-1": "South America (Sao Paulo)",
+    "us-east-1": "US East (N. Virginia)",
+    "us-east-2": "US East (Ohio)",
+    "us-west-1": "US West (N. California)",
+    "us-west-2": "US West (Oregon)",
+    "eu-west-1": "Europe (Ireland)",
+    "eu-west-2": "Europe (London)",
+    "eu-west-3": "Europe (Paris)",
+    "eu-central-1": "Europe (Frankfurt)",
+    "eu-north-1": "Europe (Stockholm)",
+    "ap-southeast-1": "Asia Pacific (Singapore)",
+    "ap-southeast-2": "Asia Pacific (Sydney)",
+    "ap-northeast-1": "Asia Pacific (Tokyo)",
+    "ap-south-1": "Asia Pacific (Mumbai)",
+    "ca-central-1": "Canada (Central)",
+    "sa-east-1": "South America (Sao Paulo)",
 }
 
 
@@ -54,15 +63,28 @@ def answer(token: str, args: dict[str, Any], region: str | None, deployed: bool)
         if not wanted:
             return UNANSWERED
         dns = partition_of(wanted)["dnsSuffix"]
-        return {"name": wanted, "region": wanted, "id": wanted, "description": REGION_NAMES.get(wanted, wanted),
-                "endpoint": f"ec2.{wanted}.{dns}"}
+        return {
+            "name": wanted,
+            "region": wanted,
+            "id": wanted,
+            "description": REGION_NAMES.get(wanted, wanted),
+            "endpoint": f"ec2.{wanted}.{dns}",
+        }
     if token == "aws:index/getCallerIdentity:getCallerIdentity" and deployed:
         partition = partition_of(region or "us-east-1")["partition"]
-        return {"accountId": ACCOUNT_ID, "arn": f"arn:{partition}:iam::{ACCOUNT_ID}:user/offline",
-                "userId": "AIDAOFFLINE", "id": ACCOUNT_ID}
+        return {
+            "accountId": ACCOUNT_ID,
+            "arn": f"arn:{partition}:iam::{ACCOUNT_ID}:user/offline",
+            "userId": "AIDAOFFLINE",
+            "id": ACCOUNT_ID,
+        }
     if token == "aws:opensearch/getDomain:getDomain" and deployed and region:
         name = str(args.get("domainName") or "domain")
-        return {"domainName": name, "arn": f"arn:aws:es:{region}:{ACCOUNT_ID}:domain/{name}",
-                "endpoint": f"search-{name}-{suffix(name)}.{region}.es.amazonaws.com",
-                "domainId": f"{ACCOUNT_ID}/{name}", "id": name}
+        return {
+            "domainName": name,
+            "arn": f"arn:aws:es:{region}:{ACCOUNT_ID}:domain/{name}",
+            "endpoint": f"search-{name}-{suffix(name)}.{region}.es.amazonaws.com",
+            "domainId": f"{ACCOUNT_ID}/{name}",
+            "id": name,
+        }
     return UNANSWERED

@@ -44,7 +44,7 @@ def _seconds(duration: str) -> float:
             number += char
             i += 1
             continue
-        unit = "ms" if duration[i:i + 2] == "ms" else char
+        unit = "ms" if duration[i : i + 2] == "ms" else char
         total += float(number or 0) * units.get(unit, 0)
         number, i = "", i + len(unit)
     return total + (float(number) if number else 0)
@@ -97,8 +97,10 @@ class CaptureMonitor(pulumi_mocks.MockMonitor):
             getattr(self.mocks, "provider_regions", {})[urn] = args.inputs.get("region") or None
         resource_id, state = self.mocks.new_resource(args)
         resource_id = "" if resource_id in (None, UNKNOWN) else str(resource_id)
-        state = {k: ({SIG: SECRET_SIG, "value": v} if is_secret(wire.get(k)) and not is_secret(v) else v)
-                 for k, v in state.items()}
+        state = {
+            k: ({SIG: SECRET_SIG, "value": v} if is_secret(wire.get(k)) and not is_secret(v) else v)
+            for k, v in state.items()
+        }
         self.resources[urn] = pulumi_mocks.MockMonitor.ResourceRegistration(urn, resource_id, state)
         timeouts = request.customTimeouts
         self.captured.append(
@@ -118,8 +120,9 @@ class CaptureMonitor(pulumi_mocks.MockMonitor):
                 wire=wire,
                 wire_outputs=state,
                 property_dependencies={k: sorted(v.urns) for k, v in sorted(request.propertyDependencies.items())},
-                custom_timeouts={k: _seconds(getattr(timeouts, k)) for k in ("create", "update", "delete")
-                                 if getattr(timeouts, k)},
+                custom_timeouts={
+                    k: _seconds(getattr(timeouts, k)) for k in ("create", "update", "delete") if getattr(timeouts, k)
+                },
                 delete_before_replace=request.deleteBeforeReplace if request.deleteBeforeReplaceDefined else None,
                 aliases=list(request.aliasURNs),
                 additional_secret_outputs=list(request.additionalSecretOutputs),
@@ -133,8 +136,12 @@ class CaptureMonitor(pulumi_mocks.MockMonitor):
         _ensure_event_loop()
         wire = downgrade_references(from_struct(request.properties))
         args = pulumi_mocks.MockResourceArgs(
-            typ=request.type, name=request.name, inputs=unwrap_secrets(wire), provider=request.provider,
-            resource_id=request.id)
+            typ=request.type,
+            name=request.name,
+            inputs=unwrap_secrets(wire),
+            provider=request.provider,
+            resource_id=request.id,
+        )
         resource_id, state = self.mocks.new_resource(args)
         urn = self.make_urn(request.parent, request.type, request.name)
         self.resources[urn] = pulumi_mocks.MockMonitor.ResourceRegistration(urn, str(resource_id or ""), state)

@@ -43,8 +43,10 @@ def load_stack_outputs(specs: list[str]) -> tuple[dict[str, dict[str, Any]], dic
             continue
         for stack, values in doc.items():
             if not isinstance(values, dict):
-                raise CaptureError(f"--stack-outputs {path}: {stack!r} should map to that stack's outputs object "
-                                   f"(for one stack's `pulumi stack output --json`, use --stack-outputs STACK={path})")
+                raise CaptureError(
+                    f"--stack-outputs {path}: {stack!r} should map to that stack's outputs object "
+                    f"(for one stack's `pulumi stack output --json`, use --stack-outputs STACK={path})"
+                )
             outputs[stack] = values
     secrets = {stack: sorted(k for k, v in values.items() if v == "[secret]") for stack, values in outputs.items()}
     return outputs, secrets
@@ -55,7 +57,9 @@ def matching_stack(reference: str, known: list[str]) -> str | None:
     if reference in known:
         return reference
     parts = reference.split("/")
-    candidates = [k for k in known if k.split("/")[-len(parts):] == parts or parts[-len(k.split("/")):] == k.split("/")]
+    candidates = [
+        k for k in known if k.split("/")[-len(parts) :] == parts or parts[-len(k.split("/")) :] == k.split("/")
+    ]
     return candidates[0] if len(candidates) == 1 else None
 
 

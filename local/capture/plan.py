@@ -17,17 +17,30 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print [{urn,type,name,parent,inputs,...}]")
     parser.add_argument("--summary", action="store_true", help="print resource counts by type only")
     parser.add_argument("--preview", action="store_true", help="as a first preview: nothing AWS assigns is known")
-    parser.add_argument("--all", action="store_true",
-                        help="with --json: also the root stack and default providers the engine registers")
-    parser.add_argument("--stack-outputs", action="append", default=[], metavar="[STACK=]FILE",
-                        help="outputs of other stacks read by StackReference (see check --help)")
+    parser.add_argument(
+        "--all", action="store_true", help="with --json: also the root stack and default providers the engine registers"
+    )
+    parser.add_argument(
+        "--stack-outputs",
+        action="append",
+        default=[],
+        metavar="[STACK=]FILE",
+        help="outputs of other stacks read by StackReference (see check --help)",
+    )
     parser.add_argument("--timeout", type=float, default=None, help="seconds the program may run (default 120)")
 
 
 def run(args: argparse.Namespace) -> int:
     outputs, secrets = load_stack_outputs(args.stack_outputs)
-    plan = capture(Path(args.project), args.stack or "dev", preview=args.preview, stack_outputs=outputs,
-                   secret_outputs=secrets, require_stack=args.stack is not None, timeout=args.timeout)
+    plan = capture(
+        Path(args.project),
+        args.stack or "dev",
+        preview=args.preview,
+        stack_outputs=outputs,
+        secret_outputs=secrets,
+        require_stack=args.stack is not None,
+        timeout=args.timeout,
+    )
     if args.json:
         entries = plan.engine_resources() if args.all else plan.resources
         print(json.dumps([r.as_plan_entry() for r in entries], indent=2))

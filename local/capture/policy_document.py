@@ -13,8 +13,17 @@ import json
 import zlib
 from typing import Any
 
-STATEMENT_KEYS = ("Sid", "Effect", "Action", "NotAction", "Resource", "NotResource", "Principal", "NotPrincipal",
-                  "Condition")
+STATEMENT_KEYS = (
+    "Sid",
+    "Effect",
+    "Action",
+    "NotAction",
+    "Resource",
+    "NotResource",
+    "Principal",
+    "NotPrincipal",
+    "Condition",
+)
 
 
 class PolicyDocumentError(ValueError):
@@ -36,8 +45,7 @@ def _replace_vars(value: Any, version: str) -> Any:
 
 
 def _principals(blocks: list[dict[str, Any]], version: str) -> Any:
-    entries = [(str(b.get("type")), _replace_vars(_strings(list(b.get("identifiers") or [])), version))
-               for b in blocks]
+    entries = [(str(b.get("type")), _replace_vars(_strings(list(b.get("identifiers") or [])), version)) for b in blocks]
     if len(entries) == 1 and entries[0] == ("*", "*"):
         return "*"
     merged: dict[str, Any] = {}
@@ -57,8 +65,10 @@ def _conditions(blocks: list[dict[str, Any]], version: str) -> dict[str, Any]:
     for block in blocks:
         values = _replace_vars([str(v) for v in block.get("values") or []], version)
         merged.setdefault(str(block.get("test")), {}).setdefault(str(block.get("variable")), []).extend(values)
-    return {test: {var: (vals[0] if len(vals) == 1 else vals) for var, vals in sorted(variables.items())}
-            for test, variables in sorted(merged.items())}
+    return {
+        test: {var: (vals[0] if len(vals) == 1 else vals) for var, vals in sorted(variables.items())}
+        for test, variables in sorted(merged.items())
+    }
 
 
 def _statement(block: dict[str, Any], version: str) -> dict[str, Any]:
@@ -107,8 +117,9 @@ def _ordered(doc: dict[str, Any]) -> dict[str, Any]:
     for key in ("Version", "Id"):
         if doc.get(key):
             out[key] = doc[key]
-    statements = [{k: s[k] for k in STATEMENT_KEYS if s.get(k) not in (None, "", [], {})}
-                  for s in doc.get("Statement") or []]
+    statements = [
+        {k: s[k] for k in STATEMENT_KEYS if s.get(k) not in (None, "", [], {})} for s in doc.get("Statement") or []
+    ]
     if statements:
         out["Statement"] = statements
     return out
@@ -117,8 +128,13 @@ def _ordered(doc: dict[str, Any]) -> dict[str, Any]:
 def _go_json(value: Any, indent: int | None) -> str:
     separators = (",", ": ") if indent else (",", ":")
     text = json.dumps(value, indent=indent, separators=separators, ensure_ascii=False)
-    for char, escaped in (("&", "\\u0026"), ("<", "\\u003c"), (">", "\\u003e"), ("\u2028", "\\u2028"),
-                          ("\u2029", "\\u2029")):
+    for char, escaped in (
+        ("&", "\\u0026"),
+        ("<", "\\u003c"),
+        (">", "\\u003e"),
+        ("\u2028", "\\u2028"),
+        ("\u2029", "\\u2029"),
+    ):
         text = text.replace(char, escaped)
     return text
 
@@ -154,5 +170,10 @@ def policy_document(args: dict[str, Any]) -> dict[str, Any]:
         _merge(merged, _parsed(override, f"override policy document {index}"))
     document = _ordered(merged)
     text = _go_json(document, indent=2)
-    return {**args, "version": version, "json": text, "minifiedJson": _go_json(document, indent=None),
-            "id": str(zlib.crc32(text.encode()))}
+    return {
+        **args,
+        "version": version,
+        "json": text,
+        "minifiedJson": _go_json(document, indent=None),
+        "id": str(zlib.crc32(text.encode())),
+    }

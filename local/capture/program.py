@@ -105,8 +105,14 @@ def _ordered(monitor: Any) -> list[CapturedResource]:
     return sorted(monitor.captured, key=order_key)
 
 
-def _default_providers(resources: list[CapturedResource], project: str, stack: str, config: dict[str, Any],
-                       secret_keys: set[str], preview: bool) -> list[CapturedResource]:
+def _default_providers(
+    resources: list[CapturedResource],
+    project: str,
+    stack: str,
+    config: dict[str, Any],
+    secret_keys: set[str],
+    preview: bool,
+) -> list[CapturedResource]:
     """The engine's default providers, one per package and version, and each resource's reference to it."""
     providers: dict[str, CapturedResource] = {}
     for resource in resources:
@@ -128,9 +134,19 @@ def _default_providers(resources: list[CapturedResource], project: str, stack: s
             parts = (digest[:8], digest[8:12], digest[12:16], digest[16:20], digest[20:32])
             ident = UNKNOWN if preview else "-".join(parts)
             providers[urn] = CapturedResource(
-                urn=urn, type=f"pulumi:providers:{package}", name=name, parent="", inputs=dict(inputs),
-                custom=True, wire=inputs, wire_outputs=inputs, id=ident, outputs=dict(inputs), engine=True,
-                package_version=version)
+                urn=urn,
+                type=f"pulumi:providers:{package}",
+                name=name,
+                parent="",
+                inputs=dict(inputs),
+                custom=True,
+                wire=inputs,
+                wire_outputs=inputs,
+                id=ident,
+                outputs=dict(inputs),
+                engine=True,
+                package_version=version,
+            )
         resource.provider = f"{urn}::{providers[urn].id}"
     return list(providers.values())
 
@@ -157,8 +173,10 @@ def capture(
 
     project = read_project(project_dir)
     if require_stack and not project.stack_file(stack).is_file():
-        raise CaptureError(f"no stack named '{stack}' found: offline, a stack is its config file "
-                           f"{project.stack_file(stack).name}, and {project.stack_file(stack).parent} has none")
+        raise CaptureError(
+            f"no stack named '{stack}' found: offline, a stack is its config file "
+            f"{project.stack_file(stack).name}, and {project.stack_file(stack).parent} has none"
+        )
     config = stack_config(project, stack)
     values = deep_merge(config.values, config_overrides) if config_overrides else config.values
     region = region_of(values)
@@ -166,9 +184,17 @@ def capture(
     monitor = CaptureMonitor(mocks)
     try:
         outputs = run_program(
-            main=project.main, project=project.name, stack=stack, config=config_strings(values), mocks=mocks,
-            monitor=monitor, preview=preview, secret_keys=sorted(config.secret_keys), cwd=project.main.parent,
-            timeout=DEFAULT_TIMEOUT_SECONDS if timeout is None else timeout)
+            main=project.main,
+            project=project.name,
+            stack=stack,
+            config=config_strings(values),
+            mocks=mocks,
+            monitor=monitor,
+            preview=preview,
+            secret_keys=sorted(config.secret_keys),
+            cwd=project.main.parent,
+            timeout=DEFAULT_TIMEOUT_SECONDS if timeout is None else timeout,
+        )
     except CaptureError:
         raise
     except (Exception, SystemExit) as error:  # noqa: BLE001 - any failure of the program is reported in one line
@@ -177,11 +203,27 @@ def capture(
     providers = _default_providers(resources, project.name, stack, values, config.secret_keys, preview)
     root = CapturedResource(
         urn=monitor.stack_urn or f"urn:pulumi:{stack}::{project.name}::pulumi:pulumi:Stack::{project.name}-{stack}",
-        type="pulumi:pulumi:Stack", name=f"{project.name}-{stack}", parent="", inputs={}, custom=False,
-        outputs=_plain_outputs(outputs), wire_outputs=outputs, engine=True)
-    return Capture(project=project.name, stack=stack, resources=resources, outputs=_plain_outputs(outputs),
-                   config=values, project_dir=project.directory, root=root, providers=providers,
-                   unanswered_invokes=sorted(set(monitor.unanswered)), preview=preview)
+        type="pulumi:pulumi:Stack",
+        name=f"{project.name}-{stack}",
+        parent="",
+        inputs={},
+        custom=False,
+        outputs=_plain_outputs(outputs),
+        wire_outputs=outputs,
+        engine=True,
+    )
+    return Capture(
+        project=project.name,
+        stack=stack,
+        resources=resources,
+        outputs=_plain_outputs(outputs),
+        config=values,
+        project_dir=project.directory,
+        root=root,
+        providers=providers,
+        unanswered_invokes=sorted(set(monitor.unanswered)),
+        preview=preview,
+    )
 
 
 def _plain_outputs(outputs: dict[str, Any]) -> dict[str, Any]:

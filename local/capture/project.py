@@ -74,25 +74,34 @@ def _declarations(name: str, raw: Any, path: Path) -> dict[str, dict[str, Any]]:
         if isinstance(value, (str, int, bool, float, list)):
             value = {"default": value} if _namespaced(name, key) else {"value": value}
         if not isinstance(value, dict) or set(value) - {"type", "items", "description", "secret", "default", "value"}:
-            raise CaptureError(f"{path}: config '{key}' must be a value or a declaration with type, items, "
-                               "description, secret, default or value")
+            raise CaptureError(
+                f"{path}: config '{key}' must be a value or a declaration with type, items, "
+                "description, secret, default or value"
+            )
         if "default" in value and "value" in value:
             raise CaptureError(f"{path}: project config '{key}' cannot have both a 'default' and 'value' attribute")
         if _namespaced(name, key):
             if "type" in value and "default" in value and not _valid(value, value["default"]):
-                raise CaptureError(f"{path}: the default value specified for configuration key '{key}' is not of "
-                                   f"the expected type '{_type_name(value)}'")
+                raise CaptureError(
+                    f"{path}: the default value specified for configuration key '{key}' is not of "
+                    f"the expected type '{_type_name(value)}'"
+                )
         elif "type" in value or "default" in value or "value" not in value:
-            raise CaptureError(f"{path}: configuration key '{key}' is not namespaced by the project: give it a "
-                               "'value' (and no type or default)")
+            raise CaptureError(
+                f"{path}: configuration key '{key}' is not namespaced by the project: give it a "
+                "'value' (and no type or default)"
+            )
         out[key] = value
     return out
 
 
 def _type_name(decl: dict[str, Any]) -> str:
     items = decl.get("items")
-    return f"array<{_type_name(items)}>" if isinstance(items, dict) and decl.get("type") == "array" else str(
-        decl.get("type"))
+    return (
+        f"array<{_type_name(items)}>"
+        if isinstance(items, dict) and decl.get("type") == "array"
+        else str(decl.get("type"))
+    )
 
 
 def _valid(decl: dict[str, Any], value: Any) -> bool:
@@ -135,9 +144,14 @@ def read_project(project_dir: Path | str) -> Project:
     config_dir = doc.get("stackConfigDir")
     if isinstance(doc.get("config"), str):  # deprecated: config: <directory of stack files>
         config_dir = config_dir or doc["config"]
-    return Project(name=name, directory=directory, file=found, main=main,
-                   config=_declarations(name, doc.get("config"), found),
-                   stack_config_dir=directory / config_dir if config_dir else None)
+    return Project(
+        name=name,
+        directory=directory,
+        file=found,
+        main=main,
+        config=_declarations(name, doc.get("config"), found),
+        stack_config_dir=directory / config_dir if config_dir else None,
+    )
 
 
 def load_project(project_dir: Path) -> tuple[str, Path]:
@@ -201,11 +215,13 @@ def stack_config(project: Project, stack: str) -> StackConfig:
         if full in values:
             if "type" in decl:
                 if decl.get("secret") and full not in secrets:
-                    raise CaptureError(f"Stack '{stack}' with configuration key '{key}' must be encrypted as it's "
-                                       "secret")
+                    raise CaptureError(
+                        f"Stack '{stack}' with configuration key '{key}' must be encrypted as it's secret"
+                    )
                 if full not in secrets and not _valid(decl, _as_text(values[full])):
-                    raise CaptureError(f"Stack '{stack}' with configuration key '{key}' must be of type "
-                                       f"'{_type_name(decl)}'")
+                    raise CaptureError(
+                        f"Stack '{stack}' with configuration key '{key}' must be of type '{_type_name(decl)}'"
+                    )
             continue
         if "default" in decl or "value" in decl:
             values[full] = decl.get("default", decl.get("value"))
@@ -213,8 +229,10 @@ def stack_config(project: Project, stack: str) -> StackConfig:
             missing.append(key)
     if missing:
         keys = ", ".join(f"'{k}'" for k in missing)
-        raise CaptureError(f"Stack '{stack}' is missing configuration value{'s' if len(missing) > 1 else ''} {keys} "
-                           f"(declared in {project.file.name}; set it in {project.stack_file(stack).name})")
+        raise CaptureError(
+            f"Stack '{stack}' is missing configuration value{'s' if len(missing) > 1 else ''} {keys} "
+            f"(declared in {project.file.name}; set it in {project.stack_file(stack).name})"
+        )
     return StackConfig(values=values, secret_keys=secrets, exists=exists)
 
 

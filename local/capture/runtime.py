@@ -38,7 +38,8 @@ class UnanswerableInvokeError(Exception):
         self.token = token
         super().__init__(
             f"invoke {token} needs AWS to answer, so offline its result is unknown; a synchronous call cannot "
-            "return an unknown value (the *_output form of the function can)")
+            "return an unknown value (the *_output form of the function can)"
+        )
 
 
 @contextlib.contextmanager

@@ -24,8 +24,12 @@ from local.capture import Capture, CapturedResource
 from local.capture.wire import UNKNOWN, from_struct, to_struct
 from local.check.policy_config import Entry, PolicyInfo
 
-LEVEL_NAMES: dict[Any, str] = {analyzer_pb2.ADVISORY: "advisory", analyzer_pb2.MANDATORY: "mandatory",
-               analyzer_pb2.REMEDIATE: "remediate", analyzer_pb2.DISABLED: "disabled"}
+LEVEL_NAMES: dict[Any, str] = {
+    analyzer_pb2.ADVISORY: "advisory",
+    analyzer_pb2.MANDATORY: "mandatory",
+    analyzer_pb2.REMEDIATE: "remediate",
+    analyzer_pb2.DISABLED: "disabled",
+}
 LEVEL_CODES = {name: code for code, name in LEVEL_NAMES.items()}
 _PACKS: dict[Path, tuple[Any, str]] = {}
 
@@ -67,16 +71,21 @@ def policy_infos(servicer: Any) -> tuple[list[PolicyInfo], dict[str, Entry]]:
     for p in info.policies:
         schema = from_struct(p.configSchema.properties) if p.HasField("configSchema") else {}
         policies.append(PolicyInfo(p.name, LEVEL_NAMES[p.enforcementLevel], schema, list(p.configSchema.required)))
-    initial = {k: Entry(LEVEL_NAMES.get(v.enforcementLevel, ""), from_struct(v.properties) or None)
-               for k, v in info.initialConfig.items()}
+    initial = {
+        k: Entry(LEVEL_NAMES.get(v.enforcementLevel, ""), from_struct(v.properties) or None)
+        for k, v in info.initialConfig.items()
+    }
     return sorted(policies, key=lambda p: p.name), initial
 
 
 def configure(servicer: Any, config: dict[str, Entry]) -> None:
     request = analyzer_pb2.ConfigureAnalyzerRequest()
     for name, entry in config.items():
-        request.policyConfig[name].CopyFrom(analyzer_pb2.PolicyConfig(
-            enforcementLevel=LEVEL_CODES[entry.level], properties=to_struct(entry.properties or {})))
+        request.policyConfig[name].CopyFrom(
+            analyzer_pb2.PolicyConfig(
+                enforcementLevel=LEVEL_CODES[entry.level], properties=to_struct(entry.properties or {})
+            )
+        )
     servicer.Configure(request, None)
 
 
@@ -88,12 +97,18 @@ class Outcome:
 
 def _options(r: CapturedResource) -> analyzer_pb2.AnalyzerResourceOptions:
     timeouts = analyzer_pb2.AnalyzerResourceOptions.CustomTimeouts(
-        **{k: r.custom_timeouts.get(k, 0) for k in ("create", "update", "delete")})
+        **{k: r.custom_timeouts.get(k, 0) for k in ("create", "update", "delete")}
+    )
     return analyzer_pb2.AnalyzerResourceOptions(
-        protect=r.protect, ignoreChanges=r.ignore_changes, deleteBeforeReplace=bool(r.delete_before_replace),
+        protect=r.protect,
+        ignoreChanges=r.ignore_changes,
+        deleteBeforeReplace=bool(r.delete_before_replace),
         deleteBeforeReplaceDefined=r.delete_before_replace is not None,
-        additionalSecretOutputs=r.additional_secret_outputs, aliases=r.aliases, customTimeouts=timeouts,
-        parent=r.parent)
+        additionalSecretOutputs=r.additional_secret_outputs,
+        aliases=r.aliases,
+        customTimeouts=timeouts,
+        parent=r.parent,
+    )
 
 
 def _provider(r: CapturedResource, by_urn: dict[str, CapturedResource]) -> analyzer_pb2.AnalyzerProviderResource | None:
@@ -101,12 +116,19 @@ def _provider(r: CapturedResource, by_urn: dict[str, CapturedResource]) -> analy
     if provider is None:
         return None
     return analyzer_pb2.AnalyzerProviderResource(
-        type=provider.type, properties=to_struct(provider.wire), urn=provider.urn, name=provider.name)
+        type=provider.type, properties=to_struct(provider.wire), urn=provider.urn, name=provider.name
+    )
 
 
 def _request(r: CapturedResource, props: dict[str, Any], by_urn: dict[str, CapturedResource]) -> Any:
-    return analyzer_pb2.AnalyzeRequest(type=r.type, properties=to_struct(props), urn=r.urn, name=r.name,
-                                       options=_options(r), provider=_provider(r, by_urn))
+    return analyzer_pb2.AnalyzeRequest(
+        type=r.type,
+        properties=to_struct(props),
+        urn=r.urn,
+        name=r.name,
+        options=_options(r),
+        provider=_provider(r, by_urn),
+    )
 
 
 def _message(diagnostic: Any) -> str:
@@ -114,7 +136,7 @@ def _message(diagnostic: Any) -> str:
     text = diagnostic.message
     prefix = f"{diagnostic.description}\n"
     if text.startswith(prefix):
-        return text[len(prefix):]
+        return text[len(prefix) :]
     marker = "during preview: "
     if text.startswith("can't run policy") and marker in text:
         return "could not check during preview: " + text.split(marker, 1)[1]
@@ -148,8 +170,14 @@ def analyze(servicer: Any, plan: Capture) -> Outcome:
         for remediation in servicer.Remediate(_request(r, props, by_urn), None).remediations:
             if remediation.diagnostic:
                 reason = remediation.diagnostic.split("during preview: ", 1)[-1]
-                outcome.violations.append({"policy": remediation.policyName, "urn": r.urn, "enforcement": "advisory",
-                                           "message": f"could not remediate during preview: {reason}"})
+                outcome.violations.append(
+                    {
+                        "policy": remediation.policyName,
+                        "urn": r.urn,
+                        "enforcement": "advisory",
+                        "message": f"could not remediate during preview: {reason}",
+                    }
+                )
                 continue
             props = from_struct(remediation.properties)
             outcome.remediations.append({"policy": remediation.policyName, "urn": r.urn})
@@ -157,19 +185,35 @@ def analyze(servicer: Any, plan: Capture) -> Outcome:
             fixed[r.urn] = props
         response = servicer.Analyze(_request(r, props, by_urn), None)
         for d in response.diagnostics:
-            outcome.violations.append({"policy": d.policyName, "urn": r.urn, "message": _message(d),
-                                       "enforcement": _level(d.enforcementLevel)})
+            outcome.violations.append(
+                {
+                    "policy": d.policyName,
+                    "urn": r.urn,
+                    "message": _message(d),
+                    "enforcement": _level(d.enforcementLevel),
+                }
+            )
     stack = analyzer_pb2.AnalyzeStackRequest()
     for r in resources:
         deps = {k: analyzer_pb2.AnalyzerPropertyDependencies(urns=v) for k, v in r.property_dependencies.items() if v}
-        stack.resources.append(analyzer_pb2.AnalyzerResource(
-            type=r.type, properties=to_struct(_state(r, fixed.get(r.urn))), urn=r.urn, name=r.name,
-            options=_options(r), provider=_provider(r, by_urn), parent=r.parent, dependencies=r.dependencies,
-            propertyDependencies=deps))
+        stack.resources.append(
+            analyzer_pb2.AnalyzerResource(
+                type=r.type,
+                properties=to_struct(_state(r, fixed.get(r.urn))),
+                urn=r.urn,
+                name=r.name,
+                options=_options(r),
+                provider=_provider(r, by_urn),
+                parent=r.parent,
+                dependencies=r.dependencies,
+                propertyDependencies=deps,
+            )
+        )
     for d in servicer.AnalyzeStack(stack, None).diagnostics:
         urn = d.urn if d.urn in by_urn else root
-        outcome.violations.append({"policy": d.policyName, "urn": urn, "message": _message(d),
-                                   "enforcement": _level(d.enforcementLevel)})
+        outcome.violations.append(
+            {"policy": d.policyName, "urn": urn, "message": _message(d), "enforcement": _level(d.enforcementLevel)}
+        )
     return outcome
 
 

@@ -48,25 +48,31 @@ def parse(doc: Any, source: str) -> dict[str, Entry]:
     if not isinstance(doc, dict):
         raise PolicyConfigError(f"{source}: policy config must be a JSON object")
     if "environments" in doc:
-        raise PolicyConfigError(f"{source}: \"environments\" (ESC) cannot be resolved offline")
+        raise PolicyConfigError(f'{source}: "environments" (ESC) cannot be resolved offline')
     result: dict[str, Entry] = {}
     for key, value in doc.items():
         level, properties = "", None
         if isinstance(value, str):
             if value not in LEVELS:
-                raise PolicyConfigError(f'parsing enforcement level for "{key}": "{value}" is not a valid '
-                                        f"enforcement level (one of {', '.join(LEVELS)})")
+                raise PolicyConfigError(
+                    f'parsing enforcement level for "{key}": "{value}" is not a valid '
+                    f"enforcement level (one of {', '.join(LEVELS)})"
+                )
             level = value
         elif isinstance(value, dict):
             value = dict(value)
             if "enforcementLevel" in value:
                 given = value.pop("enforcementLevel")
                 if not isinstance(given, str):
-                    raise PolicyConfigError(f'parsing enforcement level for "{key}": {given!r} is not a valid '
-                                            "enforcement level; must be a string")
+                    raise PolicyConfigError(
+                        f'parsing enforcement level for "{key}": {given!r} is not a valid '
+                        "enforcement level; must be a string"
+                    )
                 if given not in LEVELS:
-                    raise PolicyConfigError(f'parsing enforcement level for "{key}": "{given}" is not a valid '
-                                            f"enforcement level (one of {', '.join(LEVELS)})")
+                    raise PolicyConfigError(
+                        f'parsing enforcement level for "{key}": "{given}" is not a valid '
+                        f"enforcement level (one of {', '.join(LEVELS)})"
+                    )
                 level = given
             properties = value or None
         else:
@@ -104,8 +110,7 @@ def _apply(result: dict[str, Entry], given: dict[str, Entry]) -> dict[str, Entry
 
 
 def _schema(policy: PolicyInfo) -> dict[str, Any]:
-    properties = {**policy.schema_properties,
-                  "enforcementLevel": {"type": "string", "enum": list(LEVELS)}}
+    properties = {**policy.schema_properties, "enforcementLevel": {"type": "string", "enum": list(LEVELS)}}
     schema: dict[str, Any] = {"type": "object", "properties": properties}
     if policy.required:
         schema["required"] = list(policy.required)
@@ -117,8 +122,9 @@ def _where(error: Any) -> str:
     return f"{path}: " if path else ""
 
 
-def reconcile(policies: list[PolicyInfo], initial: dict[str, Entry], given: dict[str, Entry],
-              pack: str) -> dict[str, Entry]:
+def reconcile(
+    policies: list[PolicyInfo], initial: dict[str, Entry], given: dict[str, Entry], pack: str
+) -> dict[str, Entry]:
     """``ReconcilePolicyPackConfig`` then ``Configure``'s check: the config each policy runs with."""
     result: dict[str, Entry] = {}
     for policy in policies:
@@ -136,7 +142,9 @@ def reconcile(policies: list[PolicyInfo], initial: dict[str, Entry], given: dict
         raise PolicyConfigError(f"validating policy config for {pack!r}: {'; '.join(sorted(problems))}")
     for name, entry in sorted(result.items()):
         if entry.level not in LEVELS:
-            raise PolicyConfigError(f'configuring policy pack {pack!r}: invalid enforcement level "{entry.level}" '
-                                    f"for {name!r} (an entry with properties only must name a policy of the pack; "
-                                    "\"all\" takes an enforcement level, not properties)")
+            raise PolicyConfigError(
+                f'configuring policy pack {pack!r}: invalid enforcement level "{entry.level}" '
+                f"for {name!r} (an entry with properties only must name a policy of the pack; "
+                '"all" takes an enforcement level, not properties)'
+            )
     return result

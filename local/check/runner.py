@@ -52,10 +52,15 @@ class CheckResult:
     def notes(self) -> list[str]:
         """What the check did or could not see, beside the violations (printed on standard error)."""
         lines = [f"remediated by {r['policy']} before analysis: {r['urn']}" for r in self.remediations]
-        lines += [f"not expanded: {urn} is a component from another package (remote); its children are not "
-                  "registered offline, so no policy sees them" for urn in self.not_expanded]
-        lines += [f"unknown offline: invoke {token} needs AWS, its result is unknown (as before deployment)"
-                  for token in self.unknown_invokes]
+        lines += [
+            f"not expanded: {urn} is a component from another package (remote); its children are not "
+            "registered offline, so no policy sees them"
+            for urn in self.not_expanded
+        ]
+        lines += [
+            f"unknown offline: invoke {token} needs AWS, its result is unknown (as before deployment)"
+            for token in self.unknown_invokes
+        ]
         return lines
 
 
@@ -81,8 +86,12 @@ def check_capture(plan: Capture, policy_config: Path | None = None, pack_dir: Pa
     configure(servicer, reconcile(policies, initial, load(policy_config), pack_name))
     outcome = analyze(servicer, plan)
     return CheckResult(
-        resources=len(plan.resources), violations=outcome.violations, remediations=outcome.remediations,
-        not_expanded=[r.urn for r in plan.remote_components()], unknown_invokes=plan.unanswered_invokes)
+        resources=len(plan.resources),
+        violations=outcome.violations,
+        remediations=outcome.remediations,
+        not_expanded=[r.urn for r in plan.remote_components()],
+        unknown_invokes=plan.unanswered_invokes,
+    )
 
 
 def check_project(
@@ -98,8 +107,15 @@ def check_project(
 ) -> CheckResult:
     project_dir = Path(project_dir)
     config_file = policy_config or default_policy_config(project_dir, stack)
-    plan = capture(project_dir, stack, preview=preview, stack_outputs=stack_outputs, secret_outputs=secret_outputs,
-                   require_stack=require_stack, timeout=timeout)
+    plan = capture(
+        project_dir,
+        stack,
+        preview=preview,
+        stack_outputs=stack_outputs,
+        secret_outputs=secret_outputs,
+        require_stack=require_stack,
+        timeout=timeout,
+    )
     return check_capture(plan, config_file)
 
 
@@ -108,12 +124,21 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--stack", default=None, help="stack name (Pulumi.<stack>.yaml must exist; default: dev)")
     parser.add_argument("--preview", action="store_true", help="as a first preview: nothing AWS assigns is known")
     parser.add_argument("--json", action="store_true", help='print {"resources": N, "violations": [...]}')
-    parser.add_argument("--policy-config", type=Path, default=None,
-                        help="policy pack config (as pulumi preview --policy-pack-config); "
-                             "default: <project>/policies/config/<stack>.json")
-    parser.add_argument("--stack-outputs", action="append", default=[], metavar="[STACK=]FILE",
-                        help="outputs of other stacks read by StackReference: STACK=FILE with the JSON of "
-                             "`pulumi stack output --json` for STACK, or FILE mapping stack names to outputs")
+    parser.add_argument(
+        "--policy-config",
+        type=Path,
+        default=None,
+        help="policy pack config (as pulumi preview --policy-pack-config); "
+        "default: <project>/policies/config/<stack>.json",
+    )
+    parser.add_argument(
+        "--stack-outputs",
+        action="append",
+        default=[],
+        metavar="[STACK=]FILE",
+        help="outputs of other stacks read by StackReference: STACK=FILE with the JSON of "
+        "`pulumi stack output --json` for STACK, or FILE mapping stack names to outputs",
+    )
     parser.add_argument("--timeout", type=float, default=None, help="seconds the program may run (default 120)")
 
 
@@ -128,9 +153,16 @@ def run(args: argparse.Namespace) -> int:
     stack = args.stack or "dev"
     try:
         outputs, secrets = load_stack_outputs(args.stack_outputs)
-        result = check_project(Path(args.project), stack, args.preview, policy_config=args.policy_config,
-                               stack_outputs=outputs, secret_outputs=secrets, require_stack=args.stack is not None,
-                               timeout=args.timeout)
+        result = check_project(
+            Path(args.project),
+            stack,
+            args.preview,
+            policy_config=args.policy_config,
+            stack_outputs=outputs,
+            secret_outputs=secrets,
+            require_stack=args.stack is not None,
+            timeout=args.timeout,
+        )
     except (CaptureError, PolicyConfigError) as error:
         return fail(str(error), args.json)
     for note in result.notes():

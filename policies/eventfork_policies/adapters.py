@@ -28,24 +28,41 @@ def config(args: Any, key: str, default: Any) -> Any:
     return (args.get_config() or {}).get(key, default) if hasattr(args, "get_config") else default
 
 
-def resource_policy(name: str, description: str, level: EnforcementLevel,
-                     check: Callable[[ResourceValidationArgs], list[str]],
-                     schema: dict[str, Any] | None = None,
-                     remediate: Any = None,
-                     ) -> ResourceValidationPolicy:
+def resource_policy(
+    name: str,
+    description: str,
+    level: EnforcementLevel,
+    check: Callable[[ResourceValidationArgs], list[str]],
+    schema: dict[str, Any] | None = None,
+    remediate: Any = None,
+) -> ResourceValidationPolicy:
     def validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
         report(check(args), report_violation)
 
     return ResourceValidationPolicy(
-        name=name, description=description, enforcement_level=level, validate=validate, remediate=remediate,
-        config_schema=PolicyConfigSchema(properties=schema) if schema else None)
+        name=name,
+        description=description,
+        enforcement_level=level,
+        validate=validate,
+        remediate=remediate,
+        config_schema=PolicyConfigSchema(properties=schema) if schema else None,
+    )
 
 
-def stack_policy(name: str, description: str, level: EnforcementLevel,
-                  check: Callable[[StackValidationArgs, ReportViolation], None],
-                  schema: dict[str, Any] | None = None) -> StackValidationPolicy:
-    return StackValidationPolicy(name=name, description=description, enforcement_level=level, validate=check,
-                                 config_schema=PolicyConfigSchema(properties=schema) if schema else None)
+def stack_policy(
+    name: str,
+    description: str,
+    level: EnforcementLevel,
+    check: Callable[[StackValidationArgs, ReportViolation], None],
+    schema: dict[str, Any] | None = None,
+) -> StackValidationPolicy:
+    return StackValidationPolicy(
+        name=name,
+        description=description,
+        enforcement_level=level,
+        validate=check,
+        config_schema=PolicyConfigSchema(properties=schema) if schema else None,
+    )
 
 
 def each(resources: list[Any], check: Callable[[Any], None]) -> None:

@@ -85,10 +85,12 @@ def _redrive(args: StackValidationArgs, report_violation: ReportViolation) -> No
     pattern = _config(args, "deadLetterNamePattern", operations.DEAD_LETTER_PATTERN)
 
     def check(queue: Any) -> None:
-        redriven = _present(queue.props, "redrivePolicy") or any(_targets(r, queue, "queueUrl")
-                                                                  for r in redrive_resources)
+        redriven = _present(queue.props, "redrivePolicy") or any(
+            _targets(r, queue, "queueUrl") for r in redrive_resources
+        )
         is_target = any(_targets(q, queue, "redrivePolicy") for q in queues if q is not queue) or any(
-            _targets(r, queue, "redrivePolicy") for r in redrive_resources)
+            _targets(r, queue, "redrivePolicy") for r in redrive_resources
+        )
         for message in operations.queue_redrive(queue.name, queue.props, pattern, redriven, is_target):
             report_violation(message, queue.urn)
 
@@ -98,16 +100,23 @@ def _redrive(args: StackValidationArgs, report_violation: ReportViolation) -> No
 def _replay_retention(args: ResourceValidationArgs) -> list[str]:
     if args.resource_type != QUEUE:
         return []
-    return operations.replay_retention(args.name, args.props, int(_config(args, "minimumRetentionSeconds", 1209600)),
-                                       _config(args, "namePattern", r"-replay(\.fifo)?$"))
+    return operations.replay_retention(
+        args.name,
+        args.props,
+        int(_config(args, "minimumRetentionSeconds", 1209600)),
+        _config(args, "namePattern", r"-replay(\.fifo)?$"),
+    )
 
 
 def _iam(args: ResourceValidationArgs) -> list[str]:
     if args.resource_type in IAM_POLICIES:
         return operations.iam_wildcards(args.name, args.props.get("policy"))
     if args.resource_type == "aws:iam/role:Role":
-        return [m for p in args.props.get("inlinePolicies") or [] for m in
-                operations.iam_wildcards(args.name, p.get("policy"))]
+        return [
+            m
+            for p in args.props.get("inlinePolicies") or []
+            for m in operations.iam_wildcards(args.name, p.get("policy"))
+        ]
     return []
 
 
@@ -120,12 +129,15 @@ def _belongs_to(resource: Any, bucket: Any) -> bool:
     """A bucket-scoped resource's ``bucket`` input is this bucket (an ordering ``depends_on`` is not)."""
     return _targets(resource, bucket, "bucket") or (
         not (getattr(resource, "property_dependencies", None) or {}).get("bucket")
-        and resource.props.get("bucket") is not None and resource.props.get("bucket") == bucket.props.get("bucket"))
+        and resource.props.get("bucket") is not None
+        and resource.props.get("bucket") == bucket.props.get("bucket")
+    )
 
 
 def _bucket_encryption(args: StackValidationArgs, report_violation: ReportViolation) -> None:
-    configs = [r for r in args.resources if r.resource_type.startswith(
-        "aws:s3/bucketServerSideEncryptionConfiguration")]
+    configs = [
+        r for r in args.resources if r.resource_type.startswith("aws:s3/bucketServerSideEncryptionConfiguration")
+    ]
 
     def check(bucket: Any) -> None:
         inline = (bucket.props.get("serverSideEncryptionConfiguration") or {}).get("rule")
@@ -144,7 +156,8 @@ def _bucket_access(args: StackValidationArgs, report_violation: ReportViolation)
         mine = [b.props for b in blocks if _belongs_to(b, bucket)]
         documents = [p.props.get("policy") for p in policies if _belongs_to(p, bucket)]
         for message in operations.bucket_public_access(bucket.name, mine) + operations.bucket_tls_only(
-                bucket.name, documents):
+            bucket.name, documents
+        ):
             report_violation(message, bucket.urn)
 
 
@@ -153,72 +166,138 @@ def _visibility(args: StackValidationArgs, report_violation: ReportViolation) ->
     functions = [r for r in args.resources if r.resource_type == FUNCTION]
     for mapping in (r for r in args.resources if r.resource_type == "aws:lambda/eventSourceMapping:EventSourceMapping"):
         queue = queues.get(mapping.props.get("eventSourceArn")) or next(
-            (d for d in mapping.dependencies or [] if d.resource_type == QUEUE), None)
+            (d for d in mapping.dependencies or [] if d.resource_type == QUEUE), None
+        )
         target = mapping.props.get("functionName")
         function = next((f for f in functions if target in (f.props.get("arn"), f.props.get("name"))), None) or next(
-            (d for d in mapping.dependencies or [] if d.resource_type == FUNCTION), None)
+            (d for d in mapping.dependencies or [] if d.resource_type == FUNCTION), None
+        )
         if queue is None or function is None:
             continue
         for message in operations.visibility_covers_function(
-                queue.name, int(queue.props.get("visibilityTimeoutSeconds", 30)), function.name,
-                int(function.props.get("timeout", 3))):
+            queue.name,
+            int(queue.props.get("visibilityTimeoutSeconds", 30)),
+            function.name,
+            int(function.props.get("timeout", 3)),
+        ):
             report_violation(message, queue.urn)
 
 
 def _async_destination(args: StackValidationArgs, report_violation: ReportViolation) -> None:
     async_principals = ("sns.amazonaws.com", "s3.amazonaws.com", "events.amazonaws.com")
-    permissions = [r for r in args.resources if r.resource_type == "aws:lambda/permission:Permission"
-                   and r.props.get("principal") in async_principals]
-    invoke_configs = [r for r in args.resources
-                      if r.resource_type == "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig"
-                      and ((r.props.get("destinationConfig") or {}).get("onFailure") or {}).get("destination")]
+    permissions = [
+        r
+        for r in args.resources
+        if r.resource_type == "aws:lambda/permission:Permission" and r.props.get("principal") in async_principals
+    ]
+    invoke_configs = [
+        r
+        for r in args.resources
+        if r.resource_type == "aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig"
+        and ((r.props.get("destinationConfig") or {}).get("onFailure") or {}).get("destination")
+    ]
     for function in (r for r in args.resources if r.resource_type == FUNCTION):
         refs = (function.props.get("arn"), function.props.get("name"))
         invoked = any(p.props.get("function") in refs or function in (p.dependencies or []) for p in permissions)
         if not invoked:
             continue
-        has_destination = any(c.props.get("functionName") in refs or function in (c.dependencies or [])
-                              for c in invoke_configs)
+        has_destination = any(
+            c.props.get("functionName") in refs or function in (c.dependencies or []) for c in invoke_configs
+        )
         for message in operations.async_failure_destination(function.name, function.props, has_destination):
             report_violation(message, function.urn)
 
 
-POLICIES: list[ResourceValidationPolicy | StackValidationPolicy] = with_metadata([
-    _resource_policy("fifo-naming", "SQS queues and SNS topics are FIFO if and only if their name ends with .fifo",
-                     MANDATORY, _fifo_naming),
-    _resource_policy("fifo-high-throughput",
-                     "FIFO queues use deduplicationScope=messageGroup and fifoThroughputLimit=perMessageGroupId; "
-                     "FIFO topics use fifoThroughputScope=MessageGroup",
-                     MANDATORY, _high_throughput,
-                     schema={"exemptNamePatterns": {"type": "array", "items": {"type": "string"}, "default": []}},
-                     remediate=_high_throughput_fix),
-    _resource_policy("kms-customer-managed-key",
-                     "Queues, topics, tables, delivery streams and search domains use a customer-managed KMS key",
-                     MANDATORY, _store_encryption),
-    _resource_policy("kms-key-rotation", "Customer-managed KMS keys rotate", MANDATORY, _key_rotation,
-                     remediate=_key_rotation_fix),
-    _resource_policy("buffer-table-ttl", "Buffer tables (tagged eventfork:role=buffer or in a FifoEventBuffer) "
-                     "have TTL enabled on a named attribute", MANDATORY, _buffer_ttl),
-    _stack_policy("s3-bucket-kms-encryption", "Every bucket has SSE-KMS with a customer-managed key", MANDATORY,
-                  _bucket_encryption),
-    _stack_policy("queue-redrive-policy", "Every queue but a dead-letter queue has a redrive policy", ADVISORY,
-                  _redrive, schema={"deadLetterNamePattern": {"type": "string",
-                                                              "default": operations.DEAD_LETTER_PATTERN}}),
-    _resource_policy("replay-retention", "Replay queues keep messages 14 days", ADVISORY, _replay_retention,
-                     schema={"minimumRetentionSeconds": {"type": "integer", "default": 1209600},
-                             "namePattern": {"type": "string", "default": r"-replay(\.fifo)?$"}}),
-    _resource_policy("iam-no-wildcards", "IAM policies name their actions, and data actions name their resources",
-                     ADVISORY, _iam),
-    _resource_policy("lambda-tracing", "Lambda functions have active X-Ray tracing", ADVISORY, _tracing),
-    _stack_policy("s3-public-access-and-tls", "Buckets block public access and deny non-TLS requests", ADVISORY,
-                  _bucket_access),
-    _stack_policy("queue-visibility-covers-function",
-                  "A queue's visibility timeout is at least 6x the timeout of the function it triggers", ADVISORY,
-                  _visibility),
-    _stack_policy("lambda-async-failure-destination",
-                  "Asynchronously invoked functions have a DLQ or an on-failure destination", ADVISORY,
-                  _async_destination),
-    *COVERAGE_POLICIES,
-])
-CARD_POLICIES = ("fifo-naming", "fifo-high-throughput", "kms-customer-managed-key", "kms-key-rotation",
-                 "buffer-table-ttl", "s3-bucket-kms-encryption")
+POLICIES: list[ResourceValidationPolicy | StackValidationPolicy] = with_metadata(
+    [
+        _resource_policy(
+            "fifo-naming",
+            "SQS queues and SNS topics are FIFO if and only if their name ends with .fifo",
+            MANDATORY,
+            _fifo_naming,
+        ),
+        _resource_policy(
+            "fifo-high-throughput",
+            "FIFO queues use deduplicationScope=messageGroup and fifoThroughputLimit=perMessageGroupId; "
+            "FIFO topics use fifoThroughputScope=MessageGroup",
+            MANDATORY,
+            _high_throughput,
+            schema={"exemptNamePatterns": {"type": "array", "items": {"type": "string"}, "default": []}},
+            remediate=_high_throughput_fix,
+        ),
+        _resource_policy(
+            "kms-customer-managed-key",
+            "Queues, topics, tables, delivery streams and search domains use a customer-managed KMS key",
+            MANDATORY,
+            _store_encryption,
+        ),
+        _resource_policy(
+            "kms-key-rotation",
+            "Customer-managed KMS keys rotate",
+            MANDATORY,
+            _key_rotation,
+            remediate=_key_rotation_fix,
+        ),
+        _resource_policy(
+            "buffer-table-ttl",
+            "Buffer tables (tagged eventfork:role=buffer or in a FifoEventBuffer) "
+            "have TTL enabled on a named attribute",
+            MANDATORY,
+            _buffer_ttl,
+        ),
+        _stack_policy(
+            "s3-bucket-kms-encryption",
+            "Every bucket has SSE-KMS with a customer-managed key",
+            MANDATORY,
+            _bucket_encryption,
+        ),
+        _stack_policy(
+            "queue-redrive-policy",
+            "Every queue but a dead-letter queue has a redrive policy",
+            ADVISORY,
+            _redrive,
+            schema={"deadLetterNamePattern": {"type": "string", "default": operations.DEAD_LETTER_PATTERN}},
+        ),
+        _resource_policy(
+            "replay-retention",
+            "Replay queues keep messages 14 days",
+            ADVISORY,
+            _replay_retention,
+            schema={
+                "minimumRetentionSeconds": {"type": "integer", "default": 1209600},
+                "namePattern": {"type": "string", "default": r"-replay(\.fifo)?$"},
+            },
+        ),
+        _resource_policy(
+            "iam-no-wildcards", "IAM policies name their actions, and data actions name their resources", ADVISORY, _iam
+        ),
+        _resource_policy("lambda-tracing", "Lambda functions have active X-Ray tracing", ADVISORY, _tracing),
+        _stack_policy(
+            "s3-public-access-and-tls",
+            "Buckets block public access and deny non-TLS requests",
+            ADVISORY,
+            _bucket_access,
+        ),
+        _stack_policy(
+            "queue-visibility-covers-function",
+            "A queue's visibility timeout is at least 6x the timeout of the function it triggers",
+            ADVISORY,
+            _visibility,
+        ),
+        _stack_policy(
+            "lambda-async-failure-destination",
+            "Asynchronously invoked functions have a DLQ or an on-failure destination",
+            ADVISORY,
+            _async_destination,
+        ),
+        *COVERAGE_POLICIES,
+    ]
+)
+CARD_POLICIES = (
+    "fifo-naming",
+    "fifo-high-throughput",
+    "kms-customer-managed-key",
+    "kms-key-rotation",
+    "buffer-table-ttl",
+    "s3-bucket-kms-encryption",
+)

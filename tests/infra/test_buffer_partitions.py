@@ -135,3 +135,16 @@ def test_naming_table_matches_the_plan_for_partitions() -> None:
 def test_partitions_out_of_range_fail_before_any_resource(bad: object) -> None:
     with pytest.raises(ConfigError, match=r"eventfork:buffer\.partitions: got .*allowed: an integer from 1 to 256"):
         parse_settings({"buffer": {"partitions": bad}}, "dev")
+
+
+def test_the_dashboard_sums_events_in_over_every_partition() -> None:
+    p = _partitioned(3)
+    dashboard = one(p, "aws:cloudwatch/dashboard:Dashboard", "ops-dashboard")
+    widgets = json.loads(value(dashboard, "dashboardBody"))["widgets"]
+    [events_in] = [w["properties"]["metrics"] for w in widgets if w["properties"]["title"].startswith("events in")]
+    queues = [value(one(p, QUEUE, "buffer-queue" + s), "name") for s in ("", "-p1", "-p2")]
+    assert events_in[:3] == [
+        ["AWS/SQS", "NumberOfMessagesSent", "QueueName", q, {"id": f"in{i}", "visible": False}]
+        for i, q in enumerate(queues)
+    ]
+    assert events_in[3] == [{"expression": "SUM(METRICS())", "label": "events in, 3 partitions"}]

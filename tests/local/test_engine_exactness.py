@@ -46,32 +46,53 @@ def test_all_sets_every_level_and_a_policy_entry_with_properties_only_keeps_it(t
     assert result.violations and result.mandatory == []
 
 
-@pytest.mark.parametrize(("doc", "problem"), [
-    ({"all": {"exemptNamePatterns": ["jobs"]}}, 'invalid enforcement level ""'),
-    ({"fifo-naming": "warn"}, '"warn" is not a valid enforcement level'),
-    ({"fifo-high-throughput": {"exemptNamePatterns": "jobs"}}, "exemptNamePatterns: 'jobs' is not of type 'array'"),
-    ({"replay-retention": {"minimumRetentionSeconds": "14 days"}}, "'14 days' is not of type 'integer'"),
-    ({"fifo-naming": {"enforcementLevel": 3}}, "must be a string"),
-    ([1, 2], "must be a JSON object"),
-])
+@pytest.mark.parametrize(
+    ("doc", "problem"),
+    [
+        ({"all": {"exemptNamePatterns": ["jobs"]}}, 'invalid enforcement level ""'),
+        ({"fifo-naming": "warn"}, '"warn" is not a valid enforcement level'),
+        ({"fifo-high-throughput": {"exemptNamePatterns": "jobs"}}, "exemptNamePatterns: 'jobs' is not of type 'array'"),
+        ({"replay-retention": {"minimumRetentionSeconds": "14 days"}}, "'14 days' is not of type 'integer'"),
+        ({"fifo-naming": {"enforcementLevel": 3}}, "must be a string"),
+        ([1, 2], "must be a JSON object"),
+    ],
+)
 def test_config_the_engine_refuses_stops_the_check(tmp_path: Path, doc: Any, problem: str) -> None:
     with pytest.raises(PolicyConfigError, match=problem.replace("(", r"\(").replace('"', '"')):
         check_project(PROGRAMS / "fifo-remediate", "dev", policy_config=_config(tmp_path, doc))
-    done = subprocess.run([sys.executable, "-m", "local", "check", "--project", str(PROGRAMS / "fifo-remediate"),
-                           "--policy-config", str(_config(tmp_path, doc)), "--json"],
-                          capture_output=True, text=True, timeout=120, check=False)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "local",
+            "check",
+            "--project",
+            str(PROGRAMS / "fifo-remediate"),
+            "--policy-config",
+            str(_config(tmp_path, doc)),
+            "--json",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert done.returncode == 2 and problem in json.loads(done.stdout)["error"] and "Traceback" not in done.stderr
 
 
 def test_remediate_fixes_the_inputs_before_they_are_analyzed(tmp_path: Path) -> None:
     mandatory = check_project(PROGRAMS / "fifo-remediate", "dev")
     assert [v["policy"] for v in mandatory.mandatory if v["urn"].endswith("::events")].count(
-        "fifo-high-throughput") == 1
-    fixed = check_project(PROGRAMS / "fifo-remediate", "dev",
-                          policy_config=_config(tmp_path, {"fifo-high-throughput": "remediate",
-                                                           "kms-customer-managed-key": "advisory"}))
-    assert fixed.remediations == [{"policy": "fifo-high-throughput",
-                                   "urn": "urn:pulumi:dev::prog-fifo-remediate::aws:sqs/queue:Queue::events"}]
+        "fifo-high-throughput"
+    ) == 1
+    fixed = check_project(
+        PROGRAMS / "fifo-remediate",
+        "dev",
+        policy_config=_config(tmp_path, {"fifo-high-throughput": "remediate", "kms-customer-managed-key": "advisory"}),
+    )
+    assert fixed.remediations == [
+        {"policy": "fifo-high-throughput", "urn": "urn:pulumi:dev::prog-fifo-remediate::aws:sqs/queue:Queue::events"}
+    ]
     assert [v for v in fixed.violations if v["policy"] == "fifo-high-throughput"] == [] and fixed.mandatory == []
 
 
@@ -117,8 +138,13 @@ class _Remote:
 
 
 def test_the_real_analyzer_server_over_grpc_decides_the_same(tmp_path: Path) -> None:
-    server = subprocess.Popen([sys.executable, "-u", "__main__.py"], cwd=POLICIES_DIR, stdout=subprocess.PIPE,
-                              stderr=subprocess.DEVNULL, text=True)
+    server = subprocess.Popen(
+        [sys.executable, "-u", "__main__.py"],
+        cwd=POLICIES_DIR,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
     try:
         port = int(server.stdout.readline().strip())  # type: ignore[union-attr]
         remote = _Remote(analyzer_pb2_grpc.AnalyzerStub(grpc.insecure_channel(f"127.0.0.1:{port}")))
@@ -127,8 +153,13 @@ def test_the_real_analyzer_server_over_grpc_decides_the_same(tmp_path: Path) -> 
         for servicer in (remote, local_servicer):
             policies, initial = policy_infos(servicer)
             configure(servicer, reconcile(policies, initial, load(_config(tmp_path, config_doc)), name))
-        for program, preview in (("fifo-remediate", False), ("redrive-resource", True), ("lonely-queue", False),
-                                 ("preview-unknown-bucket", True), ("bucket-depends-on", False)):
+        for program, preview in (
+            ("fifo-remediate", False),
+            ("redrive-resource", True),
+            ("lonely-queue", False),
+            ("preview-unknown-bucket", True),
+            ("bucket-depends-on", False),
+        ):
             plan = capture(PROGRAMS / program, "dev", preview=preview)
             over_grpc, in_process = analyze(remote, plan), analyze(local_servicer, plan)
             assert over_grpc.violations == in_process.violations and over_grpc.violations, program

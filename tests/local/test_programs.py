@@ -28,8 +28,9 @@ def plan_of(name: str, preview: bool = False, **kwargs: Any) -> Capture:
 
 
 def cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "local", *args], cwd=ROOT, capture_output=True, text=True,
-                          timeout=120, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "local", *args], cwd=ROOT, capture_output=True, text=True, timeout=120, check=False
+    )
 
 
 def by_name(plan: Capture, name: str) -> Any:
@@ -42,8 +43,9 @@ def test_there_are_at_least_fifteen_programs() -> None:
 
 
 def test_resources_passed_as_inputs_run_the_same_every_time() -> None:
-    runs = [json.dumps([r.as_plan_entry() for r in plan_of("resource-refs", **{"timeout": 60}).resources])
-            for _ in range(3)]
+    runs = [
+        json.dumps([r.as_plan_entry() for r in plan_of("resource-refs", **{"timeout": 60}).resources]) for _ in range(3)
+    ]
     assert runs[0] == runs[1] == runs[2]
     plan = plan_of("resource-refs")
     role, fn, bucket = by_name(plan, "role"), by_name(plan, "fn"), by_name(plan, "bucket")
@@ -56,12 +58,19 @@ def test_resources_passed_as_inputs_run_the_same_every_time() -> None:
 def test_the_policy_document_is_built_as_the_provider_builds_it() -> None:
     plan = plan_of("invokes")
     document = json.loads(by_name(plan, "wide").wire["policy"])
-    assert document == {"Version": "2012-10-17", "Statement": [
-        {"Sid": "Everything", "Effect": "Allow", "Action": "s3:*", "Resource": "*"},
-        {"Effect": "Allow", "Action": ["sqs:SendMessage", "sqs:ReceiveMessage"],
-         "Resource": "arn:aws:sqs:us-east-1:1:q",
-         "Principal": {"Service": "sns.amazonaws.com"},
-         "Condition": {"ArnEquals": {"aws:SourceArn": "arn:aws:sns:us-east-1:1:t"}}}]}
+    assert document == {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Sid": "Everything", "Effect": "Allow", "Action": "s3:*", "Resource": "*"},
+            {
+                "Effect": "Allow",
+                "Action": ["sqs:SendMessage", "sqs:ReceiveMessage"],
+                "Resource": "arn:aws:sqs:us-east-1:1:q",
+                "Principal": {"Service": "sns.amazonaws.com"},
+                "Condition": {"ArnEquals": {"aws:SourceArn": "arn:aws:sns:us-east-1:1:t"}},
+            },
+        ],
+    }
     assert by_name(plan, "wide").wire["policy"].startswith('{\n  "Version": "2012-10-17",\n  "Statement": [')
     result = check_project(PROGRAMS / "invokes", "dev")
     wildcards = [v for v in result.violations if v["policy"] == "iam-no-wildcards"]
@@ -72,8 +81,10 @@ def test_invokes_the_provider_answers_offline_are_computed_the_others_unknown() 
     outputs = plan_of("invokes").root.wire_outputs  # type: ignore[union-attr]
     assert (outputs["partition"], outputs["region"], outputs["dnsSuffix"]) == ("aws", "us-east-1", "amazonaws.com")
     assert outputs["ami"] == UNKNOWN and outputs["zones"] == UNKNOWN
-    assert plan_of("invokes").unanswered_invokes == ["aws:ec2/getAmi:getAmi",
-                                                     "aws:index/getAvailabilityZones:getAvailabilityZones"]
+    assert plan_of("invokes").unanswered_invokes == [
+        "aws:ec2/getAmi:getAmi",
+        "aws:index/getAvailabilityZones:getAvailabilityZones",
+    ]
     assert plan_of("invokes", preview=True).root.wire_outputs["account"] == UNKNOWN  # type: ignore[union-attr]
 
 
@@ -105,9 +116,11 @@ def test_components_are_parents_and_remote_components_are_reported_not_expanded(
 def test_other_stacks_outputs_come_from_a_file(tmp_path: Path) -> None:
     single = tmp_path / "network.json"
     single.write_text(json.dumps({"vpcId": "vpc-0abc", "dbPassword": "[secret]"}))
-    plan = plan_of("stack-reference", stack_outputs={"acme/network/prod": {"vpcId": "vpc-0abc",
-                                                                           "dbPassword": "[secret]"}},
-                   secret_outputs={"acme/network/prod": ["dbPassword"]})
+    plan = plan_of(
+        "stack-reference",
+        stack_outputs={"acme/network/prod": {"vpcId": "vpc-0abc", "dbPassword": "[secret]"}},
+        secret_outputs={"acme/network/prod": ["dbPassword"]},
+    )
     assert by_name(plan, "web").wire["vpcId"] == "vpc-0abc"
     assert plan.root.wire_outputs["dbPassword"] == {SIG: SECRET_SIG, "value": "[secret]"}  # type: ignore[union-attr]
     several = tmp_path / "stacks.json"
@@ -162,8 +175,9 @@ def test_project_config_from_pulumi_yml_with_types_defaults_and_the_region() -> 
 def test_config_that_does_not_match_its_declared_type_is_refused(tmp_path: Path) -> None:
     for item in (PROGRAMS / "project-config").iterdir():
         (tmp_path / item.name).write_bytes(item.read_bytes())
-    (tmp_path / "Pulumi.dev.yml").write_text("config:\n  prog-project-config:queueName: q\n"
-                                             "  prog-project-config:retentionDays: two weeks\n")
+    (tmp_path / "Pulumi.dev.yml").write_text(
+        "config:\n  prog-project-config:queueName: q\n  prog-project-config:retentionDays: two weeks\n"
+    )
     with pytest.raises(CaptureError, match="retentionDays' must be of type 'integer'"):
         capture(tmp_path, "dev")
     (tmp_path / "Pulumi.dev.yml").write_text("config: {}\n")
@@ -171,13 +185,19 @@ def test_config_that_does_not_match_its_declared_type_is_refused(tmp_path: Path)
         capture(tmp_path, "dev")
 
 
-@pytest.mark.parametrize(("program", "message"), [
-    ("raises", "program failed at __main__.py:6: ValueError: no such environment: staging"),
-    ("exits", "program failed at __main__.py:8: the program called sys.exit(0)"),
-    ("syntax-error", "program failed at __main__.py:5: SyntaxError"),
-    ("missing-config", "program failed at __main__.py:5: ConfigMissingError: Missing required configuration "
-                       "variable 'prog-missing-config:environment'"),
-])
+@pytest.mark.parametrize(
+    ("program", "message"),
+    [
+        ("raises", "program failed at __main__.py:6: ValueError: no such environment: staging"),
+        ("exits", "program failed at __main__.py:8: the program called sys.exit(0)"),
+        ("syntax-error", "program failed at __main__.py:5: SyntaxError"),
+        (
+            "missing-config",
+            "program failed at __main__.py:5: ConfigMissingError: Missing required configuration "
+            "variable 'prog-missing-config:environment'",
+        ),
+    ],
+)
 def test_a_program_that_fails_exits_2_with_one_line_naming_its_own_file_and_line(program: str, message: str) -> None:
     done = cli("check", "--project", str(PROGRAMS / program), "--json")
     assert done.returncode == 2, done.stdout + done.stderr

@@ -125,7 +125,7 @@ def ts_literal(source: str, start: int) -> tuple[Any, int]:
         i = start + 1
         while True:
             match = re.compile(r"\s*(?:(\})|(\w+|\"[^\"]+\"):\s*)").match(source, i)
-            assert match, f"cannot read the object at {source[i:i + 40]!r}"
+            assert match, f"cannot read the object at {source[i : i + 40]!r}"
             if match.group(1):
                 return values, match.end()
             values[match.group(2).strip('"')], i = ts_literal(source, match.end())

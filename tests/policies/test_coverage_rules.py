@@ -67,8 +67,10 @@ def test_key_policies_bind_services_to_a_source() -> None:
 
 
 def test_lambda_permissions_for_anyone_or_an_unbound_service_fail() -> None:
-    function_arn = "arn:aws:lambda:us-east-1:123456789012:function:" + inputs(
-        "aws:lambda/function:Function", "buffer-function")["name"]
+    function_arn = (
+        "arn:aws:lambda:us-east-1:123456789012:function:"
+        + inputs("aws:lambda/function:Function", "buffer-function")["name"]
+    )
     bound = {"function": function_arn, "principal": "s3.amazonaws.com", "sourceAccount": "123456789012"}
     owners = exposure.accounts_in([function_arn])
     assert owners == OWN and exposure.lambda_permission_exposure("p", bound, owners) == []
@@ -117,12 +119,13 @@ def test_subscriptions_to_queues_have_a_redrive_policy() -> None:
 
 
 def test_tables_recover_and_are_protected_where_required() -> None:
-    dev, prod = inputs("aws:dynamodb/table:Table", "buffer-table"), inputs("aws:dynamodb/table:Table",
-                                                                            "buffer-table", "prod")
+    dev, prod = (
+        inputs("aws:dynamodb/table:Table", "buffer-table"),
+        inputs("aws:dynamodb/table:Table", "buffer-table", "prod"),
+    )
     assert resilience.table_recovery("t", dev, False) == [] and resilience.table_recovery("t", prod, True) == []
     assert "deletion protection" in failing(resilience.table_recovery("t", dev, True), "t")
-    assert "point-in-time" in failing(resilience.table_recovery("t", {**dev, "pointInTimeRecovery": None}, False),
-                                      "t")
+    assert "point-in-time" in failing(resilience.table_recovery("t", {**dev, "pointInTimeRecovery": None}, False), "t")
 
 
 def test_log_groups_use_a_customer_managed_key() -> None:
@@ -143,7 +146,8 @@ def test_runtimes_past_or_near_deprecation_fail_with_the_newest_of_their_languag
     assert "deprecated by AWS Lambda on 2028-10-31" in past
     assert resilience.runtime_support("f", function, datetime.date(2028, 11, 1), 180, ["python3.12"]) == []
     assert "provided.al2023" in failing(
-        resilience.runtime_support("f", {"runtime": "go1.x"}, datetime.date(2026, 1, 1), 0, []), "f")
+        resilience.runtime_support("f", {"runtime": "go1.x"}, datetime.date(2026, 1, 1), 0, []), "f"
+    )
     assert resilience.runtime_support("f", {"packageType": "Image"}, datetime.date(2030, 1, 1), 0, []) == []
 
 
@@ -152,11 +156,14 @@ def test_search_domains_publish_audit_and_error_logs_under_fine_grained_access()
     required = list(search_storage.REQUIRED_DOMAIN_LOGS)
     assert search_storage.domain_logs("d", domain, required) == []
     only_errors = [o for o in domain["logPublishingOptions"] if o["logType"] == "ES_APPLICATION_LOGS"]
-    assert "AUDIT_LOGS" in failing(search_storage.domain_logs("d", {**domain, "logPublishingOptions": only_errors},
-                                                              required), "d")
+    assert "AUDIT_LOGS" in failing(
+        search_storage.domain_logs("d", {**domain, "logPublishingOptions": only_errors}, required), "d"
+    )
     assert search_storage.domain_fine_grained_access("d", domain) == []
-    anonymous = {**domain, "advancedSecurityOptions": {**domain["advancedSecurityOptions"],
-                                                       "anonymousAuthEnabled": True}}
+    anonymous = {
+        **domain,
+        "advancedSecurityOptions": {**domain["advancedSecurityOptions"], "anonymousAuthEnabled": True},
+    }
     failing(search_storage.domain_fine_grained_access("d", anonymous), "d")
 
 
@@ -201,8 +208,12 @@ def test_every_new_policy_has_an_unknown_value_case() -> None:
 def test_an_unknown_input_at_preview_leaves_its_resource_unchecked(at_preview: CheckResult, policy: str) -> None:
     resource = UNKNOWN_CASES[policy]
     found = [v for v in at_preview.violations if v["policy"] == policy]
-    unchecked = [v for v in found if v["message"].startswith("could not check")
-                 and (v["urn"].endswith("::" + resource) or f"'{resource}'" in v["message"])]
+    unchecked = [
+        v
+        for v in found
+        if v["message"].startswith("could not check")
+        and (v["urn"].endswith("::" + resource) or f"'{resource}'" in v["message"])
+    ]
     assert len(unchecked) == 1 and unchecked[0]["enforcement"] == "advisory", found
     assert [v for v in found if v not in unchecked] == [], found  # neither passed nor failed on a guess
 

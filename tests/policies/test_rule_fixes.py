@@ -29,8 +29,10 @@ def test_an_unknown_value_at_preview_leaves_only_its_own_bucket_unchecked() -> N
     unchecked = [v for v in found if v["message"].startswith("could not check")]
     assert len(unchecked) == 1 and "'pending'" in unchecked[0]["message"], found
     assert unchecked[0]["enforcement"] == "advisory"
-    assert unchecked[0]["urn"] == "urn:pulumi:dev::prog-preview-unknown-bucket::pulumi:pulumi:Stack::" \
-                                  "prog-preview-unknown-bucket-dev"
+    assert (
+        unchecked[0]["urn"] == "urn:pulumi:dev::prog-preview-unknown-bucket::pulumi:pulumi:Stack::"
+        "prog-preview-unknown-bucket-dev"
+    )
 
 
 def test_a_redrive_policy_resource_and_other_dlq_naming_conventions_are_recognised(tmp_path: Path) -> None:

@@ -24,36 +24,51 @@ def _cmk_problem(what: str, key: Any, fix: str) -> list[str]:
 def store_encryption(resource_type: str, name: str, props: Mapping[str, Any]) -> list[str]:
     """SQS, SNS, DynamoDB, Firehose and OpenSearch resources use a customer-managed key."""
     if resource_type == "aws:sqs/queue:Queue":
-        problems = _cmk_problem(f"queue '{name}'", props.get("kmsMasterKeyId"),
-                                "set kms_master_key_id to the ARN of a customer-managed key")
+        problems = _cmk_problem(
+            f"queue '{name}'", props.get("kmsMasterKeyId"), "set kms_master_key_id to the ARN of a customer-managed key"
+        )
         if props.get("sqsManagedSseEnabled"):
-            problems.append(f"queue '{name}' uses SQS-managed encryption: remove sqs_managed_sse_enabled and set "
-                            "kms_master_key_id to a customer-managed key")
+            problems.append(
+                f"queue '{name}' uses SQS-managed encryption: remove sqs_managed_sse_enabled and set "
+                "kms_master_key_id to a customer-managed key"
+            )
         return problems
     if resource_type == "aws:sns/topic:Topic":
-        return _cmk_problem(f"topic '{name}'", props.get("kmsMasterKeyId"),
-                            "set kms_master_key_id to the ARN of a customer-managed key")
+        return _cmk_problem(
+            f"topic '{name}'", props.get("kmsMasterKeyId"), "set kms_master_key_id to the ARN of a customer-managed key"
+        )
     if resource_type == "aws:dynamodb/table:Table":
         sse = props.get("serverSideEncryption") or {}
         if not sse.get("enabled"):
-            return [f"table '{name}' uses the AWS-owned key: set server_side_encryption={{'enabled': True, "
-                    "'kms_key_arn': <customer-managed key ARN>}"]
-        return _cmk_problem(f"table '{name}'", sse.get("kmsKeyArn"),
-                            "set server_side_encryption.kms_key_arn to a customer-managed key")
+            return [
+                f"table '{name}' uses the AWS-owned key: set server_side_encryption={{'enabled': True, "
+                "'kms_key_arn': <customer-managed key ARN>}"
+            ]
+        return _cmk_problem(
+            f"table '{name}'", sse.get("kmsKeyArn"), "set server_side_encryption.kms_key_arn to a customer-managed key"
+        )
     if resource_type == "aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream":
         sse = props.get("serverSideEncryption") or {}
         if not sse.get("enabled") or sse.get("keyType") != "CUSTOMER_MANAGED_CMK":
-            return [f"delivery stream '{name}' is not encrypted with a customer-managed key: set "
-                    "server_side_encryption={'enabled': True, 'key_type': 'CUSTOMER_MANAGED_CMK', 'key_arn': ...}"]
-        return _cmk_problem(f"delivery stream '{name}'", sse.get("keyArn"),
-                            "set server_side_encryption.key_arn to a customer-managed key")
+            return [
+                f"delivery stream '{name}' is not encrypted with a customer-managed key: set "
+                "server_side_encryption={'enabled': True, 'key_type': 'CUSTOMER_MANAGED_CMK', 'key_arn': ...}"
+            ]
+        return _cmk_problem(
+            f"delivery stream '{name}'",
+            sse.get("keyArn"),
+            "set server_side_encryption.key_arn to a customer-managed key",
+        )
     if resource_type == "aws:opensearch/domain:Domain":
         rest = props.get("encryptAtRest") or {}
         if not rest.get("enabled"):
-            return [f"search domain '{name}' is not encrypted at rest: set encrypt_at_rest={{'enabled': True, "
-                    "'kms_key_id': <customer-managed key ARN>}"]
-        return _cmk_problem(f"search domain '{name}'", rest.get("kmsKeyId"),
-                            "set encrypt_at_rest.kms_key_id to a customer-managed key")
+            return [
+                f"search domain '{name}' is not encrypted at rest: set encrypt_at_rest={{'enabled': True, "
+                "'kms_key_id': <customer-managed key ARN>}"
+            ]
+        return _cmk_problem(
+            f"search domain '{name}'", rest.get("kmsKeyId"), "set encrypt_at_rest.kms_key_id to a customer-managed key"
+        )
     return []
 
 
@@ -77,6 +92,8 @@ def bucket_encryption(bucket: str, sse_rules: list[Mapping[str, Any]]) -> list[s
             key = default.get("kmsMasterKeyId")
             if key and not _aws_managed(key):
                 return []
-    return [f"bucket '{bucket}' has no SSE-KMS configuration with a customer-managed key: add an "
-            "aws.s3.BucketServerSideEncryptionConfiguration with sse_algorithm='aws:kms' and kms_master_key_id "
-            "set to a customer-managed key"]
+    return [
+        f"bucket '{bucket}' has no SSE-KMS configuration with a customer-managed key: add an "
+        "aws.s3.BucketServerSideEncryptionConfiguration with sse_algorithm='aws:kms' and kms_master_key_id "
+        "set to a customer-managed key"
+    ]

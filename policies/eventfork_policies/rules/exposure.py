@@ -9,10 +9,25 @@ from typing import Any
 
 # Condition keys that bind a grant to a caller, its account, organization or network (any of them is a
 # "source condition" in the sense of Security Hub SQS.3 / SNS.4 / KMS.5 / Lambda.1 and Checkov CKV_AWS_364).
-SOURCE_KEYS = ("aws:sourcearn", "aws:sourceaccount", "aws:sourceowner", "aws:principalorgid", "aws:principalorgpaths",
-               "aws:principalaccount", "aws:principalarn", "aws:sourcevpc", "aws:sourcevpce", "aws:sourceip",
-               "aws:sourceorgid", "aws:sourceorgpaths", "aws:resourceaccount", "kms:calleraccount", "kms:viaservice",
-               "kms:encryptioncontext:", "lambda:functionurlauthtype")
+SOURCE_KEYS = (
+    "aws:sourcearn",
+    "aws:sourceaccount",
+    "aws:sourceowner",
+    "aws:principalorgid",
+    "aws:principalorgpaths",
+    "aws:principalaccount",
+    "aws:principalarn",
+    "aws:sourcevpc",
+    "aws:sourcevpce",
+    "aws:sourceip",
+    "aws:sourceorgid",
+    "aws:sourceorgpaths",
+    "aws:resourceaccount",
+    "kms:calleraccount",
+    "kms:viaservice",
+    "kms:encryptioncontext:",
+    "lambda:functionurlauthtype",
+)
 ACCOUNT = re.compile(r"^(?:arn:aws[a-z-]*:(?:iam|sts)::)?(\d{12})(?::|$)")
 
 
@@ -87,26 +102,33 @@ def document_exposure(what: str, document: Any, owners: set[str]) -> list[str]:
             problems.append(
                 f"{what} has a policy statement {sid} that allows {', '.join(exposed)} without a source condition: "
                 "name the principals of this account (or the trusted account's role ARNs), or add a Condition on "
-                "aws:SourceArn, aws:SourceAccount or aws:PrincipalOrgID")
+                "aws:SourceArn, aws:SourceAccount or aws:PrincipalOrgID"
+            )
     return problems
 
 
 def lambda_permission_exposure(name: str, props: Mapping[str, Any], owners: set[str]) -> list[str]:
     """A Lambda permission for '*', a service without source_arn/source_account, or another account."""
     principal = str(props.get("principal") or "")
-    bound = props.get("sourceArn") or props.get("sourceAccount") or props.get("principalOrgId") or (
-        props.get("functionUrlAuthType") == "AWS_IAM")
+    bound = (
+        props.get("sourceArn")
+        or props.get("sourceAccount")
+        or props.get("principalOrgId")
+        or (props.get("functionUrlAuthType") == "AWS_IAM")
+    )
     if bound:
         return []
-    fix = ("set source_arn (the invoking resource) or source_account, or principal_org_id for an organization")
+    fix = "set source_arn (the invoking resource) or source_account, or principal_org_id for an organization"
     if principal == "*":
         return [f"Lambda permission '{name}' lets any principal ('*') invoke the function: {fix}"]
     if principal.endswith(".amazonaws.com"):
         return [f"Lambda permission '{name}' lets {principal} invoke the function on behalf of any account: {fix}"]
     match = ACCOUNT.match(principal)
     if match and owners and match.group(1) not in owners:
-        return [f"Lambda permission '{name}' lets another account ({match.group(1)}) invoke the function: {fix}, "
-                "or list that account in this policy's trustedAccounts"]
+        return [
+            f"Lambda permission '{name}' lets another account ({match.group(1)}) invoke the function: {fix}, "
+            "or list that account in this policy's trustedAccounts"
+        ]
     return []
 
 
@@ -125,17 +147,21 @@ def sns_can_use_key(key_name: str, document: Any) -> bool:
     for statement in as_list((parsed or {}).get("Statement", [])):
         if not isinstance(statement, Mapping) or statement.get("Effect") != "Allow":
             continue
-        if not any(kind == "Service" and value == "sns.amazonaws.com" or value == "*"
-                   for kind, value in _principals(statement)):
+        if not any(
+            kind == "Service" and value == "sns.amazonaws.com" or value == "*" for kind, value in _principals(statement)
+        ):
             continue
         for action in (str(a).lower() for a in as_list(statement.get("Action", []))):
-            granted |= {n for n in needed if action in (n, "kms:*", "*") or (action.endswith("*")
-                                                                              and n.startswith(action[:-1]))}
+            granted |= {
+                n for n in needed if action in (n, "kms:*", "*") or (action.endswith("*") and n.startswith(action[:-1]))
+            }
     return granted == needed
 
 
 def sns_key_message(subscription: str, queue: str, key: str) -> str:
-    return (f"KMS key '{key}' encrypts queue '{queue}', which subscription '{subscription}' delivers to, but its key "
-            "policy does not let sns.amazonaws.com use it (SNS drops every message silently): add a key policy "
-            "statement allowing Principal {'Service': 'sns.amazonaws.com'} kms:GenerateDataKey* and kms:Decrypt, "
-            "with a Condition on aws:SourceArn (the topic ARN) or aws:SourceAccount")
+    return (
+        f"KMS key '{key}' encrypts queue '{queue}', which subscription '{subscription}' delivers to, but its key "
+        "policy does not let sns.amazonaws.com use it (SNS drops every message silently): add a key policy "
+        "statement allowing Principal {'Service': 'sns.amazonaws.com'} kms:GenerateDataKey* and kms:Decrypt, "
+        "with a Condition on aws:SourceArn (the topic ARN) or aws:SourceAccount"
+    )

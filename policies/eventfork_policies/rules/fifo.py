@@ -6,8 +6,10 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-FIFO_FLAG = {"aws:sqs/queue:Queue": ("fifoQueue", "queue", "fifo_queue"),
-             "aws:sns/topic:Topic": ("fifoTopic", "topic", "fifo_topic")}
+FIFO_FLAG = {
+    "aws:sqs/queue:Queue": ("fifoQueue", "queue", "fifo_queue"),
+    "aws:sns/topic:Topic": ("fifoTopic", "topic", "fifo_topic"),
+}
 
 
 def fifo_naming(resource_type: str, name: str, props: Mapping[str, Any]) -> list[str]:
@@ -24,11 +26,15 @@ def fifo_naming(resource_type: str, name: str, props: Mapping[str, Any]) -> list
     if not physical:
         return []
     if fifo and not str(physical).endswith(".fifo"):
-        return [f"{noun} '{name}' is FIFO but its name '{physical}' does not end with '.fifo': "
-                f"name it '{physical}.fifo' (or omit the name and let the provider add the suffix)"]
+        return [
+            f"{noun} '{name}' is FIFO but its name '{physical}' does not end with '.fifo': "
+            f"name it '{physical}.fifo' (or omit the name and let the provider add the suffix)"
+        ]
     if not fifo and str(physical).endswith(".fifo"):
-        return [f"{noun} '{name}' is named '{physical}' but is not FIFO: set {arg}=True, "
-                f"or drop the '.fifo' suffix from its name"]
+        return [
+            f"{noun} '{name}' is named '{physical}' but is not FIFO: set {arg}=True, "
+            f"or drop the '.fifo' suffix from its name"
+        ]
     return []
 
 
@@ -46,8 +52,10 @@ def high_throughput(name: str, props: Mapping[str, Any], exempt_patterns: list[s
         problems.append(f"fifo_throughput_limit is {props.get('fifoThroughputLimit')!r}")
     if not problems:
         return []
-    return [f"FIFO queue '{name}' is not high-throughput ({'; '.join(problems)}): set "
-            "deduplication_scope='messageGroup' and fifo_throughput_limit='perMessageGroupId' (both are needed)"]
+    return [
+        f"FIFO queue '{name}' is not high-throughput ({'; '.join(problems)}): set "
+        "deduplication_scope='messageGroup' and fifo_throughput_limit='perMessageGroupId' (both are needed)"
+    ]
 
 
 def high_throughput_fix(props: Mapping[str, Any]) -> dict[str, Any] | None:
@@ -66,8 +74,10 @@ def topic_high_throughput(name: str, props: Mapping[str, Any], exempt_patterns: 
         return []
     if props.get("fifoThroughputScope") == "MessageGroup":
         return []
-    return [f"FIFO topic '{name}' is not high-throughput (fifo_throughput_scope is "
-            f"{props.get('fifoThroughputScope')!r}): set fifo_throughput_scope='MessageGroup'"]
+    return [
+        f"FIFO topic '{name}' is not high-throughput (fifo_throughput_scope is "
+        f"{props.get('fifoThroughputScope')!r}): set fifo_throughput_scope='MessageGroup'"
+    ]
 
 
 def topic_high_throughput_fix(props: Mapping[str, Any]) -> dict[str, Any] | None:

@@ -13,8 +13,13 @@ DATA_ACTION_PREFIXES = ("sqs:", "sns:", "dynamodb:", "s3:", "kms:", "firehose:",
 DEAD_LETTER_PATTERN = r"(^|[-_.])(dlq|dead-?letter(-?queue)?)([-_.]|$)"
 
 
-def queue_redrive(name: str, props: Mapping[str, Any], dead_letter_pattern: str, redriven: bool = False,
-                  is_dead_letter_target: bool = False) -> list[str]:
+def queue_redrive(
+    name: str,
+    props: Mapping[str, Any],
+    dead_letter_pattern: str,
+    redriven: bool = False,
+    is_dead_letter_target: bool = False,
+) -> list[str]:
     """Every queue except a dead-letter queue sends what it cannot process to a DLQ.
 
     A queue has a DLQ through its own ``redrivePolicy`` or an ``aws.sqs.RedrivePolicy`` resource
@@ -26,9 +31,11 @@ def queue_redrive(name: str, props: Mapping[str, Any], dead_letter_pattern: str,
         return []
     if tags.get("eventfork:queue") == "dead-letter" or redriven or props.get("redrivePolicy"):
         return []
-    return [f"queue '{name}' has no dead-letter queue: set redrive_policy (deadLetterTargetArn and "
-            "maxReceiveCount) or add an aws.sqs.RedrivePolicy for it; if it is itself a dead-letter queue, point "
-            "another queue's redrive policy at it or name it with a -dlq suffix"]
+    return [
+        f"queue '{name}' has no dead-letter queue: set redrive_policy (deadLetterTargetArn and "
+        "maxReceiveCount) or add an aws.sqs.RedrivePolicy for it; if it is itself a dead-letter queue, point "
+        "another queue's redrive policy at it or name it with a -dlq suffix"
+    ]
 
 
 def replay_retention(name: str, props: Mapping[str, Any], minimum: int, pattern: str) -> list[str]:
@@ -38,15 +45,19 @@ def replay_retention(name: str, props: Mapping[str, Any], minimum: int, pattern:
     retention = int(props.get("messageRetentionSeconds") or 345600)
     if retention >= minimum:
         return []
-    return [f"replay queue '{name}' keeps messages {retention} s: set message_retention_seconds={minimum} "
-            "so events stay replayable"]
+    return [
+        f"replay queue '{name}' keeps messages {retention} s: set message_retention_seconds={minimum} "
+        "so events stay replayable"
+    ]
 
 
 def visibility_covers_function(queue: str, visibility: int, function: str, timeout: int) -> list[str]:
     if visibility >= 6 * timeout:
         return []
-    return [f"queue '{queue}' has visibility timeout {visibility} s but triggers function '{function}' with "
-            f"timeout {timeout} s: set visibility_timeout_seconds to at least {6 * timeout} (6x the timeout)"]
+    return [
+        f"queue '{queue}' has visibility timeout {visibility} s but triggers function '{function}' with "
+        f"timeout {timeout} s: set visibility_timeout_seconds to at least {6 * timeout} (6x the timeout)"
+    ]
 
 
 def _as_list(value: Any) -> list[Any]:
@@ -85,16 +96,20 @@ def lambda_tracing(name: str, props: Mapping[str, Any]) -> list[str]:
 def async_failure_destination(name: str, props: Mapping[str, Any], has_invoke_config_destination: bool) -> list[str]:
     if (props.get("deadLetterConfig") or {}).get("targetArn") or has_invoke_config_destination:
         return []
-    return [f"function '{name}' is invoked asynchronously but has no dead-letter queue or on-failure destination: "
-            "set dead_letter_config or add an aws.lambda_.FunctionEventInvokeConfig with on_failure"]
+    return [
+        f"function '{name}' is invoked asynchronously but has no dead-letter queue or on-failure destination: "
+        "set dead_letter_config or add an aws.lambda_.FunctionEventInvokeConfig with on_failure"
+    ]
 
 
 def bucket_public_access(bucket: str, blocks: list[Mapping[str, Any]]) -> list[str]:
     flags = ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets")
     if any(all(block.get(flag) is True for flag in flags) for block in blocks):
         return []
-    return [f"bucket '{bucket}' does not block public access: add an aws.s3.BucketPublicAccessBlock with "
-            "block_public_acls, block_public_policy, ignore_public_acls and restrict_public_buckets all True"]
+    return [
+        f"bucket '{bucket}' does not block public access: add an aws.s3.BucketPublicAccessBlock with "
+        "block_public_acls, block_public_policy, ignore_public_acls and restrict_public_buckets all True"
+    ]
 
 
 def bucket_tls_only(bucket: str, policies: list[Any]) -> list[str]:
@@ -108,5 +123,7 @@ def bucket_tls_only(bucket: str, policies: list[Any]) -> list[str]:
             condition = json.dumps(statement.get("Condition", {}))
             if statement.get("Effect") == "Deny" and "aws:SecureTransport" in condition and "false" in condition:
                 return []
-    return [f"bucket '{bucket}' accepts plain HTTP: add a bucket policy statement denying s3:* when "
-            "aws:SecureTransport is false"]
+    return [
+        f"bucket '{bucket}' accepts plain HTTP: add a bucket policy statement denying s3:* when "
+        "aws:SecureTransport is false"
+    ]

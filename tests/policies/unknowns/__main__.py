@@ -22,14 +22,26 @@ aws.sqs.QueuePolicy(
     "pending-queue-policy",
     queue_url=queue.url,
     policy=pulumi.Output.json_dumps(
-        {"Version": "2012-10-17",
-         "Statement": [{"Effect": "Allow", "Principal": "*", "Action": "sqs:SendMessage", "Resource": queue.arn}]}
+        {
+            "Version": "2012-10-17",
+            "Statement": [{"Effect": "Allow", "Principal": "*", "Action": "sqs:SendMessage", "Resource": queue.arn}],
+        }
     ),
 )
-topic = aws.sns.Topic("pending-topic", name="events.fifo", fifo_topic=True, kms_master_key_id=key.arn,
-                      fifo_throughput_scope=known_later("MessageGroup"))
-aws.sns.TopicSubscription("pending-subscription", topic=topic.arn, protocol="sqs", endpoint=queue.arn,
-                          redrive_policy=queue.arn.apply(lambda arn: json.dumps({"deadLetterTargetArn": arn})))
+topic = aws.sns.Topic(
+    "pending-topic",
+    name="events.fifo",
+    fifo_topic=True,
+    kms_master_key_id=key.arn,
+    fifo_throughput_scope=known_later("MessageGroup"),
+)
+aws.sns.TopicSubscription(
+    "pending-subscription",
+    topic=topic.arn,
+    protocol="sqs",
+    endpoint=queue.arn,
+    redrive_policy=queue.arn.apply(lambda arn: json.dumps({"deadLetterTargetArn": arn})),
+)
 aws.dynamodb.Table(
     "pending-table",
     hash_key="id",
@@ -41,8 +53,14 @@ aws.dynamodb.Table(
 group = aws.cloudwatch.LogGroup("pending-log-group", name="/app/orders", kms_key_id=key.arn)
 role = aws.iam.Role(
     "role",
-    assume_role_policy=json.dumps({"Version": "2012-10-17", "Statement": [
-        {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]}),
+    assume_role_policy=json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}
+            ],
+        }
+    ),
 )
 aws.lambda_.Function(
     "pending-function",
@@ -59,9 +77,13 @@ aws.opensearch.Domain(
     encrypt_at_rest={"enabled": True, "kms_key_id": key.arn},
     node_to_node_encryption={"enabled": True},
     domain_endpoint_options={"enforce_https": True},
-    advanced_security_options={"enabled": known_later(True), "internal_user_database_enabled": False,
-                               "master_user_options": {"master_user_arn": role.arn}},
-    log_publishing_options=[{"log_type": t, "cloudwatch_log_group_arn": group.arn}
-                            for t in ("AUDIT_LOGS", "ES_APPLICATION_LOGS")],
+    advanced_security_options={
+        "enabled": known_later(True),
+        "internal_user_database_enabled": False,
+        "master_user_options": {"master_user_arn": role.arn},
+    },
+    log_publishing_options=[
+        {"log_type": t, "cloudwatch_log_group_arn": group.arn} for t in ("AUDIT_LOGS", "ES_APPLICATION_LOGS")
+    ],
 )
 bucket = aws.s3.Bucket("pending-bucket", bucket=known_later("consent-evidence-123"))

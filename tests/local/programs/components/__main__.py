@@ -1,6 +1,5 @@
 """A local ComponentResource with children, and a remote component (as awsx's are) that is not expanded."""
 
-
 import pulumi
 import pulumi_aws as aws
 

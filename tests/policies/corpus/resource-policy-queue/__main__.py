@@ -1,6 +1,5 @@
 """Corpus case: a queue policy that lets anyone send"""
 
-
 import pulumi
 import pulumi_aws as aws
 

@@ -12,11 +12,19 @@ topic_key = aws.kms.Key(
         {
             "Version": "2012-10-17",
             "Statement": [
-                {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::123456789012:root"}, "Action": "kms:*",
-                 "Resource": "*"},
-                {"Effect": "Allow", "Principal": {"Service": "sns.amazonaws.com"},
-                 "Action": ["kms:GenerateDataKey*", "kms:Decrypt"], "Resource": "*",
-                 "Condition": {"StringEquals": {"aws:SourceAccount": "123456789012"}}},
+                {
+                    "Effect": "Allow",
+                    "Principal": {"AWS": "arn:aws:iam::123456789012:root"},
+                    "Action": "kms:*",
+                    "Resource": "*",
+                },
+                {
+                    "Effect": "Allow",
+                    "Principal": {"Service": "sns.amazonaws.com"},
+                    "Action": ["kms:GenerateDataKey*", "kms:Decrypt"],
+                    "Resource": "*",
+                    "Condition": {"StringEquals": {"aws:SourceAccount": "123456789012"}},
+                },
             ],
         }
     ),
@@ -31,8 +39,13 @@ aws.sqs.QueuePolicy(
         {
             "Version": "2012-10-17",
             "Statement": [
-                {"Effect": "Allow", "Principal": {"Service": "sns.amazonaws.com"}, "Action": "sqs:SendMessage",
-                 "Resource": queue.arn, "Condition": {"ArnEquals": {"aws:SourceArn": topic.arn}}}
+                {
+                    "Effect": "Allow",
+                    "Principal": {"Service": "sns.amazonaws.com"},
+                    "Action": "sqs:SendMessage",
+                    "Resource": queue.arn,
+                    "Condition": {"ArnEquals": {"aws:SourceArn": topic.arn}},
+                }
             ],
         }
     ),

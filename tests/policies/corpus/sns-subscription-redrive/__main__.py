@@ -11,11 +11,19 @@ key = aws.kms.Key(
         {
             "Version": "2012-10-17",
             "Statement": [
-                {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::123456789012:root"}, "Action": "kms:*",
-                 "Resource": "*"},
-                {"Effect": "Allow", "Principal": {"Service": "sns.amazonaws.com"},
-                 "Action": ["kms:GenerateDataKey*", "kms:Decrypt"], "Resource": "*",
-                 "Condition": {"StringEquals": {"aws:SourceAccount": "123456789012"}}},
+                {
+                    "Effect": "Allow",
+                    "Principal": {"AWS": "arn:aws:iam::123456789012:root"},
+                    "Action": "kms:*",
+                    "Resource": "*",
+                },
+                {
+                    "Effect": "Allow",
+                    "Principal": {"Service": "sns.amazonaws.com"},
+                    "Action": ["kms:GenerateDataKey*", "kms:Decrypt"],
+                    "Resource": "*",
+                    "Condition": {"StringEquals": {"aws:SourceAccount": "123456789012"}},
+                },
             ],
         }
     ),

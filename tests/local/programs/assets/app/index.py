@@ -1,1 +1,2 @@
-def handler(event, context): return event
+def handler(event, context):
+    return event
