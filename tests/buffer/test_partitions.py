@@ -135,3 +135,33 @@ def test_the_producer_example_routes_as_the_buffer_expects() -> None:
     urls = [f"https://sqs.us-east-1.amazonaws.com/123456789012/dev-buffer-p{i}.fifo" for i in range(7)]
     for i in range(500):
         assert buffer_queue_url(f"user-{i}", urls) == urls[partitions.partition_of(f"user-{i}", 7)]
+
+
+def test_a_group_split_over_two_partitions_still_ends_with_its_latest_event(world: BufferWorld) -> None:
+    """Changing ``buffer.partitions`` re-routes groups: a group's "yes" can still wait in its old queue
+    while its later "no" arrives in the new one and is delivered first. The older "yes" is then
+    suppressed as stale, never delivered after the "no" (README, Partitions)."""
+    p1_url = world.sqs.create_queue(
+        QueueName="buf-p1.fifo",
+        Attributes={"FifoQueue": "true", "DeduplicationScope": "messageGroup", "VisibilityTimeout": "180"},
+    )["QueueUrl"]
+    world.settings = type(world.settings)(**{**world.settings.__dict__, "partitions": 2})
+    now = world.clock.now()
+    world.send("user-7", "yes", {"consent": "yes"}, occurred_at=now - 2)  # old routing: partition 0
+    world.sqs.send_message(  # new routing: partition 1, sent later, decided first
+        QueueUrl=p1_url,
+        MessageBody=json.dumps({"consent": "no"}),
+        MessageGroupId="user-7",
+        MessageDeduplicationId="no",
+        MessageAttributes={"occurredAt": {"DataType": "Number", "StringValue": repr(now - 1)}},
+    )
+    function = world.function()
+    first = function.handle(_event_from(world, p1_url))
+    assert first.count("delivered") == 1
+    world.clock.advance_to(world.clock.t + 120)  # past the interval: only staleness can hold the "yes" back
+    second = function.handle(_event_from(world, world.source_url))
+    assert second.count("stale") == 1 and second.count("delivered") == 0
+    assert [
+        json.loads(e["payload"])["consent"] if isinstance(e["payload"], str) else e["payload"]["consent"]
+        for e in world.downstream()
+    ] == ["no"]
