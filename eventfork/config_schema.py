@@ -20,9 +20,9 @@ T = TypeVar("T")
 class ConfigError(ValueError):
     """Stack config is invalid; raised before any resource is declared."""
 
-    def __init__(self, problems: list[str]) -> None:
+    def __init__(self, problems: list[str], what: str = "eventfork stack config") -> None:
         self.problems = problems
-        super().__init__("invalid eventfork stack config:\n  - " + "\n  - ".join(problems))
+        super().__init__(f"invalid {what}:\n  - " + "\n  - ".join(problems))
 
 
 @dataclass(frozen=True)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
 import pulumi
 import pulumi_aws as aws
 
+from eventfork.buffer_config import BufferConfig
 from eventfork.components.common import (
     BUFFER_MAX_MESSAGE_BYTES,
     DLQ_MAX_MESSAGE_BYTES,
@@ -19,6 +21,7 @@ from eventfork.components.common import (
 )
 from eventfork.components.function import FunctionSpec, python_function
 from eventfork.components.hosting import args_from_inputs, hosted, schema_view
+from eventfork.config_schema import ConfigError, parse_section
 from eventfork.naming import physical
 
 GROUP_KEY = "messageGroupId"
@@ -83,6 +86,29 @@ class FifoEventBufferArgs:
     """Extra tags on every taggable resource."""
 
 
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part.capitalize() for part in rest)
+
+
+def check_buffer_args(args: FifoEventBufferArgs) -> None:
+    """The settings checked as ``eventfork:buffer`` is (``BufferConfig``), named as the schema names
+    them (``FifoEventBuffer.batchSize``), before the component declares anything: a program in any
+    language gets the one-line problem instead of a deployment AWS refuses."""
+    known = {f.name for f in dataclasses.fields(BufferConfig)}
+    raw = {
+        _camel(f.name): getattr(args, f.name)
+        for f in dataclasses.fields(args)
+        if _camel(f.name) in known and _camel(f.name) != "enabled"
+    }
+    problems: list[str] = []
+    section = parse_section("FifoEventBuffer", raw, BufferConfig, problems)
+    if not problems:
+        problems = BufferConfig.cross_check(section, "FifoEventBuffer")
+    if problems:
+        raise ConfigError(problems, "FifoEventBuffer arguments")
+
+
 @schema_view
 class FifoEventBuffer(pulumi.ComponentResource):
     """SQS FIFO buffer queue -> buffer function (DynamoDB state) -> fan-out topic."""
@@ -112,6 +138,7 @@ class FifoEventBuffer(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: FifoEventBufferArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         args, token, opts = hosted(args, lambda inputs: args_from_inputs(FifoEventBufferArgs, inputs), TOKEN, opts)
+        check_buffer_args(args)
         super().__init__(token, name, None, opts)
         tags = merge_tags(args.tags, {"eventfork:component": "buffer"})
         child = pulumi.ResourceOptions(parent=self)
