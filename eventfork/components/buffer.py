@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
+import json
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,7 +24,7 @@ from eventfork.components.common import (
 from eventfork.components.function import FunctionSpec, python_function
 from eventfork.components.hosting import args_from_inputs, hosted, schema_view
 from eventfork.config_schema import ConfigError, parse_section
-from eventfork.naming import physical
+from eventfork.naming import NAMES, PREFIX_PATTERN, physical
 
 GROUP_KEY = "messageGroupId"
 TTL_ATTRIBUTE = "expiresAt"
@@ -91,6 +93,30 @@ def _camel(name: str) -> str:
     return head + "".join(part.capitalize() for part in rest)
 
 
+def _name_problems(prefix: str, partitions: int) -> list[str]:
+    """The names the buffer declares, against AWS's rules in the naming table (eventfork/naming.py)."""
+    if not isinstance(prefix, str) or not re.fullmatch(PREFIX_PATTERN, prefix):
+        return [f"FifoEventBuffer.namePrefix: got {json.dumps(prefix)}; allowed: {PREFIX_PATTERN}"]
+    names = [(key, physical(key, prefix)) for key in ("buffer-key-alias", "buffer-queue", "buffer-dlq", "buffer-table")]
+    function = physical("buffer-function", prefix)
+    names += [
+        ("buffer-function", function),
+        ("function-log-group", physical("function-log-group", prefix, of=function)),
+    ]
+    if isinstance(partitions, int) and partitions > 1:
+        names.append(("buffer-partition-queue", physical("buffer-partition-queue", prefix, label=str(partitions - 1))))
+    problems = []
+    for key, name in names:
+        rule = NAMES[key].rule
+        violation = rule.violation(name)
+        if violation is not None:
+            problems.append(
+                f"FifoEventBuffer.namePrefix: {json.dumps(prefix)} makes the {NAMES[key].what} {json.dumps(name)} "
+                f"({violation}); allowed: {rule.describe()} [{rule.source}]"
+            )
+    return problems
+
+
 def check_buffer_args(args: FifoEventBufferArgs) -> None:
     """The settings checked as ``eventfork:buffer`` is (``BufferConfig``), named as the schema names
     them (``FifoEventBuffer.batchSize``), before the component declares anything: a program in any
@@ -105,6 +131,7 @@ def check_buffer_args(args: FifoEventBufferArgs) -> None:
     section = parse_section("FifoEventBuffer", raw, BufferConfig, problems)
     if not problems:
         problems = BufferConfig.cross_check(section, "FifoEventBuffer")
+    problems += _name_problems(args.name_prefix, args.partitions)
     if problems:
         raise ConfigError(problems, "FifoEventBuffer arguments")
 

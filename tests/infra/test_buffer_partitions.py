@@ -170,3 +170,13 @@ def test_the_component_refuses_arguments_aws_or_the_guarantees_would_refuse(
     with pytest.raises(ConfigError, match="invalid FifoEventBuffer arguments") as raised:
         check_buffer_args(FifoEventBufferArgs(**base, **changes))  # type: ignore[arg-type]
     assert raised.value.problems[0].startswith(problem)
+
+
+def test_the_component_refuses_a_name_prefix_aws_names_cannot_take() -> None:
+    from eventfork.components.buffer import FifoEventBufferArgs, check_buffer_args
+
+    args = FifoEventBufferArgs(
+        name_prefix="Team_A", topic_arn="arn:aws:sns:us-east-1:123456789012:t", topic_kms_key_arn="k"
+    )
+    with pytest.raises(ConfigError, match=r"FifoEventBuffer\.namePrefix: got \"Team_A\"; allowed: \[a-z\]"):
+        check_buffer_args(args)
