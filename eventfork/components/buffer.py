@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
-import json
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -12,6 +9,7 @@ import pulumi
 import pulumi_aws as aws
 
 from eventfork.buffer_config import BufferConfig
+from eventfork.components.arg_checks import check_arguments
 from eventfork.components.common import (
     BUFFER_MAX_MESSAGE_BYTES,
     DLQ_MAX_MESSAGE_BYTES,
@@ -23,8 +21,7 @@ from eventfork.components.common import (
 )
 from eventfork.components.function import FunctionSpec, python_function
 from eventfork.components.hosting import args_from_inputs, hosted, schema_view
-from eventfork.config_schema import ConfigError, parse_section
-from eventfork.naming import NAMES, PREFIX_PATTERN, physical
+from eventfork.naming import physical
 
 GROUP_KEY = "messageGroupId"
 TTL_ATTRIBUTE = "expiresAt"
@@ -88,52 +85,22 @@ class FifoEventBufferArgs:
     """Extra tags on every taggable resource."""
 
 
-def _camel(name: str) -> str:
-    head, *rest = name.split("_")
-    return head + "".join(part.capitalize() for part in rest)
-
-
-def _name_problems(prefix: str, partitions: int) -> list[str]:
-    """The names the buffer declares, against AWS's rules in the naming table (eventfork/naming.py)."""
-    if not isinstance(prefix, str) or not re.fullmatch(PREFIX_PATTERN, prefix):
-        return [f"FifoEventBuffer.namePrefix: got {json.dumps(prefix)}; allowed: {PREFIX_PATTERN}"]
+def _derived_names(prefix: str, partitions: int) -> list[tuple[str, str]]:
+    """The names the buffer declares, as (naming-table key, name)."""
     names = [(key, physical(key, prefix)) for key in ("buffer-key-alias", "buffer-queue", "buffer-dlq", "buffer-table")]
     function = physical("buffer-function", prefix)
-    names += [
-        ("buffer-function", function),
-        ("function-log-group", physical("function-log-group", prefix, of=function)),
-    ]
+    names += [("buffer-function", function)]
+    names += [("function-log-group", physical("function-log-group", prefix, of=function))]
     if isinstance(partitions, int) and partitions > 1:
         names.append(("buffer-partition-queue", physical("buffer-partition-queue", prefix, label=str(partitions - 1))))
-    problems = []
-    for key, name in names:
-        rule = NAMES[key].rule
-        violation = rule.violation(name)
-        if violation is not None:
-            problems.append(
-                f"FifoEventBuffer.namePrefix: {json.dumps(prefix)} makes the {NAMES[key].what} {json.dumps(name)} "
-                f"({violation}); allowed: {rule.describe()} [{rule.source}]"
-            )
-    return problems
+    return names
 
 
 def check_buffer_args(args: FifoEventBufferArgs) -> None:
-    """The settings checked as ``eventfork:buffer`` is (``BufferConfig``), named as the schema names
-    them (``FifoEventBuffer.batchSize``), before the component declares anything: a program in any
-    language gets the one-line problem instead of a deployment AWS refuses."""
-    known = {f.name for f in dataclasses.fields(BufferConfig)}
-    raw = {
-        _camel(f.name): getattr(args, f.name)
-        for f in dataclasses.fields(args)
-        if _camel(f.name) in known and _camel(f.name) != "enabled"
-    }
-    problems: list[str] = []
-    section = parse_section("FifoEventBuffer", raw, BufferConfig, problems)
-    if not problems:
-        problems = BufferConfig.cross_check(section, "FifoEventBuffer")
-    problems += _name_problems(args.name_prefix, args.partitions)
-    if problems:
-        raise ConfigError(problems, "FifoEventBuffer arguments")
+    """The settings checked as ``eventfork:buffer`` is, named as the schema names them."""
+    check_arguments(
+        "FifoEventBuffer", args, BufferConfig, lambda prefix: _derived_names(prefix, args.partitions), ("enabled",)
+    )
 
 
 @schema_view

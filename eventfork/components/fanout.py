@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
+from eventfork.components.arg_checks import check_arguments
 from eventfork.components.common import (
     TOPIC_MAX_MESSAGE_BYTES,
     allow_topic_to_send,
@@ -19,6 +20,7 @@ from eventfork.components.common import (
     queue_with_dlq,
 )
 from eventfork.components.hosting import args_from_inputs, hosted, schema_view
+from eventfork.fanout_config import FanOutConfig
 from eventfork.naming import physical
 
 TOKEN = "eventfork:fanout:EventFanOut"
@@ -51,6 +53,21 @@ class EventFanOutArgs:
     """Extra tags on every taggable resource."""
 
 
+def check_fanout_args(args: EventFanOutArgs) -> None:
+    """The settings checked as ``eventfork:fanout`` is, named as the schema names them (``EventFanOut.primaryName``)."""
+
+    def names(prefix: str) -> list[tuple[str, str]]:
+        primary = args.primary_name if isinstance(args.primary_name, str) else ""
+        return [
+            ("fanout-key-alias", physical("fanout-key-alias", prefix)),
+            ("fanout-topic", physical("fanout-topic", prefix, fifo=args.fifo)),
+            ("primary-queue", physical("primary-queue", prefix, fifo=args.fifo, primary=primary)),
+            ("primary-dlq", physical("primary-dlq", prefix, fifo=args.fifo, primary=primary)),
+        ]
+
+    check_arguments("EventFanOut", args, FanOutConfig, names, ("existingTopicArn", "existingTopicKmsKeyArn"))
+
+
 @schema_view
 class EventFanOut(pulumi.ComponentResource):
     """Topic (FIFO by default, CMK) with the primary queue subscribed with raw delivery."""
@@ -74,6 +91,7 @@ class EventFanOut(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: EventFanOutArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         args, token, opts = hosted(args, lambda inputs: args_from_inputs(EventFanOutArgs, inputs), TOKEN, opts)
+        check_fanout_args(args)
         super().__init__(token, name, None, opts)
         self.fifo = args.fifo
         tags = merge_tags(args.tags, {"eventfork:component": "fanout"})

@@ -148,35 +148,3 @@ def test_the_dashboard_sums_events_in_over_every_partition() -> None:
         for i, q in enumerate(queues)
     ]
     assert events_in[3] == [{"expression": "SUM(METRICS())", "label": "events in, 3 partitions"}]
-
-
-@pytest.mark.parametrize(
-    ("changes", "problem"),
-    [
-        ({"partitions": 0}, "FifoEventBuffer.partitions: got 0; allowed: an integer from 1 to 256"),
-        ({"batch_size": 99}, "FifoEventBuffer.batchSize: got 99; allowed: an integer from 1 to 10"),
-        ({"redrive_max_receive_count": 10}, "FifoEventBuffer.redriveMaxReceiveCount: got 10; allowed: at least 186"),
-    ],
-)
-def test_the_component_refuses_arguments_aws_or_the_guarantees_would_refuse(
-    changes: dict[str, object], problem: str
-) -> None:
-    """Without stack config in front (pip install, pulumi package add), the component checks its own
-    arguments as ``eventfork:buffer`` is checked, and names them as its schema does."""
-    from eventfork.components.buffer import FifoEventBufferArgs, check_buffer_args
-
-    base = {"name_prefix": "team", "topic_arn": "arn:aws:sns:us-east-1:123456789012:t.fifo", "topic_kms_key_arn": "k"}
-    check_buffer_args(FifoEventBufferArgs(**base))  # the defaults are valid
-    with pytest.raises(ConfigError, match="invalid FifoEventBuffer arguments") as raised:
-        check_buffer_args(FifoEventBufferArgs(**base, **changes))  # type: ignore[arg-type]
-    assert raised.value.problems[0].startswith(problem)
-
-
-def test_the_component_refuses_a_name_prefix_aws_names_cannot_take() -> None:
-    from eventfork.components.buffer import FifoEventBufferArgs, check_buffer_args
-
-    args = FifoEventBufferArgs(
-        name_prefix="Team_A", topic_arn="arn:aws:sns:us-east-1:123456789012:t", topic_kms_key_arn="k"
-    )
-    with pytest.raises(ConfigError, match=r"FifoEventBuffer\.namePrefix: got \"Team_A\"; allowed: \[a-z\]"):
-        check_buffer_args(args)

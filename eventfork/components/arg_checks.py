@@ -1,0 +1,56 @@
+"""A component's arguments checked with the rules of its stack config section, before it declares anything.
+
+Stack config is checked when a stack is parsed; a program that uses a component directly (``pip
+install eventfork``, or ``pulumi package add`` from another language) has no such step, so the
+component checks its own arguments with the same rules, named as its schema names them
+(``FifoEventBuffer.batchSize``), and the names it derives against the naming table.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import re
+from collections.abc import Callable
+from typing import Any
+
+from eventfork.config_schema import ConfigError, parse_section
+from eventfork.naming import NAMES, PREFIX_PATTERN
+
+
+def camel(name: str) -> str:
+    """``batch_size`` -> ``batchSize``: the config key and the schema property of an argument."""
+    head, *rest = name.split("_")
+    return head + "".join(part.capitalize() for part in rest)
+
+
+def check_arguments(
+    component: str,
+    args: Any,
+    section: type,
+    names: Callable[[str], list[tuple[str, str]]],
+    skip: tuple[str, ...] = (),
+) -> None:
+    """Raise ConfigError listing every problem of ``args`` (the fields ``section`` also has) and of the
+    names ``names(prefix)`` returns as (naming-table key, name)."""
+    known = {f.name for f in dataclasses.fields(section)} - set(skip)
+    raw = {camel(f.name): getattr(args, f.name) for f in dataclasses.fields(args) if camel(f.name) in known}
+    problems: list[str] = []
+    parsed: Any = parse_section(component, raw, section, problems)
+    cross_check = getattr(section, "cross_check", None)
+    if not problems and cross_check is not None:
+        problems = list(cross_check(parsed, component))
+    prefix = args.name_prefix
+    if not isinstance(prefix, str) or not re.fullmatch(PREFIX_PATTERN, prefix):
+        problems.append(f"{component}.namePrefix: got {json.dumps(prefix)}; allowed: {PREFIX_PATTERN}")
+    else:
+        for key, name in names(prefix):
+            rule = NAMES[key].rule
+            violation = rule.violation(name)
+            if violation is not None:
+                problems.append(
+                    f"{component}.namePrefix: {json.dumps(prefix)} makes the {NAMES[key].what} {json.dumps(name)} "
+                    f"({violation}); allowed: {rule.describe()} [{rule.source}]"
+                )
+    if problems:
+        raise ConfigError(problems, f"{component} arguments")
