@@ -3,19 +3,19 @@
 Stack config is checked when a stack is parsed; a program that uses a component directly (``pip
 install eventfork``, or ``pulumi package add`` from another language) has no such step, so the
 component checks its own arguments with the same rules, named as its schema names them
-(``FifoEventBuffer.batchSize``), and the names it derives against the naming table.
+(``FifoEventBuffer.batchSize``), and the names it derives against the naming table (AWS's rules for
+each name, as a stack's default prefix is checked: no pattern of its own).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import json
-import re
 from collections.abc import Callable
 from typing import Any
 
 from eventfork.config_schema import ConfigError, parse_section
-from eventfork.naming import NAMES, PREFIX_PATTERN
+from eventfork.naming import NAMES
 
 
 def camel(name: str) -> str:
@@ -41,9 +41,9 @@ def check_arguments(
     if not problems and cross_check is not None:
         problems = list(cross_check(parsed, component))
     prefix = args.name_prefix
-    if not isinstance(prefix, str) or not re.fullmatch(PREFIX_PATTERN, prefix):
-        problems.append(f"{component}.namePrefix: got {json.dumps(prefix)}; allowed: {PREFIX_PATTERN}")
-    else:
+    if not isinstance(prefix, str) or not prefix:
+        problems.append(f"{component}.namePrefix: got {json.dumps(prefix)}; allowed: a non-empty string")
+    else:  # AWS's rules for the names it makes, no stricter (as for a stack's default prefix)
         for key, name in names(prefix):
             rule = NAMES[key].rule
             violation = rule.violation(name)

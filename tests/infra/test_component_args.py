@@ -30,13 +30,15 @@ def test_the_component_refuses_arguments_aws_or_the_guarantees_would_refuse(
 
 
 def test_the_component_refuses_a_name_prefix_aws_names_cannot_take() -> None:
+    """The names it would declare are checked with AWS's rules (naming table), no stricter: an SQS
+    queue name is at most 80 characters, so a 70-character prefix is refused, "Team_A" is not."""
     from eventfork.components.buffer import FifoEventBufferArgs, check_buffer_args
 
-    args = FifoEventBufferArgs(
-        name_prefix="Team_A", topic_arn="arn:aws:sns:us-east-1:123456789012:t", topic_kms_key_arn="k"
-    )
-    with pytest.raises(ConfigError, match=r"FifoEventBuffer\.namePrefix: got \"Team_A\"; allowed: \[a-z\]"):
-        check_buffer_args(args)
+    topic = "arn:aws:sns:us-east-1:123456789012:t"
+    check_buffer_args(FifoEventBufferArgs(name_prefix="Team_A", topic_arn=topic, topic_kms_key_arn="k"))
+    with pytest.raises(ConfigError, match=r'FifoEventBuffer\.namePrefix: "a{70}" makes the buffer queue') as raised:
+        check_buffer_args(FifoEventBufferArgs(name_prefix="a" * 70, topic_arn=topic, topic_kms_key_arn="k"))
+    assert "80" in raised.value.problems[0]
 
 
 def test_the_fanout_component_checks_its_arguments_too() -> None:
