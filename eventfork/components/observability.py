@@ -20,6 +20,17 @@ BUFFER_OUTSIDE_PARTITION_METRIC = "records_outside_partition"
 BUFFER_OUTCOMES = ("delivered", "delayed", "waiting", "duplicate", "stale", "dead_lettered", "failed")
 
 
+def _largest_over(queues: list[Any], metric: str, label: str, prefix: str) -> list[Any]:
+    """Hidden per-queue lines with ids ``<prefix><i>`` and one line, their maximum: METRICS("<prefix>")
+    is every metric of the widget whose id contains the string (CloudWatch metric math functions)."""
+    lines: list[Any] = [
+        ["AWS/SQS", metric, "QueueName", queue, {"id": f"{prefix}{i}", "visible": False}]
+        for i, queue in enumerate(queues)
+    ]
+    lines.append([{"expression": f'MAX(METRICS("{prefix}"))', "label": f"{label}, max of {len(queues)} partitions"}])
+    return lines
+
+
 def function_name_of(arn: pulumi.Input[str]) -> pulumi.Output[str]:
     """Lambda metrics are keyed by function name; some components expose only the ARN."""
     return pulumi.Output.from_input(arn).apply(lambda value: value.split(":")[6])
@@ -271,6 +282,10 @@ class Observability(pulumi.ComponentResource):
             ["AWS/SQS", "ApproximateNumberOfMessagesVisible", "QueueName", q] for q in args.dead_letter_queues.values()
         ]
         ages = [["AWS/SQS", "ApproximateAgeOfOldestMessage", "QueueName", q] for q in queues.values()]
+        if args.buffer_partition_queue_names:  # the buffer's line is the largest over its partitions
+            partitions = [args.buffer_queue_name, *args.buffer_partition_queue_names]
+            depth = depth[1:] + _largest_over(partitions, "ApproximateNumberOfMessagesVisible", "buffer", "bq")
+            ages = ages[1:] + _largest_over(partitions, "ApproximateAgeOfOldestMessage", "buffer", "bq")
         durations = [["AWS/Lambda", "Duration", "FunctionName", f] for f in args.functions.values()]
         events_in: list[Any] = [["AWS/SQS", "NumberOfMessagesSent", "QueueName", args.buffer_queue_name]]
         if args.buffer_partition_queue_names:  # one line: the sum over every partition queue

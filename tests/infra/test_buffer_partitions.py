@@ -148,3 +148,22 @@ def test_the_dashboard_sums_events_in_over_every_partition() -> None:
         for i, q in enumerate(queues)
     ]
     assert events_in[3] == [{"expression": "SUM(METRICS())", "label": "events in, 3 partitions"}]
+
+
+def test_the_dashboard_shows_the_largest_depth_and_age_over_the_partitions() -> None:
+    p = _partitioned(3)
+    widgets = json.loads(value(one(p, "aws:cloudwatch/dashboard:Dashboard", "ops-dashboard"), "dashboardBody"))[
+        "widgets"
+    ]
+    queues = [value(one(p, QUEUE, "buffer-queue" + s), "name") for s in ("", "-p1", "-p2")]
+    for title, metric in (
+        ("queue depths", "ApproximateNumberOfMessagesVisible"),
+        ("age of", "ApproximateAgeOfOldestMessage"),
+    ):
+        [lines] = [w["properties"]["metrics"] for w in widgets if w["properties"]["title"].startswith(title)]
+        hidden = [line for line in lines if isinstance(line[-1], dict) and line[-1].get("visible") is False]
+        assert hidden == [
+            ["AWS/SQS", metric, "QueueName", q, {"id": f"bq{i}", "visible": False}] for i, q in enumerate(queues)
+        ]
+        assert [{"expression": 'MAX(METRICS("bq"))', "label": "buffer, max of 3 partitions"}] in lines
+        assert ["AWS/SQS", metric, "QueueName", queues[0]] not in lines  # no bare partition-0 line
