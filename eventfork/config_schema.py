@@ -126,6 +126,15 @@ def parse_section(key: str, raw: Any, cls: type[T], problems: list[str]) -> T:
     return cls(**values)
 
 
+def check_section(key: str, raw: Any, cls: type[T], problems: list[str]) -> T:
+    """``parse_section``, then the section's own combination rules (``cls.cross_check``), if it has any."""
+    section = parse_section(key, raw, cls, problems)
+    cross_check = getattr(cls, "cross_check", None)
+    if cross_check is not None:
+        problems.extend(cross_check(section, key))
+    return section
+
+
 def describe_section(cls: type) -> list[tuple[str, Any, str, str]]:
     """(key, default, allowed, doc) for each setting, for documentation."""
     rows = []

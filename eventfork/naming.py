@@ -262,6 +262,38 @@ class Named:
     keys: tuple[str, ...] = ("namePrefix",)
 
 
+# The config keys a core name is made from, besides the prefix alone.
+CORE_NAME_KEYS = {
+    "primary-queue": ("namePrefix", "fanout.primaryName"),
+    "primary-dlq": ("namePrefix", "fanout.primaryName"),
+    "buffer-partition-queue": ("namePrefix", "buffer.partitions"),
+}
+
+
+def fanout_names(prefix: str, fifo: bool, primary: str) -> list[tuple[str, str]]:
+    """The names EventFanOut declares, as (naming-table key, name)."""
+    return [
+        ("fanout-key-alias", physical("fanout-key-alias", prefix)),
+        ("fanout-topic", physical("fanout-topic", prefix, fifo=fifo)),
+        ("primary-queue", physical("primary-queue", prefix, fifo=fifo, primary=primary)),
+        ("primary-dlq", physical("primary-dlq", prefix, fifo=fifo, primary=primary)),
+    ]
+
+
+def buffer_names(prefix: str, partitions: int) -> list[tuple[str, str]]:
+    """The names FifoEventBuffer declares, as (naming-table key, name): one queue per partition."""
+    names = [(key, physical(key, prefix)) for key in ("buffer-key-alias", "buffer-queue", "buffer-dlq", "buffer-table")]
+    names += [
+        ("buffer-partition-queue", physical("buffer-partition-queue", prefix, label=str(index)))
+        for index in range(1, partitions)
+    ]
+    function = physical("buffer-function", prefix)
+    return names + [
+        ("buffer-function", function),
+        ("function-log-group", physical("function-log-group", prefix, of=function)),
+    ]
+
+
 def declared_names(settings: Settings) -> list[Named]:
     """Every derived name the stack declares with these settings (the plan must show exactly these)."""
     prefix, fifo = settings.namePrefix, settings.fanout.topic_fifo
@@ -279,17 +311,13 @@ def declared_names(settings: Settings) -> list[Named]:
         names.append(Named(NAMES["stream-log-group"], physical("stream-log-group", prefix, of=add(key))))
         names.extend(Named(NAMES["stream-log-stream"], log_stream, ()) for log_stream in log_streams)
 
-    primary = ("namePrefix", "fanout.primaryName")
-    add("fanout-key-alias")
     if settings.buffer.enabled:
-        add("fanout-topic", fifo=fifo)
-        add("primary-queue", keys=primary, fifo=fifo, primary=settings.fanout.primaryName)
-        add("primary-dlq", keys=primary, fifo=fifo, primary=settings.fanout.primaryName)
-        for key in ("buffer-key-alias", "buffer-queue", "buffer-dlq", "buffer-table"):
-            add(key)
-        for index in range(1, settings.buffer.partitions):
-            add("buffer-partition-queue", keys=("namePrefix", "buffer.partitions"), label=str(index))
-        function("buffer-function")
+        core = fanout_names(prefix, fifo, settings.fanout.primaryName) + buffer_names(
+            prefix, settings.buffer.partitions
+        )
+        names.extend(Named(NAMES[key], name, CORE_NAME_KEYS.get(key, ("namePrefix",))) for key, name in core)
+    else:
+        add("fanout-key-alias")
     backup, analytics, replay = settings.backup, settings.analytics, settings.replay
     if backup.enabled:
         add("backup-queue", fifo=fifo)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from eventfork.buffer_config import DEDUP_WINDOW_SECONDS, LOG_RETENTION_DAYS, BufferConfig
-from eventfork.config_schema import ConfigError, Rule, parse_section, setting
+from eventfork.config_schema import ConfigError, Rule, check_section, setting
 from eventfork.fanout_config import FanOutConfig
 from eventfork.naming import PREFIX_PATTERN, default_prefix, name_problems
 from eventfork.pipelines_config import (
@@ -107,7 +107,7 @@ def parse_settings(raw: dict[str, Any], stack: str) -> Settings:
             problems.append(f"{NAMESPACE}:{key}: unknown key; allowed keys: {', '.join(ALL_KEYS)}")
     sections: dict[str, Any] = {}
     for key, cls in {**CORE_SECTIONS, **PIPELINE_SECTIONS}.items():
-        sections[key] = parse_section(f"{NAMESPACE}:{key}", _decode(raw.get(key)), cls, problems)
+        sections[key] = check_section(f"{NAMESPACE}:{key}", _decode(raw.get(key)), cls, problems)
     prefix = _decode(raw.get("namePrefix"))
     tags = _decode(raw.get("tags"))
     for key, value in (("namePrefix", prefix), ("tags", tags)):
@@ -119,13 +119,8 @@ def parse_settings(raw: dict[str, Any], stack: str) -> Settings:
     if isinstance(tags, dict):
         problems.extend(check_tags(tags))
     buffer: BufferConfig = sections["buffer"]
-    problems += BufferConfig.cross_check(buffer, f"{NAMESPACE}:buffer")
     raw_fanout = _decode(raw.get("fanout"))
     problems.extend(shape_problems(sections, raw_fanout if isinstance(raw_fanout, dict) else {}))
-    for key, cls in PIPELINE_SECTIONS.items():
-        check = getattr(cls, "cross_check", None)
-        if check is not None:
-            problems.extend(check(sections[key], f"{NAMESPACE}:{key}"))
     prefix_ok = not any(p.startswith(f"{NAMESPACE}:namePrefix:") for p in problems)
     settings = Settings(
         namePrefix=prefix if isinstance(prefix, str) else default_prefix(stack),

@@ -14,14 +14,10 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from eventfork.config_schema import ConfigError, parse_section
+from pulumi.provider.experimental.util import camel_case
+
+from eventfork.config_schema import ConfigError, check_section
 from eventfork.naming import NAMES
-
-
-def camel(name: str) -> str:
-    """``batch_size`` -> ``batchSize``: the config key and the schema property of an argument."""
-    head, *rest = name.split("_")
-    return head + "".join(part.capitalize() for part in rest)
 
 
 def check_arguments(
@@ -34,12 +30,9 @@ def check_arguments(
     """Raise ConfigError listing every problem of ``args`` (the fields ``section`` also has) and of the
     names ``names(prefix)`` returns as (naming-table key, name)."""
     known = {f.name for f in dataclasses.fields(section)} - set(skip)
-    raw = {camel(f.name): getattr(args, f.name) for f in dataclasses.fields(args) if camel(f.name) in known}
+    raw = {camel_case(f.name): getattr(args, f.name) for f in dataclasses.fields(args) if camel_case(f.name) in known}
     problems: list[str] = []
-    parsed: Any = parse_section(component, raw, section, problems)
-    cross_check = getattr(section, "cross_check", None)
-    if not problems and cross_check is not None:
-        problems = list(cross_check(parsed, component))
+    check_section(component, raw, section, problems)
     prefix = args.name_prefix
     if not isinstance(prefix, str) or not prefix:
         problems.append(f"{component}.namePrefix: got {json.dumps(prefix)}; allowed: a non-empty string")

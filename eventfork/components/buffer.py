@@ -21,7 +21,7 @@ from eventfork.components.common import (
 )
 from eventfork.components.function import FunctionSpec, python_function
 from eventfork.components.hosting import args_from_inputs, hosted, schema_view
-from eventfork.naming import physical
+from eventfork.naming import buffer_names, physical
 
 GROUP_KEY = "messageGroupId"
 TTL_ATTRIBUTE = "expiresAt"
@@ -85,21 +85,11 @@ class FifoEventBufferArgs:
     """Extra tags on every taggable resource."""
 
 
-def _derived_names(prefix: str, partitions: int) -> list[tuple[str, str]]:
-    """The names the buffer declares, as (naming-table key, name)."""
-    names = [(key, physical(key, prefix)) for key in ("buffer-key-alias", "buffer-queue", "buffer-dlq", "buffer-table")]
-    function = physical("buffer-function", prefix)
-    names += [("buffer-function", function)]
-    names += [("function-log-group", physical("function-log-group", prefix, of=function))]
-    if isinstance(partitions, int) and partitions > 1:
-        names.append(("buffer-partition-queue", physical("buffer-partition-queue", prefix, label=str(partitions - 1))))
-    return names
-
-
 def check_buffer_args(args: FifoEventBufferArgs) -> None:
     """The settings checked as ``eventfork:buffer`` is, named as the schema names them."""
+    partitions = args.partitions if isinstance(args.partitions, int) else 1  # a bad count is reported by the rules
     check_arguments(
-        "FifoEventBuffer", args, BufferConfig, lambda prefix: _derived_names(prefix, args.partitions), ("enabled",)
+        "FifoEventBuffer", args, BufferConfig, lambda prefix: buffer_names(prefix, partitions), ("enabled",)
     )
 
 

@@ -21,7 +21,7 @@ from eventfork.components.common import (
 )
 from eventfork.components.hosting import args_from_inputs, hosted, schema_view
 from eventfork.fanout_config import FanOutConfig
-from eventfork.naming import physical
+from eventfork.naming import fanout_names, physical
 
 TOKEN = "eventfork:fanout:EventFanOut"
 
@@ -55,17 +55,14 @@ class EventFanOutArgs:
 
 def check_fanout_args(args: EventFanOutArgs) -> None:
     """The settings checked as ``eventfork:fanout`` is, named as the schema names them (``EventFanOut.primaryName``)."""
-
-    def names(prefix: str) -> list[tuple[str, str]]:
-        primary = args.primary_name if isinstance(args.primary_name, str) else ""
-        return [
-            ("fanout-key-alias", physical("fanout-key-alias", prefix)),
-            ("fanout-topic", physical("fanout-topic", prefix, fifo=args.fifo)),
-            ("primary-queue", physical("primary-queue", prefix, fifo=args.fifo, primary=primary)),
-            ("primary-dlq", physical("primary-dlq", prefix, fifo=args.fifo, primary=primary)),
-        ]
-
-    check_arguments("EventFanOut", args, FanOutConfig, names, ("existingTopicArn", "existingTopicKmsKeyArn"))
+    primary = args.primary_name if isinstance(args.primary_name, str) else ""  # a bad name is reported by the rules
+    check_arguments(
+        "EventFanOut",
+        args,
+        FanOutConfig,
+        lambda prefix: fanout_names(prefix, args.fifo, primary),
+        ("existingTopicArn", "existingTopicKmsKeyArn"),
+    )
 
 
 @schema_view

@@ -24,7 +24,7 @@ from typing import Any, TypeVar
 
 import pulumi
 
-from eventfork.config_schema import ConfigError, parse_section
+from eventfork.config_schema import ConfigError, check_section
 
 PACKAGE = "eventfork"
 T = TypeVar("T")
@@ -103,8 +103,7 @@ def checked_section(cls: type[T], key: str = "config") -> Callable[[Any], T]:
         if isinstance(raw, Mapping):
             raw = {key: _integer(value) if key in integers else value for key, value in raw.items()}
         problems: list[str] = []
-        section = parse_section(key, raw, cls, problems)
-        problems += cls.cross_check(section, key)  # type: ignore[attr-defined]
+        section = check_section(key, raw, cls, problems)
         if problems:
             raise ConfigError(problems)
         return section
