@@ -14,13 +14,11 @@ import re
 from array import array
 from collections import Counter
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 from local.bench.compact_fifo import CompactFifo
-from local.simulate.invokers import load_module
+from local.simulate.invokers import BUFFER_DIR, load_module, partitions_module
 
-BUFFER_DIR = Path(__file__).resolve().parents[2] / "functions" / "buffer"
 INVOCATION_SECONDS = 0.05
 CONCURRENCY = 10  # per event source mapping, i.e. per partition queue
 VISIBILITY_TIMEOUT = 180.0
@@ -36,12 +34,6 @@ def processor_module() -> Any:
     if "processor" not in _modules:
         _modules["processor"] = load_module(BUFFER_DIR, "buffer_processor", "eventfork_scale_buffer_processor")
     return _modules["processor"]
-
-
-def partitions_module() -> Any:
-    if "partitions" not in _modules:
-        _modules["partitions"] = load_module(BUFFER_DIR, "buffer_partitions", "eventfork_scale_buffer_partitions")
-    return _modules["partitions"]
 
 
 def settle_holding(settle: Callable[..., Any]) -> Callable[..., Any]:
@@ -178,27 +170,30 @@ class World:
             return queue, None
         return queue, queue.seq_of(queue_handle, self.now)
 
-    def change_message_visibility_batch(self, QueueUrl: str, Entries: list[dict[str, Any]]) -> dict[str, Any]:  # noqa: N803
-        self.calls["sqs:ChangeMessageVisibilityBatch"] += 1
+    def _each_message(
+        self, url: str, entries: list[dict[str, Any]], act: Callable[[CompactFifo, int, dict[str, Any]], None]
+    ) -> dict[str, Any]:
+        """Apply ``act`` to each entry's message; a handle not valid for the queue fails its entry."""
         failed = []
-        for entry in Entries:
-            queue, seq = self._message(QueueUrl, entry["ReceiptHandle"])
+        for entry in entries:
+            queue, seq = self._message(url, entry["ReceiptHandle"])
             if seq is None:
                 failed.append({"Id": entry["Id"], "Code": "ReceiptHandleIsInvalid", "Message": "not in flight"})
             else:
-                queue.change_visibility(seq, float(entry["VisibilityTimeout"]), self.now)
+                act(queue, seq, entry)
         return {"Successful": [], "Failed": failed}
+
+    def change_message_visibility_batch(self, QueueUrl: str, Entries: list[dict[str, Any]]) -> dict[str, Any]:  # noqa: N803
+        self.calls["sqs:ChangeMessageVisibilityBatch"] += 1
+        return self._each_message(
+            QueueUrl,
+            Entries,
+            lambda queue, seq, entry: queue.change_visibility(seq, float(entry["VisibilityTimeout"]), self.now),
+        )
 
     def delete_message_batch(self, QueueUrl: str, Entries: list[dict[str, Any]]) -> dict[str, Any]:  # noqa: N803
         self.calls["sqs:DeleteMessageBatch"] += 1
-        failed = []
-        for entry in Entries:
-            queue, seq = self._message(QueueUrl, entry["ReceiptHandle"])
-            if seq is None:
-                failed.append({"Id": entry["Id"], "Code": "ReceiptHandleIsInvalid", "Message": "not in flight"})
-            else:
-                queue.delete(seq, self.now)
-        return {"Successful": [], "Failed": failed}
+        return self._each_message(QueueUrl, Entries, lambda queue, seq, entry: queue.delete(seq, self.now))
 
     # the event source mappings
     def record(self, partition: int, seq: int) -> dict[str, Any]:

@@ -9,6 +9,7 @@ environment captured from the plan.
 from __future__ import annotations
 
 import contextlib
+import functools
 import importlib.util
 import io
 import json
@@ -17,6 +18,7 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 from unittest import mock
 
@@ -177,6 +179,15 @@ def load_module(code_dir: Any, module: str, unique: str) -> Any:
     finally:
         sys.path.remove(str(code_dir))
     return loaded
+
+
+BUFFER_DIR = Path(__file__).resolve().parents[2] / "functions" / "buffer"
+
+
+@functools.cache
+def partitions_module() -> Any:
+    """The producers' routing rule (``functions/buffer/buffer_partitions.py``, the reference), loaded once."""
+    return load_module(BUFFER_DIR, "buffer_partitions", "eventfork_buffer_partitions")
 
 
 class BufferInvoker:

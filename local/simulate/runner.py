@@ -31,15 +31,12 @@ from local.emulator.errors import AwsError
 from local.emulator.faults import Latency, Outage
 from local.emulator.firehose import FirehoseEmulator
 from local.emulator.lambda_sqs import Poller
-from local.simulate.invokers import FaultBook, load_module, make_invoker
+from local.simulate.invokers import FaultBook, make_invoker, partitions_module
 from local.simulate.provision import FunctionInfo, Topology, provision
 from local.simulate.report import build_report, format_report
 from local.simulate.scenario import Scenario, ScenarioError, load_scenario, parse_scenario
 
 MAX_ROUNDS_PER_INSTANT = 10_000
-
-BUFFER_DIR = PROJECT_ROOT / "functions" / "buffer"
-_MODULES: dict[str, Any] = {}
 
 
 def _next_visible(queue_names: list[str], now_ms: float) -> float | None:
@@ -194,7 +191,7 @@ def _play(run: Run) -> None:
             _replay_from_archive(run, replays.pop(0))
         while index < len(events) and events[index].at <= run.clock.t:
             if buffer_url:
-                url = partition_urls[partition_of(events[index].group, len(partition_urls))]
+                url = partition_urls[partitions_module().partition_of(events[index].group, len(partition_urls))]
                 refused = _send(url.rsplit("/", 1)[-1], events[index])
             else:  # pipelines only: the existing topic's publishers publish straight to it
                 refused = _publish(topic_arn, events[index])
@@ -226,13 +223,6 @@ def _play(run: Run) -> None:
         if upcoming > run.scenario.run_for:
             break
         run.clock.advance_to(upcoming if upcoming > run.clock.t else run.clock.t + 0.001)
-
-
-def partition_of(group: str, partitions: int) -> int:
-    """The producers' routing rule (functions/buffer/buffer_partitions.py), as a producer applies it."""
-    if "partitions" not in _MODULES:
-        _MODULES["partitions"] = load_module(BUFFER_DIR, "buffer_partitions", "eventfork_sim_buffer_partitions")
-    return int(_MODULES["partitions"].partition_of(group, partitions))
 
 
 def _relative(epoch: float | None, clock: VirtualClock) -> float | None:

@@ -13,8 +13,8 @@ import pytest
 
 from local.emulator import sqs_inflight
 from local.simulate.invariants import check
-from local.simulate.invokers import load_module
-from local.simulate.runner import BUFFER_DIR, simulate
+from local.simulate.invokers import partitions_module
+from local.simulate.runner import simulate
 from local.simulate.scenario import parse_scenario
 
 SCAN = 50
@@ -62,7 +62,7 @@ def test_with_partitions_the_hot_users_backlog_blocks_only_its_own_partition(sma
     """``buffer.partitions: 4``: the producer (here the simulator) sends each group to its partition
     queue, so the same backlog past the scan hides only the users of the hot user's partition; the
     others are delivered at once, and everything still holds the invariants (nothing lost, in order)."""
-    partitions = load_module(BUFFER_DIR, "buffer_partitions", "eventfork_test_scale_partitions")
+    partitions = partitions_module()
     events = [{"at": 0.0, "group": "hot", "id": f"h{i:03d}", "body": {"i": i}} for i in range(120)]
     users = [f"user-{i}" for i in range(40)]
     events += [{"at": 1.0 + i * 0.1, "group": g, "id": f"u{i}", "body": {"i": i}} for i, g in enumerate(users)]
