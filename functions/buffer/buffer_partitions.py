@@ -84,8 +84,8 @@ def batch_source(records: list[dict[str, Any]], first_queue_url: str, partitions
         return BatchSource(first_queue_url, 0)
     url = queue_url_for_arn(arn, first_queue_url)
     index = partition_index(arn.rpartition(":")[2], first_queue_url.rpartition("/")[2])
-    if index is None:
-        return BatchSource(url, None)
+    if index is None or (index == 0 and partitions == 1):  # one queue: every group belongs to it, no hashing
+        return BatchSource(url, index)
     outside = [
         group
         for record in records
