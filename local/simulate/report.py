@@ -104,10 +104,28 @@ def _queue_name(url: Any) -> str:
     return str(url or "").rsplit("/", 1)[-1]
 
 
+def _per_function(pollers: list[Any], counter: str) -> dict[str, int]:
+    """A poller counter summed per function: one function may read several queues (buffer partitions)."""
+    totals: dict[str, int] = {}
+    for poller in pollers:
+        name = poller.mapping.function.name
+        totals[name] = totals.get(name, 0) + getattr(poller, counter)
+    return totals
+
+
+def _batch_sizes(pollers: list[Any]) -> dict[int, int]:
+    """Batches by size, over every queue of these pollers."""
+    totals: dict[int, int] = {}
+    for poller in pollers:
+        for size, count in poller.batch_sizes.items():
+            totals[size] = totals.get(size, 0) + count
+    return dict(sorted(totals.items()))
+
+
 def build_report(run: Any, s3: Any) -> dict[str, Any]:
     outputs = run.plan.outputs
     primary = _queue_name(outputs.get("primaryQueueUrl"))
-    buffer_queue = _queue_name(outputs.get("bufferQueueUrl"))
+    buffer_queues = {_queue_name(url) for url in outputs.get("bufferQueueUrls") or [outputs.get("bufferQueueUrl")]}
     delivered: dict[str, list[str]] = {}
     delivered_at: dict[str, float] = {}
     bodies: dict[str, str] = {}
@@ -136,7 +154,7 @@ def build_report(run: Any, s3: Any) -> dict[str, Any]:
             outcomes[outcome.kind] = outcomes.get(outcome.kind, 0) + 1
             if outcome.kind in suppressed and outcome.event_id:
                 suppressed[outcome.kind].append(outcome.event_id)
-    queue_dedup = [dedup for name, dedup in run.state.queue_dedup_drops if name == buffer_queue]
+    queue_dedup = [dedup for name, dedup in run.state.queue_dedup_drops if name in buffer_queues]
     suppressed["duplicate"].extend(queue_dedup)
     dead: list[str] = []
     reasons: dict[str, str] = {}
@@ -182,15 +200,10 @@ def build_report(run: Any, s3: Any) -> dict[str, Any]:
         else 0,
         "readUnits": run.buffer.counter.read_units if run.buffer else 0,
         "writeUnits": run.buffer.counter.write_units if run.buffer else 0,
-        "invocations": {p.mapping.function.name: p.invocations for p in run.pollers},
-        "bufferBatchSizes": {
-            size: count
-            for p in run.pollers
-            if p.mapping.queue_name == buffer_queue
-            for size, count in sorted(p.batch_sizes.items())
-        },
-        "receives": {p.mapping.function.name: p.receives for p in run.pollers},
-        "deleteBatches": {p.mapping.function.name: p.delete_batches for p in run.pollers},
+        "invocations": _per_function(run.pollers, "invocations"),
+        "bufferBatchSizes": _batch_sizes([p for p in run.pollers if p.mapping.queue_name in buffer_queues]),
+        "receives": _per_function(run.pollers, "receives"),
+        "deleteBatches": _per_function(run.pollers, "delete_batches"),
         "crashes": sum(p.crashes for p in run.pollers),
         "handlerErrors": [e for p in run.pollers for e in p.errors][:20],
         "unsupported": run.topology.unsupported,
