@@ -185,3 +185,25 @@ def test_messages_past_retention_are_deleted_and_over_received_ones_dead_lettere
     aws.clock.advance_to(65.0)
     assert _bodies(sqs, url) == []
     assert sqs_backend().get_queue("q")._messages == []
+
+
+def test_a_receipt_handle_is_valid_only_on_its_own_queue(sqs: Any) -> None:
+    """botocore sqs model, ChangeMessageVisibility/DeleteMessage: ``QueueUrl`` is "the URL of the Amazon SQS
+    queue whose message's visibility is changed" and ``ReceiptHandle`` "the receipt handle associated with
+    the message"; a handle that names no message of that queue is ``ReceiptHandleIsInvalid`` ("The specified
+    receipt handle isn't valid."), per entry in the batch calls. The buffer's partitions rely on it: a
+    batch's visibility changes must go to the queue it came from."""
+    first = fifo_queue(sqs, VisibilityTimeout="30")
+    other = sqs.create_queue(QueueName="other.fifo", Attributes={"FifoQueue": "true"})["QueueUrl"]
+    _send(sqs, first, ("a", "g"))
+    handle = sqs.receive_message(QueueUrl=first)["Messages"][0]["ReceiptHandle"]
+    response = sqs.change_message_visibility_batch(
+        QueueUrl=other, Entries=[{"Id": "x", "ReceiptHandle": handle, "VisibilityTimeout": 0}]
+    )
+    assert [f["Code"] for f in response["Failed"]] == ["ReceiptHandleIsInvalid"]
+    response = sqs.delete_message_batch(QueueUrl=other, Entries=[{"Id": "x", "ReceiptHandle": handle}])
+    assert [f["Code"] for f in response["Failed"]] == ["ReceiptHandleIsInvalid"]
+    assert error_of(sqs.change_message_visibility, QueueUrl=other, ReceiptHandle=handle, VisibilityTimeout=0)[0] == (
+        "ReceiptHandleIsInvalid"
+    )
+    assert sqs.receive_message(QueueUrl=first).get("Messages") is None  # still in flight on its own queue
