@@ -30,8 +30,9 @@ RESULTS = PROJECT_ROOT / "bench" / "results.json"
 INTERVAL = 60.0
 
 
-def workload(variant: str, events: int = 10_000, groups: int = 1_000, seed: int = 7) -> Scenario:
-    """Events in waves every 10 s over one hour; ``hot``: 5% from one user, 20% from ten."""
+def workload(variant: str, events: int = 10_000, groups: int = 1_000, seed: int = 7, partitions: int = 1) -> Scenario:
+    """Events in waves every 10 s over one hour; ``hot``: 5% from one user, 20% from ten. ``partitions``:
+    the stack's ``buffer.partitions`` (producers route each group to its queue)."""
     rng = random.Random(seed)
     waves = 360
     out = []
@@ -43,11 +44,13 @@ def workload(variant: str, events: int = 10_000, groups: int = 1_000, seed: int 
         else:
             group = f"user-{rng.randrange(groups)}"
         out.append({"at": float((i * waves // events) * 10), "group": group, "id": f"e{i:05d}", "body": {"i": i}})
-    config = {
+    config: dict[str, Any] = {
         "eventfork:backup": {"enabled": False},
         "eventfork:analytics": {"enabled": False},
         "eventfork:replay": {"enabled": False},
     }
+    if partitions > 1:
+        config["eventfork:buffer"] = {"partitions": partitions}
     return parse_scenario({"name": f"bench-{variant}", "events": out, "runFor": 200_000, "config": config})
 
 
@@ -181,19 +184,21 @@ def scale_summary(scale: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def run_bench(events: int = 10_000, scale_users: int = 130_000, scale_partitions: int = 128) -> dict[str, Any]:
+def run_bench(
+    events: int = 10_000, scale_users: int = 130_000, scale_partitions: int = 128, partitions: int = 1
+) -> dict[str, Any]:
     results: dict[str, Any] = {
         "machine": f"{platform.machine()}, {platform.python_implementation()} "
         f"{platform.python_version()}, {platform.system()}",
         "date": time.strftime("%Y-%m-%d"),
         "events": events,
+        "partitions": partitions,
         "variants": {},
     }
     for variant in ("uniform", "hot"):
-        scenario = workload(variant, events=events)
-        results["variants"][variant] = {
-            "ours": measure(scenario, baseline=False),
-            "baseline": measure(scenario, baseline=True),
+        results["variants"][variant] = {  # the reference design has one queue whatever ours uses
+            "ours": measure(workload(variant, events=events, partitions=partitions), baseline=False),
+            "baseline": measure(workload(variant, events=events), baseline=True),
         }
     results.update(check_seconds())
     if scale_users > 0:
@@ -300,6 +305,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="waiting users in the scale section (default 130000; 0 skips the scale section)",
     )
     parser.add_argument(
+        "--partitions",
+        type=_partitions,
+        default=1,
+        help="buffer partitions (queues) of our design on the uniform and hot workloads (default 1)",
+    )
+    parser.add_argument(
         "--scale-partitions",
         type=_partitions,
         default=128,
@@ -315,7 +326,7 @@ def _partitions(text: str) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
-    results = run_bench(args.events, args.scale_users, args.scale_partitions)
+    results = run_bench(args.events, args.scale_users, args.scale_partitions, args.partitions)
     Path(args.output).write_text(json.dumps(results, indent=2) + "\n")
     print(json.dumps(results, indent=2) if args.json else format_table(results))
     return 0

@@ -71,3 +71,20 @@ def test_the_function_works_on_the_queue_each_batch_came_from() -> None:
         QueueUrl=ACCOUNT_URL + FIRST_QUEUE, Entries=[{"Id": "0", "ReceiptHandle": "p1/0:1", "VisibilityTimeout": 5}]
     )
     assert [f["Code"] for f in wrong["Failed"]] == ["ReceiptHandleIsInvalid"]
+
+
+def test_the_bench_plays_our_design_partitioned_and_the_reference_on_one_queue() -> None:
+    """``python -m local bench --partitions P``: our design's workloads carry ``buffer.partitions``; the
+    default keeps the one-queue configuration whose calls per event the README's table reports."""
+    import argparse
+
+    from local.bench.runner import add_arguments, measure, workload
+
+    assert "eventfork:buffer" not in workload("uniform", events=10).config
+    assert workload("uniform", events=10, partitions=4).config["eventfork:buffer"] == {"partitions": 4}
+    parser = argparse.ArgumentParser()
+    add_arguments(parser)
+    assert parser.parse_args([]).partitions == 1 and parser.parse_args(["--partitions", "4"]).partitions == 4
+    ours = measure(workload("uniform", events=40, partitions=4), baseline=False)
+    assert ours["delivered"] == 40 and ours["invariantViolations"] == 0
+    assert ours["batches"] * ours["recordsPerBatch"] == pytest.approx(40, abs=1)  # every queue's batches counted
