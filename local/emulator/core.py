@@ -17,7 +17,7 @@ from typing import Any
 from unittest import mock
 
 from local.account import ACCOUNT_ID, REGION
-from local.emulator import dynamodb, faults, firehose, sns, sns_archive, sqs
+from local.emulator import dynamodb, faults, firehose, sns, sns_archive, sqs, sqs_attributes
 from local.emulator.clock import VirtualClock
 from local.emulator.faults import FaultLog, Latency, Outage
 
@@ -87,7 +87,7 @@ def emulator(clock: VirtualClock) -> Iterator[EmulatorState]:
     with ExitStack() as stack:
         stack.enter_context(mock.patch.dict(os.environ, _aws_env()))
         stack.enter_context(mock_aws())
-        for service in (faults, sqs, sns, sns_archive, dynamodb, firehose):  # sns_archive wraps sns
+        for service in (faults, sqs, sqs_attributes, sns, sns_archive, dynamodb, firehose):  # sns_archive wraps sns
             service.install(stack, state)
         yield state
 

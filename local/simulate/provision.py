@@ -30,7 +30,6 @@ INERT_TYPES = {
     "aws:cloudwatch/logStream:LogStream",
     "aws:cloudwatch/logResourcePolicy:LogResourcePolicy",
     "aws:sqs/queuePolicy:QueuePolicy",
-    "aws:sqs/redriveAllowPolicy:RedriveAllowPolicy",
     "aws:sns/topicPolicy:TopicPolicy",
     "aws:cloudwatch/metricAlarm:MetricAlarm",
     "aws:cloudwatch/dashboard:Dashboard",
@@ -269,8 +268,18 @@ def _register_stream(r: CapturedResource, topo: Topology, **_: Any) -> None:
     )
 
 
+def _set_redrive_allow_policy(r: CapturedResource, topo: Topology, *, sqs: Any, **_: Any) -> None:
+    """SetQueueAttributes RedriveAllowPolicy on the dead-letter queue, as the provider does."""
+    url = str(r.inputs["queueUrl"])
+    sqs.set_queue_attributes(
+        QueueUrl=sqs.get_queue_url(QueueName=url.rsplit("/", 1)[-1])["QueueUrl"],
+        Attributes={"RedriveAllowPolicy": str(r.inputs["redriveAllowPolicy"])},
+    )
+
+
 _HANDLERS: dict[str, Callable[..., None]] = {
     "aws:sqs/queue:Queue": _create_queue,
+    "aws:sqs/redriveAllowPolicy:RedriveAllowPolicy": _set_redrive_allow_policy,
     "aws:sns/topic:Topic": _create_topic,
     "aws:sns/topicSubscription:TopicSubscription": _create_subscription,
     "aws:dynamodb/table:Table": _create_table,
@@ -284,6 +293,7 @@ _HANDLERS: dict[str, Callable[..., None]] = {
 _ORDER = {
     "aws:sqs/queue:Queue": 0,
     "aws:sns/topic:Topic": 1,
+    "aws:sqs/redriveAllowPolicy:RedriveAllowPolicy": 1,
     "aws:s3/bucket:Bucket": 1,
     "aws:s3/bucketV2:BucketV2": 1,
     "aws:dynamodb/table:Table": 1,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -207,3 +208,24 @@ def test_a_receipt_handle_is_valid_only_on_its_own_queue(sqs: Any) -> None:
         "ReceiptHandleIsInvalid"
     )
     assert sqs.receive_message(QueueUrl=first).get("Messages") is None  # still in flight on its own queue
+
+
+def test_redrive_allow_policy_names_at_most_ten_source_queues(sqs: Any) -> None:
+    """botocore sqs model, SetQueueAttributes RedriveAllowPolicy: sourceQueueArns only with byQueue, "up to
+    10 source queue ARNs. To allow more than 10 source queues ..., set the redrivePermission parameter to
+    allowAll"; an attribute value SQS cannot take is ``InvalidAttributeValue``."""
+    url = fifo_queue(sqs)
+    arns = [f"arn:aws:sqs:us-east-1:123456789012:q{i}.fifo" for i in range(11)]
+
+    def set_policy(policy: dict[str, Any]) -> Any:
+        return sqs.set_queue_attributes(QueueUrl=url, Attributes={"RedriveAllowPolicy": json.dumps(policy)})
+
+    set_policy({"redrivePermission": "byQueue", "sourceQueueArns": arns[:10]})
+    set_policy({"redrivePermission": "allowAll"})
+    for refused in (
+        {"redrivePermission": "byQueue", "sourceQueueArns": arns},
+        {"redrivePermission": "allowAll", "sourceQueueArns": arns[:1]},
+        {"redrivePermission": "byQueue"},
+        {"redrivePermission": "someQueues"},
+    ):
+        assert error_of(set_policy, refused)[0] == "InvalidAttributeValue", refused
