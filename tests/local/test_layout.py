@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-import ast
+import functools
+import json
+import subprocess
+import sys
 from pathlib import Path
 
 LOCAL = Path(__file__).resolve().parents[2] / "local"
@@ -22,18 +25,38 @@ def _layer(path: Path) -> str:
     return relative.parts[0].removesuffix(".py")
 
 
+# Parsed in a fresh interpreter: CPython 3.11.7's ast module can raise "AST constructor recursion depth
+# mismatch" for any file once an earlier test in the same process left its depth counter off
+# (python/cpython gh-106905, fixed in 3.11.9), which made this test fail by test order.
+_IMPORTS_SCRIPT = """
+import ast, json, sys
+found = {}
+for path in sys.argv[1:]:
+    names = []
+    for node in ast.walk(ast.parse(open(path, encoding="utf-8").read())):
+        if isinstance(node, ast.ImportFrom) and node.module:
+            names.append(node.module)
+        elif isinstance(node, ast.Import):
+            names.extend(alias.name for alias in node.names)
+    found[path] = names
+print(json.dumps(found))
+"""
+
+
+@functools.cache
+def _imports() -> dict[str, list[str]]:
+    """Module names each file under ``local/`` imports."""
+    paths = [str(p) for p in sorted(LOCAL.rglob("*.py"))]
+    done = subprocess.run([sys.executable, "-c", _IMPORTS_SCRIPT, *paths], capture_output=True, text=True, check=True)
+    return dict(json.loads(done.stdout))
+
+
 def _imported_layers(path: Path) -> set[str]:
     layers: set[str] = set()
-    for node in ast.walk(ast.parse(path.read_text())):
-        names: list[str] = []
-        if isinstance(node, ast.ImportFrom) and node.module:
-            names = [node.module]
-        elif isinstance(node, ast.Import):
-            names = [alias.name for alias in node.names]
-        for name in names:
-            parts = name.split(".")
-            if parts[0] == "local" and len(parts) > 1:
-                layers.add(parts[1])
+    for name in _imports()[str(path)]:
+        parts = name.split(".")
+        if parts[0] == "local" and len(parts) > 1:
+            layers.add(parts[1])
     return layers
 
 
