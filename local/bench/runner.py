@@ -20,12 +20,12 @@ from pathlib import Path
 from typing import Any
 
 from local.bench.baseline import BaselineInvoker, fixed_visibility
+from local.bench.cost import PRICES, cost_per_million, one_record_batch_floor
 from local.capture import PROJECT_ROOT
 from local.simulate.invariants import check as check_invariants
 from local.simulate.runner import simulate
 from local.simulate.scenario import Scenario, parse_scenario
 
-PRICES = PROJECT_ROOT / "bench" / "prices-us-east-1-2026-11.json"
 RESULTS = PROJECT_ROOT / "bench" / "results.json"
 INTERVAL = 60.0
 
@@ -71,26 +71,6 @@ def percentile(values: list[float], q: float) -> float:
         return 0.0
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
-
-
-def cost_per_million(report: dict[str, Any], delivered: int, handler_seconds: float) -> dict[str, float]:
-    prices = json.loads(PRICES.read_text())
-    p, a = prices["prices"], prices["assumptions"]
-    calls = report["bufferCalls"]
-    sqs_requests = sum(v for k, v in calls.items() if k.startswith("sqs:"))
-    sqs_requests += sum(report["receives"].values()) + sum(report["deleteBatches"].values())
-    publishes = sum(v for k, v in calls.items() if k.startswith("sns:"))
-    invocations = sum(report["invocations"].values())
-    gb_seconds = (handler_seconds + sum(calls.values()) * a["awsCallLatencySeconds"]) * a["functionMemoryGb"]
-    usd = {
-        "sqs": sqs_requests * p["sqsFifoPerMillionRequests"] / 1e6,
-        "sns": publishes * p["snsFifoPublishPerMillionRequests"] / 1e6 + delivered * 1e-6 * p["snsFifoPayloadPerGb"],
-        "dynamodb": report["readUnits"] * p["dynamodbPerMillionReadUnits"] / 1e6
-        + report["writeUnits"] * p["dynamodbPerMillionWriteUnits"] / 1e6,
-        "lambda": invocations * p["lambdaPerMillionRequests"] / 1e6 + gb_seconds * p["lambdaArmPerGbSecond"],
-    }
-    scale = 1e6 / max(delivered, 1)
-    return {k: round(v * scale, 4) for k, v in usd.items()} | {"total": round(sum(usd.values()) * scale, 4)}
 
 
 def measure(scenario: Scenario, baseline: bool) -> dict[str, Any]:
@@ -181,6 +161,7 @@ def scale_summary(scale: dict[str, Any]) -> dict[str, Any]:
         "hotUserOthersDelayP99Seconds": hot["partitioned"]["othersDelayP99Seconds"],
         "oneQueueHotUserOthersDelayP99Seconds": hot["ours"]["othersDelayP99Seconds"],
         "heldHotUserOthersDelayP99Seconds": hot["held"]["othersDelayP99Seconds"],
+        "oneQueueBoundHotUserOthersDelayP99Seconds": hot["oneQueueBound"]["othersDelayP99Seconds"],
     }
 
 
@@ -217,6 +198,7 @@ def run_bench(
                 v["baseline"]["delayErrorP99Seconds"] for v in results["variants"].values()
             ),
             "costPerMillionUsd": uniform["ours"]["cost"]["total"],
+            "oneRecordBatchFloorUsdPerMillion": one_record_batch_floor()["total"],
             "baselineCostPerMillionUsd": uniform["baseline"]["cost"]["total"],
         }
     )
@@ -264,6 +246,10 @@ def format_table(results: dict[str, Any]) -> str:
     if "scale" in results:
         lines.append("")
         lines.extend(format_scale(results["scale"]))
+    lines.append(
+        f"one record per batch costs at least {results['oneRecordBatchFloorUsdPerMillion']} USD per million events "
+        "(receive, delete, invocation, publish, write unit)"
+    )
     lines.append(f"machine: {results['machine']}; prices: {PRICES.name}")
     return "\n".join(lines)
 
@@ -283,6 +269,7 @@ def format_scale(scale: dict[str, Any]) -> list[str]:
             f"  hot user of {h['hotEvents']}, {who}: others' delay p99 {h['othersDelayP99Seconds']} s, "
             f"{h['othersDelivered']}/{h['othersEvents']} of their events delivered, hot delivered "
             f"{h['hotDelivered']}, dead-lettered {h['hotDeadLettered']}, expired unseen {h['expiredUnseen']}"
+            + (f", taken off the queue {h['clearedOffQueue']}" if h["clearedOffQueue"] else "")
         )
         if "othersInHotPartition" in h:
             lines.append(

@@ -99,7 +99,9 @@ class World:
     carries them; ``ids[p][seq]`` is that index for partition ``p``'s message ``seq``.
     """
 
-    def __init__(self, interval: float, backlog_limit: float, holding: bool, partitions: int = 1) -> None:
+    def __init__(
+        self, interval: float, backlog_limit: float, holding: bool, partitions: int = 1, clearing: bool = False
+    ) -> None:
         self.now = 0.0
         self.partitions = partitions
         names = [partitions_module().partition_queue_name(FIRST_QUEUE, i) for i in range(partitions)]
@@ -132,6 +134,10 @@ class World:
             sqs=self, sns=self, dynamodb=self.table, settings=settings, clock=lambda: self.now, sleep=lambda s: None
         )
         self.holding = holding
+        # A bound, not a design: every record the function leaves for later is deleted in the
+        # receive that found it, as the fastest overflow store or side queue would take it off.
+        self.clearing = clearing
+        self.cleared: dict[str, float] = {}  # event -> when it left the queue
 
     # the producer
     def partition(self, group: str) -> int:
@@ -233,6 +239,7 @@ class World:
 
     def _poll(self, partition: int) -> bool:
         queue, busy = self.queues[partition], False
+        clear: list[int] = []  # taken off when this step's invocations end, so the group stays busy until then
         for _ in range(CONCURRENCY):
             stalls = queue.stalled
             seqs = queue.receive(10, self.now)
@@ -246,6 +253,11 @@ class World:
             for seq in seqs:
                 if f"m{partition}-{seq}" not in failed:
                     queue.delete(seq, self.now)
+                elif self.clearing:
+                    clear.append(seq)
+        for seq in clear:
+            queue.delete(seq, self.now)
+            self.cleared.setdefault(f"e{self.ids[partition][seq]}", self.now + INVOCATION_SECONDS)
         return busy
 
     def next_change(self) -> float | None:

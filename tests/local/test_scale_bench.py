@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from local.bench import scale
+from local.bench import scale, scale_world
 from local.emulator import sqs_inflight
 
 
@@ -35,3 +35,19 @@ def test_a_hot_user_past_the_scan_delays_the_others_until_its_backlog_limit() ->
     assert 3_000 < limited["othersDelayP99Seconds"] < 3_700
     assert limited["hotDelivered"] + limited["hotDeadLettered"] == 2_000
     assert held["hotDeadLettered"] == 0 and held["othersDelivered"] == 40
+
+
+def test_no_one_queue_design_isolates_a_flood_sent_before_the_others() -> None:
+    """The bound: every record the function leaves for later is taken off the queue in the receive that
+    found it (what an overflow store or a side queue would do at best). The others still wait for the
+    flood past the receive scan to be received, 10 records per receive and one receive of a group at
+    a time (50 ms each here), because SQS hands out a group's messages in order."""
+    hot, others = 12_000, 20
+    bound = scale.hot_user(hot, others, holding=False, backlog_limit=0.0, run_for=3_600.0, clearing=True)
+    past_scan_seconds = (hot - sqs_inflight.FIFO_RECEIVE_SCAN) / 10 * scale_world.INVOCATION_SECONDS
+    last_other_sent = 10.0 + (others - 1) * 0.5 + 1.0
+    assert bound["clearedOffQueue"] > hot - sqs_inflight.FIFO_RECEIVE_SCAN
+    assert bound["othersDelayP99Seconds"] >= past_scan_seconds - last_other_sent > 1.0
+    assert bound["othersDelivered"] > 0  # reached once the flood past the scan is gone
+    partitioned = scale.hot_user(hot, others, holding=False, backlog_limit=0.0, run_for=3_600.0, partitions=8)
+    assert partitioned["othersOutsideHotPartitionDelayP99Seconds"] <= 1.05

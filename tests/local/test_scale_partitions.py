@@ -88,3 +88,16 @@ def test_the_bench_plays_our_design_partitioned_and_the_reference_on_one_queue()
     ours = measure(workload("uniform", events=40, partitions=4), baseline=False)
     assert ours["delivered"] == 40 and ours["invariantViolations"] == 0
     assert ours["batches"] * ours["recordsPerBatch"] == pytest.approx(40, abs=1)  # every queue's batches counted
+
+
+def test_one_record_per_batch_costs_at_least_the_floor_the_readme_states() -> None:
+    """The floor comes from the bench's own cost model: each part a real one-record run pays too."""
+    from local.bench.cost import one_record_batch_floor
+    from local.bench.runner import measure, workload
+
+    floor = one_record_batch_floor()
+    ours = measure(workload("uniform", events=40, partitions=4), baseline=False)
+    assert ours["singleRecordBatches"] == ours["batches"] == 40
+    for part in ("sqs", "sns", "dynamodb", "lambda", "total"):
+        assert ours["cost"][part] >= floor[part], part
+    assert floor["total"] > 1.6  # above the one-queue uniform (1.128) and hot-user (1.557) figures
