@@ -19,9 +19,9 @@ Sources:
   I4I, I8G, IM4GN, R7GD, R8GD and OI2. The other LATER families (r7g, m7g, c7g, r8g, m8g, c8g, r7i, m7i,
   c7i, or2, om2) and every newer family's sizes follow the AWS Price List (service AmazonES) as copied in
   public price tables, and AWS's pricing page names m7g.medium.search. Not confirmed from an AWS page
-  here: the EBS size limits of those families, so only the schema's 10..16384 GiB applies to them (AWS
-  may refuse a size within it), and whether i7i and i8ge (in the price list) take EBS, so they are left
-  out.
+  here: the EBS size limits of those families, so at parse time only the schema's 10..16384 GiB applies
+  to them (at deploy time the program asks the service itself: ``opensearch_limits``), and whether i7i
+  and i8ge (in the price list) take EBS, so they are left out.
 Encryption at rest (also node-to-node encryption and fine-grained access control, which the domain
 always turns on): "The M3 instance types do not support encryption of data at rest, fine-grained access
 control ...", "The R3 instance types do not support encryption of data at rest or fine-grained access

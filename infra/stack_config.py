@@ -152,7 +152,60 @@ def load_settings() -> Settings:
     secret_looking = [k for k in raw if k.startswith("config:")]
     for key in secret_looking:
         raw.pop(key)
-    return parse_settings(raw, pulumi.get_stack())
+    settings = parse_settings(raw, pulumi.get_stack())
+    confirm_with_service(settings)
+    return settings
+
+
+def _under_mocks() -> bool:
+    """Pulumi's mock runtime (tests, ``python -m local``): no engine, no AWS account to ask."""
+    from pulumi.runtime import mocks
+    from pulumi.runtime.settings import get_monitor
+
+    return isinstance(get_monitor(), mocks.MockMonitor)
+
+
+def confirm_with_service(settings: Settings, describe: Any = None) -> None:
+    """At ``pulumi preview``/``up``, judge a created domain's volume by OpenSearch Service's own limits
+    (``eventfork/opensearch_limits.py``), so types the documentation does not list are checked too.
+
+    Asked with the stack's ``aws:region`` and ``aws:profile`` (as the provider is); needs
+    ``es:DescribeInstanceTypeLimits``. If the service cannot be asked, a warning says so and the
+    documented limits checked at parse time stand. Under mocks nothing is asked unless ``describe``
+    is given (tests)."""
+    import pulumi
+
+    from eventfork.opensearch_limits import LimitsUnavailableError, confirm_volume
+
+    analytics = settings.analytics
+    if not analytics.enabled or analytics.domainArn is not None or (describe is None and _under_mocks()):
+        return
+    try:
+        if describe is None:
+            import boto3
+            import botocore.exceptions
+
+            aws = pulumi.Config("aws")
+            try:
+                session = boto3.Session(profile_name=aws.get("profile"), region_name=aws.get("region"))
+                describe = session.client("opensearch").describe_instance_type_limits
+            except botocore.exceptions.BotoCoreError as error:
+                raise LimitsUnavailableError(f"{type(error).__name__}: {error}") from error
+        problems = confirm_volume(
+            f"{NAMESPACE}:analytics",
+            analytics.instanceType,
+            analytics.engineVersion,
+            analytics.volumeSizeGb,
+            describe,
+        )
+    except LimitsUnavailableError as why:
+        pulumi.log.warn(
+            f"{NAMESPACE}:analytics: volumeSizeGb {analytics.volumeSizeGb} on {analytics.instanceType} not confirmed "
+            f"with OpenSearch Service ({why}); only the documented limits were checked"
+        )
+        return
+    if problems:
+        raise ConfigError(problems)
 
 
 __all__ = [
@@ -164,6 +217,7 @@ __all__ = [
     "KmsConfig",
     "load_settings",
     "parse_settings",
+    "confirm_with_service",
     "DEDUP_WINDOW_SECONDS",
     "LOG_RETENTION_DAYS",
 ]
