@@ -11,17 +11,15 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from eventfork.alarms_config import AlarmsConfig
+from eventfork.analytics_config import AnalyticsConfig
+from eventfork.backup_config import BackupConfig
 from eventfork.buffer_config import DEDUP_WINDOW_SECONDS, LOG_RETENTION_DAYS, BufferConfig
 from eventfork.config_schema import ConfigError, Rule, check_section, setting
 from eventfork.fanout_config import FanOutConfig
 from eventfork.naming import PREFIX_PATTERN, default_prefix, name_problems
-from eventfork.pipelines_config import (
-    PIPELINE_SECTIONS,
-    AlarmsConfig,
-    AnalyticsConfig,
-    BackupConfig,
-    ReplayConfig,
-)
+from eventfork.pipelines_config import PIPELINE_SECTIONS
+from eventfork.replay_config import ReplayConfig
 from eventfork.service_rules import check_tags
 from stack_shapes import shape_problems
 

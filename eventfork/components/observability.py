@@ -9,9 +9,9 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
+from eventfork.alarms_config import AlarmsConfig
 from eventfork.components.common import customer_managed_key, merge_tags
 from eventfork.naming import physical
-from eventfork.pipelines_config import AlarmsConfig
 
 # SQS FIFO holds at most 120,000 in-flight messages, then receives return nothing: alarm well before.
 BUFFER_IN_FLIGHT_ALARM = 100_000

@@ -14,7 +14,7 @@ from eventfork.components.function import FunctionSpec
 from eventfork.components.hosting import args_from_inputs, checked_section, hosted, schema_view
 from eventfork.components.pipeline_parts import PipelineArgs, queue_consumer, subscribed_queue, tagged
 from eventfork.naming import physical
-from eventfork.pipelines_config import ReplayConfig
+from eventfork.replay_config import ReplayConfig
 
 TOKEN = "eventfork:pipelines:ReplayPipeline"
 

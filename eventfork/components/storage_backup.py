@@ -9,6 +9,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
+from eventfork.backup_config import BackupConfig
 from eventfork.components.delivery import delivery_logging, firehose_role, processing
 from eventfork.components.hosting import args_from_inputs, checked_section, hosted, schema_view
 from eventfork.components.lifecycle import Lifecycle
@@ -21,7 +22,6 @@ from eventfork.components.pipeline_parts import (
     tagged,
 )
 from eventfork.naming import physical
-from eventfork.pipelines_config import BackupConfig
 
 TOKEN = "eventfork:pipelines:StorageBackupPipeline"
 

@@ -1,0 +1,149 @@
+"""``eventfork:analytics``: the search & analytics pipeline's settings and the combinations OpenSearch refuses.
+
+Ranges are the services' own: Firehose buffering 0..900 s and 1..100 MB towards OpenSearch,
+OpenSearch retry 0..7200 s, SQS retention 60..1,209,600 s. The Elasticsearch type name of the AWS
+Event Fork Pipelines application has no key: OpenSearch no longer has it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from eventfork.components.hosting import schema_view
+from eventfork.config_schema import Rule, setting
+from eventfork.service_rules import (
+    check_filter_policy,
+    check_prefixes,
+    check_search_nodes,
+    check_transform,
+    check_zone_awareness,
+)
+from eventfork.shared_settings import (
+    COMPRESSION,
+    filter_policy_setting,
+    filter_scope_setting,
+    log_level_setting,
+    transform_arn_setting,
+)
+
+ROTATIONS = ("NoRotation", "OneHour", "OneDay", "OneWeek", "OneMonth")
+INSTANCE_TYPE = r"[a-z0-9]+\.[a-z0-9]+\.search"
+
+
+@schema_view
+@dataclass(frozen=True)
+class AnalyticsConfig:
+    """``eventfork:analytics``: search & analytics pipeline (-> Firehose -> OpenSearch)."""
+
+    enabled: bool = setting(False, Rule("bool", doc="declare the pipeline"))
+    """Declare the pipeline."""
+    domainArn: str | None = setting(
+        None,
+        Rule(
+            "str",
+            pattern=r"arn:aws[a-z-]*:es:[a-z0-9-]+:\d{12}:domain/[a-z][a-z0-9-]{2,27}",
+            nullable=True,
+            doc="existing domain; default: create one",
+        ),
+    )
+    """Existing domain; default: create one."""
+    engineVersion: str = setting(
+        "OpenSearch_2.19",
+        Rule(
+            "str", pattern=r"OpenSearch_[0-9]{1,2}\.[0-9]{1,2}", doc="engine of a created domain (CreateDomain pattern)"
+        ),
+    )
+    """Engine of a created domain (CreateDomain pattern)."""
+    instanceType: str = setting(
+        "r7g.medium.search", Rule("str", pattern=INSTANCE_TYPE, doc="data node type, one OpenSearch Service supports")
+    )
+    """Data node type, one OpenSearch Service supports."""
+    instanceCount: int = setting(
+        1, Rule("int", 1, 80, doc="data nodes; more than 1 turns zone awareness on (even or a multiple of 3)")
+    )
+    """Data nodes; more than 1 turns zone awareness on (even or a multiple of 3)."""
+    dedicatedMasterEnabled: bool = setting(False, Rule("bool", doc="dedicated master nodes"))
+    """Dedicated master nodes."""
+    dedicatedMasterType: str = setting(
+        "m7g.medium.search", Rule("str", pattern=INSTANCE_TYPE, doc="dedicated master node type")
+    )
+    """Dedicated master node type."""
+    dedicatedMasterCount: int = setting(3, Rule("int", choices=(3, 5), doc="dedicated master nodes (when enabled)"))
+    """Dedicated master nodes (when enabled)."""
+    volumeSizeGb: int = setting(
+        20, Rule("int", 10, 16384, doc="gp3 volume per data node (within the instance type's EBS range)")
+    )
+    """Gp3 volume per data node (within the instance type's EBS range)."""
+    readerArns: list[str] = setting(
+        [], Rule("list", doc="IAM principals (ARNs) allowed to search the created domain (GET/POST/HEAD)")
+    )
+    """IAM principals (ARNs) allowed to search the created domain (GET/POST/HEAD)."""
+    indexName: str = setting(
+        "events", Rule("str", pattern=r"[a-z0-9][a-z0-9_-]{0,79}", doc="OpenSearch index (lowercase, <= 80)")
+    )
+    """OpenSearch index (lowercase, <= 80)."""
+    indexRotation: str = setting("OneDay", Rule("str", choices=ROTATIONS, doc="timestamp suffix of the index"))
+    """Timestamp suffix of the index."""
+    retryDurationSeconds: int = setting(300, Rule("int", 0, 7200, doc="Firehose retry towards OpenSearch"))
+    """Firehose retry towards OpenSearch."""
+    bufferingIntervalSeconds: int = setting(60, Rule("int", 0, 900, doc="Firehose buffering interval"))
+    """Firehose buffering interval."""
+    bufferingSizeMb: int = setting(5, Rule("int", 1, 100, doc="Firehose buffering size (OpenSearch: at most 100)"))
+    """Firehose buffering size (OpenSearch: at most 100)."""
+    failedDocumentsPrefix: str = setting(
+        "failed/", Rule("str", pattern=r".{0,1024}", doc="S3 key prefix of documents OpenSearch rejected")
+    )
+    """S3 key prefix of documents OpenSearch rejected."""
+    failedDocumentsErrorPrefix: str | None = setting(
+        None,
+        Rule(
+            "str",
+            pattern=r".{0,1024}",
+            nullable=True,
+            doc="S3 key prefix of records Firehose could not back up (required when failedDocumentsPrefix has !{...})",
+        ),
+    )
+    """S3 key prefix of records Firehose could not back up (required when failedDocumentsPrefix has !{...})."""
+    failedDocumentsCompression: str = setting(
+        "GZIP", Rule("str", choices=COMPRESSION, doc="compression of the failed-documents backup")
+    )
+    """Compression of the failed-documents backup."""
+    transform: bool = setting(False, Rule("bool", doc="run the built-in redaction transform before indexing"))
+    """Run the built-in redaction transform before indexing."""
+    transformFunctionArn: str | None = transform_arn_setting()
+    """Your own Firehose transformation function (ARN)."""
+    filterPolicy: dict[str, Any] | None = filter_policy_setting()
+    """SNS subscription filter policy (an object); default: every event."""
+    filterPolicyScope: str = filter_scope_setting()
+    """What the filter policy matches against."""
+    functionTimeoutSeconds: int = setting(30, Rule("int", 3, 900, doc="forwarder timeout (queue visibility is 6x)"))
+    """Forwarder timeout (queue visibility is 6x)."""
+    queueRetentionSeconds: int = setting(1209600, Rule("int", 60, 1209600, doc="analytics queue message retention"))
+    """Analytics queue message retention."""
+    logLevel: str = log_level_setting()
+    """Log level of the pipeline's functions."""
+
+    @staticmethod
+    def cross_check(section: AnalyticsConfig, key: str) -> list[str]:
+        """Combinations OpenSearch, Firehose and SNS reject."""
+        problems = check_filter_policy(key, section.filterPolicy, section.filterPolicyScope)
+        problems += check_transform(key, "transform", section.transform, section.transformFunctionArn)
+        problems += check_zone_awareness(key, section.instanceCount)
+        problems += check_prefixes(
+            key,
+            section.failedDocumentsPrefix,
+            section.failedDocumentsErrorPrefix,
+            ("failedDocumentsPrefix", "failedDocumentsErrorPrefix"),
+        )
+        if section.domainArn is None:
+            master = section.dedicatedMasterType if section.dedicatedMasterEnabled else None
+            problems += check_search_nodes(
+                key, section.instanceType, section.instanceCount, master, section.volumeSizeGb
+            )
+        for arn in section.readerArns:
+            if not isinstance(arn, str) or not arn.startswith("arn:") or ":iam::" not in arn:
+                problems.append(f"{key}.readerArns: got {arn!r}; allowed: IAM role or user ARNs")
+        if section.domainArn and section.readerArns:
+            problems.append(f"{key}.readerArns: allowed only for a created domain (an existing one keeps its policy)")
+        return problems
