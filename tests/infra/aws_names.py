@@ -1,7 +1,7 @@
 """AWS's name rules read from the botocore service models (and AWS's pages where a model has no pattern).
 
-Written apart from ``eventfork/naming.py`` on purpose: the tests check the program's names and its table
-against these, not against the table itself.
+Written apart from ``eventfork/naming.py`` and ``eventfork/aws_name_rules.py`` on purpose: the tests check
+the program's names and its table against these, not against the table itself.
 """
 
 from __future__ import annotations

@@ -6,8 +6,9 @@ from typing import Any
 
 import pytest
 
-from eventfork import naming
-from eventfork.naming import NAMES, NameRule, declared_names
+from eventfork import aws_name_rules
+from eventfork.aws_name_rules import NameRule
+from eventfork.naming import NAMES, declared_names
 from local.capture import capture
 from local.capture.program import ProgramError
 from stack_config import ConfigError, parse_settings
@@ -29,26 +30,26 @@ def problems(raw: dict[str, Any], stack: str = "dev") -> list[str]:
 @pytest.mark.parametrize(
     ("rule", "service", "operation", "member"),
     [
-        (naming.KMS_ALIAS, "kms", "CreateAlias", "AliasName"),
-        (naming.OPENSEARCH_DOMAIN, "opensearch", "CreateDomain", "DomainName"),
-        (naming.FIREHOSE_STREAM, "firehose", "CreateDeliveryStream", "DeliveryStreamName"),
-        (naming.LOG_GROUP, "logs", "CreateLogGroup", "logGroupName"),
-        (naming.LOG_STREAM, "logs", "CreateLogStream", "logStreamName"),
+        (aws_name_rules.KMS_ALIAS, "kms", "CreateAlias", "AliasName"),
+        (aws_name_rules.OPENSEARCH_DOMAIN, "opensearch", "CreateDomain", "DomainName"),
+        (aws_name_rules.FIREHOSE_STREAM, "firehose", "CreateDeliveryStream", "DeliveryStreamName"),
+        (aws_name_rules.LOG_GROUP, "logs", "CreateLogGroup", "logGroupName"),
+        (aws_name_rules.LOG_STREAM, "logs", "CreateLogStream", "logStreamName"),
     ],
 )
 def test_rule_matches_the_service_model(rule: NameRule, service: str, operation: str, member: str) -> None:
     low, high, pattern = aws_names.constraint(service, operation, member)
     assert rule.max_length == high and rule.min_length >= low
-    if rule is not naming.KMS_ALIAS:  # the model's pattern allows ':', the documentation does not
+    if rule is not aws_name_rules.KMS_ALIAS:  # the model's pattern allows ':', the documentation does not
         assert rule.pattern == pattern
 
 
 @pytest.mark.parametrize(
     ("rule", "service", "operation", "member"),
     [
-        (naming.IAM_ROLE, "iam", "CreateRole", "RoleName"),
-        (naming.IAM_POLICY, "iam", "CreatePolicy", "PolicyName"),
-        (naming.IAM_POLICY, "iam", "PutRolePolicy", "PolicyName"),
+        (aws_name_rules.IAM_ROLE, "iam", "CreateRole", "RoleName"),
+        (aws_name_rules.IAM_POLICY, "iam", "CreatePolicy", "PolicyName"),
+        (aws_name_rules.IAM_POLICY, "iam", "PutRolePolicy", "PolicyName"),
     ],
 )
 def test_autonamed_rules_leave_room_for_pulumis_suffix(
@@ -61,10 +62,10 @@ def test_autonamed_rules_leave_room_for_pulumis_suffix(
 @pytest.mark.parametrize(
     ("rule", "service", "operation", "member", "text"),
     [
-        (naming.SQS_QUEUE, "sqs", "CreateQueue", "QueueName", "up to 80 characters"),
-        (naming.SNS_TOPIC, "sns", "CreateTopic", "Name", "between 1 and 256 characters"),
-        (naming.LAMBDA_FUNCTION, "lambda", "CreateFunction", "FunctionName", "limited to 64 characters"),
-        (naming.DASHBOARD, "cloudwatch", "PutDashboard", "DashboardName", "The maximum length is 255"),
+        (aws_name_rules.SQS_QUEUE, "sqs", "CreateQueue", "QueueName", "up to 80 characters"),
+        (aws_name_rules.SNS_TOPIC, "sns", "CreateTopic", "Name", "between 1 and 256 characters"),
+        (aws_name_rules.LAMBDA_FUNCTION, "lambda", "CreateFunction", "FunctionName", "limited to 64 characters"),
+        (aws_name_rules.DASHBOARD, "cloudwatch", "PutDashboard", "DashboardName", "The maximum length is 255"),
     ],
 )
 def test_rule_matches_the_documented_limit(
@@ -83,30 +84,30 @@ def test_every_entry_has_a_source_and_a_resource_type() -> None:
 @pytest.mark.parametrize(
     ("rule", "good", "bad"),
     [
-        (naming.SQS_QUEUE, "q" * 75 + ".fifo", "q" * 76 + ".fifo"),
-        (naming.SQS_QUEUE, "team_a-q", "team.a"),
-        (naming.SNS_TOPIC, "t" * 256, "t" * 257),
-        (naming.LAMBDA_FUNCTION, "f" * 64, "f" * 65),
-        (naming.LAMBDA_FUNCTION, "a_b-c", "a.b"),
-        (naming.KMS_ALIAS, "alias/aws-team", "alias/aws/team"),
-        (naming.KMS_ALIAS, "alias/a_b/c", "alias/a.b"),
-        (naming.S3_BUCKET_PREFIX, "b" * 37, "b" * 38),
-        (naming.S3_BUCKET_PREFIX, "team-a-backup-", "team_a-backup-"),
-        (naming.S3_BUCKET_PREFIX, "x-n--backup-", "xn--backup-"),
-        (naming.S3_BUCKET_PREFIX, "sthree", "sthree-backup-"),
-        (naming.S3_BUCKET_PREFIX, "amzn-s3-demo", "amzn-s3-demo-backup-"),
-        (naming.S3_BUCKET_PREFIX, "a.b-", "a..b-"),
-        (naming.OPENSEARCH_DOMAIN, "a" * 28, "a" * 29),
-        (naming.OPENSEARCH_DOMAIN, "abc", "1abc"),
-        (naming.OPENSEARCH_DOMAIN, "abc", "ab"),
-        (naming.FIREHOSE_STREAM, "s.t_r-" + "s" * 58, "s" * 65),
-        (naming.DASHBOARD, "d_a-sh", "d.ash"),
-        (naming.ALARM, "a" * 255, "a" * 256),
-        (naming.ALARM, "a b: c", "a\tb"),
-        (naming.DYNAMODB_TABLE, "t.b_l-e", "tb"),
-        (naming.LOG_GROUP, "/aws/lambda/x", "/aws/lambda/x y"),
-        (naming.LOG_STREAM, "Destination", "a:b"),
-        (naming.IAM_ROLE, "r" * 56, "r" * 57),
+        (aws_name_rules.SQS_QUEUE, "q" * 75 + ".fifo", "q" * 76 + ".fifo"),
+        (aws_name_rules.SQS_QUEUE, "team_a-q", "team.a"),
+        (aws_name_rules.SNS_TOPIC, "t" * 256, "t" * 257),
+        (aws_name_rules.LAMBDA_FUNCTION, "f" * 64, "f" * 65),
+        (aws_name_rules.LAMBDA_FUNCTION, "a_b-c", "a.b"),
+        (aws_name_rules.KMS_ALIAS, "alias/aws-team", "alias/aws/team"),
+        (aws_name_rules.KMS_ALIAS, "alias/a_b/c", "alias/a.b"),
+        (aws_name_rules.S3_BUCKET_PREFIX, "b" * 37, "b" * 38),
+        (aws_name_rules.S3_BUCKET_PREFIX, "team-a-backup-", "team_a-backup-"),
+        (aws_name_rules.S3_BUCKET_PREFIX, "x-n--backup-", "xn--backup-"),
+        (aws_name_rules.S3_BUCKET_PREFIX, "sthree", "sthree-backup-"),
+        (aws_name_rules.S3_BUCKET_PREFIX, "amzn-s3-demo", "amzn-s3-demo-backup-"),
+        (aws_name_rules.S3_BUCKET_PREFIX, "a.b-", "a..b-"),
+        (aws_name_rules.OPENSEARCH_DOMAIN, "a" * 28, "a" * 29),
+        (aws_name_rules.OPENSEARCH_DOMAIN, "abc", "1abc"),
+        (aws_name_rules.OPENSEARCH_DOMAIN, "abc", "ab"),
+        (aws_name_rules.FIREHOSE_STREAM, "s.t_r-" + "s" * 58, "s" * 65),
+        (aws_name_rules.DASHBOARD, "d_a-sh", "d.ash"),
+        (aws_name_rules.ALARM, "a" * 255, "a" * 256),
+        (aws_name_rules.ALARM, "a b: c", "a\tb"),
+        (aws_name_rules.DYNAMODB_TABLE, "t.b_l-e", "tb"),
+        (aws_name_rules.LOG_GROUP, "/aws/lambda/x", "/aws/lambda/x y"),
+        (aws_name_rules.LOG_STREAM, "Destination", "a:b"),
+        (aws_name_rules.IAM_ROLE, "r" * 56, "r" * 57),
     ],
 )
 def test_rule_boundaries(rule: NameRule, good: str, bad: str) -> None:
