@@ -1,4 +1,7 @@
-"""SearchAnalyticsPipeline: a filtered subset of events indexed in OpenSearch through Firehose."""
+"""SearchAnalyticsPipeline: a filtered subset of events indexed in OpenSearch through Firehose.
+
+The OpenSearch domain it creates (access policy, security settings, logs) is in ``search_domain.py``.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +12,6 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from eventfork.components.common import account_and_region, policy_json
 from eventfork.components.delivery import (
     BACKUP_LOG_STREAM,
     DESTINATION_LOG_STREAM,
@@ -26,16 +28,15 @@ from eventfork.components.pipeline_parts import (
     subscribed_queue,
     tagged,
 )
+from eventfork.components.search_domain import (
+    FIREHOSE_DOMAIN_ACTIONS,
+    FIREHOSE_HTTP_ACTIONS,
+    domain_logs,
+    planned_domain,
+    search_domain,
+)
 from eventfork.naming import physical
 from eventfork.pipelines_config import AnalyticsConfig
-
-TLS_POLICY = "Policy-Min-TLS-1-2-PFS-2023-10"
-# What Firehose does on a domain: describe it, then bulk-index over HTTPS.
-FIREHOSE_DOMAIN_ACTIONS = ["es:DescribeDomain", "es:DescribeDomains", "es:DescribeDomainConfig"]
-FIREHOSE_HTTP_ACTIONS = ["es:ESHttpPost", "es:ESHttpPut", "es:ESHttpGet"]
-READER_HTTP_ACTIONS = ["es:ESHttpGet", "es:ESHttpHead"]
-# Published to CloudWatch Logs: who did what (needs fine-grained access control) and the domain's errors.
-DOMAIN_LOG_TYPES = {"AUDIT_LOGS": "audit", "ES_APPLICATION_LOGS": "errors"}
 
 TOKEN = "eventfork:pipelines:SearchAnalyticsPipeline"
 
@@ -63,22 +64,6 @@ class SearchAnalyticsPipelineArgs(PipelineArgs):
     """Extra tags on every taggable resource."""
     config: AnalyticsConfig = field(default_factory=AnalyticsConfig)
     """The ``eventfork:analytics`` settings (every key optional; see docs/local.md)."""
-
-
-def cluster_config(cfg: AnalyticsConfig) -> dict[str, Any]:
-    """Data nodes (zone aware over 2 or 3 zones when more than one) and optional dedicated masters."""
-    zone_aware = cfg.instanceCount > 1
-    cluster: dict[str, Any] = {
-        "instance_type": cfg.instanceType,
-        "instance_count": cfg.instanceCount,
-        "dedicated_master_enabled": cfg.dedicatedMasterEnabled,
-        "zone_awareness_enabled": zone_aware,
-    }
-    if cfg.dedicatedMasterEnabled:
-        cluster.update(dedicated_master_type=cfg.dedicatedMasterType, dedicated_master_count=cfg.dedicatedMasterCount)
-    if zone_aware:
-        cluster["zone_awareness_config"] = {"availability_zone_count": 3 if cfg.instanceCount % 3 == 0 else 2}
-    return cluster
 
 
 @schema_view
@@ -147,14 +132,7 @@ class SearchAnalyticsPipeline(pulumi.ComponentResource):
                 tags=tags,
             )
         self.transform_function_arn = None if transform_arn is None else pulumi.Output.from_input(transform_arn)
-        domain_name = cfg.domainArn.split(":domain/")[1] if cfg.domainArn else physical("analytics-domain", prefix)
-        if cfg.domainArn:
-            domain_arn: pulumi.Input[str] = cfg.domainArn
-        else:
-            account, region = account_and_region(self)
-            partition = aws.get_partition_output(opts=pulumi.InvokeOptions(parent=self)).partition
-            # The domain's own access policy names its ARN before the domain exists.
-            domain_arn = pulumi.Output.concat("arn:", partition, ":es:", region, ":", account, ":domain/", domain_name)
+        domain_name, domain_arn = planned_domain(cfg, prefix, self)
         stream_name = physical("analytics-stream", prefix)
         logging = delivery_logging(
             f"{name}-stream",
@@ -186,8 +164,27 @@ class SearchAnalyticsPipeline(pulumi.ComponentResource):
             found = aws.opensearch.get_domain_output(domain_name=domain_name, opts=pulumi.InvokeOptions(parent=self))
             self.domain_endpoint = found.endpoint
         else:
-            log_options = self._domain_logs(name, domain_name, domain_arn, args, tags)
-            domain = self._domain(name, domain_name, domain_arn, role, cfg, args, tags, log_options)
+            log_options = domain_logs(
+                name,
+                domain_name,
+                domain_arn,
+                parent=self,
+                name_prefix=prefix,
+                kms_key_arn=args.kms_key_arn,
+                retention_days=args.log_retention_days,
+                tags=tags,
+            )
+            domain = search_domain(
+                name,
+                domain_name,
+                domain_arn,
+                parent=self,
+                indexer_arn=role.arn,
+                cfg=cfg,
+                kms_key_arn=args.kms_key_arn,
+                tags=tags,
+                log_options=log_options,
+            )
             domain_arn, self.domain_endpoint = domain.arn, domain.endpoint
         config: dict[str, Any] = {
             "domain_arn": domain_arn,
@@ -254,106 +251,6 @@ class SearchAnalyticsPipeline(pulumi.ComponentResource):
                 "failedBucketArn": self.failed_bucket_arn,
             }
         )
-
-    def _domain(
-        self,
-        name: str,
-        domain_name: str,
-        planned_arn: pulumi.Input[str],
-        role: aws.iam.Role,
-        cfg: AnalyticsConfig,
-        args: SearchAnalyticsPipelineArgs,
-        tags: dict[str, str],
-        log_options: list[dict[str, Any]],
-    ) -> aws.opensearch.Domain:
-        """A private-by-policy domain: CMK at rest, TLS 1.2+ between nodes and to clients, fine-grained access.
-
-        Fine-grained access control maps the IAM master user to all_access: the Firehose role is the
-        master, so it can create the rotated indices; other readers are mapped through the security plugin.
-        """
-        statements: list[dict[str, Any]] = [
-            {
-                "Sid": "PipelineIndexes",
-                "Effect": "Allow",
-                "Principal": {"AWS": role.arn},
-                "Action": FIREHOSE_HTTP_ACTIONS,
-                "Resource": pulumi.Output.concat(planned_arn, "/*"),
-            }
-        ]
-        if cfg.readerArns:
-            statements.append(
-                {
-                    "Sid": "ReadersSearch",
-                    "Effect": "Allow",
-                    "Principal": {"AWS": list(cfg.readerArns)},
-                    "Action": READER_HTTP_ACTIONS,
-                    "Resource": pulumi.Output.concat(planned_arn, "/*"),
-                }
-            )
-        return aws.opensearch.Domain(
-            f"{name}-domain",
-            domain_name=domain_name,
-            engine_version=cfg.engineVersion,
-            cluster_config=cluster_config(cfg),
-            ebs_options={"ebs_enabled": True, "volume_size": cfg.volumeSizeGb, "volume_type": "gp3"},
-            encrypt_at_rest={"enabled": True, "kms_key_id": args.kms_key_arn},
-            node_to_node_encryption={"enabled": True},
-            domain_endpoint_options={"enforce_https": True, "tls_security_policy": TLS_POLICY},
-            access_policies=policy_json(statements),
-            advanced_security_options={
-                "enabled": True,
-                "anonymous_auth_enabled": False,
-                "internal_user_database_enabled": False,
-                "master_user_options": {"master_user_arn": role.arn},
-            },
-            log_publishing_options=log_options,
-            tags=tags,
-            opts=pulumi.ResourceOptions(parent=self),
-        )
-
-    def _domain_logs(
-        self,
-        name: str,
-        domain_name: str,
-        domain_arn: pulumi.Input[str],
-        args: SearchAnalyticsPipelineArgs,
-        tags: dict[str, str],
-    ) -> list[dict[str, Any]]:
-        """CMK-encrypted log groups for the domain's audit and error logs, and the policy letting it write them."""
-        child = pulumi.ResourceOptions(parent=self)
-        groups = {
-            log_type: aws.cloudwatch.LogGroup(
-                f"{name}-domain-{suffix}-logs",
-                name=physical("domain-log-group", args.name_prefix, of=domain_name, label=suffix),
-                kms_key_id=args.kms_key_arn,
-                retention_in_days=args.log_retention_days,
-                tags=tags,
-                opts=child,
-            )
-            for log_type, suffix in DOMAIN_LOG_TYPES.items()
-        }
-        account, _ = account_and_region(self)
-        aws.cloudwatch.LogResourcePolicy(
-            f"{name}-domain-logs-policy",
-            policy_name=f"{domain_name}-logs",
-            policy_document=policy_json(
-                [
-                    {
-                        "Sid": "DomainWritesItsLogs",
-                        "Effect": "Allow",
-                        "Principal": {"Service": "es.amazonaws.com"},
-                        "Action": ["logs:PutLogEvents", "logs:CreateLogStream"],
-                        "Resource": [pulumi.Output.concat(g.arn, ":*") for g in groups.values()],
-                        "Condition": {
-                            "StringEquals": {"aws:SourceAccount": account},
-                            "ArnLike": {"aws:SourceArn": domain_arn},
-                        },
-                    }
-                ]
-            ),
-            opts=child,
-        )
-        return [{"log_type": t, "cloudwatch_log_group_arn": g.arn, "enabled": True} for t, g in groups.items()]
 
 
 def _args_from_inputs(inputs: Mapping[str, Any]) -> SearchAnalyticsPipelineArgs:

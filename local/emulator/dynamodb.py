@@ -34,7 +34,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 from unittest import mock
 
-from local.emulator.sqs import significant_digits
+from local.emulator.sqs_messages import significant_digits
 
 MAX_BATCH_STATEMENTS = 25
 MAX_NUMBER_DIGITS = 38

@@ -39,6 +39,7 @@ from unittest import mock
 
 from local.emulator import kms
 from local.emulator.errors import AwsError
+from local.emulator.sqs_messages import batch_problem
 
 MAX_VISIBILITY_SECONDS = 43_200
 MAX_IN_FLIGHT = 120_000
@@ -214,8 +215,6 @@ def install(stack: ExitStack, state: Any) -> None:
             pass  # already gone (moved to the dead-letter queue)
 
     def delete_message_batch(backend: Any, queue_name: str, receipts: list[dict[str, Any]]) -> Any:
-        from local.emulator.sqs import batch_problem
-
         if problem := batch_problem(receipts, "DeleteMessage"):
             raise problem
         success, failed = [], []
@@ -269,8 +268,6 @@ def install(stack: ExitStack, state: Any) -> None:
             index.track(message)
 
     def change_message_visibility_batch(backend: Any, queue_name: str, entries: list[dict[str, Any]]) -> Any:
-        from local.emulator.sqs import batch_problem
-
         if problem := batch_problem(entries, "ChangeMessageVisibility"):
             raise problem
         success, failed = [], []

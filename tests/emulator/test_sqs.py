@@ -1,4 +1,5 @@
-"""SQS sends: sizes in bytes, batches, message attributes, FIFO ids (``local/emulator/sqs.py``)."""
+"""SQS sends (``local/emulator/sqs.py``) and the message rules they apply (``local/emulator/sqs_messages.py``):
+sizes in bytes, batches, message attributes, FIFO ids, the deduplication window."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from typing import Any
 import pytest
 
 from local.emulator import EmulatorState, sqs_backend
-from local.emulator.sqs import MAX_BATCH_BYTES, MAX_MESSAGE_BYTES, message_size
+from local.emulator.sqs_messages import MAX_BATCH_BYTES, MAX_MESSAGE_BYTES, message_size
 from tests.emulator.conftest import client, error_of, fifo_queue
 
 MODEL = "botocore/data/sqs/2012-11-05/service-2.json"

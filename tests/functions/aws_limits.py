@@ -11,7 +11,7 @@ Sources, in the botocore service models (``.venv/lib/python3.11/site-packages/bo
   ``PutRecordBatchRequestEntryList`` ``max`` 500. The Firehose quota page gives the request limit as
   4 MiB ("500 records per call or 4 MiB per call, whichever is smaller").
 
-SQS's limits are enforced by the strict emulator itself (``local/emulator/sqs.py``).
+SQS's limits are enforced by the strict emulator itself (``local/emulator/sqs.py``, ``sqs_messages.py``).
 """
 
 from __future__ import annotations

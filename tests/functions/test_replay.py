@@ -20,8 +20,8 @@ import boto3
 import pytest
 
 from local.emulator import VirtualClock, emulator
-from local.emulator.sqs import MAX_BATCH_BYTES as SQS_MAX_BATCH_BYTES
-from local.emulator.sqs import message_size
+from local.emulator.sqs_messages import MAX_BATCH_BYTES as SQS_MAX_BATCH_BYTES
+from local.emulator.sqs_messages import message_size
 from tests.functions.helpers import load_function
 
 app = load_function("replay")
