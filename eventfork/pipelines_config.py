@@ -18,4 +18,4 @@ PIPELINE_SECTIONS: dict[str, type] = {
     "alarms": AlarmsConfig,
 }
 
-__all__ = ["PIPELINE_SECTIONS", "AlarmsConfig", "AnalyticsConfig", "BackupConfig", "ReplayConfig"]
+__all__ = ["PIPELINE_SECTIONS"]

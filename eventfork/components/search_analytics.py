@@ -12,6 +12,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
+from eventfork.analytics_config import AnalyticsConfig
 from eventfork.components.delivery import (
     BACKUP_LOG_STREAM,
     DESTINATION_LOG_STREAM,
@@ -36,7 +37,6 @@ from eventfork.components.search_domain import (
     search_domain,
 )
 from eventfork.naming import physical
-from eventfork.pipelines_config import AnalyticsConfig
 
 TOKEN = "eventfork:pipelines:SearchAnalyticsPipeline"
 

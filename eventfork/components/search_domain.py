@@ -11,9 +11,9 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
+from eventfork.analytics_config import AnalyticsConfig
 from eventfork.components.common import account_and_region, policy_json
 from eventfork.naming import physical
-from eventfork.pipelines_config import AnalyticsConfig
 
 TLS_POLICY = "Policy-Min-TLS-1-2-PFS-2023-10"
 # What Firehose does on a domain: describe it, then bulk-index over HTTPS.
