@@ -3,20 +3,19 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 import pulumi
 import pulumi_aws as aws
 
 from eventfork.buffer_config import BufferConfig
 from eventfork.components.arg_checks import check_arguments
+from eventfork.components.buffer_access import buffer_function_statements, buffer_queue_resources, producer_access
 from eventfork.components.common import (
     BUFFER_MAX_MESSAGE_BYTES,
     DLQ_MAX_MESSAGE_BYTES,
     TOPIC_MAX_MESSAGE_BYTES,
     customer_managed_key,
     merge_tags,
-    policy_json,
     queue_with_dlq,
 )
 from eventfork.components.function import FunctionSpec, python_function
@@ -154,7 +153,7 @@ class FifoEventBuffer(pulumi.ComponentResource):
         )
         self.queue, self.dlq, self.partition_queues = queues.queue, queues.dlq, queues.partitions
         queue_arns = [q.arn for q in self.partition_queues]
-        self.queue_resources = self._queue_resources(args)
+        self.queue_resources = buffer_queue_resources(self.queue.arn, args.partitions, args.name_prefix)
         table_name = physical("buffer-table", args.name_prefix)
         self.table = self._ttl_table(f"{name}-table", table_name, GROUP_KEY, "buffer", args, tags)
         function_name = physical("buffer-function", args.name_prefix)
@@ -186,56 +185,14 @@ class FifoEventBuffer(pulumi.ComponentResource):
                     "TOPIC_MAX_MESSAGE_BYTES": str(TOPIC_MAX_MESSAGE_BYTES),
                     "DLQ_MAX_MESSAGE_BYTES": str(DLQ_MAX_MESSAGE_BYTES),
                 },
-                statements=[
-                    {
-                        "Sid": "ConsumeBufferQueue",
-                        "Effect": "Allow",
-                        "Action": [
-                            "sqs:ReceiveMessage",
-                            "sqs:DeleteMessage",
-                            "sqs:GetQueueAttributes",
-                            "sqs:ChangeMessageVisibility",
-                        ],
-                        "Resource": self.queue_resources,
-                    },
-                    {
-                        "Sid": "DeadLetterRejectedEvents",
-                        "Effect": "Allow",
-                        "Action": "sqs:SendMessage",
-                        "Resource": self.dlq.arn,
-                    },
-                    {
-                        # One BatchGetItem reads; one BatchExecuteStatement writes conditional PartiQL
-                        # statements; UpdateItem counts a failing event's attempts.
-                        "Sid": "BufferState",
-                        "Effect": "Allow",
-                        "Action": [
-                            "dynamodb:BatchGetItem",
-                            "dynamodb:PartiQLInsert",
-                            "dynamodb:PartiQLUpdate",
-                            "dynamodb:UpdateItem",
-                        ],
-                        "Resource": self.table.arn,
-                    },
-                    {
-                        "Sid": "PublishDownstream",
-                        "Effect": "Allow",
-                        "Action": "sns:Publish",
-                        "Resource": args.topic_arn,
-                    },
-                    {
-                        "Sid": "UseBufferKey",
-                        "Effect": "Allow",
-                        "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
-                        "Resource": self.key.arn,
-                    },
-                    {
-                        "Sid": "UseTopicKey",
-                        "Effect": "Allow",
-                        "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
-                        "Resource": args.topic_kms_key_arn,
-                    },
-                ],
+                statements=buffer_function_statements(
+                    queue_resources=self.queue_resources,
+                    dlq_arn=self.dlq.arn,
+                    table_arn=self.table.arn,
+                    topic_arn=args.topic_arn,
+                    key_arn=self.key.arn,
+                    topic_kms_key_arn=args.topic_kms_key_arn,
+                ),
             ),
             self,
         )
@@ -256,7 +213,11 @@ class FifoEventBuffer(pulumi.ComponentResource):
             for index, queue in enumerate(self.partition_queues)
         ]
         self.event_source_mapping = self.event_source_mappings[0]
-        self._producer_access(name, tags)
+        producers = producer_access(
+            name, queue_resources=self.queue_resources, key_arn=self.key.arn, tags=tags, parent=self
+        )
+        self.producer_policy_json, self.producer_policy = producers.policy_json, producers.policy
+        self.producer_policy_arn = self.producer_policy.arn
         self.queue_url = self.queue.url
         self.queue_arn = self.queue.arn
         self.queue_urls = pulumi.Output.all(*[q.url for q in self.partition_queues])
@@ -281,46 +242,6 @@ class FifoEventBuffer(pulumi.ComponentResource):
                 "producerPolicyArn": self.producer_policy_arn,
             }
         )
-
-    def _queue_resources(self, args: FifoEventBufferArgs) -> pulumi.Input[Any]:
-        """The buffer queues in IAM policies: partition 0's ARN, and one pattern for partitions 1..P-1.
-
-        Listing 256 ARNs would exceed IAM's policy size limits (managed policy 6,144 characters, a role's
-        inline policies 10,240 in all: IAM and AWS STS quotas page), so partitions are named by the
-        pattern ``<prefix>-buffer-p*.fifo``, which only this stack's partition queues follow.
-        """
-        if args.partitions == 1:
-            return self.queue.arn
-        pattern = physical("buffer-partition-queue", args.name_prefix, label="*")
-        return self.queue.arn.apply(lambda arn: [arn, f"{arn.rsplit(':', 1)[0]}:{pattern}"])
-
-    def _producer_access(self, name: str, tags: dict[str, str]) -> None:
-        """What a producer needs, as AWS documents it for a queue under a customer managed key.
-
-        https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-key-management.html:
-        ``sqs:SendMessage`` (also covers SendMessageBatch) plus ``kms:GenerateDataKey`` and ``kms:Decrypt``.
-        The key policy delegates to IAM, so attaching this policy is enough in the stack's account.
-        With partitions, a producer sends to every partition queue (the one of each event's group).
-        """
-        self.producer_policy_json = policy_json(
-            [
-                {"Sid": "SendEvents", "Effect": "Allow", "Action": "sqs:SendMessage", "Resource": self.queue_resources},
-                {
-                    "Sid": "EncryptEvents",
-                    "Effect": "Allow",
-                    "Action": ["kms:GenerateDataKey", "kms:Decrypt"],
-                    "Resource": self.key.arn,
-                },
-            ]
-        )
-        self.producer_policy = aws.iam.Policy(
-            f"{name}-producer-policy",
-            description="Send events to the eventfork buffer queue (SendMessage and its KMS key)",
-            policy=self.producer_policy_json,
-            tags=tags,
-            opts=pulumi.ResourceOptions(parent=self),
-        )
-        self.producer_policy_arn = self.producer_policy.arn
 
     def _ttl_table(
         self, name: str, physical: str, key: str, role: str, args: FifoEventBufferArgs, tags: dict[str, str]

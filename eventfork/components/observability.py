@@ -4,31 +4,19 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 import pulumi
 import pulumi_aws as aws
 
 from eventfork.alarms_config import AlarmsConfig
 from eventfork.components.common import customer_managed_key, merge_tags
+from eventfork.components.observability_dashboard import dashboard_body
 from eventfork.naming import physical
 
 # SQS FIFO holds at most 120,000 in-flight messages, then receives return nothing: alarm well before.
 BUFFER_IN_FLIGHT_ALARM = 100_000
 BUFFER_BACKLOG_METRIC = "group_backlog_over_limit"
 BUFFER_OUTSIDE_PARTITION_METRIC = "records_outside_partition"
-BUFFER_OUTCOMES = ("delivered", "delayed", "waiting", "duplicate", "stale", "dead_lettered", "failed")
-
-
-def _largest_over(queues: list[Any], metric: str, label: str, prefix: str) -> list[Any]:
-    """Hidden per-queue lines with ids ``<prefix><i>`` and one line, their maximum: METRICS("<prefix>")
-    is every metric of the widget whose id contains the string (CloudWatch metric math functions)."""
-    lines: list[Any] = [
-        ["AWS/SQS", metric, "QueueName", queue, {"id": f"{prefix}{i}", "visible": False}]
-        for i, queue in enumerate(queues)
-    ]
-    lines.append([{"expression": f'MAX(METRICS("{prefix}"))', "label": f"{label}, max of {len(queues)} partitions"}])
-    return lines
 
 
 def function_name_of(arn: pulumi.Input[str]) -> pulumi.Output[str]:
@@ -188,7 +176,7 @@ class Observability(pulumi.ComponentResource):
         self.dashboard = aws.cloudwatch.Dashboard(
             f"{name}-dashboard",
             dashboard_name=physical("dashboard", prefix),
-            dashboard_body=pulumi.Output.json_dumps(self._dashboard(args)),
+            dashboard_body=pulumi.Output.json_dumps(dashboard_body(args, self)),
             opts=self._child,
         )
         self.alarm_topic_arn = self.topic.arn
@@ -257,54 +245,3 @@ class Observability(pulumi.ComponentResource):
             opts=self._child,
         )
         self.alarm_names.append(alarm_name)
-
-    def _dashboard(self, args: ObservabilityArgs) -> dict[str, Any]:
-        def widget(title: str, metrics: list[list[Any]], stat: str = "Sum") -> dict[str, Any]:
-            return {
-                "type": "metric",
-                "width": 12,
-                "height": 6,
-                "properties": {
-                    "title": title,
-                    "metrics": metrics,
-                    "stat": stat,
-                    "period": 60,
-                    "region": aws.get_region_output(opts=pulumi.InvokeOptions(parent=self)).region,
-                },
-            }
-
-        outcome = [["eventfork", kind, "service", args.buffer_function_name] for kind in BUFFER_OUTCOMES]
-        queues = dict(args.queues)
-        if args.buffer_queue_name is not None:
-            queues = {"buffer": args.buffer_queue_name, **queues}
-        depth = [["AWS/SQS", "ApproximateNumberOfMessagesVisible", "QueueName", q] for q in queues.values()]
-        depth += [
-            ["AWS/SQS", "ApproximateNumberOfMessagesVisible", "QueueName", q] for q in args.dead_letter_queues.values()
-        ]
-        ages = [["AWS/SQS", "ApproximateAgeOfOldestMessage", "QueueName", q] for q in queues.values()]
-        if args.buffer_partition_queue_names:  # the buffer's line is the largest over its partitions
-            partitions = [args.buffer_queue_name, *args.buffer_partition_queue_names]
-            depth = depth[1:] + _largest_over(partitions, "ApproximateNumberOfMessagesVisible", "buffer", "bq")
-            ages = ages[1:] + _largest_over(partitions, "ApproximateAgeOfOldestMessage", "buffer", "bq")
-        durations = [["AWS/Lambda", "Duration", "FunctionName", f] for f in args.functions.values()]
-        events_in: list[Any] = [["AWS/SQS", "NumberOfMessagesSent", "QueueName", args.buffer_queue_name]]
-        if args.buffer_partition_queue_names:  # one line: the sum over every partition queue
-            every = [args.buffer_queue_name, *args.buffer_partition_queue_names]
-            events_in = [
-                ["AWS/SQS", "NumberOfMessagesSent", "QueueName", queue, {"id": f"in{i}", "visible": False}]
-                for i, queue in enumerate(every)
-            ]
-            # METRICS() is every metric of the widget, not its expressions (CloudWatch metric math functions).
-            events_in.append([{"expression": "SUM(METRICS())", "label": f"events in, {len(every)} partitions"}])
-        buffer_widgets = [
-            widget("events in (buffer queue)", events_in),
-            widget("buffer outcomes: delivered, delayed, suppressed, dead-lettered", outcome),
-        ]
-        return {
-            "widgets": [
-                *(buffer_widgets if args.buffer_queue_name is not None else []),
-                widget("queue depths (incl. dead-letter queues)", depth, "Maximum"),
-                widget("age of oldest message", ages, "Maximum"),
-                widget("function durations", durations, "Average"),
-            ]
-        }
