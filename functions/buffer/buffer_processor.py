@@ -3,7 +3,10 @@
 Per batch it makes one read (BatchGetItem), one publish per round and per 10 entries or topic
 size (PublishBatch), one write (BatchExecuteStatement, a conditional statement per group) and,
 only when something waits, one ChangeMessageVisibilityBatch. What to do with each record is
-decided in ``buffer_decisions`` from (records, state, clock); this module only carries it out.
+decided in ``buffer_decisions`` from (records, state, clock); this module only carries it out,
+with the calls of ``buffer_calls``, ``buffer_recording`` and ``buffer_state``, and ends the batch
+with ``buffer_batch_end`` (visibility, deletes, metrics). ``settle`` is called through this
+module's globals, so a caller can swap it (the bench plays an earlier design that way).
 
 A failing dependency (state read or write, publish, dead-letter send) never dead-letters a healthy
 event: its records come back with a backoff (5 s doubling per receive, at most 120 s), and the
@@ -13,23 +16,19 @@ finish so they are not processed twice.
 
 from __future__ import annotations
 
-import math
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
-from buffer_calls import BufferCalls
+from buffer_batch_end import BatchResult, BufferBatchEnd, DependencyUnavailableError
 from buffer_decisions import (
     DEAD_LETTERED,
     DELAYED,
     DELIVER,
     DELIVERED,
-    DONE,
     DUPLICATE,
     FAILED,
     OVER_BACKLOG,
-    RETRIED,
     STALE,
     WAITING,
     Decisions,
@@ -44,10 +43,6 @@ from buffer_records import Event, Rejection, parse_record
 from buffer_settings import BufferSettings
 from buffer_state import PERMANENT_CODES, BufferState, Snapshot
 
-MAX_VISIBILITY_SECONDS = 43_200
-# SQS caps a message's visibility at 12 hours from its receive; the receive happened before the
-# invocation started (by at most the event source's 300-second batching window).
-VISIBILITY_RECEIVE_MARGIN_SECONDS = 300
 # A delayed record becomes visible within a second after its window ends (visibility is whole seconds).
 WINDOW_RETURN_SLACK_SECONDS = 2.0
 FAILURE_BACKOFF_SECONDS = 5
@@ -70,38 +65,6 @@ __all__ = [
 ]
 
 
-class DependencyUnavailableError(RuntimeError):
-    """An AWS dependency failed; the records come back with a backoff and the invocation is alarmed."""
-
-
-@dataclass
-class BatchResult:
-    outcomes: list[Outcome] = field(default_factory=list)
-
-    @property
-    def response(self) -> dict[str, list[dict[str, str]]]:
-        """The ReportBatchItemFailures response: every record to be received again."""
-        return {"batchItemFailures": [{"itemIdentifier": o.message_id} for o in self.outcomes if o.kind in RETRIED]}
-
-    @property
-    def dependency_errors(self) -> list[str]:
-        return [f"{o.event_id or o.message_id}: {o.reason}" for o in self.outcomes if o.dependency]
-
-    def raise_for_dependency_failures(self) -> None:
-        """Fail the invocation when a dependency failed, so the function's errors alarm fires.
-
-        Its records already come back with a backoff, and the finished ones were deleted.
-        """
-        errors = self.dependency_errors
-        if errors:
-            raise DependencyUnavailableError(
-                f"{len(errors)} record(s) retried after a dependency failure, first: {errors[0]}"
-            )
-
-    def count(self, kind: str) -> int:
-        return sum(1 for o in self.outcomes if o.kind == kind)
-
-
 class _Silent:
     """Logger/metrics stand-in so the processor runs without Powertools' context."""
 
@@ -109,7 +72,7 @@ class _Silent:
         return lambda *args, **kwargs: None
 
 
-class BufferFunction(BufferCalls, BufferRecording):
+class BufferFunction(BufferBatchEnd, BufferRecording):
     """Carries out one batch. Clients, clock, sleep and an optional validator are injected."""
 
     def __init__(
@@ -211,13 +174,6 @@ class BufferFunction(BufferCalls, BufferRecording):
         state = snapshot.groups.get(event.group)
         return state is not None and state.may_be_elsewhere(event.event_id, event.occurred_at)
 
-    def _finish(self, result: BatchResult, parsed: list[Event | Rejection], started: float) -> BatchResult:
-        self._extend_visibility(result, parsed, started)
-        self._report(result)
-        if result.dependency_errors:
-            self._delete_finished(result, parsed)
-        return result
-
     def _validate(self, parsed: list[Event | Rejection], decisions: Decisions, now: float) -> dict[str, Outcome]:
         """Run the processing check on what would be delivered; failures are counted per event."""
         assert self.validate is not None
@@ -289,40 +245,3 @@ class BufferFunction(BufferCalls, BufferRecording):
         if any(e.receive_count > 1 and not came_back_at_window_end(e) for e in events):
             # The whole batch, rejected records too: one in-flight record of a group holds back the others.
             self._change_visibility([(p.receipt_handle, self.settings.retry_visibility_seconds) for p in parsed])
-
-    def _extend_visibility(self, result: BatchResult, parsed: list[Event | Rejection], started: float) -> None:
-        """Make each retried record visible again exactly when it can next be decided (within SQS's cap)."""
-        handles = {p.message_id: p.receipt_handle for p in parsed}
-        now = self.clock()
-        cap = max(0, MAX_VISIBILITY_SECONDS - VISIBILITY_RECEIVE_MARGIN_SECONDS - math.ceil(now - started))
-        self._change_visibility(
-            [
-                (handles[o.message_id], min(cap, max(0, math.ceil(o.visible_at - now))))
-                for o in result.outcomes
-                if o.kind in RETRIED and o.visible_at is not None
-            ]
-        )
-
-    def _delete_finished(self, result: BatchResult, parsed: list[Event | Rejection]) -> None:
-        """Before the invocation fails, delete what it finished, so only the retried records come back."""
-        handles = {p.message_id: p.receipt_handle for p in parsed}
-        done = [o.message_id for o in result.outcomes if o.kind in DONE]
-        for start in range(0, len(done), 10):
-            entries = [{"Id": str(i), "ReceiptHandle": handles[m]} for i, m in enumerate(done[start : start + 10])]
-            try:
-                self.sqs.delete_message_batch(QueueUrl=self.queue_url, Entries=entries)
-            except Exception as error:  # noqa: BLE001 - they come back and are suppressed as duplicates
-                self.logger.warning("could not delete finished records", extra={"error": str(error)})
-
-    def _report(self, result: BatchResult) -> None:
-        for kind in (DELIVERED, DELAYED, WAITING, DUPLICATE, STALE, DEAD_LETTERED, FAILED):
-            count = result.count(kind)
-            if count:
-                self.metrics.add_metric(name=kind, unit="Count", value=count)
-        for o in result.outcomes:
-            if o.kind in (DUPLICATE, STALE):
-                self.logger.info(
-                    "suppressed", extra={"kind": o.kind, "eventId": o.event_id, "group": o.group, "reason": o.reason}
-                )
-        for error in result.dependency_errors[:10]:
-            self.logger.error("dependency failure; record retried with backoff", extra={"error": error})

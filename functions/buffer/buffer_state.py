@@ -17,6 +17,9 @@ time (date-only timestamps), the others are remembered in items of their own key
 them), so no delivered event is ever delivered again and no item grows toward DynamoDB's 400 KB.
 An item without a ``version`` (restored, migrated or edited by hand) is updated on the condition
 that its other values are still those read, and gets a version from then on.
+
+The item's layout and the statements writing it are in ``buffer_group_item``; this module makes
+the calls: reading with retries, writing in chunks, counting failed attempts.
 """
 
 from __future__ import annotations
@@ -26,6 +29,16 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from buffer_group_item import (
+    GROUP_KEY,
+    TTL_ATTRIBUTE,
+    group_item_statements,
+    has_version,
+    is_live,
+    overflow_key,
+    parse_group,
+    scalar_values,
+)
 from buffer_memory import (
     LITERAL_ID_LENGTH,
     RECENT_EVENT_IDS,
@@ -55,16 +68,7 @@ __all__ = [
     "remembered_ids",
 ]
 
-GROUP_KEY = "messageGroupId"
-TTL_ATTRIBUTE = "expiresAt"
-RECENT_ATTRIBUTE = "recentEvents"
 FAILURE_PREFIX = "failed attempts "
-OVERFLOW_PREFIX = "delivered "
-OVERFLOW_ATTRIBUTE = "tieOverflow"
-PENDING_ATTRIBUTE = "pendingEvents"
-# An occurredAt older than any real one (and within DynamoDB's range): a group with no delivery left
-# after its first one was undone.
-NO_TIME = -1e125
 MAX_READ_ATTEMPTS = 5
 READ_BACKOFF_SECONDS = 0.05
 STATEMENTS_PER_CALL = 25
@@ -102,55 +106,6 @@ class WriteFailure:
     conflict: bool
     reason: str
     permanent: bool = False
-
-
-def _n(item: dict[str, Any], name: str, default: float = 0.0) -> float:
-    value = item.get(name)
-    return float(value["N"]) if value and "N" in value else default
-
-
-def _number(value: float | int) -> dict[str, str]:
-    return {"N": repr(value) if isinstance(value, float) else str(value)}
-
-
-def _has_version(item: dict[str, Any]) -> bool:
-    try:
-        return "N" in item.get("version", {}) and float(item["version"]["N"]).is_integer()
-    except (TypeError, ValueError):
-        return False
-
-
-def parse_group(item: dict[str, Any]) -> GroupState:
-    recent: dict[str, float] = {}
-    for key, value in (item.get(RECENT_ATTRIBUTE, {}).get("M", {}) or {}).items():
-        try:
-            recent[key] = float(value["N"])
-        except (KeyError, TypeError, ValueError):
-            continue
-    return GroupState(
-        last_delivered_at=_n(item, "lastDeliveredAt"),
-        last_occurred_at=_n(item, "lastOccurredAt"),
-        last_event_id=item.get("lastEventId", {}).get("S", ""),
-        version=int(_n(item, "version")) if _has_version(item) else 0,
-        recent=recent,
-        overflow=int(_n(item, OVERFLOW_ATTRIBUTE)),
-        pending=_pending(item),
-    )
-
-
-def _pending(item: dict[str, Any]) -> dict[str, float]:
-    pending: dict[str, float] = {}
-    for key, value in (item.get(PENDING_ATTRIBUTE, {}).get("M", {}) or {}).items():
-        try:
-            pending[key] = float(value["N"])
-        except (KeyError, TypeError, ValueError):
-            continue
-    return pending
-
-
-def overflow_key(group: str, event_id: str) -> str:
-    """Key of the item remembering one delivered id outside its group item (group ids have no spaces)."""
-    return f"{OVERFLOW_PREFIX}{group} {memory_key(event_id)}"
 
 
 class BufferState:
@@ -197,15 +152,11 @@ class BufferState:
         for item in self._batch_get(sorted(groups)):
             group = item[GROUP_KEY]["S"]
             state = parse_group(item)
-            if _has_version(item):
+            if has_version(item):
                 versions[group] = state.version
             else:
-                unversioned[group] = {
-                    name: value
-                    for name, value in sorted(item.items())
-                    if name != GROUP_KEY and len(value) == 1 and next(iter(value)) in ("S", "N", "BOOL")
-                }
-            if _n(item, TTL_ATTRIBUTE, float("inf")) > now:
+                unversioned[group] = scalar_values(item)
+            if is_live(item, now):
                 live[group] = state
         return Snapshot(groups=live, versions=versions, unversioned=unversioned)
 
@@ -241,54 +192,16 @@ class BufferState:
         conditional on it instead of on what was read. With nothing ``delivered``, the group's
         state as read is restored (a publish that failed).
         """
-        previous = snapshot.groups.get(group)
-        if delivered:
-            memory = remembered_ids(
-                previous.recent if previous else {}, delivered, previous.overflow if previous else 0
-            )
-            last = delivered[-1]
-            last_values = [_number(last.delivered_at), _number(last.occurred_at), {"S": last.event_id}]
-            expires_at = int(last.delivered_at) + self.item_ttl
-        else:
-            memory = Memory(previous.recent if previous else {}, previous.overflow if previous else 0, [])
-            last_values = (
-                [_number(previous.last_delivered_at), _number(previous.last_occurred_at), {"S": previous.last_event_id}]
-                if previous
-                else [_number(0), _number(NO_TIME), {"S": ""}]
-            )
-            expires_at = int(previous.last_delivered_at if previous else 0) + self.item_ttl
-        seen_version = snapshot.versions.get(group) if written_version is None else written_version
-        unversioned = snapshot.unversioned.get(group) if written_version is None else None
-        expires = _number(expires_at)
-        values = [
-            *last_values,
-            {"M": {k: _number(v) for k, v in memory.recent.items()}},
-            _number(memory.overflow),
-            {"M": {k: _number(v) for k, v in (pending or {}).items()}},
-            expires,
-            _number((seen_version or 0) + 1),
-        ]
-        table = self.group_table.replace('"', '""')
-        names = ["lastDeliveredAt", "lastOccurredAt", "lastEventId", RECENT_ATTRIBUTE, OVERFLOW_ATTRIBUTE]
-        names += [PENDING_ATTRIBUTE, TTL_ATTRIBUTE, "version"]
-        overflow = [
-            {
-                "Statement": f"INSERT INTO \"{table}\" VALUE {{'{GROUP_KEY}': ?, '{TTL_ATTRIBUTE}': ?}}",
-                "Parameters": [{"S": f"{OVERFLOW_PREFIX}{group} {key}"}, expires],
-            }
-            for key in memory.new_overflow
-        ]
-        if seen_version is None and unversioned is None:
-            fields = ", ".join(f"'{name}': ?" for name in [*names, GROUP_KEY])
-            return [{"Statement": f'INSERT INTO "{table}" VALUE {{{fields}}}', "Parameters": [*values, {"S": group}]}]
-        sets = " ".join(f'SET "{name}" = ?' for name in names)
-        conditions = {"version": _number(seen_version)} if seen_version is not None else dict(unversioned or {})
-        where = " AND ".join([f'"{GROUP_KEY}" = ?', *(f'"{name}" = ?' for name in conditions)])
-        main = {
-            "Statement": f'UPDATE "{table}" {sets} WHERE {where}',
-            "Parameters": [*values, {"S": group}, *conditions.values()],
-        }
-        return [main, *overflow]
+        return group_item_statements(
+            self.group_table,
+            self.item_ttl,
+            group,
+            delivered,
+            previous=snapshot.groups.get(group),
+            seen_version=snapshot.versions.get(group) if written_version is None else written_version,
+            unversioned=snapshot.unversioned.get(group) if written_version is None else None,
+            pending=pending,
+        )
 
     def record(
         self,
