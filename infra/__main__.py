@@ -3,7 +3,7 @@
 from typing import Any
 
 import pulumi
-import pulumi_aws as aws
+from aws_provider import stack_provider
 
 import source_tree  # noqa: F401 - this clone's eventfork package first on sys.path
 from eventfork.components.buffer import FifoEventBuffer, FifoEventBufferArgs
@@ -20,13 +20,9 @@ settings = load_settings()
 bundled_distributions()  # every function ships these pinned packages: refuse any other version up front
 buffer_cfg, fanout_cfg, lambda_cfg = settings.buffer, settings.fanout, settings.lambda_
 
-# An explicit provider does not read `aws:region` by itself: pass the stack's region on.
-provider = aws.Provider(
-    "aws",
-    region=pulumi.Config("aws").get("region"),
-    default_tags={
-        "tags": {"eventfork:stack": pulumi.get_stack(), "eventfork:project": pulumi.get_project(), **settings.tags}
-    },
+# An explicit provider reads no stack config by itself: it gets every `aws:*` key (aws_provider.py).
+provider = stack_provider(
+    "aws", {"eventfork:stack": pulumi.get_stack(), "eventfork:project": pulumi.get_project(), **settings.tags}
 )
 opts = pulumi.ResourceOptions(providers=[provider])
 

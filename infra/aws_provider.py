@@ -1,0 +1,85 @@
+"""The program's explicit AWS provider, given the stack's ``aws:*`` config as the default provider is.
+
+Pulumi passes a stack's ``aws:*`` config to the default provider only; an explicit ``aws.Provider``
+(needed here for the default tags every resource carries) gets nothing it is not handed. So every
+``aws:<key>`` of the stack is passed on as the provider argument of that name (``aws:assumeRoles`` as
+``assume_roles``; pulumi-aws's SDK names them), decoded from the JSON the engine hands programs where
+the argument is not a string (the SDK encodes those back to the same JSON), secret if the config value
+is secret. ``aws:defaultTags`` is merged with the program's tags. A key the provider does not have is
+a config error naming it, as the default provider would refuse it.
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+from pulumi.provider.experimental.util import camel_case
+from pulumi.runtime import config as runtime_config
+
+from eventfork.config_schema import ConfigError
+
+NAMESPACE = "aws"
+
+
+def _provider_parameters() -> dict[str, bool]:
+    """The provider's arguments by config key (camelCase), each with whether it takes a plain string."""
+    parameters = inspect.signature(aws.Provider._internal_init).parameters
+    return {
+        camel_case(name): str(parameter.annotation).startswith("typing.Union[str, NoneType")
+        for name, parameter in parameters.items()
+        if name not in ("__self__", "resource_name", "opts")
+    }
+
+
+def provider_arguments(config: dict[str, Any], secret_keys: set[str], tags: dict[str, str]) -> dict[str, Any]:
+    """Keyword arguments for ``aws.Provider`` from the stack's config (``aws:`` keys) and the program's tags."""
+    parameters = _provider_parameters()
+    problems: list[str] = []
+    arguments: dict[str, Any] = {}
+    stack_tags: dict[str, Any] = {}
+    for full_key, raw in sorted(config.items()):
+        if not full_key.startswith(f"{NAMESPACE}:"):
+            continue
+        key = full_key[len(NAMESPACE) + 1 :]
+        if key not in parameters:
+            problems.append(
+                f"{full_key}: unknown key of the aws provider; allowed: {', '.join(sorted(parameters))} "
+                "(https://www.pulumi.com/registry/packages/aws/installation-configuration/)"
+            )
+            continue
+        value: Any = raw
+        if not parameters[key] and isinstance(raw, str):
+            try:
+                value = json.loads(raw)
+            except ValueError:
+                problems.append(f"{full_key}: got {raw!r}; allowed: a value of the provider's type for {key} (JSON)")
+                continue
+        if key == "defaultTags":
+            stack_tags = dict((value or {}).get("tags") or {}) if isinstance(value, dict) else {}
+            if not isinstance(value, dict) or set(value) - {"tags"}:
+                problems.append(f'{full_key}: got {raw!r}; allowed: {{"tags": {{...}}}}')
+            continue
+        python_name = _python_name(key)
+        arguments[python_name] = pulumi.Output.secret(value) if full_key in secret_keys else value
+    if problems:
+        raise ConfigError(problems)
+    arguments["default_tags"] = {"tags": {**stack_tags, **tags}}
+    return arguments
+
+
+def _python_name(key: str) -> str:
+    for name in inspect.signature(aws.Provider._internal_init).parameters:
+        if camel_case(name) == key:
+            return name
+    raise KeyError(key)  # pragma: no cover - parameters() came from the same signature
+
+
+def stack_provider(name: str, tags: dict[str, str]) -> aws.Provider:
+    """The explicit provider every resource of the program uses."""
+    config = {**runtime_config.get_config_env(), **runtime_config.CONFIG.get()}
+    secret_keys = {key for key in config if runtime_config.is_config_secret(key)}
+    return aws.Provider(name, **provider_arguments(config, secret_keys, tags))
