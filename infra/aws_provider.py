@@ -83,3 +83,37 @@ def stack_provider(name: str, tags: dict[str, str]) -> aws.Provider:
     config = {**runtime_config.get_config_env(), **runtime_config.CONFIG.get()}
     secret_keys = {key for key in config if runtime_config.is_config_secret(key)}
     return aws.Provider(name, **provider_arguments(config, secret_keys, tags))
+
+
+def deploy_session(config: dict[str, Any] | None = None) -> Any:
+    """A boto3 session as the stack's provider authenticates: ``aws:accessKey``/``secretKey``/``token``
+    or ``aws:profile``, ``aws:region``, then each role of ``aws:assumeRoles`` in turn (the provider's
+    chain), for the few reads the program makes itself before declaring anything."""
+    import boto3
+
+    if config is None:
+        config = {**runtime_config.get_config_env(), **runtime_config.CONFIG.get()}
+
+    def get(key: str) -> Any:
+        return config.get(f"{NAMESPACE}:{key}")
+
+    session = boto3.Session(
+        aws_access_key_id=get("accessKey"),
+        aws_secret_access_key=get("secretKey"),
+        aws_session_token=get("token"),
+        profile_name=None if get("accessKey") else get("profile"),
+        region_name=get("region"),
+    )
+    roles = get("assumeRoles")
+    for role in json.loads(roles) if isinstance(roles, str) else roles or []:
+        request = {"RoleArn": role["roleArn"], "RoleSessionName": role.get("sessionName") or "eventfork-preview"}
+        if role.get("externalId"):
+            request["ExternalId"] = role["externalId"]
+        credentials = session.client("sts").assume_role(**request)["Credentials"]
+        session = boto3.Session(
+            aws_access_key_id=credentials["AccessKeyId"],
+            aws_secret_access_key=credentials["SecretAccessKey"],
+            aws_session_token=credentials["SessionToken"],
+            region_name=session.region_name,
+        )
+    return session

@@ -167,10 +167,10 @@ def confirm_with_service(settings: Settings, describe: Any = None) -> None:
     """At ``pulumi preview``/``up``, judge a created domain's volume by OpenSearch Service's own limits
     (``eventfork/opensearch_limits.py``), so types the documentation does not list are checked too.
 
-    Asked with the stack's ``aws:region`` and ``aws:profile`` (as the provider is); needs
-    ``es:DescribeInstanceTypeLimits``. If the service cannot be asked, a warning says so and the
-    documented limits checked at parse time stand. Under mocks nothing is asked unless ``describe``
-    is given (tests)."""
+    Asked as the stack's provider authenticates (``aws_provider.deploy_session``: keys or profile,
+    region, assumed roles); needs ``es:DescribeInstanceTypeLimits``. If the service cannot be asked,
+    a warning says so and the documented limits checked at parse time stand. Under mocks nothing is
+    asked unless ``describe`` is given (tests)."""
     import pulumi
 
     from eventfork.opensearch_limits import LimitsUnavailableError, confirm_volume
@@ -180,14 +180,12 @@ def confirm_with_service(settings: Settings, describe: Any = None) -> None:
         return
     try:
         if describe is None:
-            import boto3
             import botocore.exceptions
+            from aws_provider import deploy_session
 
-            aws = pulumi.Config("aws")
             try:
-                session = boto3.Session(profile_name=aws.get("profile"), region_name=aws.get("region"))
-                describe = session.client("opensearch").describe_instance_type_limits
-            except botocore.exceptions.BotoCoreError as error:
+                describe = deploy_session().client("opensearch").describe_instance_type_limits
+            except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as error:
                 raise LimitsUnavailableError(f"{type(error).__name__}: {error}") from error
         problems = confirm_volume(
             f"{NAMESPACE}:analytics",

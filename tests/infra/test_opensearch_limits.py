@@ -10,6 +10,7 @@ values, not AWS's figures.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import boto3
@@ -115,28 +116,71 @@ def test_when_the_service_cannot_be_asked_a_warning_says_so_and_nothing_is_refus
         confirm_volume("k", "t", "e", 1, no_credentials)
 
 
-def test_the_program_asks_with_the_stacks_region_and_profile(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Outside the mock runtime ``confirm_with_service`` builds the client as the provider would."""
+def test_the_program_asks_with_the_session_the_provider_would_use(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Outside the mock runtime ``confirm_with_service`` asks through ``aws_provider.deploy_session``."""
+    import aws_provider
+
     client, stubber = stubbed(limits_response(10, 400))
+
+    class Session:
+        def client(self, service: str) -> Any:
+            assert service == "opensearch"
+            return client
+
+    monkeypatch.setattr(aws_provider, "deploy_session", lambda: Session())
+    monkeypatch.setattr("stack_config._under_mocks", lambda: False)
+    with pytest.raises(ConfigError):
+        confirm_with_service(analytics_settings(500))
+    stubber.assert_no_pending_responses()
+
+
+def test_the_deploy_session_follows_profile_region_and_the_role_chain(monkeypatch: pytest.MonkeyPatch) -> None:
+    import aws_provider
+
+    sts = boto3.client("sts", region_name="eu-west-1", aws_access_key_id="k", aws_secret_access_key="s")
+    stubber = Stubber(sts)
+    for n, (role, extra) in enumerate(
+        (
+            ("arn:aws:iam::111111111111:role/hop", {}),
+            ("arn:aws:iam::222222222222:role/deploy", {"ExternalId": "team-x"}),
+        )
+    ):
+        credentials = {"AccessKeyId": f"AKIA{n:016d}", "SecretAccessKey": f"SK{n}", "SessionToken": f"T{n}"}
+        credentials["Expiration"] = "2026-11-23T00:00:00Z"  # type: ignore[assignment]
+        expected = {"RoleArn": role, "RoleSessionName": "eventfork-preview", **extra}
+        stubber.add_response("assume_role", {"Credentials": credentials}, expected)
+    stubber.activate()
     sessions: list[dict[str, Any]] = []
 
     class Session:
         def __init__(self, **kwargs: Any) -> None:
             sessions.append(kwargs)
+            self.region_name = kwargs.get("region_name")
 
         def client(self, service: str) -> Any:
-            assert service == "opensearch"
-            return client
-
-    import pulumi
+            assert service == "sts"
+            return sts
 
     monkeypatch.setattr(boto3, "Session", Session)
-    monkeypatch.setattr(pulumi.Config, "get", lambda self, key, *a, **k: {"region": "eu-west-1"}.get(key))
-    monkeypatch.setattr("stack_config._under_mocks", lambda: False)
-    with pytest.raises(ConfigError):
-        confirm_with_service(analytics_settings(500))
-    assert sessions == [{"profile_name": None, "region_name": "eu-west-1"}]
+    roles = [{"roleArn": "arn:aws:iam::111111111111:role/hop"}]
+    roles.append({"roleArn": "arn:aws:iam::222222222222:role/deploy", "externalId": "team-x"})
+    config = {"aws:profile": "base", "aws:region": "eu-west-1", "aws:assumeRoles": json.dumps(roles)}
+    session = aws_provider.deploy_session(config)
     stubber.assert_no_pending_responses()
+    assert sessions[0] == {
+        "aws_access_key_id": None,
+        "aws_secret_access_key": None,
+        "aws_session_token": None,
+        "profile_name": "base",
+        "region_name": "eu-west-1",
+    }
+    assert sessions[-1] == {
+        "aws_access_key_id": f"AKIA{1:016d}",
+        "aws_secret_access_key": "SK1",
+        "aws_session_token": "T1",
+        "region_name": "eu-west-1",
+    }
+    assert len(sessions) == 3 and session.region_name == "eu-west-1"
 
 
 def test_under_the_mock_runtime_nothing_is_asked(monkeypatch: pytest.MonkeyPatch) -> None:
