@@ -1,8 +1,10 @@
 """``eventfork:analytics``: the search & analytics pipeline's settings and the combinations OpenSearch refuses.
 
 Ranges are the services' own: Firehose buffering 0..900 s and 1..100 MB towards OpenSearch,
-OpenSearch retry 0..7200 s, SQS retention 60..1,209,600 s. The Elasticsearch type name of the AWS
-Event Fork Pipelines application has no key: OpenSearch no longer has it.
+OpenSearch retry 0..7200 s, SQS retention 60..1,209,600 s, access log expiry 1..36500 days (S3
+lifecycle days are positive integers; the maximum is this program's, as for ``eventfork:backup``).
+The Elasticsearch type name of the AWS Event Fork Pipelines application has no key: OpenSearch no
+longer has it.
 """
 
 from __future__ import annotations
@@ -109,6 +111,17 @@ class AnalyticsConfig:
         "GZIP", Rule("str", choices=COMPRESSION, doc="compression of the failed-documents backup")
     )
     """Compression of the failed-documents backup."""
+    accessLogging: bool = setting(
+        True,
+        Rule(
+            "bool", doc="S3 server access logs of the failed-documents bucket, kept in an SSE-S3 log bucket of its own"
+        ),
+    )
+    """S3 server access logs of the failed-documents bucket, kept in an SSE-S3 log bucket of its own."""
+    accessLogRetentionDays: int = setting(
+        365, Rule("int", 1, 36500, doc="days before an access log expires (its data goes 30 days later)")
+    )
+    """Days before an access log expires (its data goes 30 days later)."""
     transform: bool = setting(False, Rule("bool", doc="run the built-in redaction transform before indexing"))
     """Run the built-in redaction transform before indexing."""
     transformFunctionArn: str | None = transform_arn_setting()

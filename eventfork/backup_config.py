@@ -1,7 +1,8 @@
 """``eventfork:backup``: the storage & backup pipeline's settings and the combinations S3 and Firehose refuse.
 
 Ranges are the services' own: Firehose buffering 0..900 s and 1..128 MB, SQS retention
-60..1,209,600 s, S3 lifecycle object-size filters up to 5 TB.
+60..1,209,600 s, S3 lifecycle object-size filters up to 5 TB; lifecycle days are positive integers
+(S3 names no maximum; 36500 is this program's, as for expirationDays).
 """
 
 from __future__ import annotations
@@ -86,6 +87,14 @@ class BackupConfig:
         7, Rule("int", 1, 36500, doc="days before an unfinished multipart upload is aborted and its parts deleted")
     )
     """Days before an unfinished multipart upload is aborted and its parts deleted."""
+    accessLogging: bool = setting(
+        True, Rule("bool", doc="S3 server access logs of the created bucket, kept in an SSE-S3 log bucket of its own")
+    )
+    """S3 server access logs of the created bucket, kept in an SSE-S3 log bucket of its own."""
+    accessLogRetentionDays: int = setting(
+        365, Rule("int", 1, 36500, doc="days before an access log expires (its data goes 30 days later)")
+    )
+    """Days before an access log expires (its data goes 30 days later)."""
     redaction: bool = setting(True, Rule("bool", doc="remove card data with the built-in transform function"))
     """Remove card data with the built-in transform function."""
     transformFunctionArn: str | None = transform_arn_setting()

@@ -83,6 +83,9 @@ NAMES: dict[str, DerivedName] = {
         DerivedName("backup-queue", "{prefix}-backup{fifo}", SQS_QUEUE, QUEUE),
         DerivedName("backup-dlq", "{prefix}-backup-dlq{fifo}", SQS_QUEUE, QUEUE),
         DerivedName("backup-bucket-prefix", "{prefix}-backup-", S3_BUCKET_PREFIX, BUCKET, "bucketPrefix"),
+        # The backup bucket's access log bucket: no longer than "-backup-", so every prefix that fits
+        # the backup bucket fits its log bucket too.
+        DerivedName("backup-log-bucket-prefix", "{prefix}-logs-", S3_BUCKET_PREFIX, BUCKET, "bucketPrefix"),
         DerivedName("backup-redaction-function", "{prefix}-backup-redaction", LAMBDA_FUNCTION, FUNCTION),
         DerivedName("backup-forwarder-function", "{prefix}-backup-forwarder", LAMBDA_FUNCTION, FUNCTION),
         DerivedName("backup-stream", "{prefix}-backup", FIREHOSE_STREAM, STREAM),
@@ -91,6 +94,7 @@ NAMES: dict[str, DerivedName] = {
         DerivedName(
             "analytics-failed-bucket-prefix", "{prefix}-search-failed-", S3_BUCKET_PREFIX, BUCKET, "bucketPrefix"
         ),
+        DerivedName("analytics-log-bucket-prefix", "{prefix}-search-logs-", S3_BUCKET_PREFIX, BUCKET, "bucketPrefix"),
         DerivedName("analytics-transform-function", "{prefix}-analytics-transform", LAMBDA_FUNCTION, FUNCTION),
         DerivedName("analytics-forwarder-function", "{prefix}-analytics-forwarder", LAMBDA_FUNCTION, FUNCTION),
         DerivedName(
@@ -193,6 +197,8 @@ def declared_names(settings: Settings) -> list[Named]:
         add("backup-dlq", fifo=fifo)
         if not backup.bucketArn:
             add("backup-bucket-prefix")
+            if backup.accessLogging:
+                add("backup-log-bucket-prefix")
         if backup.redaction:
             function("backup-redaction-function")
         stream("backup-stream", ("DestinationDelivery",))
@@ -201,6 +207,8 @@ def declared_names(settings: Settings) -> list[Named]:
         add("analytics-queue", fifo=fifo)
         add("analytics-dlq", fifo=fifo)
         add("analytics-failed-bucket-prefix")
+        if analytics.accessLogging:
+            add("analytics-log-bucket-prefix")
         if analytics.transform:
             function("analytics-transform-function")
         if not analytics.domainArn:

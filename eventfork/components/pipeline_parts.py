@@ -9,9 +9,10 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from eventfork.components.common import QueueWithDlq, allow_topic_to_send, merge_tags, policy_json, queue_with_dlq
+from eventfork.components.buckets import private_bucket
+from eventfork.components.common import QueueWithDlq, allow_topic_to_send, merge_tags, queue_with_dlq
 from eventfork.components.function import BuiltFunction, FunctionSpec, python_function
-from eventfork.components.lifecycle import TRANSITION_DEFAULT_MINIMUM_OBJECT_SIZE, Lifecycle
+from eventfork.components.lifecycle import Lifecycle
 
 
 @dataclass(kw_only=True)
@@ -198,60 +199,18 @@ def encrypted_bucket(
     Every created bucket gets a lifecycle (``lifecycle``, or the clean-up defaults): it is versioned,
     so without one deleted data and unfinished uploads would be kept and billed forever.
     """
-    opts = pulumi.ResourceOptions(parent=parent)
-    bucket = aws.s3.Bucket(name, bucket_prefix=prefix, tags=tags, opts=opts)
-    aws.s3.BucketServerSideEncryptionConfiguration(
-        f"{name}-sse",
-        bucket=bucket.id,
-        rules=[
-            {
-                "apply_server_side_encryption_by_default": {
-                    "sse_algorithm": "aws:kms",
-                    "kms_master_key_id": kms_key_arn,
-                },
-                "bucket_key_enabled": True,
-            }
-        ],
-        opts=opts,
-    )
-    versioning = aws.s3.BucketVersioning(
-        f"{name}-versioning", bucket=bucket.id, versioning_configuration={"status": "Enabled"}, opts=opts
-    )
-    aws.s3.BucketPublicAccessBlock(
-        f"{name}-public-access",
-        bucket=bucket.id,
-        block_public_acls=True,
-        block_public_policy=True,
-        ignore_public_acls=True,
-        restrict_public_buckets=True,
-        opts=opts,
-    )
-    aws.s3.BucketOwnershipControls(
-        f"{name}-ownership", bucket=bucket.id, rule={"object_ownership": "BucketOwnerEnforced"}, opts=opts
-    )
-    aws.s3.BucketPolicy(
-        f"{name}-tls-only",
-        bucket=bucket.id,
-        policy=policy_json(
-            [
-                {
-                    "Sid": "DenyInsecureTransport",
-                    "Effect": "Deny",
-                    "Principal": "*",
-                    "Action": "s3:*",
-                    "Resource": [bucket.arn, pulumi.Output.concat(bucket.arn, "/*")],
-                    "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-                }
-            ]
-        ),
-        opts=opts,
-    )
-    aws.s3.BucketLifecycleConfiguration(
-        f"{name}-lifecycle",
-        bucket=bucket.id,
-        rules=(lifecycle or Lifecycle()).rules(),
-        transition_default_minimum_object_size=TRANSITION_DEFAULT_MINIMUM_OBJECT_SIZE,
-        opts=pulumi.ResourceOptions(parent=parent, depends_on=[versioning]),
+    encryption = {
+        "apply_server_side_encryption_by_default": {"sse_algorithm": "aws:kms", "kms_master_key_id": kms_key_arn},
+        "bucket_key_enabled": True,
+    }
+    bucket, _ = private_bucket(
+        name,
+        prefix,
+        parent=parent,
+        tags=tags,
+        encryption=encryption,
+        lifecycle=lifecycle or Lifecycle(),
+        policy_name=f"{name}-tls-only",
     )
     return bucket
 

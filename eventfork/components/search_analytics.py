@@ -13,6 +13,7 @@ import pulumi
 import pulumi_aws as aws
 
 from eventfork.analytics_config import AnalyticsConfig
+from eventfork.components.buckets import access_logged
 from eventfork.components.delivery import (
     BACKUP_LOG_STREAM,
     DESTINATION_LOG_STREAM,
@@ -121,6 +122,15 @@ class SearchAnalyticsPipeline(pulumi.ComponentResource):
             kms_key_arn=args.kms_key_arn,
             tags=tags,
         )
+        if cfg.accessLogging:
+            access_logged(
+                f"{name}-failed",
+                failed,
+                physical("analytics-log-bucket-prefix", prefix),
+                parent=self,
+                tags=tags,
+                retention_days=cfg.accessLogRetentionDays,
+            )
         transform_arn: pulumi.Input[str] | None = cfg.transformFunctionArn
         if cfg.transform:
             transform_arn = redaction_transform(

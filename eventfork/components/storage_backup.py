@@ -10,6 +10,7 @@ import pulumi
 import pulumi_aws as aws
 
 from eventfork.backup_config import BackupConfig
+from eventfork.components.buckets import access_logged
 from eventfork.components.delivery import delivery_logging, firehose_role, processing
 from eventfork.components.hosting import args_from_inputs, checked_section, hosted, schema_view
 from eventfork.components.lifecycle import Lifecycle
@@ -104,6 +105,15 @@ class StorageBackupPipeline(pulumi.ComponentResource):
                 tags=tags,
                 lifecycle=Lifecycle.of_backup(cfg),
             )
+            if cfg.accessLogging:
+                access_logged(
+                    f"{name}-bucket",
+                    bucket,
+                    physical("backup-log-bucket-prefix", prefix),
+                    parent=self,
+                    tags=tags,
+                    retention_days=cfg.accessLogRetentionDays,
+                )
             self.bucket_arn, self.bucket_name = bucket.arn, bucket.bucket
         transform_arn: pulumi.Input[str] | None = cfg.transformFunctionArn
         if cfg.redaction:

@@ -39,6 +39,7 @@ INERT_TYPES = {
     "aws:s3/bucketPolicy:BucketPolicy",
     "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
     "aws:s3/bucketOwnershipControls:BucketOwnershipControls",
+    "aws:s3/bucketLogging:BucketLogging",
     "aws:lambda/permission:Permission",
     "aws:opensearch/domain:Domain",
     "aws:opensearch/domainPolicy:DomainPolicy",

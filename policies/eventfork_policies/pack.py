@@ -134,16 +134,27 @@ def _belongs_to(resource: Any, bucket: Any) -> bool:
     )
 
 
+def _receives_access_logs(logging: Any, bucket: Any) -> bool:
+    """A BucketLogging's ``targetBucket`` is this bucket (through its dependencies, else by name)."""
+    deps = (getattr(logging, "property_dependencies", None) or {}).get("targetBucket")
+    if deps:
+        return any(d.urn == bucket.urn for d in deps)
+    target = logging.props.get("targetBucket")
+    return target is not None and target == bucket.props.get("bucket")
+
+
 def _bucket_encryption(args: StackValidationArgs, report_violation: ReportViolation) -> None:
     configs = [
         r for r in args.resources if r.resource_type.startswith("aws:s3/bucketServerSideEncryptionConfiguration")
     ]
+    loggings = [r for r in args.resources if r.resource_type.startswith("aws:s3/bucketLogging")]
 
     def check(bucket: Any) -> None:
         inline = (bucket.props.get("serverSideEncryptionConfiguration") or {}).get("rule")
         rules = [inline] if inline else []
         rules += [rule for c in configs if _belongs_to(c, bucket) for rule in c.props.get("rules") or []]
-        for message in encryption.bucket_encryption(bucket.name, rules):
+        target = any(_receives_access_logs(r, bucket) for r in loggings)
+        for message in encryption.bucket_encryption(bucket.name, rules, access_log_target=target):
             report_violation(message, bucket.urn)
 
     _each([r for r in args.resources if r.resource_type in (BUCKET, "aws:s3/bucketV2:BucketV2")], check)

@@ -48,11 +48,21 @@ CONFIGS = st.fixed_dictionaries(
             {"fifo": st.booleans(), "primaryName": st.from_regex(r"[a-z][a-z0-9-]{0,30}", fullmatch=True)}
         ),
         "eventfork:backup": st.fixed_dictionaries(
-            {"enabled": st.booleans(), "redaction": st.booleans(), "bucketArn": optional(BUCKET_ARN)}
+            {
+                "enabled": st.booleans(),
+                "redaction": st.booleans(),
+                "bucketArn": optional(BUCKET_ARN),
+                "accessLogging": st.booleans(),
+            }
         ),
         "eventfork:analytics": st.tuples(
             st.fixed_dictionaries(
-                {"enabled": st.booleans(), "transform": st.booleans(), "domainArn": optional(DOMAIN_ARN)}
+                {
+                    "enabled": st.booleans(),
+                    "transform": st.booleans(),
+                    "domainArn": optional(DOMAIN_ARN),
+                    "accessLogging": st.booleans(),
+                }
             ),
             NODES,
         ).map(lambda parts: {key: v for part in parts for key, v in part.items() if v is not None}),

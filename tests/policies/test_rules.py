@@ -87,6 +87,19 @@ def test_bucket_sse_needs_kms_with_a_customer_key() -> None:
     assert encryption.bucket_encryption("b", [])
 
 
+def test_a_server_access_log_target_may_use_sse_s3_and_nothing_weaker() -> None:
+    """S3 log delivery does not support SSE-KMS default encryption on the target bucket."""
+    log_sse = one(
+        plan(),
+        "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+        "backup-bucket-access-logs-sse",
+    ).inputs
+    assert encryption.bucket_encryption("b", log_sse["rules"]) != []  # not a log target: SSE-KMS required
+    assert encryption.bucket_encryption("b", log_sse["rules"], access_log_target=True) == []
+    assert encryption.bucket_encryption("b", [], access_log_target=True)  # no default encryption at all
+    assert encryption.bucket_encryption("b", [{"applyServerSideEncryptionByDefault": {}}], access_log_target=True)
+
+
 def test_buffer_table_ttl() -> None:
     table = one(plan(), TABLE, "buffer-table")
     assert buffer_table.is_buffer_table(table.urn, table.parent, table.inputs)

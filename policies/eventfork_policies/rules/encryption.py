@@ -84,10 +84,17 @@ def key_rotation_fix(props: Mapping[str, Any]) -> dict[str, Any]:
     return {**props, "enableKeyRotation": True}
 
 
-def bucket_encryption(bucket: str, sse_rules: list[Mapping[str, Any]]) -> list[str]:
-    """A bucket's SSE configuration uses aws:kms with a customer-managed key."""
+def bucket_encryption(bucket: str, sse_rules: list[Mapping[str, Any]], access_log_target: bool = False) -> list[str]:
+    """A bucket's SSE configuration uses aws:kms with a customer-managed key.
+
+    A bucket receiving S3 server access logs may use SSE-S3 (AES256) instead: log delivery does not
+    support SSE-KMS default encryption on the target bucket
+    (https://docs.aws.amazon.com/AmazonS3/latest/userguide/enable-server-access-logging.html).
+    """
     for rule in sse_rules:
         default = rule.get("applyServerSideEncryptionByDefault") or {}
+        if access_log_target and default.get("sseAlgorithm") == "AES256":
+            return []
         if default.get("sseAlgorithm") in ("aws:kms", "aws:kms:dsse"):
             key = default.get("kmsMasterKeyId")
             if key and not _aws_managed(key):
@@ -95,5 +102,5 @@ def bucket_encryption(bucket: str, sse_rules: list[Mapping[str, Any]]) -> list[s
     return [
         f"bucket '{bucket}' has no SSE-KMS configuration with a customer-managed key: add an "
         "aws.s3.BucketServerSideEncryptionConfiguration with sse_algorithm='aws:kms' and kms_master_key_id "
-        "set to a customer-managed key"
+        "set to a customer-managed key (a bucket receiving S3 server access logs: sse_algorithm='AES256')"
     ]
