@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from eventfork.naming import NAMES, declared_names, longest_fitting_prefix
 from local.capture import Capture
 from local.check.runner import check_capture, default_policy_config
 from stack_config import ConfigError, parse_settings
@@ -177,3 +178,16 @@ def test_the_policy_check_would_see_a_bucket_without_logs() -> None:
     """The check above can fail: with logging off the backup bucket is reported again."""
     found = s3_violations(BACKUP.plan({"accessLogging": False}), "dev")
     assert [v["urn"].rsplit("::", 1)[1] for v in found] == ["backup-bucket"]
+
+
+@pytest.mark.parametrize("on", [True, False])
+def test_the_log_bucket_prefixes_are_named_and_checked_and_fit_every_prefix_the_buckets_fit(on: bool) -> None:
+    raw = {"backup": {"accessLogging": on}, "analytics": {"enabled": True, "accessLogging": on}}
+    settings = parse_settings(raw, "dev")
+    keys = {n.entry.key for n in declared_names(settings)}
+    log_keys = {"backup-log-bucket-prefix", "analytics-log-bucket-prefix"}
+    assert keys & log_keys == (log_keys if on else set())
+    assert longest_fitting_prefix(settings) == 22  # "-search-failed-" binds, as before
+    for key in ("backup-log-bucket-prefix", "analytics-log-bucket-prefix"):
+        assert NAMES[key].rule.violation(NAMES[key].render("a" * 22)) is None
+        assert NAMES[key].rule.violation(NAMES[key].render("xn--team")) is not None  # checked like any bucket
