@@ -85,6 +85,14 @@ def each(resources: list[Any], check: Callable[[Any], None]) -> None:
         raise combined
 
 
+def names_bucket(resource: Any, bucket: Any, key: str) -> bool:
+    """``resource.<key>`` names ``bucket``: through its property dependencies, else by the bucket's name."""
+    deps = (getattr(resource, "property_dependencies", None) or {}).get(key)
+    if deps:
+        return any(d.urn == bucket.urn for d in deps)
+    return resource.props.get(key) is not None and resource.props.get(key) == bucket.props.get("bucket")
+
+
 def targets(resource: Any, queue: Any, key: str) -> bool:
     """``resource.<key>`` names ``queue``: through its property dependencies, else by value."""
     deps = (getattr(resource, "property_dependencies", None) or {}).get(key)

@@ -16,7 +16,16 @@ from pulumi_policy import (
     StackValidationPolicy,
 )
 
-from eventfork_policies.adapters import ADVISORY, MANDATORY, config, each, resource_policy, stack_policy, targets
+from eventfork_policies.adapters import (
+    ADVISORY,
+    MANDATORY,
+    config,
+    each,
+    names_bucket,
+    resource_policy,
+    stack_policy,
+    targets,
+)
 from eventfork_policies.rules import exposure, resilience, search_storage
 
 QUEUE, TOPIC, KEY = "aws:sqs/queue:Queue", "aws:sns/topic:Topic", "aws:kms/key:Key"
@@ -170,22 +179,15 @@ def _access_logging(args: StackValidationArgs, report_violation: ReportViolation
 
     def check(bucket: Any) -> None:
         logged = bool(bucket.props.get("loggings") or bucket.props.get("logging")) or any(
-            _belongs(r, bucket, "bucket") for r in loggings
+            names_bucket(r, bucket, "bucket") for r in loggings
         )
-        is_target = any(_belongs(r, bucket, "targetBucket") for r in loggings)
+        is_target = any(names_bucket(r, bucket, "targetBucket") for r in loggings)
         for message in search_storage.bucket_access_logging(
             bucket.name, logged, is_target, _physical(bucket), patterns
         ):
             report_violation(message, bucket.urn)
 
     each([r for r in args.resources if r.resource_type in BUCKETS], check)
-
-
-def _belongs(resource: Any, bucket: Any, key: str) -> bool:
-    deps = (getattr(resource, "property_dependencies", None) or {}).get(key)
-    if deps:
-        return any(d.urn == bucket.urn for d in deps)
-    return resource.props.get(key) is not None and resource.props.get(key) == bucket.props.get("bucket")
 
 
 def _object_lock(args: StackValidationArgs, report_violation: ReportViolation) -> None:
@@ -196,7 +198,7 @@ def _object_lock(args: StackValidationArgs, report_violation: ReportViolation) -
     def check(bucket: Any) -> None:
         if not search_storage.holds_evidence(_physical(bucket), bucket.props.get("tags") or {}, patterns, tag_values):
             return
-        locked = any(_belongs(r, bucket, "bucket") for r in locks)
+        locked = any(names_bucket(r, bucket, "bucket") for r in locks)
         for message in search_storage.bucket_object_lock(bucket.name, bucket.props, locked):
             report_violation(message, bucket.urn)
 

@@ -17,6 +17,7 @@ from pulumi_policy.proxy import UnknownValueError
 from eventfork_policies.adapters import ADVISORY, MANDATORY
 from eventfork_policies.adapters import config as _config
 from eventfork_policies.adapters import each as _each
+from eventfork_policies.adapters import names_bucket as _names_bucket
 from eventfork_policies.adapters import resource_policy as _resource_policy
 from eventfork_policies.adapters import stack_policy as _stack_policy
 from eventfork_policies.adapters import targets as _targets
@@ -134,15 +135,6 @@ def _belongs_to(resource: Any, bucket: Any) -> bool:
     )
 
 
-def _receives_access_logs(logging: Any, bucket: Any) -> bool:
-    """A BucketLogging's ``targetBucket`` is this bucket (through its dependencies, else by name)."""
-    deps = (getattr(logging, "property_dependencies", None) or {}).get("targetBucket")
-    if deps:
-        return any(d.urn == bucket.urn for d in deps)
-    target = logging.props.get("targetBucket")
-    return target is not None and target == bucket.props.get("bucket")
-
-
 def _bucket_encryption(args: StackValidationArgs, report_violation: ReportViolation) -> None:
     configs = [
         r for r in args.resources if r.resource_type.startswith("aws:s3/bucketServerSideEncryptionConfiguration")
@@ -153,7 +145,7 @@ def _bucket_encryption(args: StackValidationArgs, report_violation: ReportViolat
         inline = (bucket.props.get("serverSideEncryptionConfiguration") or {}).get("rule")
         rules = [inline] if inline else []
         rules += [rule for c in configs if _belongs_to(c, bucket) for rule in c.props.get("rules") or []]
-        target = any(_receives_access_logs(r, bucket) for r in loggings)
+        target = any(_names_bucket(r, bucket, "targetBucket") for r in loggings)
         for message in encryption.bucket_encryption(bucket.name, rules, access_log_target=target):
             report_violation(message, bucket.urn)
 
