@@ -23,6 +23,8 @@ from eventfork.service_rules import (
 )
 from eventfork.shared_settings import (
     COMPRESSION,
+    access_log_retention_setting,
+    access_logging_setting,
     filter_policy_setting,
     filter_scope_setting,
     log_level_setting,
@@ -111,16 +113,9 @@ class AnalyticsConfig:
         "GZIP", Rule("str", choices=COMPRESSION, doc="compression of the failed-documents backup")
     )
     """Compression of the failed-documents backup."""
-    accessLogging: bool = setting(
-        True,
-        Rule(
-            "bool", doc="S3 server access logs of the failed-documents bucket, kept in an SSE-S3 log bucket of its own"
-        ),
-    )
+    accessLogging: bool = access_logging_setting("the failed-documents bucket")
     """S3 server access logs of the failed-documents bucket, kept in an SSE-S3 log bucket of its own."""
-    accessLogRetentionDays: int = setting(
-        365, Rule("int", 1, 36500, doc="days before an access log expires (its data goes 30 days later)")
-    )
+    accessLogRetentionDays: int = access_log_retention_setting()
     """Days before an access log expires (its data goes 30 days later)."""
     transform: bool = setting(False, Rule("bool", doc="run the built-in redaction transform before indexing"))
     """Run the built-in redaction transform before indexing."""

@@ -15,6 +15,8 @@ from eventfork.config_schema import Rule, setting
 from eventfork.service_rules import check_filter_policy, check_prefixes, check_transform
 from eventfork.shared_settings import (
     COMPRESSION,
+    access_log_retention_setting,
+    access_logging_setting,
     filter_policy_setting,
     filter_scope_setting,
     log_level_setting,
@@ -87,13 +89,9 @@ class BackupConfig:
         7, Rule("int", 1, 36500, doc="days before an unfinished multipart upload is aborted and its parts deleted")
     )
     """Days before an unfinished multipart upload is aborted and its parts deleted."""
-    accessLogging: bool = setting(
-        True, Rule("bool", doc="S3 server access logs of the created bucket, kept in an SSE-S3 log bucket of its own")
-    )
+    accessLogging: bool = access_logging_setting("the created bucket")
     """S3 server access logs of the created bucket, kept in an SSE-S3 log bucket of its own."""
-    accessLogRetentionDays: int = setting(
-        365, Rule("int", 1, 36500, doc="days before an access log expires (its data goes 30 days later)")
-    )
+    accessLogRetentionDays: int = access_log_retention_setting()
     """Days before an access log expires (its data goes 30 days later)."""
     redaction: bool = setting(True, Rule("bool", doc="remove card data with the built-in transform function"))
     """Remove card data with the built-in transform function."""

@@ -44,3 +44,15 @@ def transform_arn_setting() -> Any:
         None,
         Rule("str", pattern=LAMBDA_ARN, nullable=True, doc="your own Firehose transformation function (ARN)"),
     )
+
+
+def access_logging_setting(bucket: str) -> Any:
+    """Server access logging of a pipeline's bucket (``bucket`` says which one)."""
+    return setting(
+        True, Rule("bool", doc=f"S3 server access logs of {bucket}, kept in an SSE-S3 log bucket of its own")
+    )
+
+
+def access_log_retention_setting() -> Any:
+    """How long a pipeline's access logs are kept."""
+    return setting(365, Rule("int", 1, 36500, doc="days before an access log expires (its data goes 30 days later)"))
