@@ -3,7 +3,7 @@
 from typing import Any
 
 import pulumi
-from aws_provider import stack_provider
+from aws_provider import confirm_with_service, stack_provider
 
 import source_tree  # noqa: F401 - this clone's eventfork package first on sys.path
 from eventfork.components.buffer import FifoEventBuffer, FifoEventBufferArgs
@@ -17,6 +17,7 @@ from eventfork.components.storage_backup import StorageBackupPipeline, StorageBa
 from stack_config import load_settings
 
 settings = load_settings()
+confirm_with_service(settings)  # a created domain's volume, by OpenSearch Service's own limits
 bundled_distributions()  # every function ships these pinned packages: refuse any other version up front
 buffer_cfg, fanout_cfg, lambda_cfg = settings.buffer, settings.fanout, settings.lambda_
 

@@ -7,6 +7,9 @@ Pulumi passes a stack's ``aws:*`` config to the default provider only; an explic
 the argument is not a string (the SDK encodes those back to the same JSON), secret if the config value
 is secret. ``aws:defaultTags`` is merged with the program's tags. A key the provider does not have is
 a config error naming it, as the default provider would refuse it.
+
+The same identity (``deploy_session``) serves the one read the program makes itself before declaring
+anything: a created OpenSearch domain's volume limits (``confirm_with_service``).
 """
 
 from __future__ import annotations
@@ -21,15 +24,18 @@ from pulumi.provider.experimental.util import camel_case
 from pulumi.runtime import config as runtime_config
 
 from eventfork.config_schema import ConfigError
+from eventfork.opensearch_limits import LimitsUnavailableError, confirm_volume
+from stack_config import Settings, runtime_config_values
 
 NAMESPACE = "aws"
+EVENTFORK = "eventfork"
 
 
-def _provider_parameters() -> dict[str, bool]:
-    """The provider's arguments by config key (camelCase), each with whether it takes a plain string."""
+def _provider_parameters() -> dict[str, tuple[str, bool]]:
+    """The provider's arguments by config key (camelCase): the SDK's name and whether it takes a plain string."""
     parameters = inspect.signature(aws.Provider._internal_init).parameters
     return {
-        camel_case(name): str(parameter.annotation).startswith("typing.Union[str, NoneType")
+        camel_case(name): (name, str(parameter.annotation).startswith("typing.Union[str, NoneType"))
         for name, parameter in parameters.items()
         if name not in ("__self__", "resource_name", "opts")
     }
@@ -51,8 +57,9 @@ def provider_arguments(config: dict[str, Any], secret_keys: set[str], tags: dict
                 "(https://www.pulumi.com/registry/packages/aws/installation-configuration/)"
             )
             continue
+        python_name, takes_string = parameters[key]
         value: Any = raw
-        if not parameters[key] and isinstance(raw, str):
+        if not takes_string and isinstance(raw, str):
             try:
                 value = json.loads(raw)
             except ValueError:
@@ -63,7 +70,6 @@ def provider_arguments(config: dict[str, Any], secret_keys: set[str], tags: dict
             if not isinstance(value, dict) or set(value) - {"tags"}:
                 problems.append(f'{full_key}: got {raw!r}; allowed: {{"tags": {{...}}}}')
             continue
-        python_name = _python_name(key)
         arguments[python_name] = pulumi.Output.secret(value) if full_key in secret_keys else value
     if problems:
         raise ConfigError(problems)
@@ -71,16 +77,9 @@ def provider_arguments(config: dict[str, Any], secret_keys: set[str], tags: dict
     return arguments
 
 
-def _python_name(key: str) -> str:
-    for name in inspect.signature(aws.Provider._internal_init).parameters:
-        if camel_case(name) == key:
-            return name
-    raise KeyError(key)  # pragma: no cover - parameters() came from the same signature
-
-
 def stack_provider(name: str, tags: dict[str, str]) -> aws.Provider:
     """The explicit provider every resource of the program uses."""
-    config = {**runtime_config.get_config_env(), **runtime_config.CONFIG.get()}
+    config = runtime_config_values()
     secret_keys = {key for key in config if runtime_config.is_config_secret(key)}
     return aws.Provider(name, **provider_arguments(config, secret_keys, tags))
 
@@ -92,7 +91,7 @@ def deploy_session(config: dict[str, Any] | None = None) -> Any:
     import boto3
 
     if config is None:
-        config = {**runtime_config.get_config_env(), **runtime_config.CONFIG.get()}
+        config = runtime_config_values()
 
     def get(key: str) -> Any:
         return config.get(f"{NAMESPACE}:{key}")
@@ -117,3 +116,50 @@ def deploy_session(config: dict[str, Any] | None = None) -> Any:
             region_name=session.region_name,
         )
     return session
+
+
+def _under_mocks() -> bool:
+    """Pulumi's mock runtime (tests, ``python -m local``): no engine, no AWS account to ask."""
+    from pulumi.runtime import mocks
+    from pulumi.runtime.settings import get_monitor
+
+    return isinstance(get_monitor(), mocks.MockMonitor)
+
+
+def confirm_with_service(settings: Settings, describe: Any = None) -> None:
+    """At ``pulumi preview``/``up``, judge a created domain's volume by OpenSearch Service's own limits
+    (``eventfork/opensearch_limits.py``), so types the documentation does not list are checked too.
+
+    Asked as the stack's provider authenticates (``deploy_session``: keys or profile,
+    region, assumed roles); needs ``es:DescribeInstanceTypeLimits``. If the service cannot be asked,
+    a warning says so and the documented limits checked at parse time stand. Under mocks nothing is
+    asked unless ``describe`` is given (tests)."""
+    analytics = settings.analytics
+    if not analytics.enabled or analytics.domainArn is not None or (describe is None and _under_mocks()):
+        return
+    try:
+        problems = confirm_volume(
+            f"{EVENTFORK}:analytics",
+            analytics.instanceType,
+            analytics.engineVersion,
+            analytics.volumeSizeGb,
+            describe or _limits_call(),
+        )
+    except LimitsUnavailableError as why:
+        pulumi.log.warn(
+            f"{EVENTFORK}:analytics: volumeSizeGb {analytics.volumeSizeGb} on {analytics.instanceType} not confirmed "
+            f"with OpenSearch Service ({why}); only the documented limits were checked"
+        )
+        return
+    if problems:
+        raise ConfigError(problems)
+
+
+def _limits_call() -> Any:
+    """``DescribeInstanceTypeLimits`` in the deploy session, or why it cannot be made."""
+    import botocore.exceptions
+
+    try:
+        return deploy_session().client("opensearch").describe_instance_type_limits
+    except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as error:
+        raise LimitsUnavailableError(f"{type(error).__name__}: {error}") from error

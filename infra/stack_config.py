@@ -139,69 +139,24 @@ def parse_settings(raw: dict[str, Any], stack: str) -> Settings:
     return settings
 
 
+def runtime_config_values() -> dict[str, Any]:
+    """Every config value the engine gave the program (``<namespace>:<key>`` -> value as handed)."""
+    from pulumi.runtime import config as runtime_config
+
+    return {**runtime_config.get_config_env(), **runtime_config.CONFIG.get()}
+
+
 def load_settings() -> Settings:
     """Read the current stack's ``eventfork:*`` config from the Pulumi runtime and parse it."""
     import pulumi
-    from pulumi.runtime import config as runtime_config
 
-    all_config = {**runtime_config.get_config_env(), **runtime_config.CONFIG.get()}
+    all_config = runtime_config_values()
     prefix = f"{NAMESPACE}:"
     raw = {key[len(prefix) :]: value for key, value in all_config.items() if key.startswith(prefix)}
     secret_looking = [k for k in raw if k.startswith("config:")]
     for key in secret_looking:
         raw.pop(key)
-    settings = parse_settings(raw, pulumi.get_stack())
-    confirm_with_service(settings)
-    return settings
-
-
-def _under_mocks() -> bool:
-    """Pulumi's mock runtime (tests, ``python -m local``): no engine, no AWS account to ask."""
-    from pulumi.runtime import mocks
-    from pulumi.runtime.settings import get_monitor
-
-    return isinstance(get_monitor(), mocks.MockMonitor)
-
-
-def confirm_with_service(settings: Settings, describe: Any = None) -> None:
-    """At ``pulumi preview``/``up``, judge a created domain's volume by OpenSearch Service's own limits
-    (``eventfork/opensearch_limits.py``), so types the documentation does not list are checked too.
-
-    Asked as the stack's provider authenticates (``aws_provider.deploy_session``: keys or profile,
-    region, assumed roles); needs ``es:DescribeInstanceTypeLimits``. If the service cannot be asked,
-    a warning says so and the documented limits checked at parse time stand. Under mocks nothing is
-    asked unless ``describe`` is given (tests)."""
-    import pulumi
-
-    from eventfork.opensearch_limits import LimitsUnavailableError, confirm_volume
-
-    analytics = settings.analytics
-    if not analytics.enabled or analytics.domainArn is not None or (describe is None and _under_mocks()):
-        return
-    try:
-        if describe is None:
-            import botocore.exceptions
-            from aws_provider import deploy_session
-
-            try:
-                describe = deploy_session().client("opensearch").describe_instance_type_limits
-            except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as error:
-                raise LimitsUnavailableError(f"{type(error).__name__}: {error}") from error
-        problems = confirm_volume(
-            f"{NAMESPACE}:analytics",
-            analytics.instanceType,
-            analytics.engineVersion,
-            analytics.volumeSizeGb,
-            describe,
-        )
-    except LimitsUnavailableError as why:
-        pulumi.log.warn(
-            f"{NAMESPACE}:analytics: volumeSizeGb {analytics.volumeSizeGb} on {analytics.instanceType} not confirmed "
-            f"with OpenSearch Service ({why}); only the documented limits were checked"
-        )
-        return
-    if problems:
-        raise ConfigError(problems)
+    return parse_settings(raw, pulumi.get_stack())
 
 
 __all__ = [
@@ -213,7 +168,6 @@ __all__ = [
     "KmsConfig",
     "load_settings",
     "parse_settings",
-    "confirm_with_service",
     "DEDUP_WINDOW_SECONDS",
     "LOG_RETENTION_DAYS",
 ]

@@ -16,10 +16,11 @@ from typing import Any
 import boto3
 import botocore.exceptions
 import pytest
+from aws_provider import confirm_with_service
 from botocore.stub import Stubber
 
 from eventfork.opensearch_limits import LimitsUnavailableError, confirm_volume, gp3_volume_range
-from stack_config import ConfigError, confirm_with_service, parse_settings
+from stack_config import ConfigError, parse_settings
 
 
 def limits_response(low: int, high: int, sub_type: str = "gp3") -> dict[str, Any]:
@@ -128,7 +129,7 @@ def test_the_program_asks_with_the_session_the_provider_would_use(monkeypatch: p
             return client
 
     monkeypatch.setattr(aws_provider, "deploy_session", lambda: Session())
-    monkeypatch.setattr("stack_config._under_mocks", lambda: False)
+    monkeypatch.setattr("aws_provider._under_mocks", lambda: False)
     with pytest.raises(ConfigError):
         confirm_with_service(analytics_settings(500))
     stubber.assert_no_pending_responses()
@@ -188,7 +189,7 @@ def test_under_the_mock_runtime_nothing_is_asked(monkeypatch: pytest.MonkeyPatch
         raise AssertionError("no AWS session under mocks")
 
     monkeypatch.setattr(boto3, "Session", refuse)
-    monkeypatch.setattr("stack_config._under_mocks", lambda: True)
+    monkeypatch.setattr("aws_provider._under_mocks", lambda: True)
     confirm_with_service(analytics_settings(16_384))
 
 
