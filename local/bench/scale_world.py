@@ -10,13 +10,13 @@ together and a stall in any one of them is seen at the moment it happens.
 
 from __future__ import annotations
 
-import re
 from array import array
 from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
 from local.bench.compact_fifo import CompactFifo
+from local.emulator.dynamodb import parse_statement
 from local.simulate.invokers import BUFFER_DIR, load_module, partitions_module
 
 INVOCATION_SECONDS = 0.05
@@ -72,23 +72,17 @@ class Table:
         return {"Responses": [self._execute(s["Statement"], s["Parameters"]) for s in Statements]}
 
     def _execute(self, statement: str, parameters: list[Any]) -> dict[str, Any]:
-        if statement.startswith("INSERT"):
-            names = re.findall(r"'(\w+)': \?", statement)
-            item = dict(zip(names, parameters, strict=True))
-            key = item["messageGroupId"]["S"]
+        kind, _, written, where = parse_statement(statement, parameters)
+        if kind == "INSERT":
+            key = written["messageGroupId"]["S"]
             if key in self.items:
                 return {"Error": {"Code": "DuplicateItem", "Message": "Duplicate primary key exists in table"}}
-            self.items[key] = item
+            self.items[key] = written
             return {}
-        sets_text, where_text = statement.split(" WHERE ")
-        sets = re.findall(r'SET "(\w+)" = \?', sets_text)
-        conditions = re.findall(r'"(\w+)" = \?', where_text)
-        values = dict(zip(sets, parameters[: len(sets)], strict=True))
-        expected = dict(zip(conditions, parameters[len(sets) :], strict=True))
-        current = self.items.get(expected["messageGroupId"]["S"])
-        if current is None or any(current.get(k) != v for k, v in expected.items()):
+        current = self.items.get(where["messageGroupId"]["S"])
+        if current is None or any(current.get(k) != v for k, v in where.items()):
             return {"Error": {"Code": "ConditionalCheckFailed", "Message": "The conditional request failed"}}
-        current.update(values)
+        current.update(written)
         return {}
 
 
