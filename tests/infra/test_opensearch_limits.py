@@ -198,3 +198,26 @@ def test_the_range_is_read_from_data_nodes_only() -> None:
     response["LimitsByRole"] = {"master": response["LimitsByRole"]["data"]}
     assert gp3_volume_range(response) is None
     assert gp3_volume_range(limits_response(20, 3072)) == (20, 3072)
+
+
+def test_the_program_runs_the_check_before_declaring_anything(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``infra/__main__.py`` calls the check after reading its config: a refused size stops the program."""
+    import aws_provider
+
+    from local.capture import CaptureError, capture
+    from tests.infra.plans import ROOT
+
+    client, stubber = stubbed(limits_response(10, 400))
+    monkeypatch.setattr(aws_provider, "_under_mocks", lambda: False)
+    monkeypatch.setattr(aws_provider, "_limits_call", lambda: client.describe_instance_type_limits)
+    overrides = {
+        "eventfork:analytics": {
+            "enabled": True,
+            "instanceType": "r7g.medium.search",
+            "engineVersion": "OpenSearch_2.19",
+            "volumeSizeGb": 16_384,
+        }
+    }
+    with pytest.raises(CaptureError, match=r"eventfork:analytics.volumeSizeGb: got 16384"):
+        capture(ROOT, "dev", config_overrides=overrides)
+    stubber.assert_no_pending_responses()
