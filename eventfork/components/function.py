@@ -37,6 +37,8 @@ class FunctionSpec:
     tags: dict[str, str] = field(default_factory=dict)
     handler: str = "app.lambda_handler"
     log_level: str = "INFO"
+    shared_modules: tuple[str, ...] = ()
+    """Modules of ``functions/shared`` the code imports (``card_redaction.py``), put at the archive's root."""
 
 
 @dataclass
@@ -51,6 +53,9 @@ def python_function(name: str, spec: FunctionSpec, parent: pulumi.Resource) -> B
     code_path = FUNCTIONS_DIR / spec.code_dir
     if not (code_path / "app.py").is_file():
         raise FileNotFoundError(f"function code {code_path}/app.py is missing")
+    for module in spec.shared_modules:
+        if not (FUNCTIONS_DIR / "shared" / module).is_file():
+            raise FileNotFoundError(f"shared module {FUNCTIONS_DIR / 'shared' / module} is missing")
     opts = pulumi.ResourceOptions(parent=parent)
     log_group = aws.cloudwatch.LogGroup(
         f"{name}-logs",
@@ -97,7 +102,7 @@ def python_function(name: str, spec: FunctionSpec, parent: pulumi.Resource) -> B
         runtime=spec.runtime,
         architectures=[spec.architecture],
         handler=spec.handler,
-        code=function_archive(code_path),
+        code=function_archive(code_path, tuple(FUNCTIONS_DIR / "shared" / m for m in spec.shared_modules)),
         role=role.arn,
         timeout=spec.timeout,
         memory_size=spec.memory_size,

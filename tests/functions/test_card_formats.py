@@ -47,7 +47,7 @@ NUMBER_PROBES = [VISA, f"{VISA}.0", "4.111111111111111e15", "4.111111111111111E+
 
 def json_probes() -> list[str]:
     bodies = [_json({"note": probe}) for probe in STRING_PROBES]
-    bodies += ['{"amount": %s}' % number for number in NUMBER_PROBES]
+    bodies += ['{"amount": ' + number + "}" for number in NUMBER_PROBES]
     bodies += [
         _json({VISA: "key"}),
         _json({"a": {"b": [{"c": {f"x {MASTERCARD}": 1}}]}}),
