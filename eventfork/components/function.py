@@ -11,6 +11,7 @@ import pulumi_aws as aws
 
 from eventfork.components.common import merge_tags, policy_json
 from eventfork.components.packaging import function_archive
+from eventfork.components.resource_policies import mask_card_numbers
 from eventfork.naming import physical
 
 PACKAGE_DIR = Path(__file__).resolve().parents[1]
@@ -65,6 +66,7 @@ def python_function(name: str, spec: FunctionSpec, parent: pulumi.Resource) -> B
         tags=spec.tags,
         opts=opts,
     )
+    mask_card_numbers(f"{name}-logs-data-protection", log_group, parent)
     role = aws.iam.Role(
         f"{name}-role",
         assume_role_policy=policy_json(
