@@ -88,6 +88,7 @@ class Capture:
     root: CapturedResource | None = None
     providers: list[CapturedResource] = field(default_factory=list)
     unanswered_invokes: list[str] = field(default_factory=list)
+    answered_offline: list[str] = field(default_factory=list)
     preview: bool = False
 
     def by_type(self, type_token: str) -> list[CapturedResource]:

@@ -16,6 +16,7 @@ from pulumi.runtime import settings
 from pulumi.runtime.proto import provider_pb2, resource_pb2
 from pulumi.runtime.sync_await import _ensure_event_loop
 
+from local.capture.account_lookups import LOOKUPS, LookupFailedError
 from local.capture.model import CapturedResource
 from local.capture.policy_document import PolicyDocumentError
 from local.capture.wire import (
@@ -58,6 +59,7 @@ class CaptureMonitor(pulumi_mocks.MockMonitor):
         self.captured: list[CapturedResource] = []
         self.stack_urn = ""
         self.unanswered: list[str] = []
+        self.answered_offline: list[str] = []  # lookups answered from the emulator's account
         self.packages: dict[str, tuple[str, str]] = {}
         self.base_dir: Any = None  # the program's directory (relative asset paths resolve there)
 
@@ -154,12 +156,14 @@ class CaptureMonitor(pulumi_mocks.MockMonitor):
         args = unwrap_secrets(downgrade_references(from_struct(request.args)))
         try:
             result = self.mocks.call(pulumi_mocks.MockCallArgs(token=request.tok, args=args, provider=request.provider))
-        except PolicyDocumentError as error:
+        except (PolicyDocumentError, LookupFailedError) as error:
             failure = provider_pb2.CheckFailure(property="", reason=str(error))
             return resource_pb2.ResourceInvokeResponse(failures=[failure])
         if not isinstance(result, (dict, tuple)):  # the provider would need AWS to answer
             self.unanswered.append(request.tok)
             return resource_pb2.ResourceInvokeResponse(unknown=True)
+        if request.tok in LOOKUPS:
+            self.answered_offline.append(request.tok)
         failures = None
         answer: dict[str, Any] = result if isinstance(result, dict) else result[0]
         if isinstance(result, tuple):

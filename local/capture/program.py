@@ -222,6 +222,7 @@ def capture(
         root=root,
         providers=providers,
         unanswered_invokes=sorted(set(monitor.unanswered)),
+        answered_offline=sorted(set(monitor.answered_offline)),
         preview=preview,
     )
 

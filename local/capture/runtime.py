@@ -37,8 +37,9 @@ class UnanswerableInvokeError(Exception):
     def __init__(self, token: str) -> None:
         self.token = token
         super().__init__(
-            f"invoke {token} needs AWS to answer, so offline its result is unknown; a synchronous call cannot "
-            "return an unknown value (the *_output form of the function can)"
+            f"invoke {token} needs AWS to answer, so offline its result is unknown (the emulator's account "
+            "answers only availability zones, AMIs, the default VPC and its subnets); a synchronous call "
+            "cannot return an unknown value (the *_output form of the function can)"
         )
 
 

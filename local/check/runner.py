@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from local.account import ACCOUNT_ID
 from local.capture import PROJECT_ROOT, Capture, CaptureError, capture
 from local.capture.outputs import load_stack_outputs
 from local.check.analyzer import analyze, configure, load_pack, policy_infos
@@ -41,6 +42,7 @@ class CheckResult:
     remediations: list[dict[str, str]] = field(default_factory=list)
     not_expanded: list[str] = field(default_factory=list)
     unknown_invokes: list[str] = field(default_factory=list)
+    answered_offline: list[str] = field(default_factory=list)
 
     @property
     def mandatory(self) -> list[dict[str, str]]:
@@ -56,6 +58,10 @@ class CheckResult:
             f"not expanded: {urn} is a component from another package (remote); its children are not "
             "registered offline, so no policy sees them"
             for urn in self.not_expanded
+        ]
+        lines += [
+            f"answered offline from the emulator's account ({ACCOUNT_ID}): invoke {token}"
+            for token in self.answered_offline
         ]
         lines += [
             f"unknown offline: invoke {token} needs AWS, its result is unknown (as before deployment)"
@@ -91,6 +97,7 @@ def check_capture(plan: Capture, policy_config: Path | None = None, pack_dir: Pa
         remediations=outcome.remediations,
         not_expanded=[r.urn for r in plan.remote_components()],
         unknown_invokes=plan.unanswered_invokes,
+        answered_offline=plan.answered_offline,
     )
 
 

@@ -1,0 +1,46 @@
+"""Shapes of the public AWS Python programs the check must evaluate as `pulumi preview` / `up` would."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+PROGRAMS = Path(__file__).resolve().parent / "programs"
+
+
+def cli(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "local", *args], cwd=ROOT, capture_output=True, text=True, timeout=timeout, check=False
+    )
+
+
+def plan_entries(program: str, *extra: str) -> list[dict]:
+    done = cli("plan", "--project", str(PROGRAMS / program), "--json", *extra)
+    assert done.returncode == 0, done.stderr
+    return list(json.loads(done.stdout))
+
+
+def test_synchronous_ec2_lookups_are_answered_from_the_emulators_account() -> None:
+    done = cli("check", "--project", str(PROGRAMS / "account-lookups"), "--json")
+    assert done.returncode in (0, 1), done.stderr
+    assert json.loads(done.stdout)["resources"] == 2
+    for token in ("aws:ec2/getAmi:getAmi", "aws:index/getAvailabilityZones:getAvailabilityZones"):
+        assert f"note: answered offline from the emulator's account (123456789012): invoke {token}" in done.stderr
+    entries = {e["name"]: e for e in plan_entries("account-lookups")}
+    web = entries["web"]["inputs"]
+    # moto's us-west-2 model: zones us-west-2a.., Amazon Linux 2 AMIs, a default VPC and one subnet per zone
+    assert web["availabilityZone"] == "us-west-2a"
+    assert web["ami"].startswith("ami-") and web["subnetId"].startswith("subnet-")
+    assert entries["web-sg"]["inputs"]["vpcId"].startswith("vpc-")
+    again = {e["name"]: e for e in plan_entries("account-lookups")}
+    assert again["web"]["inputs"] == web  # the same ids on every run
+
+
+def test_a_lookup_the_account_cannot_answer_is_refused_naming_it() -> None:
+    done = cli("check", "--project", str(PROGRAMS / "lookup-not-in-account"), "--json")
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    error = json.loads(done.stdout)["error"]
+    assert error.startswith("program failed at __main__.py:5:") and "aws:route53/getZone:getZone" in error
