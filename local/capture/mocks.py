@@ -18,6 +18,7 @@ from pulumi.runtime import mocks as pulumi_mocks
 from local.account import REGION
 from local.capture.aws_outputs import modelled_outputs, suffix
 from local.capture.invokes import UNANSWERED, answer
+from local.capture.provider_types import provider_typed
 from local.capture.wire import UNKNOWN
 
 STACK_REFERENCE = "pulumi:pulumi:StackReference"
@@ -78,6 +79,10 @@ class CaptureMocks(pulumi.runtime.Mocks):
         return ref, {"name": ref, "outputs": self.stack_outputs[ref], "secretOutputNames": names}
 
     def new_resource(self, args: pulumi_mocks.MockResourceArgs) -> tuple[str | None, dict[Any, Any]]:
+        resource_id, outputs = self._outputs(args)
+        return resource_id, provider_typed(args.typ, outputs)
+
+    def _outputs(self, args: pulumi_mocks.MockResourceArgs) -> tuple[str | None, dict[Any, Any]]:
         if args.typ == STACK_REFERENCE:
             return self._stack_reference(args)
         inputs = dict(args.inputs)

@@ -44,3 +44,12 @@ def test_a_lookup_the_account_cannot_answer_is_refused_naming_it() -> None:
     assert done.returncode == 2 and "Traceback" not in done.stderr
     error = json.loads(done.stdout)["error"]
     assert error.startswith("program failed at __main__.py:5:") and "aws:route53/getZone:getZone" in error
+
+
+def test_policies_written_as_objects_come_back_as_the_providers_json_string() -> None:
+    done = cli("plan", "--project", str(PROGRAMS / "policy-objects"), "--json")
+    assert done.returncode == 0, done.stderr
+    outputs = cli("outputs", "--project", str(PROGRAMS / "policy-objects"))
+    assert outputs.returncode == 0, outputs.stderr
+    # the applies ran on the JSON text the provider returns (json.loads would fail on an object)
+    assert json.loads(outputs.stdout) == {"assumeRoleStatements": 1, "policyActions": ["logs:GetLogEvents"]}
