@@ -98,6 +98,8 @@ class CaptureMonitor(pulumi_mocks.MockMonitor):
         if request.type == "pulumi:providers:aws":
             getattr(self.mocks, "provider_regions", {})[urn] = args.inputs.get("region") or None
         resource_id, state = self.mocks.new_resource(args)
+        if request.remote:  # its provider builds it and its children are not registered offline: outputs unknown
+            resource_id, state = None, {}
         resource_id = "" if resource_id in (None, UNKNOWN) else str(resource_id)
         state = {
             k: ({SIG: SECRET_SIG, "value": v} if is_secret(wire.get(k)) and not is_secret(v) else v)

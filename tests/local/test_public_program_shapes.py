@@ -53,3 +53,12 @@ def test_policies_written_as_objects_come_back_as_the_providers_json_string() ->
     assert outputs.returncode == 0, outputs.stderr
     # the applies ran on the JSON text the provider returns (json.loads would fail on an object)
     assert json.loads(outputs.stdout) == {"assumeRoleStatements": 1, "policyActions": ["logs:GetLogEvents"]}
+
+
+def test_a_remote_components_outputs_are_unknown_as_in_a_first_preview() -> None:
+    done = cli("check", "--project", str(PROGRAMS / "remote-component"), "--json")
+    assert done.returncode in (0, 1), done.stderr
+    assert "not expanded: urn:pulumi:dev::prog-remote-component::netpkg:ec2:Vpc::hub-vpc" in done.stderr
+    entries = {e["name"]: e for e in plan_entries("remote-component")}
+    assert entries["hub-sg"]["inputs"]["vpcId"] == "04da6b54-80e4-46f7-96ec-b56ff0331ba9"  # unknown, not an echo
+    assert entries["hub-vpc"]["inputs"]["natGateways"] == {"strategy": "None"}  # its inputs are what it was given
