@@ -62,6 +62,22 @@ def _time_limit(seconds: float | None) -> Iterator[None]:
 
 
 @contextlib.contextmanager
+def _stdout_to_stderr() -> Iterator[None]:
+    """Send the program's standard output to standard error: ``sys.stdout`` and file descriptor 1 itself,
+    so that child processes (``os.system("zip ...")``) cannot write into the tool's report either."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    os.dup2(2, 1)
+    try:
+        with contextlib.redirect_stdout(sys.stderr):
+            yield
+    finally:
+        sys.stderr.flush()
+        os.dup2(saved, 1)
+        os.close(saved)
+
+
+@contextlib.contextmanager
 def _patched(owner: Any, name: str, replacement: Any) -> Iterator[None]:
     original = getattr(owner, name)
     setattr(owner, name, replacement)
@@ -120,7 +136,7 @@ def run_program(
             stack_.enter_context(_patched(pulumi_resource, "register_resource", register_in_order))
             stack_.enter_context(_patched(pulumi.runtime, "invoke", _strict(pulumi.runtime.invoke)))
             stack_.enter_context(_patched(pulumi.runtime, "invoke_single", _strict(pulumi.runtime.invoke_single)))
-            stack_.enter_context(contextlib.redirect_stdout(sys.stderr))
+            stack_.enter_context(_stdout_to_stderr())
             stack_.enter_context(_time_limit(timeout))
             os.chdir(cwd or program_dir)
 

@@ -62,3 +62,10 @@ def test_a_remote_components_outputs_are_unknown_as_in_a_first_preview() -> None
     entries = {e["name"]: e for e in plan_entries("remote-component")}
     assert entries["hub-sg"]["inputs"]["vpcId"] == "04da6b54-80e4-46f7-96ec-b56ff0331ba9"  # unknown, not an echo
     assert entries["hub-vpc"]["inputs"]["natGateways"] == {"strategy": "None"}  # its inputs are what it was given
+
+
+def test_a_child_process_writing_to_standard_output_does_not_break_json() -> None:
+    done = cli("check", "--project", str(PROGRAMS / "child-process"), "--json")
+    assert done.returncode in (0, 1), done.stderr
+    assert json.loads(done.stdout)["resources"] == 1
+    assert "packing handler.zip" in done.stderr and "written to file descriptor 1" in done.stderr
