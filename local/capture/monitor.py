@@ -9,12 +9,14 @@ or the URN of a component, which is what the engine hands a provider and an anal
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+from collections.abc import Iterator
 from typing import Any
 
 from pulumi.runtime import mocks as pulumi_mocks
 from pulumi.runtime import settings
 from pulumi.runtime.proto import provider_pb2, resource_pb2
-from pulumi.runtime.sync_await import _ensure_event_loop
 
 from local.capture.account_lookups import LOOKUPS, LookupFailedError
 from local.capture.model import CapturedResource
@@ -51,6 +53,27 @@ def _seconds(duration: str) -> float:
     return total + (float(number) if number else 0)
 
 
+@contextlib.contextmanager
+def _thread_event_loop() -> Iterator[None]:
+    """An event loop for a gRPC worker thread that has none (the SDK's helpers need one), closed after the call.
+
+    A loop left open on a worker thread is finalised whenever garbage collection gets to it, and then
+    fails on its already closed self-pipe ("Invalid file descriptor: -1") after the run has ended.
+    """
+    try:
+        asyncio.get_event_loop()
+    except RuntimeError:
+        loop = asyncio.new_event_loop()
+        asyncio.set_event_loop(loop)
+        try:
+            yield
+        finally:
+            asyncio.set_event_loop(None)
+            loop.close()
+        return
+    yield
+
+
 class CaptureMonitor(pulumi_mocks.MockMonitor):
     """Mock monitor that keeps every registration with its URN, parent, options and wire inputs."""
 
@@ -80,11 +103,14 @@ class CaptureMonitor(pulumi_mocks.MockMonitor):
         return self.packages.get(request.packageRef, ("", ""))[1]
 
     def RegisterResource(self, request: Any) -> Any:  # noqa: N802 - gRPC method name
+        with _thread_event_loop():
+            return self._register_resource(request)
+
+    def _register_resource(self, request: Any) -> Any:
         urn = self.make_urn(request.parent, request.type, request.name)
         if request.type == "pulumi:pulumi:Stack":
             self.stack_urn = urn
             return resource_pb2.RegisterResourceResponse(urn=urn)
-        _ensure_event_loop()
         wire = downgrade_references(from_struct(request.object))
         args = pulumi_mocks.MockResourceArgs(
             typ=request.type,
@@ -137,7 +163,10 @@ class CaptureMonitor(pulumi_mocks.MockMonitor):
         return resource_pb2.RegisterResourceResponse(urn=urn, id=resource_id, object=to_struct(state))
 
     def ReadResource(self, request: Any) -> Any:  # noqa: N802 - gRPC method name
-        _ensure_event_loop()
+        with _thread_event_loop():
+            return self._read_resource(request)
+
+    def _read_resource(self, request: Any) -> Any:
         wire = downgrade_references(from_struct(request.properties))
         args = pulumi_mocks.MockResourceArgs(
             typ=request.type,
@@ -152,9 +181,12 @@ class CaptureMonitor(pulumi_mocks.MockMonitor):
         return resource_pb2.ReadResourceResponse(urn=urn, properties=to_struct(state))
 
     def Invoke(self, request: Any) -> Any:  # noqa: N802 - gRPC method name
+        with _thread_event_loop():
+            return self._invoke(request)
+
+    def _invoke(self, request: Any) -> Any:
         if request.tok == "pulumi:pulumi:getResource":
             return super().Invoke(request)
-        _ensure_event_loop()
         args = unwrap_secrets(downgrade_references(from_struct(request.args)))
         try:
             result = self.mocks.call(pulumi_mocks.MockCallArgs(token=request.tok, args=args, provider=request.provider))

@@ -69,3 +69,20 @@ def test_a_child_process_writing_to_standard_output_does_not_break_json() -> Non
     assert done.returncode in (0, 1), done.stderr
     assert json.loads(done.stdout)["resources"] == 1
     assert "packing handler.zip" in done.stderr and "written to file descriptor 1" in done.stderr
+
+
+def test_no_event_loop_opened_for_a_registration_or_an_invoke_is_left_open() -> None:
+    import asyncio
+    import gc
+
+    from local.capture import capture
+
+    def open_loops() -> set[int]:
+        gc.collect()
+        return {id(o) for o in gc.get_objects() if isinstance(o, asyncio.AbstractEventLoop) and not o.is_closed()}
+
+    before = open_loops()
+    plan = capture(PROGRAMS / "account-lookups", "dev")  # registrations, invokes and a read on worker threads
+    assert len(plan.resources) == 2
+    left = open_loops() - before
+    assert len(left) <= 1, f"{len(left)} event loops left open"  # at most the program's own loop
