@@ -97,6 +97,29 @@ def _strict(invoke: Any) -> Any:
     return strict_invoke
 
 
+SECRET_ACCESSORS = tuple(
+    f"{verb}_secret{kind}" for verb in ("get", "require") for kind in ("", "_bool", "_int", "_float", "_object")
+)
+
+
+def _unknown_secret() -> Any:
+    """An unknown value marked secret: what a ``secure:`` value that cannot be decrypted offline is."""
+    from pulumi.output import UNKNOWN
+
+    return pulumi.Output.secret(UNKNOWN)
+
+
+def _undecryptable(accessor: Any, secret_keys: set[str]) -> Any:
+    """A ``Config`` secret accessor that gives an unknown secret for a ``secure:`` key, as it cannot be decrypted."""
+
+    def read(self: pulumi.Config, key: str, *args: Any, **kwargs: Any) -> Any:
+        if self.full_key(key) in secret_keys:
+            return _unknown_secret()
+        return accessor(self, key, *args, **kwargs)
+
+    return read
+
+
 def run_program(
     *,
     main: Path,
@@ -136,6 +159,11 @@ def run_program(
             stack_.enter_context(_patched(pulumi_resource, "register_resource", register_in_order))
             stack_.enter_context(_patched(pulumi.runtime, "invoke", _strict(pulumi.runtime.invoke)))
             stack_.enter_context(_patched(pulumi.runtime, "invoke_single", _strict(pulumi.runtime.invoke_single)))
+            for accessor in SECRET_ACCESSORS:
+                original = getattr(pulumi.Config, accessor)
+                stack_.enter_context(
+                    _patched(pulumi.Config, accessor, _undecryptable(original, set(secret_keys or [])))
+                )
             stack_.enter_context(_stdout_to_stderr())
             stack_.enter_context(_time_limit(timeout))
             os.chdir(cwd or program_dir)

@@ -86,3 +86,25 @@ def test_no_event_loop_opened_for_a_registration_or_an_invoke_is_left_open() -> 
     assert len(plan.resources) == 2
     left = open_loops() - before
     assert len(left) <= 1, f"{len(left)} event loops left open"  # at most the program's own loop
+
+
+def test_a_secret_read_from_config_is_an_unknown_secret_and_applies_on_it_do_not_run() -> None:
+    from local.capture import capture
+    from local.capture.wire import SECRET_SIG, SIG, UNKNOWN
+
+    done = cli("check", "--project", str(PROGRAMS / "secret-decoded"), "--json")
+    assert done.returncode in (0, 1), done.stderr
+    assert json.loads(done.stdout)["resources"] == 3
+    plan = capture(PROGRAMS / "secret-decoded", "dev")
+    wire = {(r.type, r.name): r.wire for r in plan.resources}
+    unknown_secret = {SIG: SECRET_SIG, "value": UNKNOWN}
+    assert wire[("aws:rds/instance:Instance", "app-db")]["password"] == unknown_secret  # the decode did not run
+    assert wire[("aws:rds/instance:Instance", "app-db")]["username"] == "admin"
+    version = wire[("aws:secretsmanager/secretVersion:SecretVersion", "app-db-credentials")]
+    assert version["secretString"] == unknown_secret  # json_dumps did not run on a placeholder either
+    assert plan.root.wire_outputs["dbPassword"] == unknown_secret  # type: ignore[union-attr]
+    outputs = cli("outputs", "--project", str(PROGRAMS / "secret-decoded"))
+    assert outputs.returncode == 0, outputs.stderr
+    printed = cli("plan", "--project", str(PROGRAMS / "secret-decoded"), "--json")
+    for text in (done.stdout, done.stderr, outputs.stdout, printed.stdout, printed.stderr):
+        assert "aHVudGVy" not in text and "hunter2" not in text
