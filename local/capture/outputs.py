@@ -15,10 +15,19 @@ from local.capture import PROJECT_ROOT, CaptureError, capture, load_project
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--project", default=str(PROJECT_ROOT), help="Pulumi Python project directory")
     parser.add_argument("--stack", default="dev", help="stack name")
+    parser.add_argument(
+        "--organization",
+        default=None,
+        help="what pulumi.get_organization() returns (default: organization, as on a self-managed backend)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
-    print(json.dumps(capture(Path(args.project), args.stack).outputs, indent=2, sort_keys=True))
+    print(
+        json.dumps(
+            capture(Path(args.project), args.stack, organization=args.organization).outputs, indent=2, sort_keys=True
+        )
+    )
     return 0
 
 

@@ -161,6 +161,7 @@ def capture(
     require_stack: bool = False,
     secret_outputs: dict[str, list[str]] | None = None,
     timeout: float | None = None,
+    organization: str | None = None,
 ) -> Capture:
     """Run the program in ``project_dir`` for ``stack`` under mocks and return what it declared.
 
@@ -169,7 +170,7 @@ def capture(
     file does not exist (``pulumi preview --stack NAME`` fails the same way for an unknown stack).
     """
     from local.capture.mocks import CaptureMocks, CaptureMonitor, run_program
-    from local.capture.runtime import DEFAULT_TIMEOUT_SECONDS
+    from local.capture.runtime import DEFAULT_ORGANIZATION, DEFAULT_TIMEOUT_SECONDS
 
     project = read_project(project_dir)
     if require_stack and not project.stack_file(stack).is_file():
@@ -194,6 +195,7 @@ def capture(
             secret_keys=sorted(config.secret_keys),
             cwd=project.main.parent,
             timeout=DEFAULT_TIMEOUT_SECONDS if timeout is None else timeout,
+            organization=organization or DEFAULT_ORGANIZATION,
         )
     except CaptureError:
         raise

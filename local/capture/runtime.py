@@ -25,6 +25,7 @@ from pulumi.runtime.config import set_all_config
 from pulumi.runtime.sync_await import _sync_await
 
 DEFAULT_TIMEOUT_SECONDS = 120.0
+DEFAULT_ORGANIZATION = "organization"  # what the engine passes on a self-managed (file or object store) backend
 
 
 class ProgramTimeoutError(Exception):
@@ -132,6 +133,7 @@ def run_program(
     secret_keys: list[str] | None = None,
     cwd: Path | None = None,
     timeout: float | None = None,
+    organization: str = DEFAULT_ORGANIZATION,
 ) -> dict[str, Any]:
     """Run ``main`` as the engine would (fresh runtime state) and return its stack outputs (wire form).
 
@@ -139,9 +141,11 @@ def run_program(
     provider-computed value is before deployment) rather than ``None``.
     """
     del preview  # what is known is decided by the mocks; the SDK always treats the rest as unknown
-    settings.reset_options(project=project, stack=stack, preview=True)
+    settings.reset_options(project=project, stack=stack, preview=True, organization=organization)
     set_all_config(config, secret_keys or [])
-    pulumi.runtime.set_mocks(mocks, project=project, stack=stack, preview=True, monitor=monitor)
+    pulumi.runtime.set_mocks(
+        mocks, project=project, stack=stack, preview=True, monitor=monitor, organization=organization
+    )
     root = settings.get_root_resource()
     program_dir = main.parent
     monitor.base_dir = cwd or program_dir

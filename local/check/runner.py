@@ -111,6 +111,7 @@ def check_project(
     secret_outputs: dict[str, list[str]] | None = None,
     require_stack: bool = False,
     timeout: float | None = None,
+    organization: str | None = None,
 ) -> CheckResult:
     project_dir = Path(project_dir)
     config_file = policy_config or default_policy_config(project_dir, stack)
@@ -122,6 +123,7 @@ def check_project(
         secret_outputs=secret_outputs,
         require_stack=require_stack,
         timeout=timeout,
+        organization=organization,
     )
     return check_capture(plan, config_file)
 
@@ -147,6 +149,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "`pulumi stack output --json` for STACK, or FILE mapping stack names to outputs",
     )
     parser.add_argument("--timeout", type=float, default=None, help="seconds the program may run (default 120)")
+    parser.add_argument(
+        "--organization",
+        default=None,
+        help="what pulumi.get_organization() returns (default: organization, as on a self-managed backend)",
+    )
 
 
 def fail(message: str, as_json: bool) -> int:
@@ -169,6 +176,7 @@ def run(args: argparse.Namespace) -> int:
             secret_outputs=secrets,
             require_stack=args.stack is not None,
             timeout=args.timeout,
+            organization=args.organization,
         )
     except (CaptureError, PolicyConfigError) as error:
         return fail(str(error), args.json)

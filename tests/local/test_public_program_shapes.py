@@ -108,3 +108,12 @@ def test_a_secret_read_from_config_is_an_unknown_secret_and_applies_on_it_do_not
     printed = cli("plan", "--project", str(PROGRAMS / "secret-decoded"), "--json")
     for text in (done.stdout, done.stderr, outputs.stdout, printed.stdout, printed.stderr):
         assert "aHVudGVy" not in text and "hunter2" not in text
+
+
+def test_the_organization_is_the_engines_default_and_can_be_set() -> None:
+    names = [e["name"] for e in plan_entries("org-named")]
+    assert names == ["organization-dev-vpc", "organization-dev-logs"]  # a self-managed backend's organization
+    names = [e["name"] for e in plan_entries("org-named", "--organization", "acme")]
+    assert names == ["acme-dev-vpc", "acme-dev-logs"]
+    done = cli("check", "--project", str(PROGRAMS / "org-named"), "--organization", "acme", "--json")
+    assert done.returncode in (0, 1), done.stderr
