@@ -18,6 +18,7 @@ from pulumi.runtime import mocks as pulumi_mocks
 from local.account import REGION
 from local.capture.aws_outputs import modelled_outputs, suffix
 from local.capture.invokes import UNANSWERED, answer
+from local.capture.model import CaptureError
 from local.capture.provider_types import provider_typed
 from local.capture.wire import UNKNOWN
 
@@ -70,11 +71,10 @@ class CaptureMocks(pulumi.runtime.Mocks):
             return ref, {"name": ref, "outputs": self.stack_outputs[supplied], "secretOutputNames": names}
         if ref not in self.stack_outputs:
             if self.resolve_stack is None:
-                from local.capture.outputs import resolve_stack_reference
-
-                self.stack_outputs[ref] = resolve_stack_reference(ref)
-            else:
-                self.stack_outputs[ref] = self.resolve_stack(ref)
+                raise CaptureError(
+                    f"StackReference {ref!r}: its outputs were not given; give them with --stack-outputs STACK=FILE"
+                )
+            self.stack_outputs[ref] = self.resolve_stack(ref)
         names = sorted(self.secret_outputs.get(ref, []))
         return ref, {"name": ref, "outputs": self.stack_outputs[ref], "secretOutputNames": names}
 

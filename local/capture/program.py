@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import time
 import traceback
 from pathlib import Path
 from typing import Any
@@ -181,7 +182,22 @@ def capture(
     config = stack_config(project, stack)
     values = deep_merge(config.values, config_overrides) if config_overrides else config.values
     region = region_of(values)
-    mocks = CaptureMocks(stack_outputs or {}, preview=preview, region=region, secret_outputs=secret_outputs)
+    limit = DEFAULT_TIMEOUT_SECONDS if timeout is None else timeout
+    started = time.monotonic()
+
+    def resolve_stack(reference: str) -> dict[str, Any]:
+        from local.capture.outputs import resolve_stack_reference
+
+        left = limit - (time.monotonic() - started) if limit else DEFAULT_TIMEOUT_SECONDS
+        return resolve_stack_reference(reference, project.name, project.directory, stack, organization, timeout=left)
+
+    mocks = CaptureMocks(
+        stack_outputs or {},
+        preview=preview,
+        region=region,
+        resolve_stack=resolve_stack,
+        secret_outputs=secret_outputs,
+    )
     monitor = CaptureMonitor(mocks)
     try:
         outputs = run_program(

@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 PROGRAMS = Path(__file__).resolve().parent / "programs"
 
@@ -117,3 +119,43 @@ def test_the_organization_is_the_engines_default_and_can_be_set() -> None:
     assert names == ["acme-dev-vpc", "acme-dev-logs"]
     done = cli("check", "--project", str(PROGRAMS / "org-named"), "--organization", "acme", "--json")
     assert done.returncode in (0, 1), done.stderr
+
+
+def _sibling_stacks_with(tmp_path: Path, network_stack: str) -> Path:
+    for item in (PROGRAMS / "sibling-stacks").iterdir():
+        (tmp_path / item.name).write_bytes(item.read_bytes())
+    (tmp_path / "Pulumi.dev.yaml").write_text(
+        f"config:\n  prog-sibling-stacks:role: app\n  prog-sibling-stacks:networkStack: {network_stack}\n"
+    )
+    return tmp_path
+
+
+def test_a_stack_reference_resolves_from_the_programs_own_project() -> None:
+    network = {e["name"]: e for e in plan_entries("sibling-stacks", "--stack", "network")}
+    app = {e["name"]: e for e in plan_entries("sibling-stacks")}
+    vpc_id = cli("outputs", "--project", str(PROGRAMS / "sibling-stacks"), "--stack", "network")
+    assert vpc_id.returncode == 0 and "shared" in network, vpc_id.stderr
+    assert app["app"]["inputs"]["vpcId"] == json.loads(vpc_id.stdout)["vpcId"]
+
+
+@pytest.mark.parametrize("reference", ["dev", "acme/other-network/prod", "eventfork/staging"])
+def test_a_stack_reference_nothing_offline_provides_is_refused_naming_the_programs_project(
+    tmp_path: Path, reference: str
+) -> None:
+    done = cli("check", "--project", str(_sibling_stacks_with(tmp_path, reference)), "--json")
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    error = json.loads(done.stdout)["error"]
+    assert f"StackReference '{reference}'" in error and "--stack-outputs" in error
+    assert "prog-sibling-stacks" in error  # the program's project, not this tool's
+
+
+def test_a_bare_stack_name_is_the_programs_own_project_never_another_projects(tmp_path: Path) -> None:
+    (tmp_path / "Pulumi.prod.yaml").write_text("config:\n  prog-sibling-stacks:role: network\n")
+    done = cli("plan", "--project", str(_sibling_stacks_with(tmp_path, "prod")), "--json")
+    assert done.returncode == 0, done.stderr
+    [group] = [e for e in json.loads(done.stdout) if e["name"] == "app"]
+    prod = cli("outputs", "--project", str(tmp_path), "--stack", "prod")
+    assert group["inputs"]["vpcId"] == json.loads(prod.stdout)["vpcId"]
+    (tmp_path / "Pulumi.prod.yaml").unlink()
+    done = cli("plan", "--project", str(tmp_path), "--json")  # eventfork has a prod stack; this project does not
+    assert done.returncode == 2 and "prog-sibling-stacks" in json.loads(done.stdout)["error"]
