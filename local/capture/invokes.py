@@ -2,11 +2,11 @@
 
 Only what the AWS provider computes without calling AWS is answered: ``iam.get_policy_document``
 (built as the provider builds it), ``get_partition`` and ``get_region`` (from the stack's region).
-When the run models a deployment into the emulator's account, ``get_caller_identity`` answers that
-account. The EC2 lookups of ``account_lookups`` (availability zones, AMIs, the default VPC and its
-subnets) are answered from the emulator's account, at preview too (a real preview answers them from
-AWS). Everything else (hosted zones, topics, organization reads, ECR tokens, ...) needs an account
-that has them: its result is unknown, as a value not yet known during a first preview.
+The EC2 lookups of ``account_lookups`` (availability zones, AMIs, the default VPC and its
+subnets) and ``get_caller_identity`` are answered from the emulator's account, at preview too (a real
+preview answers them from AWS). Everything else (hosted zones, topics, organization reads, ECR tokens,
+...) needs an account that has them: its result is unknown, as a value not yet known during a first
+preview (and a synchronous call of it is refused, naming it).
 """
 
 from __future__ import annotations
@@ -19,6 +19,8 @@ from local.capture.aws_outputs import suffix
 from local.capture.policy_document import policy_document
 
 UNANSWERED = object()  # the invoke's result is unknown offline
+CALLER_IDENTITY = "aws:index/getCallerIdentity:getCallerIdentity"
+ACCOUNT_ANSWERS = {*LOOKUPS, CALLER_IDENTITY}  # invokes answered from the emulator's account (noted as such)
 
 REGION_NAMES = {
     "us-east-1": "US East (N. Virginia)",
@@ -73,7 +75,7 @@ def answer(token: str, args: dict[str, Any], region: str | None, deployed: bool)
             "description": REGION_NAMES.get(wanted, wanted),
             "endpoint": f"ec2.{wanted}.{dns}",
         }
-    if token == "aws:index/getCallerIdentity:getCallerIdentity" and deployed:
+    if token == CALLER_IDENTITY:  # the credentials' account, which a preview asks AWS for too
         partition = partition_of(region or "us-east-1")["partition"]
         return {
             "accountId": ACCOUNT_ID,

@@ -18,7 +18,8 @@ from pulumi.runtime import mocks as pulumi_mocks
 from pulumi.runtime import settings
 from pulumi.runtime.proto import provider_pb2, resource_pb2
 
-from local.capture.account_lookups import LOOKUPS, LookupFailedError
+from local.capture.account_lookups import LookupFailedError
+from local.capture.invokes import ACCOUNT_ANSWERS
 from local.capture.model import CapturedResource
 from local.capture.policy_document import PolicyDocumentError
 from local.capture.wire import (
@@ -196,7 +197,7 @@ class CaptureMonitor(pulumi_mocks.MockMonitor):
         if not isinstance(result, (dict, tuple)):  # the provider would need AWS to answer
             self.unanswered.append(request.tok)
             return resource_pb2.ResourceInvokeResponse(unknown=True)
-        if request.tok in LOOKUPS:
+        if request.tok in ACCOUNT_ANSWERS:
             self.answered_offline.append(request.tok)
         failures = None
         answer: dict[str, Any] = result if isinstance(result, dict) else result[0]

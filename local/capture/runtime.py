@@ -35,12 +35,14 @@ class ProgramTimeoutError(Exception):
 class UnanswerableInvokeError(Exception):
     """A synchronous invoke whose result is unknown offline (the program cannot go on with it)."""
 
-    def __init__(self, token: str) -> None:
+    def __init__(self, token: str, args: dict[str, Any] | None = None) -> None:
         self.token = token
+        asked = ", ".join(f"{k}={v!r}" for k, v in sorted((args or {}).items()) if isinstance(v, (str, int, bool)))
         super().__init__(
-            f"invoke {token} needs AWS to answer, so offline its result is unknown (the emulator's account "
-            "answers only availability zones, AMIs, the default VPC and its subnets); a synchronous call "
-            "cannot return an unknown value (the *_output form of the function can)"
+            f"invoke {token}{f' ({asked})' if asked else ''} looks up something the emulator's account does not "
+            "have (a fresh account: the caller's identity, its availability zones, public AMIs, default VPC and "
+            "subnets), so offline it has no answer; a synchronous call cannot return an unknown value (the "
+            "*_output form of the function can)"
         )
 
 
@@ -92,7 +94,7 @@ def _strict(invoke: Any) -> Any:
     def strict_invoke(tok: str, *args: Any, **kwargs: Any) -> Any:
         result = invoke(tok, *args, **kwargs)
         if not result.is_known:
-            raise UnanswerableInvokeError(tok)
+            raise UnanswerableInvokeError(tok, args[0] if args and isinstance(args[0], dict) else None)
         return result
 
     return strict_invoke

@@ -86,7 +86,7 @@ def test_invokes_the_provider_answers_offline_are_computed_the_others_unknown() 
         "aws:ecr/getAuthorizationToken:getAuthorizationToken",
         "aws:sns/getTopic:getTopic",
     ]
-    assert plan_of("invokes", preview=True).root.wire_outputs["account"] == UNKNOWN  # type: ignore[union-attr]
+    assert plan_of("invokes", preview=True).root.wire_outputs["account"] == "123456789012"  # type: ignore[union-attr]
 
 
 def test_a_synchronous_invoke_only_aws_can_answer_is_a_clean_error() -> None:

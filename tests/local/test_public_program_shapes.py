@@ -159,3 +159,22 @@ def test_a_bare_stack_name_is_the_programs_own_project_never_another_projects(tm
     (tmp_path / "Pulumi.prod.yaml").unlink()
     done = cli("plan", "--project", str(tmp_path), "--json")  # eventfork has a prod stack; this project does not
     assert done.returncode == 2 and "prog-sibling-stacks" in json.loads(done.stdout)["error"]
+
+
+@pytest.mark.parametrize("mode", [[], ["--preview"]])
+def test_the_callers_account_region_and_partition_are_answered_at_preview_too(mode: list[str]) -> None:
+    done = cli("check", "--project", str(PROGRAMS / "account-identity"), "--json", *mode)
+    assert done.returncode in (0, 1), done.stderr
+    assert "invoke aws:index/getCallerIdentity:getCallerIdentity" in done.stderr  # noted as answered offline
+    entries = {e["name"]: e for e in plan_entries("account-identity", *mode)}
+    assert entries["artifacts"]["inputs"]["bucket"] == "artifacts-123456789012-eu-west-1"
+    policy = json.loads(entries["deployer"]["inputs"]["assumeRolePolicy"])
+    assert policy["Statement"][0]["Principal"] == {"AWS": "arn:aws:iam::123456789012:root"}
+
+
+def test_a_lookup_of_something_the_fresh_account_lacks_is_refused_naming_the_lookup_and_what_it_asked() -> None:
+    done = cli("check", "--project", str(PROGRAMS / "named-lookups"), "--json")
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    error = json.loads(done.stdout)["error"]
+    assert error.startswith("program failed at __main__.py:7: invoke aws:route53/getZone:getZone")
+    assert "name='example.com'" in error and "emulator's account" in error
