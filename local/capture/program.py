@@ -241,6 +241,7 @@ def capture(
         providers=providers,
         unanswered_invokes=sorted(set(monitor.unanswered)),
         answered_offline=sorted(set(monitor.answered_offline)),
+        not_known_arguments=sorted(set(monitor.not_known_arguments)),
         preview=preview,
     )
 

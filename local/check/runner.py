@@ -43,6 +43,7 @@ class CheckResult:
     not_expanded: list[str] = field(default_factory=list)
     unknown_invokes: list[str] = field(default_factory=list)
     answered_offline: list[str] = field(default_factory=list)
+    not_known_arguments: list[str] = field(default_factory=list)
 
     @property
     def mandatory(self) -> list[dict[str, str]]:
@@ -66,6 +67,10 @@ class CheckResult:
         lines += [
             f"unknown offline: invoke {token} needs AWS, its result is unknown (as before deployment)"
             for token in self.unknown_invokes
+        ]
+        lines += [
+            f"unknown offline: invoke {token} was given a value not known before deployment, so its result is unknown"
+            for token in self.not_known_arguments
         ]
         return lines
 
@@ -98,6 +103,7 @@ def check_capture(plan: Capture, policy_config: Path | None = None, pack_dir: Pa
         not_expanded=[r.urn for r in plan.remote_components()],
         unknown_invokes=plan.unanswered_invokes,
         answered_offline=plan.answered_offline,
+        not_known_arguments=plan.not_known_arguments,
     )
 
 

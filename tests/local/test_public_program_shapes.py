@@ -178,3 +178,11 @@ def test_a_lookup_of_something_the_fresh_account_lacks_is_refused_naming_the_loo
     error = json.loads(done.stdout)["error"]
     assert error.startswith("program failed at __main__.py:7: invoke aws:route53/getZone:getZone")
     assert "name='example.com'" in error and "emulator's account" in error
+
+
+def test_a_lookup_whose_arguments_are_not_known_yet_has_an_unknown_result() -> None:
+    done = cli("check", "--project", str(PROGRAMS / "lookup-on-unknown"), "--json")
+    assert done.returncode in (0, 1), done.stderr
+    entries = {e["name"]: e for e in plan_entries("lookup-on-unknown")}
+    assert entries["worker"]["inputs"]["subnetId"] == "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
+    assert "note: unknown offline: invoke aws:ec2/getSubnets:getSubnets was given a value not known" in done.stderr
