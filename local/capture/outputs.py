@@ -16,6 +16,7 @@ from local.capture.project import read_project
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--project", default=str(PROJECT_ROOT), help="Pulumi Python project directory")
     parser.add_argument("--stack", default="dev", help="stack name")
+    parser.add_argument("--timeout", type=float, default=None, help="seconds the command may run (default 120)")
     parser.add_argument(
         "--organization",
         default=None,
@@ -26,7 +27,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     print(
         json.dumps(
-            capture(Path(args.project), args.stack, organization=args.organization).outputs, indent=2, sort_keys=True
+            capture(Path(args.project), args.stack, organization=args.organization, timeout=args.timeout).outputs,
+            indent=2,
+            sort_keys=True,
         )
     )
     return 0
@@ -109,6 +112,7 @@ def resolve_stack_reference(
             "with --stack-outputs STACK=FILE (the JSON of `pulumi stack output --json`)"
         )
     command = [sys.executable, "-m", "local", "outputs", "--project", str(directory), "--stack", stack]
+    command += ["--timeout", f"{max(timeout - 1, 1):g}"]
     if organization:
         command += ["--organization", organization]
     try:

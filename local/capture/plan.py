@@ -27,7 +27,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="[STACK=]FILE",
         help="outputs of other stacks read by StackReference (see check --help)",
     )
-    parser.add_argument("--timeout", type=float, default=None, help="seconds the program may run (default 120)")
+    parser.add_argument("--timeout", type=float, default=None, help="seconds the command may run (default 120)")
     parser.add_argument(
         "--organization",
         default=None,

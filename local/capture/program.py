@@ -171,7 +171,7 @@ def capture(
     file does not exist (``pulumi preview --stack NAME`` fails the same way for an unknown stack).
     """
     from local.capture.mocks import CaptureMocks, CaptureMonitor, run_program
-    from local.capture.runtime import DEFAULT_ORGANIZATION, DEFAULT_TIMEOUT_SECONDS
+    from local.capture.runtime import DEFAULT_ORGANIZATION, DEFAULT_TIMEOUT_SECONDS, remaining
 
     project = read_project(project_dir)
     if require_stack and not project.stack_file(stack).is_file():
@@ -188,7 +188,7 @@ def capture(
     def resolve_stack(reference: str) -> dict[str, Any]:
         from local.capture.outputs import resolve_stack_reference
 
-        left = limit - (time.monotonic() - started) if limit else DEFAULT_TIMEOUT_SECONDS
+        left = remaining(limit - (time.monotonic() - started))
         return resolve_stack_reference(reference, project.name, project.directory, stack, organization, timeout=left)
 
     mocks = CaptureMocks(
@@ -210,7 +210,7 @@ def capture(
             preview=preview,
             secret_keys=sorted(config.secret_keys),
             cwd=project.main.parent,
-            timeout=DEFAULT_TIMEOUT_SECONDS if timeout is None else timeout,
+            timeout=remaining(limit),
             organization=organization or DEFAULT_ORGANIZATION,
         )
     except CaptureError:

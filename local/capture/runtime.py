@@ -14,6 +14,7 @@ import runpy
 import signal
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -25,7 +26,20 @@ from pulumi.runtime.config import set_all_config
 from pulumi.runtime.sync_await import _sync_await
 
 DEFAULT_TIMEOUT_SECONDS = 120.0
+_DEADLINE: list[float] = []  # when the whole command must have finished (time.monotonic) and its limit, once set
 DEFAULT_ORGANIZATION = "organization"  # what the engine passes on a self-managed (file or object store) backend
+
+
+def set_deadline(seconds: float) -> None:
+    """The whole command (program, stack references, analysis) must finish ``seconds`` from now."""
+    _DEADLINE[:] = [time.monotonic() + seconds, seconds]
+
+
+def remaining(limit: float) -> float:
+    """Seconds left of ``limit``, or of the command's deadline when one is set and nearer."""
+    if not _DEADLINE:
+        return limit
+    return max(0.1, min(limit, _DEADLINE[0] - time.monotonic()))
 
 
 class ProgramTimeoutError(Exception):
@@ -52,8 +66,10 @@ def _time_limit(seconds: float | None) -> Iterator[None]:
         yield
         return
 
+    stated = _DEADLINE[1] if _DEADLINE else seconds
+
     def expired(_signum: int, _frame: Any) -> None:
-        raise ProgramTimeoutError(f"the program did not finish within {seconds:g} s")
+        raise ProgramTimeoutError(f"the program did not finish within {stated:g} s")
 
     previous = signal.signal(signal.SIGALRM, expired)
     signal.setitimer(signal.ITIMER_REAL, seconds)

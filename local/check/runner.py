@@ -154,7 +154,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="outputs of other stacks read by StackReference: STACK=FILE with the JSON of "
         "`pulumi stack output --json` for STACK, or FILE mapping stack names to outputs",
     )
-    parser.add_argument("--timeout", type=float, default=None, help="seconds the program may run (default 120)")
+    parser.add_argument("--timeout", type=float, default=None, help="seconds the command may run (default 120)")
     parser.add_argument(
         "--organization",
         default=None,

@@ -186,3 +186,18 @@ def test_a_lookup_whose_arguments_are_not_known_yet_has_an_unknown_result() -> N
     entries = {e["name"]: e for e in plan_entries("lookup-on-unknown")}
     assert entries["worker"]["inputs"]["subnetId"] == "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
     assert "note: unknown offline: invoke aws:ec2/getSubnets:getSubnets was given a value not known" in done.stderr
+
+
+def test_the_time_limit_bounds_the_whole_command_even_when_the_program_ignores_it() -> None:
+    import time
+
+    started = time.monotonic()
+    done = cli("check", "--project", str(PROGRAMS / "retries-forever"), "--timeout", "3", "--json", timeout=60)
+    assert done.returncode == 2 and "did not finish within 3 s" in json.loads(done.stdout)["error"]
+    assert time.monotonic() - started < 30 and "Traceback" not in done.stderr
+
+
+def test_a_thread_the_program_leaves_running_does_not_keep_the_command_alive() -> None:
+    done = cli("check", "--project", str(PROGRAMS / "leaves-a-thread"), "--timeout", "20", "--json", timeout=60)
+    assert done.returncode in (0, 1), done.stderr
+    assert json.loads(done.stdout)["resources"] == 1 and "Traceback" not in done.stderr
