@@ -19,6 +19,7 @@ from local.account import REGION
 from local.capture.aws_outputs import modelled_outputs, suffix
 from local.capture.invokes import UNANSWERED, answer
 from local.capture.model import CaptureError
+from local.capture.preview_outputs import planned_state
 from local.capture.provider_types import provider_typed
 from local.capture.wire import UNKNOWN
 
@@ -91,7 +92,9 @@ class CaptureMocks(pulumi.runtime.Mocks):
         if args.resource_id:  # a read of an existing resource: only what the program gave is known
             return args.resource_id, inputs
         if self.preview:  # as in `pulumi preview` of a new stack: what AWS assigns is not known yet
-            return None, inputs
+            if not args.custom:
+                return None, inputs
+            return None, planned_state(args, self.region_for(args.provider))
         modelled = modelled_outputs(args)
         region = self.region_for(args.provider)
         if modelled is None:
