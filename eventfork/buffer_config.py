@@ -84,6 +84,16 @@ class BufferConfig:
             "reason (0: never); default derived, see README",
         ),
     )
+    maxFutureSkewSeconds: int = setting(
+        300,
+        Rule(
+            "int",
+            0,
+            86400,
+            doc="how far ahead of the buffer's clock an occurredAt may be; a later one is dead-lettered as "
+            "in the future (an event stamped ahead orders by its stamp, so keep this small)",
+        ),
+    )
     idempotencyTtlSeconds: int = setting(
         2592000, Rule("int", 86400, 31536000, doc="how long delivered event ids are remembered")
     )

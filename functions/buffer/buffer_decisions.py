@@ -92,7 +92,7 @@ def decide(
     decisions = Decisions()
     blocked: dict[str, float] = {}
     working = dict(groups)
-    seen: set[str] = set()
+    seen: set[tuple[str, str]] = set()  # (group, event id): ids are per group
     group_round: dict[str, int] = {}
     for record in records:
         if record.group is not None and record.group in blocked:
@@ -115,7 +115,7 @@ def decide(
             while len(decisions.rounds) <= index:
                 decisions.rounds.append([])
             decisions.rounds[index].append(record)
-            seen.add(record.event_id)
+            seen.add((record.group, record.event_id))
             previous = working.get(record.group)
             recent = {**(previous.recent if previous else {}), memory_key(record.event_id): record.occurred_at}
             working[record.group] = GroupState(now, record.occurred_at, record.event_id, 0, recent)
@@ -130,7 +130,9 @@ def decide(
     return decisions
 
 
-def _judge(event: Event, state: GroupState | None, seen: set[str], now: float, interval: float) -> Outcome | None:
+def _judge(
+    event: Event, state: GroupState | None, seen: set[tuple[str, str]], now: float, interval: float
+) -> Outcome | None:
     """None means deliver now; otherwise the record's outcome.
 
     An event recorded before its publish was confirmed (pending) is never suppressed nor held by its
@@ -138,7 +140,7 @@ def _judge(event: Event, state: GroupState | None, seen: set[str], now: float, i
     happened.
     """
     pending = state is not None and state.is_pending(event.message_id)
-    if event.event_id in seen or (state is not None and state.remembers(event.event_id) and not pending):
+    if (event.group, event.event_id) in seen or (state is not None and state.remembers(event.event_id) and not pending):
         return _outcome(event, DUPLICATE, "event id already delivered")
     if state is not None and event.occurred_at < state.last_occurred_at and not pending:
         return _outcome(

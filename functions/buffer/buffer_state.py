@@ -7,8 +7,8 @@ of PartiQL statements, one per group, each conditional on the version read (``UP
 version = ?``) or on the item still being absent (``INSERT``), so a late invocation can never
 overwrite a newer decision. Unlike a transaction, every statement succeeds or fails on its own
 and costs one write unit, not two. A failing event's attempts are counted in an item of the same
-table keyed ``failed attempts <eventId>``: SQS group ids cannot contain a space, so no group item
-can ever share that key.
+table keyed ``failed attempts <group> <eventId>`` (ids are per group, as the queue's deduplication
+scope is): SQS group ids cannot contain a space, so no group item can ever share that key.
 
 The item stays small whatever the producers do: it keeps the last ``RECENT_EVENT_IDS`` ids and at
 most ``TIE_IDS_IN_ITEM`` ids of the group's latest ``occurredAt``. When more events share that
@@ -83,6 +83,11 @@ PERMANENT_CODES = (
     "AccessDenied",
     "AccessDeniedException",
 )
+
+
+def failure_key(group: str, event_id: str) -> str:
+    """Key of the item counting one event's failed attempts: ids are per group, so the group is in it."""
+    return f"{FAILURE_PREFIX}{group} {event_id}"
 
 
 @dataclass(frozen=True)
@@ -247,11 +252,11 @@ class BufferState:
                     )
         return failures
 
-    def count_failure(self, event_id: str, now: float) -> int:
-        """Add one failed attempt for an event and return the total (kept for the event TTL)."""
+    def count_failure(self, group: str, event_id: str, now: float) -> int:
+        """Add one failed attempt for a group's event and return the total (kept for the event TTL)."""
         response = self.client.update_item(
             TableName=self.group_table,
-            Key={GROUP_KEY: {"S": FAILURE_PREFIX + event_id}},
+            Key={GROUP_KEY: {"S": failure_key(group, event_id)}},
             UpdateExpression="ADD attempts :one SET #ttl = :ttl",
             ExpressionAttributeNames={"#ttl": TTL_ATTRIBUTE},
             ExpressionAttributeValues={":one": {"N": "1"}, ":ttl": {"N": str(int(now) + self.event_ttl)}},

@@ -37,26 +37,28 @@ class SimulatedCrash(BaseException):  # noqa: N818 - a crash, not an error the h
 
 @dataclass
 class FaultBook:
-    """Remaining injections per (kind, event id)."""
+    """Remaining injections per (kind, event id, group or None for any group)."""
 
-    remaining: dict[tuple[str, str], int | None] = field(default_factory=dict)
+    remaining: dict[tuple[str, str, str | None], int | None] = field(default_factory=dict)
     injected: list[tuple[str, str]] = field(default_factory=list)
 
     @classmethod
     def of(cls, faults: list[Fault]) -> FaultBook:
-        return cls({(f.kind, f.id): f.times for f in faults})
+        return cls({(f.kind, f.id, f.group): f.times for f in faults})
 
-    def take(self, kind: str, ids: list[str]) -> str | None:
-        """If a fault of ``kind`` is armed for one of ``ids``, use it up and return that id."""
+    def take(self, kind: str, ids: list[str], group: str | None = None) -> str | None:
+        """If a fault of ``kind`` is armed for one of ``ids`` (of ``group``, when the fault names one),
+        use it up and return that id."""
         for event_id in ids:
-            key = (kind, event_id)
-            if key in self.remaining:
-                left = self.remaining[key]
-                if left is None or left > 0:
-                    if left is not None:
-                        self.remaining[key] = left - 1
-                    self.injected.append(key)
-                    return event_id
+            keys = [(kind, event_id, group), (kind, event_id, None)] if group else [(kind, event_id, None)]
+            for key in keys:
+                if key in self.remaining:
+                    left = self.remaining[key]
+                    if left is None or left > 0:
+                        if left is not None:
+                            self.remaining[key] = left - 1
+                        self.injected.append((kind, event_id))
+                        return event_id
         return None
 
 
@@ -212,18 +214,22 @@ class BufferInvoker:
             settings=settings,
             clock=clock.now,
             sleep=self._sleep,
-            validate=self._validate,
         )
+        prepare = processor.prepare_delivery
+
+        def prepare_or_fail(event: Any, topic_fifo: bool) -> dict[str, Any]:
+            """The fail_processing fault, at the real point where the function builds an event's message."""
+            if self.faults.take("fail_processing", [event.event_id], event.group):
+                raise RuntimeError(f"injected processing failure for {event.event_id}")
+            return prepare(event, topic_fifo)
+
+        processor.prepare_delivery = prepare_or_fail
         self.outcomes: list[Any] = []
         self.handler_seconds = 0.0
 
     def _sleep(self, seconds: float) -> None:
         """The function pausing between retries: scenario time passes, wall time does not."""
         self.clock.advance_to(self.clock.t + seconds)
-
-    def _validate(self, event: Any) -> None:
-        if self.faults.take("fail_processing", [event.event_id]):
-            raise RuntimeError(f"injected processing failure for {event.event_id}")
 
     def _before_publish(self, params: dict[str, Any], **_: Any) -> None:
         ids = _envelope_ids(params.get("PublishBatchRequestEntries", []))

@@ -45,6 +45,7 @@ class Fault:
     kind: str
     id: str
     times: int | None  # None: every time
+    group: str | None = None  # only the event of this group (ids are per group); None: any group
 
 
 @dataclass(frozen=True)
@@ -238,7 +239,11 @@ def _parse_fault(raw: Any, where: str) -> Fault:
         raise ScenarioError(f"{where}.times: got {json.dumps(times)}; allowed: a whole number >= 1")
     if times is None and kind != "fail_processing":
         times = 1
-    return Fault(kind=kind, id=_text(raw.get("id"), f"{where}.id"), times=times)
+    unknown = set(raw) - {"kind", "id", "times", "group"}
+    if unknown:
+        raise ScenarioError(f"{where}: unknown keys {sorted(unknown)}; allowed: kind, id, times, group")
+    group = _text(raw["group"], f"{where}.group") if "group" in raw else None
+    return Fault(kind=kind, id=_text(raw.get("id"), f"{where}.id"), times=times, group=group)
 
 
 def _parse_dependency_fault(raw: dict[str, Any], where: str) -> DependencyFault:

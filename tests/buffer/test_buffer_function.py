@@ -105,12 +105,18 @@ def test_malformed_bodies_go_to_the_dlq_with_a_reason_and_the_group_goes_on(
     assert [e["eventId"] for e in world.downstream()] == ["good"]
 
 
-def test_poison_event_is_retried_then_dead_lettered_and_its_group_goes_on(world: BufferWorld) -> None:
-    def poison(event: object) -> None:
+def test_poison_event_is_retried_then_dead_lettered_and_its_group_goes_on(
+    world: BufferWorld, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    prepare = processor.prepare_delivery
+
+    def poison(event: object, topic_fifo: bool) -> object:
         if event.event_id == "p1":  # type: ignore[attr-defined]
             raise ValueError("downstream schema rejects it")
+        return prepare(event, topic_fifo)
 
-    fn = world.function(validate=poison)
+    monkeypatch.setattr(processor, "prepare_delivery", poison)
+    fn = world.function()
     world.send("user-1", "p1", {"n": 1})
     world.send("user-1", "p2", {"n": 2})
     seen = []

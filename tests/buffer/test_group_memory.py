@@ -160,15 +160,18 @@ def test_memory_keeps_the_newest_ids_and_every_id_of_the_latest_time(steps: list
     assert {t for _, t in newest} <= set(memory.values())
 
 
-def test_failed_attempts_are_counted_under_a_key_no_group_can_have(world: BufferWorld) -> None:
-    def reject(event: object) -> None:
+def test_failed_attempts_are_counted_under_a_key_no_group_can_have(
+    world: BufferWorld, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def reject(event: object, topic_fifo: bool) -> object:
         raise ValueError("downstream schema check failed")
 
-    fn = world.function(validate=reject)
+    monkeypatch.setattr(processor, "prepare_delivery", reject)
+    fn = world.function()
     world.send("user-1", "e1", {"n": 1})
     _, result = run_once(world, fn)
     assert kinds(result) == ["failed"] and "attempt 1/3" in result.outcomes[0].reason
-    counter = _item(world, "failed attempts e1")
+    counter = _item(world, "failed attempts user-1 e1")
     assert counter["attempts"] == {"N": "1"}
     assert " " in buffer_state.FAILURE_PREFIX  # SQS MessageGroupId allows no spaces: never a group's key
     assert world.downstream() == []
