@@ -81,13 +81,18 @@ def decide(
     interval: float,
     settled: dict[str, Outcome] | None = None,
     max_backlog_seconds: float = 0.0,
+    publish_margin: float = 0.0,
 ) -> Decisions:
     """Decide every record in batch order. ``settled`` holds outcomes the edges already fixed
     (a dead-letter send that failed, a processing failure); rejections not in it are dead-lettered.
 
     With ``max_backlog_seconds``, an event that must wait for its group's window after it already
     waited longer than that in the queue is ``OVER_BACKLOG``: its group's backlog cannot drain in
-    time, and the queue's retention would otherwise expire it unseen. It does not hold its group."""
+    time, and the queue's retention would otherwise expire it unseen. It does not hold its group.
+
+    A delivery's window starts ``publish_margin`` after the decision: by then its publish has
+    completed (or the edges record the later instant it did), so the message reached the topic before
+    its window started and the next delivery of its group, decided after the window, comes later."""
     settled = settled or {}
     decisions = Decisions()
     blocked: dict[str, float] = {}
@@ -118,7 +123,7 @@ def decide(
             seen.add((record.group, record.event_id))
             previous = working.get(record.group)
             recent = {**(previous.recent if previous else {}), memory_key(record.event_id): record.occurred_at}
-            working[record.group] = GroupState(now, record.occurred_at, record.event_id, 0, recent)
+            working[record.group] = GroupState(now + publish_margin, record.occurred_at, record.event_id, 0, recent)
             decisions.outcomes[record.message_id] = _outcome(record, DELIVER)
             decisions.outcomes[record.message_id].round = index
             decisions.outcomes[record.message_id].republish = republish

@@ -43,7 +43,13 @@ from buffer_decisions import (
     settle,
 )
 from buffer_partitions import batch_source
-from buffer_recording import RECORD_ATTEMPTS, BufferRecording, StateRejectedError, error_code
+from buffer_recording import (
+    PUBLISH_MARGIN_SECONDS,
+    RECORD_ATTEMPTS,
+    BufferRecording,
+    StateRejectedError,
+    error_code,
+)
 from buffer_records import Event, Rejection, parse_record, prepare_delivery
 from buffer_settings import BufferSettings
 from buffer_state import PERMANENT_CODES, BufferState, Snapshot
@@ -120,6 +126,11 @@ class BufferFunction(BufferBatchEnd, BufferRecording):
         self.logger = logger or _Silent()
         self.metrics = metrics or _Silent()
 
+    @property
+    def publish_margin(self) -> float:
+        """Seconds after a decision at which its delivery's window starts (none without an interval)."""
+        return PUBLISH_MARGIN_SECONDS if self.settings.interval_seconds > 0 else 0.0
+
     # ------------------------------------------------------------------ the batch
     def handle(self, event: dict[str, Any]) -> BatchResult:
         started = self.clock()
@@ -152,11 +163,17 @@ class BufferFunction(BufferBatchEnd, BufferRecording):
         while failures := self._prepare(decisions, prepared, now):
             decisions, settled = self._decide(parsed, snapshot, now, {**settled, **failures})
         new = [e for r in decisions.rounds for e in r if not decisions.outcomes[e.message_id].republish]
-        write_errors = self._record_ahead(new, snapshot, now)
+        write_errors = self._record_ahead(new, snapshot, now, now + self.publish_margin)
         published, publish_errors, publish_times = self._publish(decisions, set(write_errors), prepared)
         republished = [e for r in decisions.rounds for e in r if decisions.outcomes[e.message_id].republish]
         self._correct(
-            [e for e in new if e.group not in write_errors], republished, published, publish_times, snapshot, now
+            [e for e in new if e.group not in write_errors],
+            republished,
+            published,
+            publish_times,
+            snapshot,
+            now,
+            now + self.publish_margin,
         )
         self._warn_late_republish(decisions, snapshot, now)
         result = BatchResult(settle(parsed, decisions, publish_errors, write_errors, self.clock()))
@@ -211,7 +228,13 @@ class BufferFunction(BufferBatchEnd, BufferRecording):
 
         def run(records: list[Event | Rejection], fixed: dict[str, Outcome]) -> Decisions:
             return decide(
-                records, snapshot.groups, now, settings.interval_seconds, fixed, settings.max_group_backlog_seconds
+                records,
+                snapshot.groups,
+                now,
+                settings.interval_seconds,
+                fixed,
+                settings.max_group_backlog_seconds,
+                self.publish_margin,
             )
 
         try:

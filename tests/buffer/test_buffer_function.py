@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 
 import pytest
 from botocore.exceptions import ClientError
@@ -38,11 +39,14 @@ def test_second_event_waits_exactly_until_the_window_ends(world: BufferWorld) ->
     world.send("user-1", "e2", {"consent": "no"})
     event, result = run_once(world)
     assert kinds(result) == ["delayed"]
-    assert result.outcomes[0].visible_at == pytest.approx(world.clock.start + 60.0)
+    # The window runs from the recorded delivery, the publish margin after the decision (never before
+    # the message reached the topic).
+    window_end = 60.0 + processor.PUBLISH_MARGIN_SECONDS
+    assert result.outcomes[0].visible_at == pytest.approx(world.clock.start + window_end)
     assert result.response["batchItemFailures"] == [{"itemIdentifier": event["Records"][0]["messageId"]}]
     world.clock.advance_to(59.0)
     assert world.receive_event()["Records"] == []  # still invisible: not a fixed visibility timeout of 180 s
-    world.clock.advance_to(60.01)
+    world.clock.advance_to(2.0 + math.ceil(window_end - 2.0) + 0.01)  # SQS visibility is whole seconds
     _, result = run_once(world)
     assert kinds(result) == ["delivered"]
     assert [e["eventId"] for e in world.downstream()] == ["e1", "e2"]
