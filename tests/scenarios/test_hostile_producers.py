@@ -93,9 +93,9 @@ def test_slow_publishes_never_bring_two_deliveries_closer_than_the_interval(inte
 
 
 def test_a_retention_that_a_burst_can_outlast_is_refused_before_anything_is_declared() -> None:
-    from eventfork.config_schema import ConfigError
+    from local.capture.program import ProgramError
 
-    with pytest.raises(ConfigError) as refused:
+    with pytest.raises(ProgramError) as refused:
         simulate(load_scenario(SCENARIOS / "retention-burst.json"))
     assert "eventfork:buffer.maxGroupBacklogSeconds: got 0" in str(refused.value)
 
@@ -121,3 +121,16 @@ def test_an_occurred_at_ahead_of_the_allowed_skew_is_dead_lettered_as_future(ahe
     assert "in the future" in reason and "milliseconds" not in reason
     assert "maxFutureSkewSeconds" in reason
     assert report["delivered"] == {"user-1": ["no"]}  # the correct-clock "no" is not suppressed
+
+
+def test_the_shortest_accepted_retention_loses_nothing_from_a_burst_it_cannot_hold() -> None:
+    """Every event of the burst is delivered, or dead-lettered with the backlog reason: none expires unseen."""
+    raw = json.loads((SCENARIOS / "retention-burst.json").read_text())
+    raw["config"] = {"eventfork:buffer": {"retentionSeconds": 7200}}
+    raw["runFor"] = 9000
+    report = simulate(parse_scenario(raw))
+    delivered = report["delivered"]["user-1"]
+    dead = report["deadLettered"]
+    assert sorted(delivered + dead) == sorted(f"b{i:02d}" for i in range(80))
+    assert dead and all("backlog over its limit" in report["deadLetterReasons"][i] for i in dead)
+    assert delivered == [f"b{i:02d}" for i in range(len(delivered))]
