@@ -1,8 +1,11 @@
 """What a group remembers: its last delivery, recent event ids, and messages pending confirmation.
 
 Pure rules, no AWS: which ids an item keeps (the newest ``RECENT_EVENT_IDS`` plus at most
-``TIE_IDS_IN_ITEM`` of the latest ``occurredAt``; more of that time go to items of their own) and
-how ids and SQS message ids are kept (literal or digest). ``buffer_state`` stores them in DynamoDB.
+``TIE_IDS_IN_ITEM`` of the latest ``occurredAt``) and how ids and SQS message ids are kept (literal
+or digest). Every id the item lets go of is written to an item of its own, ``delivered <group> <id>``,
+in the same ``BatchExecuteStatement``, so a retransmitted id is never delivered again for the whole
+memory horizon, whatever came between and whether or not it carries its original ``occurredAt``.
+``buffer_state`` stores them in DynamoDB.
 """
 
 from __future__ import annotations
@@ -12,8 +15,7 @@ from dataclasses import dataclass, field
 
 # Ids of the latest occurredAt kept in the group item; more go to items of their own.
 TIE_IDS_IN_ITEM = 20
-# Ids kept per group besides those of the last occurredAt. An older id is never delivered again
-# either: its event is older than the last delivered one and is suppressed as stale.
+# Ids kept per group besides those of the last occurredAt; older ones are kept in items of their own.
 RECENT_EVENT_IDS = 10
 # Ids up to this length are remembered as they are; longer ones by a 24-character digest, so a group
 # item stays under 1 KB (one write unit) whatever the producers' id format. The lengths differ, so a
@@ -30,7 +32,7 @@ class GroupState:
     last_event_id: str
     version: int
     recent: dict[str, float] = field(default_factory=dict)  # memory_key(event id) -> occurredAt
-    overflow: int = 0  # ids of the latest occurredAt remembered in items of their own
+    overflow: int = 0  # ids remembered in items of their own (let go of by the group item)
     seen_elsewhere: frozenset[str] = frozenset()  # memory keys found in those items
     # SQS messages recorded before their publish was confirmed (pending_key -> when): the same message
     # seen again is published again (the topic's deduplication absorbs a repeat within 5 minutes), never
@@ -45,8 +47,11 @@ class GroupState:
         return event_id == self.last_event_id or key in self.recent or key in self.seen_elsewhere
 
     def may_be_elsewhere(self, event_id: str, occurred_at: float) -> bool:
-        """Whether the id could be in an overflow item: same time as the latest, and not in the item."""
-        return self.overflow > 0 and occurred_at == self.last_occurred_at and not self.remembers(event_id)
+        """Whether the id could be in an item of its own: the group let ids go, and this one is not in the item.
+
+        Whatever its ``occurredAt``: a producer that sends none (the send time is used), or a new one,
+        makes an old retransmission look newer than the last delivery."""
+        return self.overflow > 0 and not self.remembers(event_id)
 
 
 @dataclass(frozen=True)
@@ -77,14 +82,14 @@ class Memory:
 
     recent: dict[str, float]
     overflow: int
-    new_overflow: list[str]  # memory keys
+    new_overflow: list[str]  # memory keys let go of by this write: each gets an item of its own
 
 
 def remembered_ids(previous: dict[str, float], delivered: list[Delivery], previous_overflow: int = 0) -> Memory:
     """The newest ``RECENT_EVENT_IDS`` ids plus at most ``TIE_IDS_IN_ITEM`` of the latest occurredAt.
 
-    Ids of the latest occurredAt beyond that are listed in ``new_overflow`` (to be written as items
-    of their own); ``overflow`` counts every such id of the current latest occurredAt.
+    Every other id, of the previous memory or just delivered, is listed in ``new_overflow`` (to be
+    written as an item of its own); ``overflow`` counts every id the group has let go of so far.
     """
     merged = dict(previous)
     order = list(previous)
@@ -94,16 +99,13 @@ def remembered_ids(previous: dict[str, float], delivered: list[Delivery], previo
             order.append(key)
         merged[key] = delivery.occurred_at
     last_occurred = max(merged.values(), default=0.0)
-    previous_last = max(previous.values(), default=None)
-    overflow = previous_overflow if previous_last == last_occurred else 0
     newest = sorted(merged.items(), key=lambda kv: kv[1], reverse=True)
     kept = {k: v for k, v in newest[:RECENT_EVENT_IDS]}
     ties = [k for k in order if merged[k] == last_occurred]
-    new_overflow: list[str] = []
     for index, key in enumerate(ties):
         if index < TIE_IDS_IN_ITEM:
             kept[key] = last_occurred
-        elif key not in previous:
+        else:
             kept.pop(key, None)
-            new_overflow.append(key)
-    return Memory(kept, overflow + len(new_overflow), new_overflow)
+    new_overflow = [key for key in order if key not in kept]
+    return Memory(kept, previous_overflow + len(new_overflow), new_overflow)

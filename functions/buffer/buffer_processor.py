@@ -78,7 +78,8 @@ __all__ = [
 
 def unparsed_record(record: dict[str, Any], reason: str) -> Rejection:
     """A record whose parsing raised, with what is known of it from SQS's own attributes."""
-    attributes = record.get("attributes") if isinstance(record.get("attributes"), dict) else {}
+    raw_attributes = record.get("attributes")
+    attributes: dict[str, Any] = raw_attributes if isinstance(raw_attributes, dict) else {}
     body = record.get("body")
     try:
         receive_count = int(attributes.get("ApproximateReceiveCount", "1") or 1)

@@ -235,22 +235,52 @@ class BufferState:
             owned.append((group, True, first))
             owned.extend((group, False, s) for s in rest)
         failures: dict[str, WriteFailure] = {}
+        id_items: list[tuple[str, dict[str, Any], str]] = []  # ids let go of, not written, with their error
         for start in range(0, len(owned), STATEMENTS_PER_CALL):
             chunk = owned[start : start + STATEMENTS_PER_CALL]
             response = self.client.batch_execute_statement(Statements=[s for _, _, s in chunk])
             results = response.get("Responses", [])
-            for index, (group, is_group_item, _) in enumerate(chunk):
+            for index, (group, is_group_item, statement) in enumerate(chunk):
                 error = results[index].get("Error") if index < len(results) else {"Code": "NoResult"}
                 if not error or (not is_group_item and error.get("Code") == "DuplicateItem"):
                     continue
                 code = error.get("Code", "")
+                if not is_group_item and code not in PERMANENT_CODES:
+                    id_items.append((group, statement, f"{code}: {error.get('Message', '')}"))
+                    continue
                 if group not in failures or is_group_item:
                     failures[group] = WriteFailure(
                         is_group_item and code in CONFLICT_CODES,
                         f"{code}: {error.get('Message', '')}",
                         code in PERMANENT_CODES,
                     )
+        for group, reason in self._write_id_items([i for i in id_items if i[0] not in failures]).items():
+            failures.setdefault(group, WriteFailure(False, f"id item not written: {reason}"))
         return failures
+
+    def _write_id_items(self, pending: list[tuple[str, dict[str, Any], str]]) -> dict[str, str]:
+        """Write again the id items a call left unwritten while their group item was written.
+
+        Their ids are no longer in the group item, so they are retried on their own (an INSERT that
+        finds the item already there counts as written); returns group -> error for those still not
+        written after ``MAX_READ_ATTEMPTS`` tries."""
+        for attempt in range(MAX_READ_ATTEMPTS):
+            if not pending:
+                return {}
+            self.sleep(READ_BACKOFF_SECONDS * 2**attempt)
+            try:
+                response = self.client.batch_execute_statement(Statements=[s for _, s, _ in pending])
+            except Exception as call_error:  # noqa: BLE001 - tried again
+                pending = [(g, s, str(call_error)) for g, s, _ in pending]
+                continue
+            results = response.get("Responses", [])
+            still: list[tuple[str, dict[str, Any], str]] = []
+            for index, (group, statement, _) in enumerate(pending):
+                error = results[index].get("Error") if index < len(results) else {"Code": "NoResult"}
+                if error and error.get("Code") != "DuplicateItem":
+                    still.append((group, statement, f"{error.get('Code', '')}: {error.get('Message', '')}"))
+            pending = still
+        return {group: reason for group, _, reason in pending}
 
     def count_failure(self, group: str, event_id: str, now: float) -> int:
         """Add one failed attempt for a group's event and return the total (kept for the event TTL)."""

@@ -20,7 +20,9 @@ def test_a_limit_outside_interval_to_retention_minus_the_drain_time_names_the_ke
     with pytest.raises(ConfigError) as error:
         parse_settings({"buffer": {"maxGroupBacklogSeconds": value}}, "dev")
     [problem] = error.value.problems
-    assert problem.startswith(f"eventfork:buffer.maxGroupBacklogSeconds: got {value}; allowed: from intervalSeconds (60)")
+    assert problem.startswith(
+        f"eventfork:buffer.maxGroupBacklogSeconds: got {value}; allowed: from intervalSeconds (60)"
+    )
     assert "= 1205760" in problem
 
 

@@ -101,9 +101,9 @@ def test_a_retention_that_a_burst_can_outlast_is_refused_before_anything_is_decl
 
 
 def _future_event(ahead: float, iso: bool) -> dict[str, Any]:
-    from local.emulator.clock import EPOCH
-
     from datetime import UTC, datetime
+
+    from local.emulator.clock import EPOCH
 
     stamp: Any = EPOCH + ahead
     if iso:
