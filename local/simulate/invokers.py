@@ -61,6 +61,16 @@ class FaultBook:
 
 
 @dataclass
+class MetricsRecorder:
+    """Stands in for Powertools' ``Metrics``: the total of each metric the function emits, by name."""
+
+    totals: dict[str, float] = field(default_factory=dict)
+
+    def add_metric(self, name: str, unit: str = "Count", value: float = 1, **_: Any) -> None:
+        self.totals[name] = self.totals.get(name, 0) + value
+
+
+@dataclass
 class CallCounter:
     """AWS API calls a function made, by operation, with the time spent in them and DynamoDB units."""
 
@@ -205,6 +215,7 @@ class BufferInvoker:
         ddb.meta.events.register("before-parameter-build.dynamodb.BatchExecuteStatement", self._before_write)
         sqs.meta.events.register("before-parameter-build.sqs.SendMessageBatch", self._before_dlq_send)
         self.clock = clock
+        self.metrics = MetricsRecorder()  # what CloudWatch would receive (late_republish, ...)
         self.function = processor.BufferFunction(
             sqs=sqs,
             sns=sns,
@@ -213,6 +224,7 @@ class BufferInvoker:
             clock=clock.now,
             sleep=self._sleep,
             validate=self._validate,
+            metrics=self.metrics,
         )
         self.outcomes: list[Any] = []
         self.handler_seconds = 0.0

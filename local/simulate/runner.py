@@ -67,6 +67,7 @@ class Run:
     sent: list[str]
     wall_seconds: float = 0.0
     refused: dict[str, str] = field(default_factory=dict)  # event id -> SQS's error to the producer
+    queue_dedup: list[tuple[str, str]] = field(default_factory=list)  # (group, id) SQS dropped as a duplicate
 
 
 def simulate(
@@ -83,7 +84,7 @@ def simulate(
     """
     started = time.perf_counter()
     plan = _plan(project_dir, stack, scenario.config)
-    clock = VirtualClock()
+    clock = VirtualClock(scenario.start_at)
     with emulator(clock) as state:
         if scenario.existing_topic is not None:
             _create_existing_topic(plan, scenario.existing_topic, state)
@@ -191,8 +192,11 @@ def _play(run: Run) -> None:
             _replay_from_archive(run, replays.pop(0))
         while index < len(events) and events[index].at <= run.clock.t:
             if buffer_url:
-                url = partition_urls[partitions_module().partition_of(events[index].group, len(partition_urls))]
+                url = partition_urls[_partition(events[index], len(partition_urls))]
+                drops = len(run.state.queue_dedup_drops)
                 refused = _send(url.rsplit("/", 1)[-1], events[index])
+                if len(run.state.queue_dedup_drops) > drops:
+                    run.queue_dedup.append((events[index].group, events[index].id))
             else:  # pipelines only: the existing topic's publishers publish straight to it
                 refused = _publish(topic_arn, events[index])
             if refused:
@@ -225,6 +229,29 @@ def _play(run: Run) -> None:
         run.clock.advance_to(upcoming if upcoming > run.clock.t else run.clock.t + 0.001)
 
 
+def _partition(event: Any, partitions: int) -> int:
+    """The group's partition queue (as producers must route), or the one the scenario's producer chose."""
+    if event.partition is None:
+        return int(partitions_module().partition_of(event.group, partitions))
+    if event.partition >= partitions:
+        raise ScenarioError(
+            f"event {event.id}: partition {event.partition}; allowed: 0..{partitions - 1} (the plan's bufferQueueUrls)"
+        )
+    return int(event.partition)
+
+
+def _producer_attributes(event: Any) -> dict[str, Any]:
+    """The message attributes a producer sends: ``occurredAt`` (unless the scenario omits it) and the event's."""
+    attributes: dict[str, Any] = {}
+    if event.sends_occurred_at:
+        attributes["occurredAt"] = {"DataType": "Number", "StringValue": repr(event.occurred_at)}
+    for name, value in event.attributes.items():
+        if "BinaryValue" in value:  # what the SQS API carries is the bytes, base64 only on the wire
+            value = {**value, "BinaryValue": base64.b64decode(value["BinaryValue"])}
+        attributes[name] = value
+    return attributes
+
+
 def _relative(epoch: float | None, clock: VirtualClock) -> float | None:
     return None if epoch is None else epoch - clock.start
 
@@ -234,11 +261,7 @@ def _send(queue_name: str, event: Any) -> str:
 
     Returns the error SQS answered when it refused the message (the producer got it, nothing was queued).
     """
-    attributes: dict[str, Any] = {"occurredAt": {"DataType": "Number", "StringValue": repr(event.occurred_at)}}
-    for name, value in event.attributes.items():
-        if "BinaryValue" in value:  # what the SQS API carries is the bytes, base64 only on the wire
-            value = {**value, "BinaryValue": base64.b64decode(value["BinaryValue"])}
-        attributes[name] = value
+    attributes = _producer_attributes(event)
     try:
         sqs_backend().send_message(
             queue_name, event.body, message_attributes=attributes, deduplication_id=event.id, group_id=event.group
@@ -250,11 +273,7 @@ def _send(queue_name: str, event: Any) -> str:
 
 def _publish(topic_arn: str, event: Any) -> str:
     """A publisher's Publish to the topic (group = the event's group, deduplication id = its id on FIFO)."""
-    attributes: dict[str, Any] = {"occurredAt": {"DataType": "Number", "StringValue": repr(event.occurred_at)}}
-    for name, value in event.attributes.items():
-        if "BinaryValue" in value:
-            value = {**value, "BinaryValue": base64.b64decode(value["BinaryValue"])}
-        attributes[name] = value
+    attributes = _producer_attributes(event)
     fifo: dict[str, str] = {}
     if topic_arn.endswith(".fifo"):
         fifo = {"MessageGroupId": event.group, "MessageDeduplicationId": event.id}
@@ -302,7 +321,11 @@ def run(args: argparse.Namespace) -> int:
     except ScenarioError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    report = simulate(scenario, args.stack, Path(args.project))
+    try:
+        report = simulate(scenario, args.stack, Path(args.project))
+    except ScenarioError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
     if args.json:
         print(json.dumps(report, indent=2, sort_keys=False))
     else:
