@@ -131,6 +131,15 @@ def _per_function(pollers: list[Any], counter: str) -> dict[str, int]:
     return totals
 
 
+def _error_times(pollers: list[Any]) -> dict[str, list[float]]:
+    """Scenario seconds of each function's failed invocations (errors and timeouts), over all its queues."""
+    times: dict[str, list[float]] = {}
+    for poller in pollers:
+        if poller.error_times:
+            times.setdefault(poller.mapping.function.name, []).extend(poller.error_times)
+    return {name: sorted(t)[:100] for name, t in times.items()}
+
+
 def _batch_sizes(pollers: list[Any]) -> dict[int, int]:
     """Batches by size, over every queue of these pollers."""
     totals: dict[int, int] = {}
@@ -220,7 +229,7 @@ def build_report(run: Any, s3: Any) -> dict[str, Any]:
         "archiveReplayed": archive_replayed,
         "primaryBodies": bodies,
         "primaryAttributes": attributes,
-        "functionErrorTimes": {p.mapping.function.name: p.error_times[:100] for p in run.pollers if p.error_times},
+        "functionErrorTimes": _error_times(run.pollers),
         "maxBufferItemBytes": _max_item_bytes(outputs.get("bufferTableName")),
         "faultsInjected": [f"{kind}:{event_id}" for kind, event_id in run.faults.injected],
         "bufferOutcomes": outcomes,
@@ -237,6 +246,12 @@ def build_report(run: Any, s3: Any) -> dict[str, Any]:
         "receives": _per_function(run.pollers, "receives"),
         "deleteBatches": _per_function(run.pollers, "delete_batches"),
         "crashes": sum(p.crashes for p in run.pollers),
+        "timeouts": {name: n for name, n in _per_function(run.pollers, "timeouts").items() if n},
+        "maxConcurrentInvocations": dict(sorted(getattr(run, "concurrency_peaks", {}).items())),
+        "mappingConcurrency": {
+            p.mapping.queue_name: {"maximumConcurrency": p.max_concurrency, "peak": p.max_in_flight}
+            for p in run.pollers
+        },
         "handlerErrors": [e for p in run.pollers for e in p.errors][:20],
         "unsupported": run.topology.unsupported,
         "emulatorNotes": sorted(set(run.firehose.notes)),

@@ -30,8 +30,9 @@ from local.emulator import VirtualClock, emulator, sqs_backend
 from local.emulator.errors import AwsError
 from local.emulator.faults import Latency, Outage
 from local.emulator.firehose import FirehoseEmulator
+from local.emulator.lambda_scheduler import Scheduler
 from local.emulator.lambda_sqs import Poller
-from local.simulate.invokers import FaultBook, make_invoker, partitions_module
+from local.simulate.invokers import BufferInvoker, FaultBook, make_invoker, partitions_module
 from local.simulate.provision import FunctionInfo, Topology, provision
 from local.simulate.report import build_report, format_report
 from local.simulate.scenario import Scenario, ScenarioError, load_scenario, parse_scenario
@@ -68,6 +69,7 @@ class Run:
     wall_seconds: float = 0.0
     refused: dict[str, str] = field(default_factory=dict)  # event id -> SQS's error to the producer
     queue_dedup: list[tuple[str, str]] = field(default_factory=list)  # (group, id) SQS dropped as a duplicate
+    concurrency_peaks: dict[str, int] = field(default_factory=dict)  # function -> most invocations at once
 
 
 def simulate(
@@ -108,10 +110,28 @@ def simulate(
             topology.streams, clock, s3, lambda arn, event: _invoke_by_arn(invokers, arn, event)
         )
         state.firehose_sink = firehose.put
-        pollers = [Poller(m, invokers[m.function.arn], state) for m in topology.mappings if m.enabled]
+        scheduler = Scheduler(clock, scenario.seed)
+        state.scheduler = scheduler
+        pollers = [
+            Poller(
+                m,
+                invokers[m.function.arn],
+                state,
+                scheduler=scheduler,
+                max_concurrency=m.max_concurrency,
+                atomic=not isinstance(invokers[m.function.arn], BufferInvoker),
+            )
+            for m in topology.mappings
+            if m.enabled
+        ]
         buffer = next((i for i in invokers.values() if hasattr(i, "outcomes")), None)
         run = Run(scenario, plan, topology, clock, state, pollers, firehose, buffer, faults, [])
-        _play(run)
+        try:
+            _play(run, scheduler)
+        finally:
+            scheduler.close()
+            state.scheduler = None
+        run.concurrency_peaks = dict(scheduler.peaks)
         run.wall_seconds = time.perf_counter() - started
         return build_report(run, s3)
 
@@ -176,7 +196,7 @@ def _invoke_by_arn(invokers: dict[str, Any], arn: str, event: dict[str, Any]) ->
     return invokers[base](event)
 
 
-def _play(run: Run) -> None:
+def _play(run: Run, scheduler: Scheduler) -> None:
     buffer_url = str(run.plan.outputs.get("bufferQueueUrl", ""))
     partition_urls = [str(u) for u in run.plan.outputs.get("bufferQueueUrls") or [buffer_url]]
     topic_arn = str(run.plan.outputs.get("topicArn", ""))
@@ -208,6 +228,7 @@ def _play(run: Run) -> None:
             progressed = False
             for poller in run.pollers:
                 progressed = poller.poll(arns[poller.mapping.queue_name]) or progressed
+            progressed = scheduler.run_until(run.clock.t) or progressed
             if not progressed:
                 break
         run.firehose.flush_due()
@@ -218,6 +239,7 @@ def _play(run: Run) -> None:
                 replays[0].at if replays else None,
                 _relative(_next_visible(watched, run.clock.now() * 1000.0), run.clock),
                 run.firehose.next_due(),
+                scheduler.next_wake(),
             )
             if c is not None
         ]
