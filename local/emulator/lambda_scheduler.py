@@ -48,6 +48,7 @@ class Invocation:
     done: bool = False
     abandoned: bool = False
     in_call: int = 0  # > 0 while the emulator serves one of its calls (nested calls never hand over)
+    error: BaseException | None = None  # what escaped the invocation's body: raised again in the runner
     thread: threading.Thread | None = None
 
 
@@ -86,6 +87,8 @@ class Scheduler:
                 body()
         except Abandoned:
             pass
+        except BaseException as error:  # noqa: BLE001 - handed to the runner's thread, never lost in this one
+            invocation.error = error
         finally:
             invocation.done = True
             self._back.set()
@@ -154,6 +157,8 @@ class Scheduler:
             self.running.remove(invocation)
             if invocation.thread is not None:
                 invocation.thread.join()
+            if invocation.error is not None:
+                raise invocation.error
 
     def close(self) -> None:
         """Stop invocations still running when the scenario ends (their batches stay in flight)."""

@@ -181,7 +181,7 @@ class Poller:
             self.error_times.append(round(clock.t, 3) if clock is not None else 0.0)
             return
         except FunctionTimedOut:
-            self._timed_out(timeout, started + timeout if clock is not None else 0.0)
+            self._timed_out(started + timeout if clock is not None else 0.0)
             return
         except BaseException as crash:
             if isinstance(crash, KeyboardInterrupt | Abandoned):
@@ -189,7 +189,7 @@ class Poller:
             self.crashes += 1  # the process died: Lambda reports the whole batch as failed
             return
         if clock is not None and timeout and clock.t - started > timeout:
-            self._timed_out(timeout, started + timeout)
+            self._timed_out(started + timeout)
             return
         failed = failed_ids(response, [m.id for m in messages], _reports_item_failures(self.mapping))
         done = [m for m in messages if m.id not in failed]
@@ -199,7 +199,7 @@ class Poller:
             self.delete_batches += 1
             self._delete(self.mapping.queue_name, done)
 
-    def _timed_out(self, timeout: float, at: float) -> None:
+    def _timed_out(self, at: float) -> None:
         """Lambda stopped the invocation at its timeout: an invocation error (``error_times``, what the errors
         alarm counts; not in ``errors``, which holds what the function raised), nothing deleted."""
         self.timeouts += 1

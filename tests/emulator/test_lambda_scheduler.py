@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+import pytest
+
 from local.emulator import EmulatorState, sqs_backend
 from local.emulator.faults import Latency
 from local.emulator.lambda_scheduler import DEFAULT_MAX_CONCURRENCY, Scheduler
@@ -193,3 +195,15 @@ def test_visibility_that_expires_during_a_slow_call_hands_the_message_to_another
     assert sorted(function.spans) == [(0.0, 15.0), (11.0, 11.0)]
     assert poller.delete_batches == 2
     assert sqs_backend().get_queue("q.fifo")._messages == []  # the second invocation deleted it
+
+
+def test_an_error_escaping_an_invocation_reaches_the_runner(aws: EmulatorState) -> None:
+    scheduler = _scheduled(aws)
+
+    def broken() -> None:
+        raise LookupError("a defect in the poller, not a function error")
+
+    scheduler.start(broken, timeout=3)
+    with pytest.raises(LookupError, match="defect"):
+        scheduler.run_until(0.0)
+    assert scheduler.running == []
