@@ -240,6 +240,7 @@ def _play(run: Run, scheduler: Scheduler) -> None:
                 _relative(_next_visible(watched, run.clock.now() * 1000.0), run.clock),
                 run.firehose.next_due(),
                 scheduler.next_wake(),
+                _next_fault_boundary(run),
             )
             if c is not None
         ]
@@ -249,6 +250,17 @@ def _play(run: Run, scheduler: Scheduler) -> None:
         if upcoming > run.scenario.run_for:
             break
         run.clock.advance_to(upcoming if upcoming > run.clock.t else run.clock.t + 0.001)
+
+
+def _next_fault_boundary(run: Run) -> float | None:
+    """The next instant a dependency fault starts or ends: e.g. the pollers receive again after an SQS outage."""
+    later = [
+        edge
+        for fault in run.scenario.dependency_faults
+        for edge in (fault.start, fault.end)
+        if edge > run.clock.t and edge <= run.scenario.run_for
+    ]
+    return min(later, default=None)
 
 
 def _partition(event: Any, partitions: int) -> int:
