@@ -97,7 +97,11 @@ def check(scenario: Scenario, report: dict[str, Any], interval: float) -> list[s
             continue
         first_send[event.id] = event
         order.setdefault(event.group, []).append(event.id)
-    bad = {i for i, e in first_send.items() if is_malformed(e.body, EPOCH + e.at, future_skew(scenario)) or i in poison}
+    bad = {
+        i
+        for i, e in first_send.items()
+        if is_malformed(e.body, scenario.start_at + e.at, future_skew(scenario)) or i in poison
+    }
     # SQS refused it at the producer's send: it never entered, the producer got the error.
     refused = set(report.get("refusedBySqs", {}))
     healthy = set(first_send) - bad - refused
@@ -145,7 +149,9 @@ def tally(scenario: Scenario, report: dict[str, Any], interval: float) -> dict[s
     healthy = {
         i
         for i, e in first.items()
-        if not is_malformed(e.body, EPOCH + e.at, future_skew(scenario)) and i not in poison and i not in refused
+        if not is_malformed(e.body, scenario.start_at + e.at, future_skew(scenario))
+        and i not in poison
+        and i not in refused
     }
     delivered = [i for ids in report["delivered"].values() for i in ids]
     suppressed = set(report["suppressed"]["duplicate"]) | set(report["suppressed"]["stale"])
