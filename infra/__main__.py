@@ -64,6 +64,7 @@ if settings.buffer.enabled:
             retention_seconds=buffer_cfg.retentionSeconds,
             redrive_max_receive_count=buffer_cfg.redrive_max_receive_count,
             max_group_backlog_seconds=buffer_cfg.max_group_backlog_seconds,
+            max_future_skew_seconds=buffer_cfg.maxFutureSkewSeconds,
             idempotency_ttl_seconds=buffer_cfg.idempotencyTtlSeconds,
             group_state_ttl_seconds=buffer_cfg.groupStateTtlSeconds,
             point_in_time_recovery=buffer_cfg.pointInTimeRecovery,

@@ -64,6 +64,8 @@ class FifoEventBufferArgs:
     """Receives of one message before SQS itself dead-letters it (a backstop behind max_attempts)."""
     max_group_backlog_seconds: int = 1123200
     """An event that waited longer than this behind its group's backlog is dead-lettered with a reason."""
+    max_future_skew_seconds: int = 300
+    """How far ahead of the buffer's clock a producer's occurredAt may be, in seconds (0 to 86400)."""
     idempotency_ttl_seconds: int = 2592000
     """How long delivered event ids are remembered, in seconds (exactly-once window)."""
     group_state_ttl_seconds: int = 2592000
@@ -182,6 +184,7 @@ class FifoEventBuffer(pulumi.ComponentResource):
                     "GROUP_TTL_SECONDS": str(args.group_state_ttl_seconds),
                     "RETRY_VISIBILITY_SECONDS": str(args.function_timeout_seconds + 5),
                     "MAX_GROUP_BACKLOG_SECONDS": str(args.max_group_backlog_seconds),
+                    "MAX_FUTURE_SKEW_SECONDS": str(args.max_future_skew_seconds),
                     "TOPIC_MAX_MESSAGE_BYTES": str(TOPIC_MAX_MESSAGE_BYTES),
                     "DLQ_MAX_MESSAGE_BYTES": str(DLQ_MAX_MESSAGE_BYTES),
                 },

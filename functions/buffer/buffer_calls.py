@@ -11,7 +11,7 @@ from typing import Any
 
 from buffer_decisions import Decisions
 from buffer_limits import SQS_MAX_BATCH_BYTES, batches, message_bytes
-from buffer_records import Event, Rejection, sns_attributes
+from buffer_records import Event, Rejection
 from buffer_settings import BufferSettings
 
 
@@ -62,12 +62,13 @@ class BufferCalls:
         return failed
 
     def _publish(
-        self, decisions: Decisions, skipped_groups: set[str]
+        self, decisions: Decisions, skipped_groups: set[str], prepared: dict[str, dict[str, Any]]
     ) -> tuple[list[Event], dict[str, str], dict[str, float]]:
         """Publish round by round (one event per group per round) so a failure never reorders a group.
 
-        Returns the published events, errors by message id, and when each publish completed (the
-        instant its group's next window is measured from).
+        ``prepared``: each event's publish entry by message id (``prepare_delivery``). Returns the
+        published events, errors by message id, and when each publish completed (the instant its
+        group's next window is measured from).
         """
         published: list[Event] = []
         errors: dict[str, str] = {}
@@ -75,7 +76,7 @@ class BufferCalls:
         failed_groups: set[str] = set(skipped_groups)
         for round_events in decisions.rounds:
             pending = [e for e in round_events if e.group not in failed_groups]
-            entries = [(e, self._publish_entry(e)) for e in pending]
+            entries = [(e, prepared[e.message_id]) for e in pending]
             size = lambda pair: message_bytes(pair[1]["Message"], pair[1]["MessageAttributes"])  # noqa: E731
             for chunk in batches(entries, size, self.settings.topic_max_message_bytes):
                 chunk_errors = self._publish_chunk(chunk)
@@ -88,13 +89,6 @@ class BufferCalls:
                         published.append(e)
                         completed[e.message_id] = done_at
         return published, errors, completed
-
-    def _publish_entry(self, e: Event) -> dict[str, Any]:
-        entry: dict[str, Any] = {"Message": e.envelope(), "MessageAttributes": sns_attributes(e)}
-        if self.settings.topic_fifo:
-            entry["MessageGroupId"] = e.group
-            entry["MessageDeduplicationId"] = e.event_id
-        return entry
 
     def _publish_chunk(self, chunk: list[tuple[Event, dict[str, Any]]]) -> dict[str, str]:
         entries = [{"Id": str(i), **entry} for i, (_, entry) in enumerate(chunk)]

@@ -21,8 +21,16 @@ from buffer_limits import TOPIC_MAX_MESSAGE_BYTES, fits_dynamodb_number, message
 
 # SQS raw delivery carries at most 10 message attributes.
 MAX_ATTRIBUTES = 10
-# How far ahead of the buffer's clock a producer's occurredAt may be (clock skew), in seconds.
-MAX_FUTURE_SKEW_SECONDS = 86_400.0
+# How far ahead of the buffer's clock a producer's occurredAt may be (clock skew), in seconds, by
+# default (eventfork:buffer.maxFutureSkewSeconds). An event stamped ahead orders by its stamp: a later
+# event of its group stamped earlier is suppressed as stale, so the allowance is kept small.
+MAX_FUTURE_SKEW_SECONDS = 300.0
+# A value this close to the clock once divided by 1000 is epoch milliseconds, not a far-future time.
+MILLISECONDS_WINDOW_SECONDS = 10 * 365 * 86_400.0
+# Deepest nesting of arrays and objects a body may have. Parsers recurse per level (Python's json
+# raises RecursionError near 1,000 levels, so do the redaction transform and most consumers), so the
+# buffer refuses deeper bodies with a reason instead of passing on an event nobody can read.
+MAX_NESTING_DEPTH = 100
 
 
 @dataclass(frozen=True)
@@ -83,7 +91,32 @@ def _iso_seconds(value: str, where: str) -> float:
     return parsed.timestamp()
 
 
-def parse_time(value: Any, where: str, now: float) -> float:
+def nesting_depth(text: str, limit: int) -> int:
+    """Deepest nesting of ``[`` and ``{`` outside strings, scanned without recursion; stops past ``limit``."""
+    depth = deepest = 0
+    in_string = escaped = False
+    for ch in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == '"':
+                in_string = False
+        elif ch == '"':
+            in_string = True
+        elif ch in "[{":
+            depth += 1
+            if depth > deepest:
+                deepest = depth
+                if deepest > limit:
+                    return deepest
+        elif ch in "]}":
+            depth -= 1
+    return deepest
+
+
+def parse_time(value: Any, where: str, now: float, max_future_skew: float = MAX_FUTURE_SKEW_SECONDS) -> float:
     """Epoch seconds from a number or an ISO-8601 string, checked for what DynamoDB and the clock allow."""
     if isinstance(value, bool) or not isinstance(value, (int, float, str)):
         kind = "a boolean" if isinstance(value, bool) else type(value).__name__
@@ -101,14 +134,15 @@ def parse_time(value: Any, where: str, now: float) -> float:
             seconds = math.inf if value > 0 else -math.inf
     if not math.isfinite(seconds) or not fits_dynamodb_number(seconds):
         raise ValueError(f"occurredAt in {where} is {value!r}, outside DynamoDB's number range; expected epoch seconds")
-    if seconds > now + MAX_FUTURE_SKEW_SECONDS:
-        if abs(seconds / 1000.0 - now) <= 100 * 365 * 86_400:
+    if seconds > now + max_future_skew:
+        if abs(seconds / 1000.0 - now) <= MILLISECONDS_WINDOW_SECONDS:
             raise ValueError(
                 f"occurredAt in {where} is {value!r}, which looks like epoch milliseconds; expected epoch seconds"
             )
         raise ValueError(
-            f"occurredAt in {where} is {value!r}, more than {MAX_FUTURE_SKEW_SECONDS:.0f} s in the future "
-            f"of the buffer's clock ({now:.0f}); expected epoch seconds"
+            f"occurredAt in {where} is {value!r}, {seconds - now:.0f} s in the future of the buffer's clock "
+            f"({now:.0f}); at most {max_future_skew:.0f} s ahead is accepted "
+            "(eventfork:buffer.maxFutureSkewSeconds): fix the producer's clock"
         )
     return seconds
 
@@ -132,9 +166,15 @@ def _decoded_attributes(message_attributes: dict[str, Any]) -> dict[str, dict[st
 
 
 def parse_record(
-    record: dict[str, Any], now: float, topic_max_bytes: int = TOPIC_MAX_MESSAGE_BYTES
+    record: dict[str, Any],
+    now: float,
+    topic_max_bytes: int = TOPIC_MAX_MESSAGE_BYTES,
+    max_future_skew: float = MAX_FUTURE_SKEW_SECONDS,
 ) -> Event | Rejection:
-    """Validate one record. Never raises: every problem becomes a ``Rejection`` with a reason."""
+    """Validate one record: every problem of its content becomes a ``Rejection`` with a reason.
+
+    An unexpected error (a defect, not the record's content) propagates; the processor counts it
+    for the record's (group, event) and dead-letters the record after ``maxAttempts``."""
     attributes = record.get("attributes") or {}
     message_id = str(record.get("messageId", ""))
     receipt = str(record.get("receiptHandle", ""))
@@ -153,6 +193,9 @@ def parse_record(
         return reject("record has no MessageDeduplicationId (the event id)")
     if not isinstance(body, str):
         return reject("record has no body")
+    depth = nesting_depth(body, MAX_NESTING_DEPTH)
+    if depth > MAX_NESTING_DEPTH:
+        return reject(f"body is nested deeper than {MAX_NESTING_DEPTH} levels of arrays and objects")
     try:
         payload = json.loads(body, parse_constant=_reject_constant)
     except json.JSONDecodeError as error:
@@ -164,9 +207,10 @@ def parse_record(
     message_attributes = dict(record.get("messageAttributes") or {})
     try:
         if "occurredAt" in payload:
-            occurred_at = parse_time(payload["occurredAt"], "the body", now)
+            occurred_at = parse_time(payload["occurredAt"], "the body", now, max_future_skew)
         elif "occurredAt" in message_attributes:
-            occurred_at = parse_time(_attribute_value(message_attributes["occurredAt"]), "a message attribute", now)
+            value = _attribute_value(message_attributes["occurredAt"])
+            occurred_at = parse_time(value, "a message attribute", now, max_future_skew)
         else:
             occurred_at = float(attributes.get("SentTimestamp", 0)) / 1000.0
         decoded = _decoded_attributes(message_attributes)
@@ -207,3 +251,12 @@ def sns_attributes(event: Event) -> dict[str, dict[str, Any]]:
     if "eventId" not in out and len(out) < MAX_ATTRIBUTES:
         out["eventId"] = {"DataType": "String", "StringValue": event.event_id}
     return out
+
+
+def prepare_delivery(event: Event, topic_fifo: bool) -> dict[str, Any]:
+    """The event's ``PublishBatch`` entry: its envelope and attributes, with group and id on a FIFO topic."""
+    entry: dict[str, Any] = {"Message": event.envelope(), "MessageAttributes": sns_attributes(event)}
+    if topic_fifo:
+        entry["MessageGroupId"] = event.group
+        entry["MessageDeduplicationId"] = event.event_id
+    return entry

@@ -49,6 +49,7 @@ class EmulatorState:
     latencies: list[Latency] = field(default_factory=list)
     kms_key_states: dict[str, str] = field(default_factory=dict)  # key id/ARN/alias -> Enabled|Disabled|...
     fault_log: FaultLog = field(default_factory=FaultLog)
+    scheduler: Any = None  # lambda_scheduler.Scheduler while invocations run concurrently
     sns_archives: dict[str, list[Any]] = field(default_factory=dict)  # topic ARN -> archived messages
     sns_paused_subscriptions: set[str] = field(default_factory=set)  # paused after a replay with an end
     sns_replays: list[tuple[str, str, float]] = field(default_factory=list)  # subscription, message id, when
