@@ -49,9 +49,16 @@ class ProgramTimeoutError(Exception):
 class UnanswerableInvokeError(Exception):
     """A synchronous invoke whose result is unknown offline (the program cannot go on with it)."""
 
-    def __init__(self, token: str, args: dict[str, Any] | None = None) -> None:
+    def __init__(self, token: str, args: dict[str, Any] | None = None, not_known: bool = False) -> None:
         self.token = token
         asked = ", ".join(f"{k}={v!r}" for k, v in sorted((args or {}).items()) if isinstance(v, (str, int, bool)))
+        if not_known:
+            super().__init__(
+                f"invoke {token} was given a value not known before deployment (an output of a resource being "
+                "created), so offline, as at a first preview, it has no answer; a synchronous call cannot return "
+                "an unknown value (the *_output form of the function can)"
+            )
+            return
         super().__init__(
             f"invoke {token}{f' ({asked})' if asked else ''} looks up something the emulator's account does not "
             "have (a fresh account: the caller's identity, its availability zones, public AMIs, default VPC and "
@@ -106,11 +113,15 @@ def _patched(owner: Any, name: str, replacement: Any) -> Iterator[None]:
         setattr(owner, name, original)
 
 
-def _strict(invoke: Any) -> Any:
+def _strict(invoke: Any, monitor: Any) -> Any:
     def strict_invoke(tok: str, *args: Any, **kwargs: Any) -> Any:
+        given = len(getattr(monitor, "not_known_arguments", []))
         result = invoke(tok, *args, **kwargs)
         if not result.is_known:
-            raise UnanswerableInvokeError(tok, args[0] if args and isinstance(args[0], dict) else None)
+            props = args[0] if args and isinstance(args[0], dict) else {}
+            outputs = any(isinstance(v, pulumi.Output) for v in props.values())
+            not_known = outputs or len(getattr(monitor, "not_known_arguments", [])) > given
+            raise UnanswerableInvokeError(tok, props, not_known=not_known)
         return result
 
     return strict_invoke
@@ -179,8 +190,10 @@ def run_program(
     try:
         with contextlib.ExitStack() as stack_:
             stack_.enter_context(_patched(pulumi_resource, "register_resource", register_in_order))
-            stack_.enter_context(_patched(pulumi.runtime, "invoke", _strict(pulumi.runtime.invoke)))
-            stack_.enter_context(_patched(pulumi.runtime, "invoke_single", _strict(pulumi.runtime.invoke_single)))
+            stack_.enter_context(_patched(pulumi.runtime, "invoke", _strict(pulumi.runtime.invoke, monitor)))
+            stack_.enter_context(
+                _patched(pulumi.runtime, "invoke_single", _strict(pulumi.runtime.invoke_single, monitor))
+            )
             for accessor in SECRET_ACCESSORS:
                 original = getattr(pulumi.Config, accessor)
                 stack_.enter_context(

@@ -201,3 +201,18 @@ def test_a_thread_the_program_leaves_running_does_not_keep_the_command_alive() -
     done = cli("check", "--project", str(PROGRAMS / "leaves-a-thread"), "--timeout", "20", "--json", timeout=60)
     assert done.returncode in (0, 1), done.stderr
     assert json.loads(done.stdout)["resources"] == 1 and "Traceback" not in done.stderr
+
+
+def test_a_synchronous_lookup_given_a_value_not_known_yet_is_refused_saying_so(tmp_path: Path) -> None:
+    (tmp_path / "Pulumi.yaml").write_text("name: route-lookup\nruntime: python\nconfig:\n  aws:region: us-west-2\n")
+    (tmp_path / "__main__.py").write_text(
+        "import pulumi_aws as aws\n\n"
+        "vpc = aws.ec2.Vpc('hub', cidr_block='10.0.0.0/16')\n"
+        "main_table = aws.ec2.get_route_table(vpc_id=vpc.id)\n"
+        "aws.ec2.Route('egress', route_table_id=main_table.id, destination_cidr_block='0.0.0.0/0')\n"
+    )
+    done = cli("check", "--project", str(tmp_path), "--preview", "--json")
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    error = json.loads(done.stdout)["error"]
+    assert error.startswith("program failed at __main__.py:4: invoke aws:ec2/getRouteTable:getRouteTable was given")
+    assert "not known before deployment" in error
