@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import sys
 import time
 import traceback
 from pathlib import Path
@@ -82,6 +83,10 @@ def program_error(error: BaseException, project_dir: Path) -> ProgramError:
     else:
         text = " ".join(str(error).split()) or "(no message)"
         what = f"{type(error).__name__}: {text}"
+        if isinstance(error, ModuleNotFoundError) and error.name and error.name.split(".")[0] not in sys.modules:
+            requirements = project_dir / "requirements.txt"
+            fix = f"the program's requirements ({requirements})" if requirements.is_file() else "that package"
+            what += f": the Python running the check lacks a package the program imports; install {fix} into it"
     return ProgramError(f"program failed at {where}: {what}" if where else f"program failed: {what}")
 
 

@@ -216,3 +216,14 @@ def test_a_synchronous_lookup_given_a_value_not_known_yet_is_refused_saying_so(t
     error = json.loads(done.stdout)["error"]
     assert error.startswith("program failed at __main__.py:4: invoke aws:ec2/getRouteTable:getRouteTable was given")
     assert "not known before deployment" in error
+
+
+def test_a_package_the_program_needs_and_the_checks_python_lacks_is_named_with_the_fix(tmp_path: Path) -> None:
+    (tmp_path / "Pulumi.yaml").write_text("name: needs-gadgets\nruntime: python\n")
+    (tmp_path / "requirements.txt").write_text("pulumi>=3.0.0,<4.0.0\npulumi-gadgets>=1.0.0\n")
+    (tmp_path / "__main__.py").write_text("import pulumi\nimport pulumi_gadgets\n\npulumi_gadgets.Widget('w')\n")
+    done = cli("check", "--project", str(tmp_path), "--json")
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    error = json.loads(done.stdout)["error"]
+    assert error.startswith("program failed at __main__.py:2: ModuleNotFoundError: No module named 'pulumi_gadgets'")
+    assert f"install the program's requirements ({tmp_path}/requirements.txt) into it" in error
