@@ -79,9 +79,9 @@ def test_start_message_move_task_moves_fifo_dead_letters_back_to_their_source_as
     aws.clock.advance_to(100)
     handle = sqs.start_message_move_task(SourceArn=ARN + "dlq.fifo")["TaskHandle"]
     assert handle
-    [back] = sqs.receive_message(
-        QueueUrl=source, MessageSystemAttributeNames=["All"], MessageAttributeNames=["All"]
-    )["Messages"]
+    [back] = sqs.receive_message(QueueUrl=source, MessageSystemAttributeNames=["All"], MessageAttributeNames=["All"])[
+        "Messages"
+    ]
     assert back["MessageId"] != moved["MessageId"]
     assert back["Body"] == "poison"
     assert back["Attributes"]["MessageGroupId"] == "user-1"
