@@ -87,6 +87,7 @@ def _error(code: str, message: str) -> AwsError:
 def dead_letter(source: Any, message: Any, now_ms: float) -> None:
     """What SQS does to a message it moves to a dead-letter queue (before adding it there)."""
     setattr(message, SOURCE_ATTRIBUTE, source.queue_arn)
+    message._emu_original_deduplication_id = message.deduplication_id  # for reports only: AWS forgets it
     if source.fifo_queue:
         message.deduplication_id = message.id
         message.sent_timestamp = int(now_ms)
