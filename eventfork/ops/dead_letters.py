@@ -39,6 +39,7 @@ class DeadLetter:
     occurred_at: float | None
     dead_lettered_at: float | None
     producer_attributes: dict[str, dict[str, str]] = field(default_factory=dict)  # SendMessage shape
+    source_message_id: str | None = None  # the message id the event had in the buffer queue
 
     @property
     def identity_known(self) -> bool:
@@ -76,6 +77,8 @@ class DeadLetter:
             out["groupId"] = {"DataType": "String", "StringValue": self.group}
         if self.occurred_at is not None:
             out["occurredAt"] = {"DataType": "Number", "StringValue": repr(float(self.occurred_at))}
+        if self.source_message_id:
+            out["sourceMessageId"] = {"DataType": "String", "StringValue": self.source_message_id}
         if self.producer_attributes:
             text = json.dumps(self.producer_attributes, separators=(",", ":"), sort_keys=True)
             out["producerAttributes"] = {"DataType": "String", "StringValue": text}
@@ -132,6 +135,7 @@ def dead_letter_of(message: dict[str, Any]) -> DeadLetter:
             occurred_at=_number(_string(attributes, "occurredAt")),
             dead_lettered_at=sent / 1000.0 if sent is not None else None,
             producer_attributes=producer if isinstance(producer, dict) else {},
+            source_message_id=_string(attributes, "sourceMessageId"),
         )
     body_time = None
     try:
@@ -150,6 +154,7 @@ def dead_letter_of(message: dict[str, Any]) -> DeadLetter:
         occurred_at=None if body_time is not None else _number(_string(attributes, "occurredAt")),
         dead_lettered_at=sent / 1000.0 if sent is not None else None,
         producer_attributes=_sqs_shape(attributes),
+        source_message_id=system.get("MessageDeduplicationId"),  # SQS set it to the original message id
     )
 
 

@@ -36,6 +36,7 @@ MAX_NESTING_DEPTH = 100
 # ``groupId``, ``occurredAt`` (the time the buffer ordered it by), ``producerAttributes`` (the producer's
 # message attributes as JSON, binary values in base64), with ``reason`` and ``sourceMessageId``.
 EVENT_ID_ATTRIBUTE = "eventId"
+SOURCE_MESSAGE_ATTRIBUTE = "sourceMessageId"
 GROUP_ID_ATTRIBUTE = "groupId"
 OCCURRED_AT_ATTRIBUTE = "occurredAt"
 PRODUCER_ATTRIBUTES = "producerAttributes"
@@ -55,6 +56,14 @@ class Event:
     receive_count: int = 1
     sent_at: float | None = None  # when the producer sent it to the buffer queue (SentTimestamp)
     producer_attributes: str | None = None  # the producer's attributes as a dead letter keeps them (JSON)
+    # SQS message ids this event had before it was dead-lettered and put back: a delivery recorded under
+    # one of them (pending its publish) is this message's, so it is published again, not suppressed
+    original_message_ids: tuple[str, ...] = ()
+
+    @property
+    def message_ids(self) -> tuple[str, ...]:
+        """Every SQS message id this event was received under: this one first."""
+        return (self.message_id, *self.original_message_ids)
 
     @property
     def payload(self) -> dict[str, Any]:
@@ -311,6 +320,7 @@ def parse_record(
         receive_count=receive_count,
         sent_at=_sent_at(attributes),
         producer_attributes=kept_attributes,
+        original_message_ids=_original_message_ids(raw_attributes, attributes, str(event_id)),
     )
     size = message_bytes(event.envelope(), sns_attributes(event))
     if size > topic_max_bytes:
@@ -319,6 +329,22 @@ def parse_record(
             f"{topic_max_bytes} bytes"
         )
     return event
+
+
+def _original_message_ids(
+    message_attributes: dict[str, Any], attributes: dict[str, Any], event_id: str
+) -> tuple[str, ...]:
+    """Where a put-back dead letter came from: the buffer's ``sourceMessageId``, or the deduplication id
+    SQS's own dead-lettering set to the original message id (when it is not the event id)."""
+    found: list[str] = []
+    named = message_attributes.get(SOURCE_MESSAGE_ATTRIBUTE)
+    source = _attribute_value(named) if isinstance(named, dict) else None
+    if source:
+        found.append(str(source))
+    dedup = attributes.get("MessageDeduplicationId")
+    if dedup and dedup != event_id and dedup not in found:
+        found.append(str(dedup))
+    return tuple(found)
 
 
 def _sent_at(attributes: dict[str, Any]) -> float | None:
