@@ -236,3 +236,46 @@ def test_a_throttled_write_is_retried_quietly(world: BufferWorld) -> None:
     world.send("user-1", "e1", {"n": 1})
     _, result = run_once(world, fn)
     assert kinds(result) == ["failed"] and "ThrottlingError" in result.outcomes[0].reason
+
+
+@pytest.mark.parametrize("id_length", [24, 36, 128])
+def test_the_longest_group_that_let_ids_go_still_costs_one_write_unit(world: BufferWorld, id_length: int) -> None:
+    """With its Bloom filter of let-go ids and the pending marks of a full batch."""
+    state = buffer_state.BufferState(world.ddb, "groups", 86400, 86400)
+    group = "g" * 128
+    deliveries = [
+        buffer_state.Delivery(group, (uuid.uuid4().hex * 4)[:id_length], 1.7e9 + i + 0.123, 1.7e9 + i + 0.456)
+        for i in range(buffer_state.RECENT_EVENT_IDS + 3)
+    ]
+    snapshot = buffer_state.Snapshot({}, {})
+    assert state.record(deliveries[:10], snapshot) == {}
+    snapshot = state.read({group}, 1.7e9)
+    pending = {group: {buffer_state.pending_key(uuid.uuid4().hex): 1.7e9 + 20 for _ in range(10)}}
+    statements = state.statements(group, deliveries[10:], snapshot, pending=pending[group])
+    assert capacity_units("BatchExecuteStatement", {"Statements": statements[:1]}) == (0.0, 1.0)
+    assert state.record(deliveries[10:], snapshot, pending=pending) == {}
+    item = _item(world, group)
+    assert "overflowFilter" in item and item_size(item) <= 1024
+
+
+def test_a_new_id_of_a_group_that_let_ids_go_is_looked_up_only_when_its_filter_bits_are_set() -> None:
+    """The filter answers "never let go of" only for ids it was not given: checked against a set."""
+    let_go = [f"id-{i}" for i in range(100)]
+    memory = buffer_state.remembered_ids(
+        {}, [buffer_state.Delivery("g", i, float(n), 0.0) for n, i in enumerate(let_go)]
+    )
+    state = buffer_state.GroupState(0.0, 149.0, "id-149", 1, memory.recent, memory.overflow, memory.overflow_filter)
+    gone = [i for i in let_go if i not in memory.recent]
+    assert gone and all(state.may_be_elsewhere(i, 0.0) for i in gone)  # never a false "not seen"
+    fresh = [f"new-{i}" for i in range(2000)]
+    looked_up = sum(state.may_be_elsewhere(i, 0.0) for i in fresh)
+    assert looked_up < 0.15 * len(fresh)  # a few false positives, each costing one read only
+
+
+def test_a_group_that_let_ids_go_before_it_kept_a_filter_looks_every_new_id_up() -> None:
+    parsed = buffer_state.parse_group({"messageGroupId": {"S": "g"}, "tieOverflow": {"N": "3"}, "version": {"N": "2"}})
+    assert parsed.overflow_filter is None and parsed.may_be_elsewhere("anything", 0.0)
+    later = buffer_state.remembered_ids(
+        {}, [buffer_state.Delivery("g", f"x{i}", float(i), 0.0) for i in range(12)], 3, None
+    )
+    assert later.overflow_filter is None  # a filter of only the new ids would wrongly answer for the old ones

@@ -46,16 +46,8 @@ def test_a_retransmission_after_many_events_is_never_delivered_again(between: in
     assert report["suppressed"]["duplicate"] == ["first"]
 
 
-def _nested(levels: int) -> str:
-    return '{"a":' * levels + "1" + "}" * levels
-
-
 def test_a_deeply_nested_body_is_dead_lettered_with_a_reason_and_healthy_events_of_its_batch_go_on() -> None:
-    events: list[dict[str, Any]] = [{"at": 0, "group": "user-deep", "id": "deep", "raw": _nested(10_000)}]
-    events += [{"at": 0, "group": f"user-{i}", "id": f"ok-{i}", "body": {"n": i}} for i in range(8)]
-    events.append({"at": 1, "group": "user-deep", "id": "after", "body": {"n": 9}})
-    scenario = parse_scenario({"name": "deep", "events": events, "runFor": 3600})
-    report = simulate(scenario)
+    report = simulate(load_scenario(SCENARIOS / "deep-body.json"))
     assert report["deadLettered"] == ["deep"]
     assert "nested" in report["deadLetterReasons"]["deep"]
     assert report["delivered"] == {**{f"user-{i}": [f"ok-{i}"] for i in range(8)}, "user-deep": ["after"]}
@@ -64,20 +56,7 @@ def test_a_deeply_nested_body_is_dead_lettered_with_a_reason_and_healthy_events_
 
 def test_failures_are_counted_per_group_and_event_not_per_event_id() -> None:
     """Ids are per group: user A's event "1" failing must not use up user B's attempts at its own "1"."""
-    doc = {
-        "name": "shared-ids",
-        "config": {"eventfork:buffer": {"maxAttempts": 3, "intervalSeconds": 1}},
-        "events": [
-            {"at": 0, "group": "user-a", "id": "1", "body": {"n": "a"}},
-            {"at": 200, "group": "user-b", "id": "1", "body": {"n": "b"}},
-        ],
-        "faults": [
-            {"kind": "fail_processing", "id": "1", "group": "user-a", "times": 2},
-            {"kind": "fail_processing", "id": "1", "group": "user-b", "times": 1},
-        ],
-        "runFor": 900,
-    }
-    report = simulate(parse_scenario(doc))
+    report = simulate(load_scenario(SCENARIOS / "shared-ids.json"))
     assert report["deadLettered"] == []
     assert report["delivered"] == {"user-a": ["1"], "user-b": ["1"]}
 
@@ -134,3 +113,10 @@ def test_the_shortest_accepted_retention_loses_nothing_from_a_burst_it_cannot_ho
     assert sorted(delivered + dead) == sorted(f"b{i:02d}" for i in range(80))
     assert dead and all("backlog over its limit" in report["deadLetterReasons"][i] for i in dead)
     assert delivered == [f"b{i:02d}" for i in range(len(delivered))]
+
+
+def test_a_fast_producer_clock_cannot_flip_consent() -> None:
+    report = simulate(load_scenario(SCENARIOS / "fast-clock.json"))
+    assert report["deadLettered"] == ["ahead"]
+    assert "82800 s in the future" in report["deadLetterReasons"]["ahead"]
+    assert report["delivered"] == {"user-1": ["no"]}
