@@ -158,3 +158,30 @@ def test_a_message_sent_to_the_dlq_directly_has_no_source_to_be_redriven_to(aws:
     sqs.start_message_move_task(SourceArn=ARN + "dlq.fifo", DestinationArn=ARN + "src.fifo")
     [back] = sqs.receive_message(QueueUrl=source)["Messages"]
     assert back["Body"] == "rejected"
+
+
+def test_a_dead_letter_queue_admits_only_the_sources_its_redrive_allow_policy_names(sqs: Any) -> None:
+    """botocore CreateQueue ``RedriveAllowPolicy``: ``denyAll`` "No source queues can specify this queue as the
+    dead-letter queue"; ``byQueue`` "Only queues specified by the sourceQueueArns parameter can specify this queue
+    as the dead-letter queue"; ``allowAll`` (the default) any queue of the account and Region. AWS does not document
+    the error code; the emulator answers InvalidParameterValue."""
+    closed = sqs.create_queue(QueueName="closed-dlq")["QueueUrl"]
+    sqs.set_queue_attributes(QueueUrl=closed, Attributes={"RedriveAllowPolicy": '{"redrivePermission": "denyAll"}'})
+    chosen = sqs.create_queue(QueueName="chosen-dlq")["QueueUrl"]
+    allow = json.dumps({"redrivePermission": "byQueue", "sourceQueueArns": [ARN + "allowed"]})
+    sqs.set_queue_attributes(QueueUrl=chosen, Attributes={"RedriveAllowPolicy": allow})
+    sqs.create_queue(QueueName="open-dlq")
+
+    def policy(dlq: str) -> str:
+        return json.dumps({"deadLetterTargetArn": ARN + dlq, "maxReceiveCount": 5})
+
+    refused = {"QueueName": "other", "Attributes": {"RedrivePolicy": policy("closed-dlq")}}
+    assert error_of(sqs.create_queue, **refused)[0] == "InvalidParameterValue"
+    refused = {"QueueName": "other", "Attributes": {"RedrivePolicy": policy("chosen-dlq")}}
+    assert error_of(sqs.create_queue, **refused)[0] == "InvalidParameterValue"
+    sqs.create_queue(QueueName="allowed", Attributes={"RedrivePolicy": policy("chosen-dlq")})
+    other = sqs.create_queue(QueueName="other", Attributes={"RedrivePolicy": policy("open-dlq")})["QueueUrl"]
+    assert (
+        error_of(sqs.set_queue_attributes, QueueUrl=other, Attributes={"RedrivePolicy": policy("closed-dlq")})[0]
+        == "InvalidParameterValue"
+    )
