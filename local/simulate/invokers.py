@@ -220,15 +220,23 @@ class BufferInvoker:
         sqs.meta.events.register("before-parameter-build.sqs.SendMessageBatch", self._before_dlq_send)
         self.clock = clock
         self.metrics = MetricsRecorder()  # what CloudWatch would receive (late_republish, ...)
-        self.function = processor.BufferFunction(
-            sqs=sqs,
-            sns=sns,
-            dynamodb=ddb,
-            settings=settings,
-            clock=clock.now,
-            sleep=self._sleep,
-            metrics=self.metrics,
-        )
+
+        def new_environment() -> Any:
+            return processor.BufferFunction(
+                sqs=sqs,
+                sns=sns,
+                dynamodb=ddb,
+                settings=settings,
+                clock=clock.now,
+                sleep=self._sleep,
+                metrics=self.metrics,
+            )
+
+        # Lambda runs one invocation at a time per execution environment and reuses an idle one: the
+        # function's per-invocation state (its source queue, ...) is never shared by overlapping calls.
+        self._new_environment = new_environment
+        self._idle: list[Any] = []
+        self._environments = threading.Lock()
         prepare = processor.prepare_delivery
 
         def prepare_or_fail(event: Any, topic_fifo: bool) -> dict[str, Any]:
@@ -276,7 +284,11 @@ class BufferInvoker:
     def __call__(self, event: dict[str, Any]) -> dict[str, Any]:
         started = time.perf_counter()
         try:
-            result = self.function.handle(event)
+            with self._environments:
+                function = self._idle.pop() if self._idle else self._new_environment()
+            result = function.handle(event)  # an invocation that dies takes its environment with it
+            with self._environments:
+                self._idle.append(function)
         finally:
             self.handler_seconds += time.perf_counter() - started
         self.outcomes.extend(result.outcomes)

@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 from local.simulate.invariants import check
+from local.simulate.invokers import partitions_module
 from local.simulate.runner import simulate
 from local.simulate.scenario import parse_scenario
 
@@ -135,3 +136,34 @@ def test_a_late_republish_is_the_stated_repeat_counted_for_its_alarm() -> None:
     report = simulate(scenario)
     assert repeats(scenario, report) == ["e1"]
     assert report["lateRepublish"] == 1
+
+
+def test_concurrent_invocations_run_in_execution_environments_of_their_own() -> None:
+    """Lambda runs one invocation at a time per execution environment ("Lambda execution environment
+    lifecycle": an environment is reused only after its invocation finished). Two partitions' invocations
+    overlapping on a slow read must not share the function's per-invocation state: before, the second
+    one's queue replaced the first's and the first's delayed record came back after the 180 s visibility
+    timeout instead of at its window's end."""
+    pm = partitions_module()
+    by_partition: dict[int, str] = {}
+    for i in range(100):
+        by_partition.setdefault(pm.partition_of(f"user-{i}", 2), f"user-{i}")
+    events = []
+    for group in by_partition.values():
+        events += [{"at": 0, "group": group, "id": f"{group}-1", "body": {}}]
+        events += [{"at": 1, "group": group, "id": f"{group}-2", "body": {}}]
+    doc = {
+        "name": "two-partitions",
+        "events": events,
+        "runFor": 600,
+        "config": {**QUIET, "eventfork:buffer": {"partitions": 2}},
+        "faults": [slow("dynamodb", "BatchGetItem", 0.5, 600)],
+    }
+    scenario = parse_scenario(doc)
+    report = simulate(scenario)
+    assert report["maxConcurrentInvocations"][BUFFER] == 2
+    assert "visibility_not_set" not in report["bufferMetrics"]
+    for group in by_partition.values():
+        gap = report["deliveredAt"][f"{group}-2"] - report["deliveredAt"][f"{group}-1"]
+        assert INTERVAL <= gap <= INTERVAL + 2.5
+    assert check(scenario, report, INTERVAL) == []
