@@ -2,7 +2,8 @@
 
 Exit codes: 0 done; 1 done, but some events could not be redriven (each named on standard error);
 2 bad usage or stack outputs (the missing key named); 3 AWS refused a call or could not be reached (no
-credentials, access denied, no such queue), one line naming the call. Never a traceback.
+credentials, access denied, no such queue), one line naming the call; 130 interrupted (Ctrl-C: run it
+again, an event sent but not yet deleted is deduplicated). Never a traceback.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from typing import IO, Any
 from eventfork.ops.dead_letters import read, reason_kind, release
 from eventfork.ops.redrive import DELIVER, Target, redrive
 
-EXIT_OK, EXIT_NOT_ALL, EXIT_USAGE, EXIT_AWS = 0, 1, 2, 3
+EXIT_OK, EXIT_NOT_ALL, EXIT_USAGE, EXIT_AWS, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 DEFAULT_LIMIT = 10_000
 
 
@@ -132,6 +133,9 @@ def run(
     try:
         sqs, dynamodb = (clients or _boto3_clients)(region)
         return _dispatch(args, target, sqs, dynamodb, stdout, stderr, clock, sleep)
+    except KeyboardInterrupt:
+        print("eventfork ops: interrupted; run the same command again (what was sent is deduplicated)", file=stderr)
+        return EXIT_INTERRUPTED
     except Exception as error:  # noqa: BLE001 - botocore's errors: one line, exit 3
         from botocore.exceptions import BotoCoreError, ClientError
 

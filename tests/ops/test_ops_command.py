@@ -175,3 +175,14 @@ def test_the_module_entry_point_runs_the_command() -> None:
     )
     assert done.returncode == 2
     assert done.stderr.strip() == "eventfork ops: the stack outputs (-) are not JSON: pass `pulumi stack output --json`"
+
+
+def test_an_interrupted_command_says_to_run_it_again_without_a_traceback() -> None:
+    def interrupted(region: str | None) -> tuple[Any, Any]:
+        raise KeyboardInterrupt
+
+    outputs = {"bufferDlqUrl": "https://sqs.us-east-1.amazonaws.com/1/d.fifo", "bufferTableName": "t"}
+    outputs |= {"bufferQueueUrls": ["https://sqs.us-east-1.amazonaws.com/1/q.fifo"], "bufferIntervalSeconds": 60}
+    err = io.StringIO()
+    code = run(["dlq", "count"], clients=interrupted, stdin=io.StringIO(json.dumps(outputs)), stderr=err)
+    assert code == 130 and "run the same command again" in err.getvalue() and len(err.getvalue().splitlines()) == 1
