@@ -41,6 +41,7 @@ def test_poison_events_fixed_and_redriven_are_delivered_in_order_or_suppressed_a
     # user-2: s2 was delivered while s1 was dead-lettered: s1 is older, suppressed as stale and counted
     assert report["delivered"]["user-2"] == ["s2"]
     assert report["suppressed"]["stale"] == ["s1"]
+    assert report["bufferMetrics"]["stale"] == 1  # counted: what the stale metric (and dashboard) shows
     redriven = by_event(report)
     assert redriven["p1"]["predicted"] == "deliver" and redriven["p1"]["outcome"] == "delivered"
     assert redriven["s1"]["predicted"] == "stale" and redriven["s1"]["outcome"] == "stale"
