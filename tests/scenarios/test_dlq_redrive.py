@@ -112,3 +112,16 @@ def test_scenario_actions_are_checked() -> None:
         with pytest.raises(ScenarioError, match=message):
             parse_scenario({"events": [], "actions": bad})
     assert load_scenario(SCENARIOS / "dlq-redrive.json").actions[0].kind == "redriveDlq"
+
+
+def test_with_partitions_each_event_goes_back_to_its_groups_partition() -> None:
+    """One DLQ for every partition: the command sends each event to the queue its group hashes to, so no batch
+    holds a group of another partition (the buffer counts those as records_outside_partition)."""
+    config = {"eventfork:buffer": {"intervalSeconds": 60, "maxAttempts": 3, "partitions": 4}}
+    report = play("dlq-redrive", config=config)
+    assert report["delivered"]["user-1"] == ["a1", "p1"]
+    assert report["suppressed"]["stale"] == ["s1"]
+    assert "records_outside_partition" not in report["bufferMetrics"]
+    moved = play("dlq-redrive", config=config, actions=[{"at": 3600, "kind": "redriveDlq", "via": "sqs"}])
+    assert moved["delivered"]["user-1"] == ["a1", "p1"]  # SQS's redrive to partition 0 still delivers once
+    assert moved["bufferMetrics"].get("records_outside_partition", 0) >= 1  # but from the wrong partition
