@@ -11,8 +11,29 @@ from typing import Any
 
 from buffer_decisions import Decisions
 from buffer_limits import SQS_MAX_BATCH_BYTES, batches, message_bytes
-from buffer_records import Event, Rejection
+from buffer_records import (
+    EVENT_ID_ATTRIBUTE,
+    GROUP_ID_ATTRIBUTE,
+    OCCURRED_AT_ATTRIBUTE,
+    PRODUCER_ATTRIBUTES,
+    Event,
+    Rejection,
+)
 from buffer_settings import BufferSettings
+
+
+def identity_attributes(item: Event | Rejection) -> dict[str, dict[str, str]]:
+    """What a dead letter carries so the event is the same event when put back: id, group, time, attributes."""
+    out: dict[str, dict[str, str]] = {}
+    if item.event_id:
+        out[EVENT_ID_ATTRIBUTE] = {"DataType": "String", "StringValue": item.event_id}
+    if item.group:
+        out[GROUP_ID_ATTRIBUTE] = {"DataType": "String", "StringValue": item.group}
+    if item.occurred_at is not None:
+        out[OCCURRED_AT_ATTRIBUTE] = {"DataType": "Number", "StringValue": repr(float(item.occurred_at))}
+    if item.producer_attributes:
+        out[PRODUCER_ATTRIBUTES] = {"DataType": "String", "StringValue": item.producer_attributes}
+    return out
 
 
 class BufferCalls:
@@ -35,8 +56,7 @@ class BufferCalls:
                 "reason": {"DataType": "String", "StringValue": reason[:1000]},
                 "sourceMessageId": {"DataType": "String", "StringValue": item.message_id},
             }
-            if item.event_id:
-                attributes["eventId"] = {"DataType": "String", "StringValue": item.event_id}
+            attributes.update(identity_attributes(item))
             body = item.body or "(empty)"
             if message_bytes(body, attributes) > self.settings.dlq_max_message_bytes:
                 failed[item.message_id] = f"too large for the dead-letter queue ({len(body.encode())} bytes)"

@@ -114,7 +114,7 @@ def decide(
                 outcome = _over_backlog(record, now, max_backlog_seconds) or outcome
         if outcome is None and isinstance(record, Event):
             state = working.get(record.group)
-            republish = state is not None and state.is_pending(record.message_id) and state.remembers(record.event_id)
+            republish = state is not None and _is_pending(state, record) and state.remembers(record.event_id)
             index = group_round.get(record.group, -1) + 1
             group_round[record.group] = index
             while len(decisions.rounds) <= index:
@@ -144,7 +144,7 @@ def _judge(
     own window: it goes out again, and the topic's deduplication absorbs it if the first publish
     happened.
     """
-    pending = state is not None and state.is_pending(event.message_id)
+    pending = state is not None and _is_pending(state, event)
     if (event.group, event.event_id) in seen or (state is not None and state.remembers(event.event_id) and not pending):
         return _outcome(event, DUPLICATE, "event id already delivered")
     if state is not None and event.occurred_at < state.last_occurred_at and not pending:
@@ -155,6 +155,11 @@ def _judge(
         window_end = state.last_delivered_at + interval
         return _outcome(event, DELAYED, f"group window ends at {window_end}", window_end)
     return None
+
+
+def _is_pending(state: GroupState, event: Event) -> bool:
+    """Recorded under this message, or under the one it was before being dead-lettered and put back."""
+    return any(state.is_pending(message_id) for message_id in event.message_ids)
 
 
 def _over_backlog(event: Event, now: float, max_backlog_seconds: float) -> Outcome | None:

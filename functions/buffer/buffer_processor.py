@@ -50,7 +50,7 @@ from buffer_recording import (
     StateRejectedError,
     error_code,
 )
-from buffer_records import Event, Rejection, parse_record, prepare_delivery
+from buffer_records import Event, Rejection, parse_record, prepare_delivery, producer_attributes_of
 from buffer_settings import BufferSettings
 from buffer_state import PERMANENT_CODES, BufferState, Snapshot
 
@@ -85,6 +85,11 @@ def unparsed_record(record: dict[str, Any], reason: str) -> Rejection:
         receive_count = int(attributes.get("ApproximateReceiveCount", "1") or 1)
     except (TypeError, ValueError):
         receive_count = 1
+    try:
+        raw = record.get("messageAttributes")
+        kept = producer_attributes_of(raw if isinstance(raw, dict) else {})[1]
+    except Exception:  # noqa: BLE001 - what cannot be read is not kept; the body always is
+        kept = None
     return Rejection(
         str(record.get("messageId", "")),
         str(record.get("receiptHandle", "")),
@@ -93,6 +98,7 @@ def unparsed_record(record: dict[str, Any], reason: str) -> Rejection:
         body if isinstance(body, str) else "",
         reason,
         receive_count,
+        producer_attributes=kept,
     )
 
 

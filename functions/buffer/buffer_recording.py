@@ -149,7 +149,8 @@ class BufferRecording:
                 state = snapshot.groups.get(e.group)
                 if not decisions.outcomes[e.message_id].republish or state is None:
                     continue
-                since = now - state.pending.get(pending_key(e.message_id), now)
+                marks = [state.pending[k] for k in map(pending_key, e.message_ids) if k in state.pending]
+                since = now - min(marks, default=now)
                 if since > PENDING_DEDUP_SAFE_SECONDS:
                     self.logger.warning("republishing after the deduplication window", extra={"eventId": e.event_id})
                     self.metrics.add_metric(name="late_republish", unit="Count", value=1)

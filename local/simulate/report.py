@@ -11,6 +11,7 @@ import boto3
 
 from local.emulator import sqs_backend
 from local.emulator.firehose import read_objects
+from local.simulate.actions import outcomes_of
 
 CARD_LIKE = re.compile(r"(?<!\d)(?:\d[ -]?){12,18}\d(?!\d)")
 
@@ -89,7 +90,9 @@ def _dead_letters(name: str) -> tuple[list[str], dict[str, str], dict[str, dict[
     by_group: dict[str, dict[str, str]] = {}
     for message in sqs_backend().get_queue(name)._messages:
         attrs = message.message_attributes or {}
-        event_id = attrs.get("eventId", {}).get("StringValue") or message.deduplication_id or message.id
+        # the emulator remembers the id SQS's own dead-lettering replaced (AWS does not: see eventfork ops)
+        original = getattr(message, "_emu_original_deduplication_id", None)
+        event_id = attrs.get("eventId", {}).get("StringValue") or original or message.deduplication_id or message.id
         ids.append(event_id)
         reason = attrs.get("reason", {}).get("StringValue") or "redriven by SQS after maxReceiveCount receives"
         reasons[event_id] = reason
@@ -225,6 +228,7 @@ def build_report(run: Any, s3: Any) -> dict[str, Any]:
         "backupLeaks": leaks,
         "analytics": analytics,
         "replayable": replayable,
+        "redriven": outcomes_of(getattr(run, "redriven", []), run.buffer),
         "replayed": replayed,
         "archiveReplayed": archive_replayed,
         "primaryBodies": bodies,

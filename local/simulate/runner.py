@@ -32,6 +32,7 @@ from local.emulator.faults import Latency, Outage
 from local.emulator.firehose import FirehoseEmulator
 from local.emulator.lambda_scheduler import Scheduler
 from local.emulator.lambda_sqs import Poller
+from local.simulate.actions import redrive_dlq
 from local.simulate.invokers import BufferInvoker, FaultBook, make_invoker, partitions_module
 from local.simulate.provision import FunctionInfo, Topology, provision
 from local.simulate.report import build_report, format_report
@@ -70,6 +71,7 @@ class Run:
     refused: dict[str, str] = field(default_factory=dict)  # event id -> SQS's error to the producer
     queue_dedup: list[tuple[str, str]] = field(default_factory=list)  # (group, id) SQS dropped as a duplicate
     concurrency_peaks: dict[str, int] = field(default_factory=dict)  # function -> most invocations at once
+    redriven: list[dict[str, Any]] = field(default_factory=list)  # events put back by redriveDlq actions
 
 
 def simulate(
@@ -204,12 +206,15 @@ def _play(run: Run, scheduler: Scheduler) -> None:
         raise RuntimeError("the plan exports no bufferQueueUrl or topicArn: nothing to send events to")
     events = sorted(run.scenario.events, key=lambda e: e.at)
     replays = sorted(run.scenario.archive_replays, key=lambda r: r.at)
+    actions = sorted(run.scenario.actions, key=lambda a: a.at)
     arns = {p.mapping.queue_name: f"arn:aws:sqs:{REGION}:{ACCOUNT_ID}:{p.mapping.queue_name}" for p in run.pollers}
     watched = [p.mapping.queue_name for p in run.pollers]
     index = 0
     while True:
         while replays and replays[0].at <= run.clock.t:
             _replay_from_archive(run, replays.pop(0))
+        while actions and actions[0].at <= run.clock.t:
+            run.redriven.extend(redrive_dlq(run, actions.pop(0)))
         while index < len(events) and events[index].at <= run.clock.t:
             if buffer_url:
                 url = partition_urls[_partition(events[index], len(partition_urls))]
@@ -237,6 +242,7 @@ def _play(run: Run, scheduler: Scheduler) -> None:
             for c in (
                 events[index].at if index < len(events) else None,
                 replays[0].at if replays else None,
+                actions[0].at if actions else None,
                 _relative(_next_visible(watched, run.clock.now() * 1000.0), run.clock),
                 run.firehose.next_due(),
                 scheduler.next_wake(),

@@ -77,6 +77,21 @@ class ArchiveReplay:
 
 
 @dataclass(frozen=True)
+class Action:
+    """At ``at``, put the buffer DLQ's events back (``redriveDlq``): those of ``ids``, or all."""
+
+    at: float
+    kind: str
+    ids: tuple[str, ...] | None = None
+    via: str = "ops"  # "ops": python -m eventfork ops dlq redrive; "sqs": StartMessageMoveTask
+    interrupt_after: int | None = None  # the redrive dies after this many sends, before the last delete
+
+
+ACTION_KINDS = ("redriveDlq",)
+ACTION_VIAS = ("ops", "sqs")
+
+
+@dataclass(frozen=True)
 class Scenario:
     name: str
     config: dict[str, Any]
@@ -89,6 +104,7 @@ class Scenario:
     archive_replays: list[ArchiveReplay] = field(default_factory=list)
     start_at: float = EPOCH  # epoch second of scenario second 0
     seed: int = 0  # orders invocations that reach an AWS call at the same virtual instant
+    actions: list[Action] = field(default_factory=list)  # operator actions, e.g. a DLQ redrive
 
 
 def _number(value: Any, where: str, minimum: float = 0.0) -> float:
@@ -152,10 +168,39 @@ def parse_scenario(doc: Any) -> Scenario:
         ],
         start_at=_start_at(doc.get("startAt")),
         seed=_seed(doc.get("seed", 0)),
+        actions=_actions(doc.get("actions")),
     )
 
 
-EXTRA_KEYS = ("existingTopic", "archiveReplays", "startAt", "seed")
+EXTRA_KEYS = ("existingTopic", "archiveReplays", "startAt", "seed", "actions")
+
+
+def _actions(raw: Any) -> list[Action]:
+    """``actions``: ``[{"at", "kind": "redriveDlq", "ids"?, "via"?, "interruptAfter"?}]``."""
+    if raw is None:
+        return []
+    if not isinstance(raw, list):
+        raise ScenarioError('actions: allowed: a list such as [{"at": 900, "kind": "redriveDlq"}]')
+    out: list[Action] = []
+    for index, item in enumerate(raw):
+        where = f"actions[{index}]"
+        if not isinstance(item, dict) or not set(item) <= {"at", "kind", "ids", "via", "interruptAfter"}:
+            raise ScenarioError(f"{where}: allowed: an object with at, kind and optional ids, via, interruptAfter")
+        if item.get("kind") not in ACTION_KINDS:
+            raise ScenarioError(f"{where}.kind: got {json.dumps(item.get('kind'))}; allowed: {', '.join(ACTION_KINDS)}")
+        ids = item.get("ids")
+        if ids is not None and not (isinstance(ids, list) and all(isinstance(i, str) and i for i in ids)):
+            raise ScenarioError(f"{where}.ids: allowed: a list of event ids")
+        via = item.get("via", "ops")
+        if via not in ACTION_VIAS:
+            raise ScenarioError(f"{where}.via: got {json.dumps(via)}; allowed: {', '.join(ACTION_VIAS)}")
+        if via == "sqs" and ids is not None:
+            raise ScenarioError(f"{where}.ids: SQS's own redrive (via sqs) moves every message; give no ids")
+        stop = item.get("interruptAfter")
+        if stop is not None and (isinstance(stop, bool) or not isinstance(stop, int) or stop < 1 or via != "ops"):
+            raise ScenarioError(f"{where}.interruptAfter: allowed: a whole number >= 1, with via ops")
+        out.append(Action(_number(item.get("at"), f"{where}.at"), "redriveDlq", tuple(ids) if ids else None, via, stop))
+    return out
 
 
 def _start_at(raw: Any) -> float:
