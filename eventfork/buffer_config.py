@@ -42,6 +42,8 @@ LOG_RETENTION_DAYS = (
 # Attempts in a row that may meet a failing dependency (throttling, an outage) without SQS's redrive
 # dead-lettering a healthy event; retries back off to 120 s, so 120 attempts span about 4 hours.
 DEPENDENCY_FAILURE_ATTEMPTS = 120
+# Time left, besides a window and a visibility timeout, for a backlog over its limit to drain to the DLQ.
+BACKLOG_DRAIN_SECONDS = 3600
 
 
 @dataclass(frozen=True)
@@ -81,7 +83,17 @@ class BufferConfig:
             1209600,
             nullable=True,
             doc="an event that waited longer than this behind its group's backlog is dead-lettered with a "
-            "reason (0: never); default derived, see README",
+            "reason, before the queue's retention could expire it; default derived, see README",
+        ),
+    )
+    maxFutureSkewSeconds: int = setting(
+        300,
+        Rule(
+            "int",
+            0,
+            86400,
+            doc="how far ahead of the buffer's clock an occurredAt may be; a later one is dead-lettered as "
+            "in the future (an event stamped ahead orders by its stamp, so keep this small)",
         ),
     )
     idempotencyTtlSeconds: int = setting(
@@ -107,18 +119,61 @@ class BufferConfig:
         return self.redriveMaxReceiveCount or 1000
 
     @property
+    def backlog_drain_seconds(self) -> int:
+        """What an event over the backlog limit may still wait before it is seen and dead-lettered: its
+        group's head may be in flight for a window (intervalSeconds) or a crashed attempt (the queue's
+        visibility timeout), and an hour drains the backlog ahead of it."""
+        return self.intervalSeconds + self.visibility_timeout_seconds + BACKLOG_DRAIN_SECONDS
+
+    @property
     def max_group_backlog_seconds(self) -> int:
         """Past this wait an event is dead-lettered, not expired: by default a day (at most half the
-        retention) before the queue's retention, time enough to drain any backlog to the DLQ."""
+        retention, at least the drain time) before the queue's retention."""
         if self.maxGroupBacklogSeconds is not None:
             return self.maxGroupBacklogSeconds
-        return self.retentionSeconds - min(86400, self.retentionSeconds // 2)
+        return self.retentionSeconds - max(min(86400, self.retentionSeconds // 2), self.backlog_drain_seconds)
 
     @property
     def minimum_receive_count(self) -> int:
         """Receives a healthy event may need: each failed attempt, each window it waits behind, and
         ``DEPENDENCY_FAILURE_ATTEMPTS`` attempts that meet a failing dependency (an outage)."""
         return (self.maxAttempts + 1) * (self.batchSize + 1) + DEPENDENCY_FAILURE_ATTEMPTS
+
+    @staticmethod
+    def _backlog_problems(buffer: BufferConfig, key: str) -> list[str]:
+        """No accepted combination of retention, backlog limit, interval and visibility lets SQS expire an
+        event unseen: the limit must leave the drain time before the retention."""
+        lowest = max(1, buffer.intervalSeconds)
+        highest = buffer.retentionSeconds - buffer.backlog_drain_seconds
+        drain = (
+            f"intervalSeconds ({buffer.intervalSeconds}) + the queue's visibility timeout "
+            f"(6 x functionTimeoutSeconds = {buffer.visibility_timeout_seconds}) + {BACKLOG_DRAIN_SECONDS}"
+        )
+        backlog = buffer.maxGroupBacklogSeconds
+        if backlog is None:
+            if buffer.max_group_backlog_seconds >= lowest:
+                return []
+            shortest = max(lowest + buffer.backlog_drain_seconds, 2 * lowest)
+            return [
+                f"{key}.retentionSeconds: got {buffer.retentionSeconds}; allowed: at least {shortest} with the default "
+                f"maxGroupBacklogSeconds, so that a backlog waiting at least intervalSeconds is dead-lettered with a "
+                f"reason while {drain} s remain before the queue's retention would expire it unseen"
+            ]
+        if backlog == 0:
+            return [
+                f"{key}.maxGroupBacklogSeconds: got 0; 0 (no limit) is not accepted: a group's backlog longer than "
+                f"retentionSeconds ({buffer.retentionSeconds}) would expire in the queue, neither delivered nor "
+                f"dead-lettered; allowed: from {lowest} to retentionSeconds - ({drain}) = {highest}"
+                + ("" if highest >= lowest else " (none: raise retentionSeconds)")
+            ]
+        if not lowest <= backlog <= highest:
+            return [
+                f"{key}.maxGroupBacklogSeconds: got {backlog}; allowed: from intervalSeconds ({lowest}) to "
+                f"retentionSeconds ({buffer.retentionSeconds}) - ({drain}) = {highest}, so an over-limit backlog is "
+                "dead-lettered before the queue's retention expires it"
+                + ("" if highest >= lowest else " (none: raise retentionSeconds)")
+            ]
+        return []
 
     @staticmethod
     def cross_check(buffer: BufferConfig, key: str) -> list[str]:
@@ -131,13 +186,7 @@ class BufferConfig:
                 f"{DEPENDENCY_FAILURE_ATTEMPTS}, "
                 "or SQS would dead-letter healthy events that waited behind their group's window or met an outage"
             )
-        backlog = buffer.maxGroupBacklogSeconds
-        if backlog and not buffer.intervalSeconds <= backlog <= buffer.retentionSeconds - 3600:
-            problems.append(
-                f"{key}.maxGroupBacklogSeconds: got {backlog}; allowed: 0 (no limit) or from intervalSeconds "
-                f"({buffer.intervalSeconds}) to retentionSeconds - 3600 ({buffer.retentionSeconds - 3600}), so an "
-                "over-limit backlog is dead-lettered before the queue's retention expires it"
-            )
+        problems.extend(BufferConfig._backlog_problems(buffer, key))
         if buffer.visibility_timeout_seconds + buffer.functionTimeoutSeconds >= DEDUP_WINDOW_SECONDS:
             problems.append(
                 f"{key}.functionTimeoutSeconds: got {buffer.functionTimeoutSeconds}; allowed: at most 42 so "

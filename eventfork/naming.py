@@ -250,6 +250,7 @@ def alarm_labels(settings: Settings) -> list[str]:
         labels += [f"buffer-{kind}{suffix}" for suffix in suffixes for kind in ("oldest-message", "in-flight")]
         labels += ["buffer-outside-partition"] if settings.buffer.partitions > 1 else []
         labels.append("buffer-group-backlog")
+        labels += ["buffer-late-republish", "buffer-state-not-corrected"]  # observability.BUFFER_LIMIT_ALARMS
     labels += [f"{f}-{kind}" for f in functions for kind in ("errors", "throttles")]
     if settings.backup.enabled:
         labels.append("backup-s3-delivery")

@@ -64,6 +64,7 @@ if settings.buffer.enabled:
             retention_seconds=buffer_cfg.retentionSeconds,
             redrive_max_receive_count=buffer_cfg.redrive_max_receive_count,
             max_group_backlog_seconds=buffer_cfg.max_group_backlog_seconds,
+            max_future_skew_seconds=buffer_cfg.maxFutureSkewSeconds,
             idempotency_ttl_seconds=buffer_cfg.idempotencyTtlSeconds,
             group_state_ttl_seconds=buffer_cfg.groupStateTtlSeconds,
             point_in_time_recovery=buffer_cfg.pointInTimeRecovery,
@@ -187,6 +188,10 @@ if buffer is not None and fanout is not None:
     pulumi.export("producerPolicyJson", buffer.producer_policy_json)
     pulumi.export("producerPolicyArn", buffer.producer_policy_arn)
     pulumi.export("bufferDlqUrl", buffer.dlq_url)
+    pulumi.export("bufferDlqArn", buffer.dlq_arn)
+    pulumi.export("bufferIntervalSeconds", buffer_cfg.intervalSeconds)
+    pulumi.export("operatorPolicyJson", buffer.operator_policy_json)
+    pulumi.export("operatorPolicyArn", buffer.operator_policy_arn)
     pulumi.export("bufferTableName", buffer.table_name)
     pulumi.export("primaryQueueUrl", fanout.primary_queue_url)
     pulumi.export("primaryQueueArn", fanout.primary_queue_arn)

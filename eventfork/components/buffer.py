@@ -9,7 +9,12 @@ import pulumi_aws as aws
 
 from eventfork.buffer_config import BufferConfig
 from eventfork.components.arg_checks import check_arguments
-from eventfork.components.buffer_access import buffer_function_statements, buffer_queue_resources, producer_access
+from eventfork.components.buffer_access import (
+    buffer_function_statements,
+    buffer_queue_resources,
+    operator_access,
+    producer_access,
+)
 from eventfork.components.common import (
     BUFFER_MAX_MESSAGE_BYTES,
     DLQ_MAX_MESSAGE_BYTES,
@@ -65,6 +70,8 @@ class FifoEventBufferArgs:
     """Receives of one message before SQS itself dead-letters it (a backstop behind max_attempts)."""
     max_group_backlog_seconds: int = 1123200
     """An event that waited longer than this behind its group's backlog is dead-lettered with a reason."""
+    max_future_skew_seconds: int = 300
+    """How far ahead of the buffer's clock a producer's occurredAt may be, in seconds (0 to 86400)."""
     idempotency_ttl_seconds: int = 2592000
     """How long delivered event ids are remembered, in seconds (exactly-once window)."""
     group_state_ttl_seconds: int = 2592000
@@ -119,6 +126,10 @@ class FifoEventBuffer(pulumi.ComponentResource):
     """IAM policy document a producer needs (SendMessage on the queue and its key)."""
     producer_policy_arn: pulumi.Output[str]
     """ARN of the managed IAM policy with that document, to attach to producers."""
+    operator_policy_json: pulumi.Output[str]
+    """IAM policy document ``python -m eventfork ops`` needs (read the DLQ and the group table, redrive)."""
+    operator_policy_arn: pulumi.Output[str]
+    """ARN of the managed IAM policy with that document, to attach to operators."""
 
     def __init__(self, name: str, args: FifoEventBufferArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         args, token, opts = hosted(args, lambda inputs: args_from_inputs(FifoEventBufferArgs, inputs), TOKEN, opts)
@@ -186,6 +197,7 @@ class FifoEventBuffer(pulumi.ComponentResource):
                     "GROUP_TTL_SECONDS": str(args.group_state_ttl_seconds),
                     "RETRY_VISIBILITY_SECONDS": str(args.function_timeout_seconds + 5),
                     "MAX_GROUP_BACKLOG_SECONDS": str(args.max_group_backlog_seconds),
+                    "MAX_FUTURE_SKEW_SECONDS": str(args.max_future_skew_seconds),
                     "TOPIC_MAX_MESSAGE_BYTES": str(TOPIC_MAX_MESSAGE_BYTES),
                     "DLQ_MAX_MESSAGE_BYTES": str(DLQ_MAX_MESSAGE_BYTES),
                 },
@@ -222,6 +234,17 @@ class FifoEventBuffer(pulumi.ComponentResource):
         )
         self.producer_policy_json, self.producer_policy = producers.policy_json, producers.policy
         self.producer_policy_arn = self.producer_policy.arn
+        operators = operator_access(
+            name,
+            dlq_arn=self.dlq.arn,
+            queue_resources=self.queue_resources,
+            table_arn=self.table.arn,
+            key_arn=self.key.arn,
+            tags=tags,
+            parent=self,
+        )
+        self.operator_policy_json, self.operator_policy = operators.policy_json, operators.policy
+        self.operator_policy_arn = self.operator_policy.arn
         self.queue_url = self.queue.url
         self.queue_arn = self.queue.arn
         self.queue_urls = pulumi.Output.all(*[q.url for q in self.partition_queues])
@@ -244,6 +267,8 @@ class FifoEventBuffer(pulumi.ComponentResource):
                 "kmsKeyArn": self.kms_key_arn,
                 "producerPolicyJson": self.producer_policy_json,
                 "producerPolicyArn": self.producer_policy_arn,
+                "operatorPolicyJson": self.operator_policy_json,
+                "operatorPolicyArn": self.operator_policy_arn,
             }
         )
 

@@ -129,3 +129,50 @@ def producer_access(
         opts=pulumi.ResourceOptions(parent=parent),
     )
     return ProducerAccess(policy_json=document, policy=policy)
+
+
+def operator_access(
+    name: str,
+    *,
+    dlq_arn: pulumi.Input[str],
+    queue_resources: pulumi.Input[Any],
+    table_arn: pulumi.Input[str],
+    key_arn: pulumi.Input[str],
+    tags: dict[str, str],
+    parent: pulumi.Resource,
+) -> ProducerAccess:
+    """What ``python -m eventfork ops`` needs, and nothing else (docs/operations.md).
+
+    Reading the DLQ is receiving with a visibility timeout and making the messages visible again
+    (``ReceiveMessage``, ``ChangeMessageVisibility``, ``GetQueueAttributes``); the dry run reads group
+    items as the buffer does (``BatchGetItem``); a redrive sends to the buffer queues and deletes from
+    the DLQ. Queue and DLQ are under the buffer's key (``kms:Decrypt`` to read, ``kms:GenerateDataKey``
+    to send: the SQS key management page cited for producers).
+    """
+    document = policy_json(
+        [
+            {
+                "Sid": "ReadDeadLetters",
+                "Effect": "Allow",
+                "Action": ["sqs:ReceiveMessage", "sqs:ChangeMessageVisibility", "sqs:GetQueueAttributes"],
+                "Resource": dlq_arn,
+            },
+            {"Sid": "RemoveRedrivenDeadLetters", "Effect": "Allow", "Action": "sqs:DeleteMessage", "Resource": dlq_arn},
+            {"Sid": "RedriveEvents", "Effect": "Allow", "Action": "sqs:SendMessage", "Resource": queue_resources},
+            {"Sid": "ReadGroupState", "Effect": "Allow", "Action": "dynamodb:BatchGetItem", "Resource": table_arn},
+            {
+                "Sid": "UseBufferKey",
+                "Effect": "Allow",
+                "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
+                "Resource": key_arn,
+            },
+        ]
+    )
+    policy = aws.iam.Policy(
+        f"{name}-operator-policy",
+        description="List, export and redrive the eventfork buffer's dead-letter queue (python -m eventfork ops)",
+        policy=document,
+        tags=tags,
+        opts=pulumi.ResourceOptions(parent=parent),
+    )
+    return ProducerAccess(policy_json=document, policy=policy)

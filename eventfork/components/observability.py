@@ -18,6 +18,23 @@ from eventfork.naming import physical
 BUFFER_IN_FLIGHT_ALARM = 100_000
 BUFFER_BACKLOG_METRIC = "group_backlog_over_limit"
 BUFFER_OUTSIDE_PARTITION_METRIC = "records_outside_partition"
+# The buffer's stated limits (README, Guarantees): each occurrence is alarmed.
+BUFFER_LIMIT_ALARMS = (
+    (
+        "late-republish",
+        "late_republish",
+        "the buffer published an event again more than 270 s after recording it (its first publish was not "
+        "confirmed; SQS returned the record late): the downstream may receive that event twice, with the same "
+        "eventId and in its group's order; look for an SQS receive outage or a disabled event source mapping",
+    ),
+    (
+        "state-not-corrected",
+        "state_not_corrected",
+        "after a publish slower than the buffer's recording margin, its table could not be corrected: that "
+        "group's next delivery may come up to the publish's extra duration early; see the buffer table's "
+        "throttling and errors",
+    ),
+)
 
 
 def function_name_of(arn: pulumi.Input[str]) -> pulumi.Output[str]:
@@ -143,6 +160,17 @@ class Observability(pulumi.ComponentResource):
                 "a group's backlog is over its limit (eventfork:buffer.maxGroupBacklogSeconds): its events go to "
                 "the buffer DLQ with the reason; find the producer flooding that group",
             )
+            for label, metric, description in BUFFER_LIMIT_ALARMS:
+                self._alarm(
+                    f"buffer-{label}",
+                    "eventfork",
+                    metric,
+                    {"service": args.buffer_function_name},
+                    "Sum",
+                    "GreaterThanOrEqualToThreshold",
+                    1,
+                    description,
+                )
         for label, function in args.functions.items():
             self._alarm(
                 f"{label}-errors",

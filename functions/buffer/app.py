@@ -12,17 +12,22 @@ logger = Logger()
 metrics = Metrics()
 tracer = Tracer()
 _function: BufferFunction | None = None
+# The SNS client's own time limit, set explicitly: a publish attempt waits at most 2 s to connect
+# and 5 s for an answer, and is tried 3 times in all (botocore's standard retry mode). A publish
+# that completes after the buffer's recording margin is recorded again with the instant it completed.
+SNS_CLIENT_CONFIG = {"connect_timeout": 2, "read_timeout": 5, "retries": {"max_attempts": 3, "mode": "standard"}}
 
 
 def build(env: dict[str, str] | None = None) -> BufferFunction:
     """Create the processor with clients for this region; no AWS call is made here."""
     import boto3
+    from botocore.config import Config
 
     settings = BufferSettings.from_env(dict(os.environ if env is None else env))
     session = boto3.session.Session()
     return BufferFunction(
         sqs=session.client("sqs"),
-        sns=session.client("sns"),
+        sns=session.client("sns", config=Config(**SNS_CLIENT_CONFIG)),
         dynamodb=session.client("dynamodb"),
         settings=settings,
         logger=logger,

@@ -11,8 +11,29 @@ from typing import Any
 
 from buffer_decisions import Decisions
 from buffer_limits import SQS_MAX_BATCH_BYTES, batches, message_bytes
-from buffer_records import Event, Rejection, sns_attributes
+from buffer_records import (
+    EVENT_ID_ATTRIBUTE,
+    GROUP_ID_ATTRIBUTE,
+    OCCURRED_AT_ATTRIBUTE,
+    PRODUCER_ATTRIBUTES,
+    Event,
+    Rejection,
+)
 from buffer_settings import BufferSettings
+
+
+def identity_attributes(item: Event | Rejection) -> dict[str, dict[str, str]]:
+    """What a dead letter carries so the event is the same event when put back: id, group, time, attributes."""
+    out: dict[str, dict[str, str]] = {}
+    if item.event_id:
+        out[EVENT_ID_ATTRIBUTE] = {"DataType": "String", "StringValue": item.event_id}
+    if item.group:
+        out[GROUP_ID_ATTRIBUTE] = {"DataType": "String", "StringValue": item.group}
+    if item.occurred_at is not None:
+        out[OCCURRED_AT_ATTRIBUTE] = {"DataType": "Number", "StringValue": repr(float(item.occurred_at))}
+    if item.producer_attributes:
+        out[PRODUCER_ATTRIBUTES] = {"DataType": "String", "StringValue": item.producer_attributes}
+    return out
 
 
 class BufferCalls:
@@ -35,8 +56,7 @@ class BufferCalls:
                 "reason": {"DataType": "String", "StringValue": reason[:1000]},
                 "sourceMessageId": {"DataType": "String", "StringValue": item.message_id},
             }
-            if item.event_id:
-                attributes["eventId"] = {"DataType": "String", "StringValue": item.event_id}
+            attributes.update(identity_attributes(item))
             body = item.body or "(empty)"
             if message_bytes(body, attributes) > self.settings.dlq_max_message_bytes:
                 failed[item.message_id] = f"too large for the dead-letter queue ({len(body.encode())} bytes)"
@@ -62,12 +82,13 @@ class BufferCalls:
         return failed
 
     def _publish(
-        self, decisions: Decisions, skipped_groups: set[str]
+        self, decisions: Decisions, skipped_groups: set[str], prepared: dict[str, dict[str, Any]]
     ) -> tuple[list[Event], dict[str, str], dict[str, float]]:
         """Publish round by round (one event per group per round) so a failure never reorders a group.
 
-        Returns the published events, errors by message id, and when each publish completed (the
-        instant its group's next window is measured from).
+        ``prepared``: each event's publish entry by message id (``prepare_delivery``). Returns the
+        published events, errors by message id, and when each publish completed (the instant its
+        group's next window is measured from).
         """
         published: list[Event] = []
         errors: dict[str, str] = {}
@@ -75,7 +96,7 @@ class BufferCalls:
         failed_groups: set[str] = set(skipped_groups)
         for round_events in decisions.rounds:
             pending = [e for e in round_events if e.group not in failed_groups]
-            entries = [(e, self._publish_entry(e)) for e in pending]
+            entries = [(e, prepared[e.message_id]) for e in pending]
             size = lambda pair: message_bytes(pair[1]["Message"], pair[1]["MessageAttributes"])  # noqa: E731
             for chunk in batches(entries, size, self.settings.topic_max_message_bytes):
                 chunk_errors = self._publish_chunk(chunk)
@@ -88,13 +109,6 @@ class BufferCalls:
                         published.append(e)
                         completed[e.message_id] = done_at
         return published, errors, completed
-
-    def _publish_entry(self, e: Event) -> dict[str, Any]:
-        entry: dict[str, Any] = {"Message": e.envelope(), "MessageAttributes": sns_attributes(e)}
-        if self.settings.topic_fifo:
-            entry["MessageGroupId"] = e.group
-            entry["MessageDeduplicationId"] = e.event_id
-        return entry
 
     def _publish_chunk(self, chunk: list[tuple[Event, dict[str, Any]]]) -> dict[str, str]:
         entries = [{"Id": str(i), **entry} for i, (_, entry) in enumerate(chunk)]

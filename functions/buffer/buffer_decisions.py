@@ -81,18 +81,23 @@ def decide(
     interval: float,
     settled: dict[str, Outcome] | None = None,
     max_backlog_seconds: float = 0.0,
+    publish_margin: float = 0.0,
 ) -> Decisions:
     """Decide every record in batch order. ``settled`` holds outcomes the edges already fixed
     (a dead-letter send that failed, a processing failure); rejections not in it are dead-lettered.
 
     With ``max_backlog_seconds``, an event that must wait for its group's window after it already
     waited longer than that in the queue is ``OVER_BACKLOG``: its group's backlog cannot drain in
-    time, and the queue's retention would otherwise expire it unseen. It does not hold its group."""
+    time, and the queue's retention would otherwise expire it unseen. It does not hold its group.
+
+    A delivery's window starts ``publish_margin`` after the decision: by then its publish has
+    completed (or the edges record the later instant it did), so the message reached the topic before
+    its window started and the next delivery of its group, decided after the window, comes later."""
     settled = settled or {}
     decisions = Decisions()
     blocked: dict[str, float] = {}
     working = dict(groups)
-    seen: set[str] = set()
+    seen: set[tuple[str, str]] = set()  # (group, event id): ids are per group
     group_round: dict[str, int] = {}
     for record in records:
         if record.group is not None and record.group in blocked:
@@ -109,16 +114,16 @@ def decide(
                 outcome = _over_backlog(record, now, max_backlog_seconds) or outcome
         if outcome is None and isinstance(record, Event):
             state = working.get(record.group)
-            republish = state is not None and state.is_pending(record.message_id) and state.remembers(record.event_id)
+            republish = state is not None and _is_pending(state, record) and state.remembers(record.event_id)
             index = group_round.get(record.group, -1) + 1
             group_round[record.group] = index
             while len(decisions.rounds) <= index:
                 decisions.rounds.append([])
             decisions.rounds[index].append(record)
-            seen.add(record.event_id)
+            seen.add((record.group, record.event_id))
             previous = working.get(record.group)
             recent = {**(previous.recent if previous else {}), memory_key(record.event_id): record.occurred_at}
-            working[record.group] = GroupState(now, record.occurred_at, record.event_id, 0, recent)
+            working[record.group] = GroupState(now + publish_margin, record.occurred_at, record.event_id, 0, recent)
             decisions.outcomes[record.message_id] = _outcome(record, DELIVER)
             decisions.outcomes[record.message_id].round = index
             decisions.outcomes[record.message_id].republish = republish
@@ -130,15 +135,17 @@ def decide(
     return decisions
 
 
-def _judge(event: Event, state: GroupState | None, seen: set[str], now: float, interval: float) -> Outcome | None:
+def _judge(
+    event: Event, state: GroupState | None, seen: set[tuple[str, str]], now: float, interval: float
+) -> Outcome | None:
     """None means deliver now; otherwise the record's outcome.
 
     An event recorded before its publish was confirmed (pending) is never suppressed nor held by its
     own window: it goes out again, and the topic's deduplication absorbs it if the first publish
     happened.
     """
-    pending = state is not None and state.is_pending(event.message_id)
-    if event.event_id in seen or (state is not None and state.remembers(event.event_id) and not pending):
+    pending = state is not None and _is_pending(state, event)
+    if (event.group, event.event_id) in seen or (state is not None and state.remembers(event.event_id) and not pending):
         return _outcome(event, DUPLICATE, "event id already delivered")
     if state is not None and event.occurred_at < state.last_occurred_at and not pending:
         return _outcome(
@@ -148,6 +155,11 @@ def _judge(event: Event, state: GroupState | None, seen: set[str], now: float, i
         window_end = state.last_delivered_at + interval
         return _outcome(event, DELAYED, f"group window ends at {window_end}", window_end)
     return None
+
+
+def _is_pending(state: GroupState, event: Event) -> bool:
+    """Recorded under this message, or under the one it was before being dead-lettered and put back."""
+    return any(state.is_pending(message_id) for message_id in event.message_ids)
 
 
 def _over_backlog(event: Event, now: float, max_backlog_seconds: float) -> Outcome | None:

@@ -16,6 +16,7 @@ RECENT_ATTRIBUTE = "recentEvents"
 OVERFLOW_PREFIX = "delivered "
 OVERFLOW_ATTRIBUTE = "tieOverflow"
 PENDING_ATTRIBUTE = "pendingEvents"
+FILTER_ATTRIBUTE = "overflowFilter"
 # An occurredAt older than any real one (and within DynamoDB's range): a group with no delivery left
 # after its first one was undone.
 NO_TIME = -1e125
@@ -66,8 +67,17 @@ def parse_group(item: dict[str, Any]) -> GroupState:
         version=int(_n(item, "version")) if has_version(item) else 0,
         recent=recent,
         overflow=int(_n(item, OVERFLOW_ATTRIBUTE)),
+        overflow_filter=_filter(item),
         pending=_pending(item),
     )
+
+
+def _filter(item: dict[str, Any]) -> bytes | None:
+    """The item's Bloom filter of let-go ids; None if it let ids go without one (look every id up)."""
+    value = item.get(FILTER_ATTRIBUTE, {}).get("B")
+    if isinstance(value, bytes | bytearray):
+        return bytes(value)
+    return None if _n(item, OVERFLOW_ATTRIBUTE) > 0 else b""
 
 
 def _pending(item: dict[str, Any]) -> dict[str, float]:
@@ -104,12 +114,22 @@ def group_item_statements(
     is confirmed. With nothing ``delivered``, ``previous`` is restored (a publish that failed).
     """
     if delivered:
-        memory = remembered_ids(previous.recent if previous else {}, delivered, previous.overflow if previous else 0)
+        memory = remembered_ids(
+            previous.recent if previous else {},
+            delivered,
+            previous.overflow if previous else 0,
+            previous.overflow_filter if previous else b"",
+        )
         last = delivered[-1]
         last_values = [_number(last.delivered_at), _number(last.occurred_at), {"S": last.event_id}]
         expires_at = int(last.delivered_at) + item_ttl
     else:
-        memory = Memory(previous.recent if previous else {}, previous.overflow if previous else 0, [])
+        memory = Memory(
+            previous.recent if previous else {},
+            previous.overflow if previous else 0,
+            [],
+            previous.overflow_filter if previous else b"",
+        )
         last_values = (
             [_number(previous.last_delivered_at), _number(previous.last_occurred_at), {"S": previous.last_event_id}]
             if previous
@@ -128,6 +148,9 @@ def group_item_statements(
     table = table_name.replace('"', '""')
     names = ["lastDeliveredAt", "lastOccurredAt", "lastEventId", RECENT_ATTRIBUTE, OVERFLOW_ATTRIBUTE]
     names += [PENDING_ATTRIBUTE, TTL_ATTRIBUTE, "version"]
+    if memory.overflow_filter:  # written once the group lets ids go, and kept on every write after
+        names.append(FILTER_ATTRIBUTE)
+        values.append({"B": memory.overflow_filter})
     overflow = [
         {
             "Statement": f"INSERT INTO \"{table}\" VALUE {{'{GROUP_KEY}': ?, '{TTL_ATTRIBUTE}': ?}}",
@@ -137,7 +160,8 @@ def group_item_statements(
     ]
     if seen_version is None and unversioned is None:
         fields = ", ".join(f"'{name}': ?" for name in [*names, GROUP_KEY])
-        return [{"Statement": f'INSERT INTO "{table}" VALUE {{{fields}}}', "Parameters": [*values, {"S": group}]}]
+        insert = {"Statement": f'INSERT INTO "{table}" VALUE {{{fields}}}', "Parameters": [*values, {"S": group}]}
+        return [insert, *overflow]
     sets = " ".join(f'SET "{name}" = ?' for name in names)
     conditions = {"version": _number(seen_version)} if seen_version is not None else dict(unversioned or {})
     where = " AND ".join([f'"{GROUP_KEY}" = ?', *(f'"{name}" = ?' for name in conditions)])

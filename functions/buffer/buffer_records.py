@@ -21,8 +21,25 @@ from buffer_limits import TOPIC_MAX_MESSAGE_BYTES, fits_dynamodb_number, message
 
 # SQS raw delivery carries at most 10 message attributes.
 MAX_ATTRIBUTES = 10
-# How far ahead of the buffer's clock a producer's occurredAt may be (clock skew), in seconds.
-MAX_FUTURE_SKEW_SECONDS = 86_400.0
+# How far ahead of the buffer's clock a producer's occurredAt may be (clock skew), in seconds, by
+# default (eventfork:buffer.maxFutureSkewSeconds). An event stamped ahead orders by its stamp: a later
+# event of its group stamped earlier is suppressed as stale, so the allowance is kept small.
+MAX_FUTURE_SKEW_SECONDS = 300.0
+# A value this close to the clock once divided by 1000 is epoch milliseconds, not a far-future time.
+MILLISECONDS_WINDOW_SECONDS = 10 * 365 * 86_400.0
+# Deepest nesting of arrays and objects a body may have. Parsers recurse per level (Python's json
+# raises RecursionError near 1,000 levels, so do the redaction transform and most consumers), so the
+# buffer refuses deeper bodies with a reason instead of passing on an event nobody can read.
+MAX_NESTING_DEPTH = 100
+# Message attributes the buffer writes on each dead letter, so the event keeps its identity through the
+# DLQ and any redrive (SQS's own moves replace the deduplication id and the message id): ``eventId``,
+# ``groupId``, ``occurredAt`` (the time the buffer ordered it by), ``producerAttributes`` (the producer's
+# message attributes as JSON, binary values in base64), with ``reason`` and ``sourceMessageId``.
+EVENT_ID_ATTRIBUTE = "eventId"
+SOURCE_MESSAGE_ATTRIBUTE = "sourceMessageId"
+GROUP_ID_ATTRIBUTE = "groupId"
+OCCURRED_AT_ATTRIBUTE = "occurredAt"
+PRODUCER_ATTRIBUTES = "producerAttributes"
 
 
 @dataclass(frozen=True)
@@ -38,6 +55,15 @@ class Event:
     attributes: dict[str, dict[str, Any]] = field(default_factory=dict)
     receive_count: int = 1
     sent_at: float | None = None  # when the producer sent it to the buffer queue (SentTimestamp)
+    producer_attributes: str | None = None  # the producer's attributes as a dead letter keeps them (JSON)
+    # SQS message ids this event had before it was dead-lettered and put back: a delivery recorded under
+    # one of them (pending its publish) is this message's, so it is published again, not suppressed
+    original_message_ids: tuple[str, ...] = ()
+
+    @property
+    def message_ids(self) -> tuple[str, ...]:
+        """Every SQS message id this event was received under: this one first."""
+        return (self.message_id, *self.original_message_ids)
 
     @property
     def payload(self) -> dict[str, Any]:
@@ -63,6 +89,8 @@ class Rejection:
     body: str
     reason: str
     receive_count: int = 1
+    occurred_at: float | None = None  # the time it would have been ordered by, when one could be read
+    producer_attributes: str | None = None  # the producer's attributes as a dead letter keeps them (JSON)
 
 
 def _attribute_value(attr: dict[str, Any]) -> str | None:
@@ -83,7 +111,32 @@ def _iso_seconds(value: str, where: str) -> float:
     return parsed.timestamp()
 
 
-def parse_time(value: Any, where: str, now: float) -> float:
+def nesting_depth(text: str, limit: int) -> int:
+    """Deepest nesting of ``[`` and ``{`` outside strings, scanned without recursion; stops past ``limit``."""
+    depth = deepest = 0
+    in_string = escaped = False
+    for ch in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == '"':
+                in_string = False
+        elif ch == '"':
+            in_string = True
+        elif ch in "[{":
+            depth += 1
+            if depth > deepest:
+                deepest = depth
+                if deepest > limit:
+                    return deepest
+        elif ch in "]}":
+            depth -= 1
+    return deepest
+
+
+def parse_time(value: Any, where: str, now: float, max_future_skew: float = MAX_FUTURE_SKEW_SECONDS) -> float:
     """Epoch seconds from a number or an ISO-8601 string, checked for what DynamoDB and the clock allow."""
     if isinstance(value, bool) or not isinstance(value, (int, float, str)):
         kind = "a boolean" if isinstance(value, bool) else type(value).__name__
@@ -101,16 +154,71 @@ def parse_time(value: Any, where: str, now: float) -> float:
             seconds = math.inf if value > 0 else -math.inf
     if not math.isfinite(seconds) or not fits_dynamodb_number(seconds):
         raise ValueError(f"occurredAt in {where} is {value!r}, outside DynamoDB's number range; expected epoch seconds")
-    if seconds > now + MAX_FUTURE_SKEW_SECONDS:
-        if abs(seconds / 1000.0 - now) <= 100 * 365 * 86_400:
+    if seconds > now + max_future_skew:
+        if abs(seconds / 1000.0 - now) <= MILLISECONDS_WINDOW_SECONDS:
             raise ValueError(
                 f"occurredAt in {where} is {value!r}, which looks like epoch milliseconds; expected epoch seconds"
             )
         raise ValueError(
-            f"occurredAt in {where} is {value!r}, more than {MAX_FUTURE_SKEW_SECONDS:.0f} s in the future "
-            f"of the buffer's clock ({now:.0f}); expected epoch seconds"
+            f"occurredAt in {where} is {value!r}, {seconds - now:.0f} s in the future of the buffer's clock "
+            f"({now:.0f}); at most {max_future_skew:.0f} s ahead is accepted "
+            "(eventfork:buffer.maxFutureSkewSeconds): fix the producer's clock"
         )
     return seconds
+
+
+def _sqs_shape(message_attributes: dict[str, Any]) -> dict[str, dict[str, str]]:
+    """Lambda's attribute shape (``stringValue``/``binaryValue`` as base64) in SendMessage's shape."""
+    out: dict[str, dict[str, str]] = {}
+    for name, attr in sorted(message_attributes.items()):
+        if not isinstance(attr, dict):
+            continue
+        data_type = str(attr.get("dataType", "String"))
+        if attr.get("stringValue") is not None:
+            out[name] = {"DataType": data_type, "StringValue": str(attr["stringValue"])}
+        elif attr.get("binaryValue") is not None:
+            out[name] = {"DataType": data_type, "BinaryValue": str(attr["binaryValue"])}
+    return out
+
+
+def producer_attributes_of(message_attributes: dict[str, Any]) -> tuple[dict[str, Any], str | None]:
+    """The producer's attributes (Lambda's shape) and their JSON as a dead letter keeps them.
+
+    A record carrying ``producerAttributes`` is a dead letter put back in the buffer queue (by SQS's
+    redrive or ``python -m eventfork ops``): its producer's attributes are those, not the dead letter's
+    bookkeeping attributes."""
+    kept = message_attributes.get(PRODUCER_ATTRIBUTES)
+    text = _attribute_value(kept) if isinstance(kept, dict) else None
+    if text is not None:
+        try:
+            decoded = json.loads(text)
+        except ValueError:
+            raise ValueError(f"message attribute {PRODUCER_ATTRIBUTES} is not JSON") from None
+        if not isinstance(decoded, dict) or not all(isinstance(v, dict) for v in decoded.values()):
+            raise ValueError(f"message attribute {PRODUCER_ATTRIBUTES} is not a JSON object of attributes")
+        lambda_shape = {
+            name: {
+                "dataType": value.get("DataType", "String"),
+                **({"stringValue": value["StringValue"]} if "StringValue" in value else {}),
+                **({"binaryValue": value["BinaryValue"]} if "BinaryValue" in value else {}),
+            }
+            for name, value in decoded.items()
+        }
+        return lambda_shape, text
+    shaped = _sqs_shape(message_attributes)
+    return message_attributes, (json.dumps(shaped, separators=(",", ":")) if shaped else None)
+
+
+def _best_effort_time(
+    message_attributes: dict[str, Any], attributes: dict[str, Any], now: float, max_future_skew: float
+) -> float | None:
+    """The time a rejected record would have been ordered by, if its attributes tell it (for its dead letter)."""
+    if OCCURRED_AT_ATTRIBUTE in message_attributes:
+        try:
+            return parse_time(_attribute_value(message_attributes[OCCURRED_AT_ATTRIBUTE]), "", now, max_future_skew)
+        except (TypeError, ValueError):
+            return None
+    return _sent_at(attributes)
 
 
 def _decoded_attributes(message_attributes: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -132,20 +240,41 @@ def _decoded_attributes(message_attributes: dict[str, Any]) -> dict[str, dict[st
 
 
 def parse_record(
-    record: dict[str, Any], now: float, topic_max_bytes: int = TOPIC_MAX_MESSAGE_BYTES
+    record: dict[str, Any],
+    now: float,
+    topic_max_bytes: int = TOPIC_MAX_MESSAGE_BYTES,
+    max_future_skew: float = MAX_FUTURE_SKEW_SECONDS,
 ) -> Event | Rejection:
-    """Validate one record. Never raises: every problem becomes a ``Rejection`` with a reason."""
+    """Validate one record: every problem of its content becomes a ``Rejection`` with a reason.
+
+    An unexpected error (a defect, not the record's content) propagates; the processor counts it
+    for the record's (group, event) and dead-letters the record after ``maxAttempts``."""
     attributes = record.get("attributes") or {}
     message_id = str(record.get("messageId", ""))
     receipt = str(record.get("receiptHandle", ""))
     group = attributes.get("MessageGroupId")
-    event_id = attributes.get("MessageDeduplicationId")
+    raw_attributes = dict(record.get("messageAttributes") or {})
+    # The event id: the producer's eventId attribute when it sent one (it survives SQS's dead-lettering,
+    # which replaces the deduplication id), else the deduplication id.
+    named = raw_attributes.get(EVENT_ID_ATTRIBUTE)
+    event_id = (_attribute_value(named) if isinstance(named, dict) else None) or attributes.get(
+        "MessageDeduplicationId"
+    )
     body = record.get("body")
     body_text = body if isinstance(body, str) else ""
     receive_count = int(attributes.get("ApproximateReceiveCount", "1") or 1)
+    try:
+        message_attributes, kept_attributes = producer_attributes_of(raw_attributes)
+        producer_problem = None
+    except ValueError as error:
+        message_attributes, kept_attributes, producer_problem = raw_attributes, None, str(error)
 
-    def reject(reason: str) -> Rejection:
-        return Rejection(message_id, receipt, group, event_id, body_text, reason, receive_count)
+    def reject(reason: str, with_time: bool = True) -> Rejection:
+        when = _best_effort_time(raw_attributes, attributes, now, max_future_skew) if with_time else None
+        return Rejection(message_id, receipt, group, event_id, body_text, reason, receive_count, when, kept_attributes)
+
+    if producer_problem:
+        return reject(producer_problem)
 
     if not group:
         return reject("record has no MessageGroupId (the buffer needs a FIFO queue and a group per user)")
@@ -153,6 +282,9 @@ def parse_record(
         return reject("record has no MessageDeduplicationId (the event id)")
     if not isinstance(body, str):
         return reject("record has no body")
+    depth = nesting_depth(body, MAX_NESTING_DEPTH)
+    if depth > MAX_NESTING_DEPTH:
+        return reject(f"body is nested deeper than {MAX_NESTING_DEPTH} levels of arrays and objects")
     try:
         payload = json.loads(body, parse_constant=_reject_constant)
     except json.JSONDecodeError as error:
@@ -161,14 +293,17 @@ def parse_record(
         return reject(f"body is not valid JSON ({error})")
     if not isinstance(payload, dict):
         return reject(f"body is JSON {type(payload).__name__}, not an object")
-    message_attributes = dict(record.get("messageAttributes") or {})
     try:
         if "occurredAt" in payload:
-            occurred_at = parse_time(payload["occurredAt"], "the body", now)
-        elif "occurredAt" in message_attributes:
-            occurred_at = parse_time(_attribute_value(message_attributes["occurredAt"]), "a message attribute", now)
+            occurred_at = parse_time(payload["occurredAt"], "the body", now, max_future_skew)
+        elif OCCURRED_AT_ATTRIBUTE in raw_attributes:  # a dead letter put back carries the time it was ordered by
+            value = _attribute_value(raw_attributes[OCCURRED_AT_ATTRIBUTE])
+            occurred_at = parse_time(value, "a message attribute", now, max_future_skew)
         else:
             occurred_at = float(attributes.get("SentTimestamp", 0)) / 1000.0
+    except ValueError as error:
+        return reject(str(error), with_time=False)
+    try:
         decoded = _decoded_attributes(message_attributes)
     except ValueError as error:
         return reject(str(error))
@@ -184,6 +319,8 @@ def parse_record(
         attributes=decoded,
         receive_count=receive_count,
         sent_at=_sent_at(attributes),
+        producer_attributes=kept_attributes,
+        original_message_ids=_original_message_ids(raw_attributes, attributes, str(event_id)),
     )
     size = message_bytes(event.envelope(), sns_attributes(event))
     if size > topic_max_bytes:
@@ -192,6 +329,22 @@ def parse_record(
             f"{topic_max_bytes} bytes"
         )
     return event
+
+
+def _original_message_ids(
+    message_attributes: dict[str, Any], attributes: dict[str, Any], event_id: str
+) -> tuple[str, ...]:
+    """Where a put-back dead letter came from: the buffer's ``sourceMessageId``, or the deduplication id
+    SQS's own dead-lettering set to the original message id (when it is not the event id)."""
+    found: list[str] = []
+    named = message_attributes.get(SOURCE_MESSAGE_ATTRIBUTE)
+    source = _attribute_value(named) if isinstance(named, dict) else None
+    if source:
+        found.append(str(source))
+    dedup = attributes.get("MessageDeduplicationId")
+    if dedup and dedup != event_id and dedup not in found:
+        found.append(str(dedup))
+    return tuple(found)
 
 
 def _sent_at(attributes: dict[str, Any]) -> float | None:
@@ -207,3 +360,12 @@ def sns_attributes(event: Event) -> dict[str, dict[str, Any]]:
     if "eventId" not in out and len(out) < MAX_ATTRIBUTES:
         out["eventId"] = {"DataType": "String", "StringValue": event.event_id}
     return out
+
+
+def prepare_delivery(event: Event, topic_fifo: bool) -> dict[str, Any]:
+    """The event's ``PublishBatch`` entry: its envelope and attributes, with group and id on a FIFO topic."""
+    entry: dict[str, Any] = {"Message": event.envelope(), "MessageAttributes": sns_attributes(event)}
+    if topic_fifo:
+        entry["MessageGroupId"] = event.group
+        entry["MessageDeduplicationId"] = event.event_id
+    return entry

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from buffer_limits import TOPIC_MAX_MESSAGE_BYTES
+from buffer_records import MAX_FUTURE_SKEW_SECONDS
 
 DLQ_MAX_MESSAGE_BYTES = 1_048_576
 
@@ -27,6 +28,7 @@ class BufferSettings:
     topic_max_message_bytes: int = TOPIC_MAX_MESSAGE_BYTES
     dlq_max_message_bytes: int = DLQ_MAX_MESSAGE_BYTES
     partitions: int = 1  # buffer queues the producers spread groups over (buffer_partitions)
+    max_future_skew_seconds: float = MAX_FUTURE_SKEW_SECONDS  # how far ahead an occurredAt may be
 
     @classmethod
     def from_env(cls, env: dict[str, str]) -> BufferSettings:
@@ -48,4 +50,5 @@ class BufferSettings:
             topic_max_message_bytes=int(env.get("TOPIC_MAX_MESSAGE_BYTES", str(TOPIC_MAX_MESSAGE_BYTES))),
             dlq_max_message_bytes=int(env.get("DLQ_MAX_MESSAGE_BYTES", str(DLQ_MAX_MESSAGE_BYTES))),
             partitions=int(env.get("BUFFER_PARTITIONS", "1")),
+            max_future_skew_seconds=float(env.get("MAX_FUTURE_SKEW_SECONDS", str(MAX_FUTURE_SKEW_SECONDS))),
         )

@@ -7,8 +7,8 @@ of PartiQL statements, one per group, each conditional on the version read (``UP
 version = ?``) or on the item still being absent (``INSERT``), so a late invocation can never
 overwrite a newer decision. Unlike a transaction, every statement succeeds or fails on its own
 and costs one write unit, not two. A failing event's attempts are counted in an item of the same
-table keyed ``failed attempts <eventId>``: SQS group ids cannot contain a space, so no group item
-can ever share that key.
+table keyed ``failed attempts <group> <eventId>`` (ids are per group, as the queue's deduplication
+scope is): SQS group ids cannot contain a space, so no group item can ever share that key.
 
 The item stays small whatever the producers do: it keeps the last ``RECENT_EVENT_IDS`` ids and at
 most ``TIE_IDS_IN_ITEM`` ids of the group's latest ``occurredAt``. When more events share that
@@ -83,6 +83,11 @@ PERMANENT_CODES = (
     "AccessDenied",
     "AccessDeniedException",
 )
+
+
+def failure_key(group: str, event_id: str) -> str:
+    """Key of the item counting one event's failed attempts: ids are per group, so the group is in it."""
+    return f"{FAILURE_PREFIX}{group} {event_id}"
 
 
 @dataclass(frozen=True)
@@ -230,28 +235,58 @@ class BufferState:
             owned.append((group, True, first))
             owned.extend((group, False, s) for s in rest)
         failures: dict[str, WriteFailure] = {}
+        id_items: list[tuple[str, dict[str, Any], str]] = []  # ids let go of, not written, with their error
         for start in range(0, len(owned), STATEMENTS_PER_CALL):
             chunk = owned[start : start + STATEMENTS_PER_CALL]
             response = self.client.batch_execute_statement(Statements=[s for _, _, s in chunk])
             results = response.get("Responses", [])
-            for index, (group, is_group_item, _) in enumerate(chunk):
+            for index, (group, is_group_item, statement) in enumerate(chunk):
                 error = results[index].get("Error") if index < len(results) else {"Code": "NoResult"}
                 if not error or (not is_group_item and error.get("Code") == "DuplicateItem"):
                     continue
                 code = error.get("Code", "")
+                if not is_group_item and code not in PERMANENT_CODES:
+                    id_items.append((group, statement, f"{code}: {error.get('Message', '')}"))
+                    continue
                 if group not in failures or is_group_item:
                     failures[group] = WriteFailure(
                         is_group_item and code in CONFLICT_CODES,
                         f"{code}: {error.get('Message', '')}",
                         code in PERMANENT_CODES,
                     )
+        for group, reason in self._write_id_items([i for i in id_items if i[0] not in failures]).items():
+            failures.setdefault(group, WriteFailure(False, f"id item not written: {reason}"))
         return failures
 
-    def count_failure(self, event_id: str, now: float) -> int:
-        """Add one failed attempt for an event and return the total (kept for the event TTL)."""
+    def _write_id_items(self, pending: list[tuple[str, dict[str, Any], str]]) -> dict[str, str]:
+        """Write again the id items a call left unwritten while their group item was written.
+
+        Their ids are no longer in the group item, so they are retried on their own (an INSERT that
+        finds the item already there counts as written); returns group -> error for those still not
+        written after ``MAX_READ_ATTEMPTS`` tries."""
+        for attempt in range(MAX_READ_ATTEMPTS):
+            if not pending:
+                return {}
+            self.sleep(READ_BACKOFF_SECONDS * 2**attempt)
+            try:
+                response = self.client.batch_execute_statement(Statements=[s for _, s, _ in pending])
+            except Exception as call_error:  # noqa: BLE001 - tried again
+                pending = [(g, s, str(call_error)) for g, s, _ in pending]
+                continue
+            results = response.get("Responses", [])
+            still: list[tuple[str, dict[str, Any], str]] = []
+            for index, (group, statement, _) in enumerate(pending):
+                error = results[index].get("Error") if index < len(results) else {"Code": "NoResult"}
+                if error and error.get("Code") != "DuplicateItem":
+                    still.append((group, statement, f"{error.get('Code', '')}: {error.get('Message', '')}"))
+            pending = still
+        return {group: reason for group, _, reason in pending}
+
+    def count_failure(self, group: str, event_id: str, now: float) -> int:
+        """Add one failed attempt for a group's event and return the total (kept for the event TTL)."""
         response = self.client.update_item(
             TableName=self.group_table,
-            Key={GROUP_KEY: {"S": FAILURE_PREFIX + event_id}},
+            Key={GROUP_KEY: {"S": failure_key(group, event_id)}},
             UpdateExpression="ADD attempts :one SET #ttl = :ttl",
             ExpressionAttributeNames={"#ttl": TTL_ATTRIBUTE},
             ExpressionAttributeValues={":one": {"N": "1"}, ":ttl": {"N": str(int(now) + self.event_ttl)}},

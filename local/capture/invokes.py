@@ -2,9 +2,11 @@
 
 Only what the AWS provider computes without calling AWS is answered: ``iam.get_policy_document``
 (built as the provider builds it), ``get_partition`` and ``get_region`` (from the stack's region).
-When the run models a deployment into the emulator's account, ``get_caller_identity`` answers that
-account. Everything else (AMI and availability-zone lookups, VPC and organization reads, ECR tokens,
-...) needs AWS: its result is unknown, as a value not yet known during a first preview.
+The EC2 lookups of ``account_lookups`` (availability zones, AMIs, the default VPC and its
+subnets) and ``get_caller_identity`` are answered from the emulator's account, at preview too (a real
+preview answers them from AWS). Everything else (hosted zones, topics, organization reads, ECR tokens,
+...) needs an account that has them: its result is unknown, as a value not yet known during a first
+preview (and a synchronous call of it is refused, naming it).
 """
 
 from __future__ import annotations
@@ -12,10 +14,13 @@ from __future__ import annotations
 from typing import Any
 
 from local.account import ACCOUNT_ID
+from local.capture.account_lookups import LOOKUPS
 from local.capture.aws_outputs import suffix
 from local.capture.policy_document import policy_document
 
 UNANSWERED = object()  # the invoke's result is unknown offline
+CALLER_IDENTITY = "aws:index/getCallerIdentity:getCallerIdentity"
+ACCOUNT_ANSWERS = {*LOOKUPS, CALLER_IDENTITY}  # invokes answered from the emulator's account (noted as such)
 
 REGION_NAMES = {
     "us-east-1": "US East (N. Virginia)",
@@ -70,7 +75,7 @@ def answer(token: str, args: dict[str, Any], region: str | None, deployed: bool)
             "description": REGION_NAMES.get(wanted, wanted),
             "endpoint": f"ec2.{wanted}.{dns}",
         }
-    if token == "aws:index/getCallerIdentity:getCallerIdentity" and deployed:
+    if token == CALLER_IDENTITY:  # the credentials' account, which a preview asks AWS for too
         partition = partition_of(region or "us-east-1")["partition"]
         return {
             "accountId": ACCOUNT_ID,
@@ -78,6 +83,8 @@ def answer(token: str, args: dict[str, Any], region: str | None, deployed: bool)
             "userId": "AIDAOFFLINE",
             "id": ACCOUNT_ID,
         }
+    if token in LOOKUPS:
+        return UNANSWERED if region is None else LOOKUPS[token](args, region)
     if token == "aws:opensearch/getDomain:getDomain" and deployed and region:
         name = str(args.get("domainName") or "domain")
         return {

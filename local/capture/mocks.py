@@ -18,6 +18,9 @@ from pulumi.runtime import mocks as pulumi_mocks
 from local.account import REGION
 from local.capture.aws_outputs import modelled_outputs, suffix
 from local.capture.invokes import UNANSWERED, answer
+from local.capture.model import CaptureError
+from local.capture.preview_outputs import planned_state
+from local.capture.provider_types import provider_typed
 from local.capture.wire import UNKNOWN
 
 STACK_REFERENCE = "pulumi:pulumi:StackReference"
@@ -69,15 +72,18 @@ class CaptureMocks(pulumi.runtime.Mocks):
             return ref, {"name": ref, "outputs": self.stack_outputs[supplied], "secretOutputNames": names}
         if ref not in self.stack_outputs:
             if self.resolve_stack is None:
-                from local.capture.outputs import resolve_stack_reference
-
-                self.stack_outputs[ref] = resolve_stack_reference(ref)
-            else:
-                self.stack_outputs[ref] = self.resolve_stack(ref)
+                raise CaptureError(
+                    f"StackReference {ref!r}: its outputs were not given; give them with --stack-outputs STACK=FILE"
+                )
+            self.stack_outputs[ref] = self.resolve_stack(ref)
         names = sorted(self.secret_outputs.get(ref, []))
         return ref, {"name": ref, "outputs": self.stack_outputs[ref], "secretOutputNames": names}
 
     def new_resource(self, args: pulumi_mocks.MockResourceArgs) -> tuple[str | None, dict[Any, Any]]:
+        resource_id, outputs = self._outputs(args)
+        return resource_id, provider_typed(args.typ, outputs)
+
+    def _outputs(self, args: pulumi_mocks.MockResourceArgs) -> tuple[str | None, dict[Any, Any]]:
         if args.typ == STACK_REFERENCE:
             return self._stack_reference(args)
         inputs = dict(args.inputs)
@@ -86,7 +92,9 @@ class CaptureMocks(pulumi.runtime.Mocks):
         if args.resource_id:  # a read of an existing resource: only what the program gave is known
             return args.resource_id, inputs
         if self.preview:  # as in `pulumi preview` of a new stack: what AWS assigns is not known yet
-            return None, inputs
+            if not args.custom:
+                return None, inputs
+            return None, planned_state(args, self.region_for(args.provider))
         modelled = modelled_outputs(args)
         region = self.region_for(args.provider)
         if modelled is None:

@@ -88,7 +88,9 @@ class Capture:
     root: CapturedResource | None = None
     providers: list[CapturedResource] = field(default_factory=list)
     unanswered_invokes: list[str] = field(default_factory=list)
+    answered_offline: list[str] = field(default_factory=list)
     preview: bool = False
+    not_known_arguments: list[str] = field(default_factory=list)  # invokes given values not known yet
 
     def by_type(self, type_token: str) -> list[CapturedResource]:
         return [r for r in self.resources if r.type == type_token]

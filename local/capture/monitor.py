@@ -9,13 +9,17 @@ or the URN of a component, which is what the engine hands a provider and an anal
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+from collections.abc import Iterator
 from typing import Any
 
 from pulumi.runtime import mocks as pulumi_mocks
 from pulumi.runtime import settings
 from pulumi.runtime.proto import provider_pb2, resource_pb2
-from pulumi.runtime.sync_await import _ensure_event_loop
 
+from local.capture.account_lookups import LookupFailedError
+from local.capture.invokes import ACCOUNT_ANSWERS
 from local.capture.model import CapturedResource
 from local.capture.policy_document import PolicyDocumentError
 from local.capture.wire import (
@@ -50,6 +54,36 @@ def _seconds(duration: str) -> float:
     return total + (float(number) if number else 0)
 
 
+@contextlib.contextmanager
+def _thread_event_loop() -> Iterator[None]:
+    """An event loop for a gRPC worker thread that has none (the SDK's helpers need one), closed after the call.
+
+    A loop left open on a worker thread is finalised whenever garbage collection gets to it, and then
+    fails on its already closed self-pipe ("Invalid file descriptor: -1") after the run has ended.
+    """
+    try:
+        asyncio.get_event_loop()
+    except RuntimeError:
+        loop = asyncio.new_event_loop()
+        asyncio.set_event_loop(loop)
+        try:
+            yield
+        finally:
+            asyncio.set_event_loop(None)
+            loop.close()
+        return
+    yield
+
+
+def _contains_unknown(value: Any) -> bool:
+    """Whether an unknown value is anywhere in ``value`` (the SDK's own check misses one in a list of strings)."""
+    if isinstance(value, dict):
+        return any(_contains_unknown(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_contains_unknown(v) for v in value)
+    return value == UNKNOWN
+
+
 class CaptureMonitor(pulumi_mocks.MockMonitor):
     """Mock monitor that keeps every registration with its URN, parent, options and wire inputs."""
 
@@ -58,6 +92,8 @@ class CaptureMonitor(pulumi_mocks.MockMonitor):
         self.captured: list[CapturedResource] = []
         self.stack_urn = ""
         self.unanswered: list[str] = []
+        self.answered_offline: list[str] = []  # lookups answered from the emulator's account
+        self.not_known_arguments: list[str] = []  # invokes given a value not known yet: result unknown
         self.packages: dict[str, tuple[str, str]] = {}
         self.base_dir: Any = None  # the program's directory (relative asset paths resolve there)
 
@@ -78,11 +114,14 @@ class CaptureMonitor(pulumi_mocks.MockMonitor):
         return self.packages.get(request.packageRef, ("", ""))[1]
 
     def RegisterResource(self, request: Any) -> Any:  # noqa: N802 - gRPC method name
+        with _thread_event_loop():
+            return self._register_resource(request)
+
+    def _register_resource(self, request: Any) -> Any:
         urn = self.make_urn(request.parent, request.type, request.name)
         if request.type == "pulumi:pulumi:Stack":
             self.stack_urn = urn
             return resource_pb2.RegisterResourceResponse(urn=urn)
-        _ensure_event_loop()
         wire = downgrade_references(from_struct(request.object))
         args = pulumi_mocks.MockResourceArgs(
             typ=request.type,
@@ -96,6 +135,8 @@ class CaptureMonitor(pulumi_mocks.MockMonitor):
         if request.type == "pulumi:providers:aws":
             getattr(self.mocks, "provider_regions", {})[urn] = args.inputs.get("region") or None
         resource_id, state = self.mocks.new_resource(args)
+        if request.remote:  # its provider builds it and its children are not registered offline: outputs unknown
+            resource_id, state = None, {}
         resource_id = "" if resource_id in (None, UNKNOWN) else str(resource_id)
         state = {
             k: ({SIG: SECRET_SIG, "value": v} if is_secret(wire.get(k)) and not is_secret(v) else v)
@@ -133,7 +174,10 @@ class CaptureMonitor(pulumi_mocks.MockMonitor):
         return resource_pb2.RegisterResourceResponse(urn=urn, id=resource_id, object=to_struct(state))
 
     def ReadResource(self, request: Any) -> Any:  # noqa: N802 - gRPC method name
-        _ensure_event_loop()
+        with _thread_event_loop():
+            return self._read_resource(request)
+
+    def _read_resource(self, request: Any) -> Any:
         wire = downgrade_references(from_struct(request.properties))
         args = pulumi_mocks.MockResourceArgs(
             typ=request.type,
@@ -148,18 +192,26 @@ class CaptureMonitor(pulumi_mocks.MockMonitor):
         return resource_pb2.ReadResourceResponse(urn=urn, properties=to_struct(state))
 
     def Invoke(self, request: Any) -> Any:  # noqa: N802 - gRPC method name
+        with _thread_event_loop():
+            return self._invoke(request)
+
+    def _invoke(self, request: Any) -> Any:
         if request.tok == "pulumi:pulumi:getResource":
             return super().Invoke(request)
-        _ensure_event_loop()
         args = unwrap_secrets(downgrade_references(from_struct(request.args)))
+        if _contains_unknown(args):  # e.g. a filter on the id of a VPC not created yet: no answer until it is
+            self.not_known_arguments.append(request.tok)
+            return resource_pb2.ResourceInvokeResponse(unknown=True)
         try:
             result = self.mocks.call(pulumi_mocks.MockCallArgs(token=request.tok, args=args, provider=request.provider))
-        except PolicyDocumentError as error:
+        except (PolicyDocumentError, LookupFailedError) as error:
             failure = provider_pb2.CheckFailure(property="", reason=str(error))
             return resource_pb2.ResourceInvokeResponse(failures=[failure])
         if not isinstance(result, (dict, tuple)):  # the provider would need AWS to answer
             self.unanswered.append(request.tok)
             return resource_pb2.ResourceInvokeResponse(unknown=True)
+        if request.tok in ACCOUNT_ANSWERS:
+            self.answered_offline.append(request.tok)
         failures = None
         answer: dict[str, Any] = result if isinstance(result, dict) else result[0]
         if isinstance(result, tuple):

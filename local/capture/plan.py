@@ -27,7 +27,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="[STACK=]FILE",
         help="outputs of other stacks read by StackReference (see check --help)",
     )
-    parser.add_argument("--timeout", type=float, default=None, help="seconds the program may run (default 120)")
+    parser.add_argument("--timeout", type=float, default=None, help="seconds the command may run (default 120)")
+    parser.add_argument(
+        "--organization",
+        default=None,
+        help="what pulumi.get_organization() returns (default: organization, as on a self-managed backend)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -40,6 +45,7 @@ def run(args: argparse.Namespace) -> int:
         secret_outputs=secrets,
         require_stack=args.stack is not None,
         timeout=args.timeout,
+        organization=args.organization,
     )
     if args.json:
         entries = plan.engine_resources() if args.all else plan.resources

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import hashlib
 import os
+import sys
+import time
 import traceback
 from pathlib import Path
 from typing import Any
@@ -81,6 +83,10 @@ def program_error(error: BaseException, project_dir: Path) -> ProgramError:
     else:
         text = " ".join(str(error).split()) or "(no message)"
         what = f"{type(error).__name__}: {text}"
+        if isinstance(error, ModuleNotFoundError) and error.name and error.name.split(".")[0] not in sys.modules:
+            requirements = project_dir / "requirements.txt"
+            fix = f"the program's requirements ({requirements})" if requirements.is_file() else "that package"
+            what += f": the Python running the check lacks a package the program imports; install {fix} into it"
     return ProgramError(f"program failed at {where}: {what}" if where else f"program failed: {what}")
 
 
@@ -161,6 +167,7 @@ def capture(
     require_stack: bool = False,
     secret_outputs: dict[str, list[str]] | None = None,
     timeout: float | None = None,
+    organization: str | None = None,
 ) -> Capture:
     """Run the program in ``project_dir`` for ``stack`` under mocks and return what it declared.
 
@@ -169,7 +176,7 @@ def capture(
     file does not exist (``pulumi preview --stack NAME`` fails the same way for an unknown stack).
     """
     from local.capture.mocks import CaptureMocks, CaptureMonitor, run_program
-    from local.capture.runtime import DEFAULT_TIMEOUT_SECONDS
+    from local.capture.runtime import DEFAULT_ORGANIZATION, DEFAULT_TIMEOUT_SECONDS, remaining
 
     project = read_project(project_dir)
     if require_stack and not project.stack_file(stack).is_file():
@@ -180,7 +187,22 @@ def capture(
     config = stack_config(project, stack)
     values = deep_merge(config.values, config_overrides) if config_overrides else config.values
     region = region_of(values)
-    mocks = CaptureMocks(stack_outputs or {}, preview=preview, region=region, secret_outputs=secret_outputs)
+    limit = DEFAULT_TIMEOUT_SECONDS if timeout is None else timeout
+    started = time.monotonic()
+
+    def resolve_stack(reference: str) -> dict[str, Any]:
+        from local.capture.outputs import resolve_stack_reference
+
+        left = remaining(limit - (time.monotonic() - started))
+        return resolve_stack_reference(reference, project.name, project.directory, stack, organization, timeout=left)
+
+    mocks = CaptureMocks(
+        stack_outputs or {},
+        preview=preview,
+        region=region,
+        resolve_stack=resolve_stack,
+        secret_outputs=secret_outputs,
+    )
     monitor = CaptureMonitor(mocks)
     try:
         outputs = run_program(
@@ -193,7 +215,8 @@ def capture(
             preview=preview,
             secret_keys=sorted(config.secret_keys),
             cwd=project.main.parent,
-            timeout=DEFAULT_TIMEOUT_SECONDS if timeout is None else timeout,
+            timeout=remaining(limit),
+            organization=organization or DEFAULT_ORGANIZATION,
         )
     except CaptureError:
         raise
@@ -222,6 +245,8 @@ def capture(
         root=root,
         providers=providers,
         unanswered_invokes=sorted(set(monitor.unanswered)),
+        answered_offline=sorted(set(monitor.answered_offline)),
+        not_known_arguments=sorted(set(monitor.not_known_arguments)),
         preview=preview,
     )
 

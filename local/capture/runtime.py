@@ -14,6 +14,7 @@ import runpy
 import signal
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,20 @@ from pulumi.runtime.config import set_all_config
 from pulumi.runtime.sync_await import _sync_await
 
 DEFAULT_TIMEOUT_SECONDS = 120.0
+_DEADLINE: list[float] = []  # when the whole command must have finished (time.monotonic) and its limit, once set
+DEFAULT_ORGANIZATION = "organization"  # what the engine passes on a self-managed (file or object store) backend
+
+
+def set_deadline(seconds: float) -> None:
+    """The whole command (program, stack references, analysis) must finish ``seconds`` from now."""
+    _DEADLINE[:] = [time.monotonic() + seconds, seconds]
+
+
+def remaining(limit: float) -> float:
+    """Seconds left of ``limit``, or of the command's deadline when one is set and nearer."""
+    if not _DEADLINE:
+        return limit
+    return max(0.1, min(limit, _DEADLINE[0] - time.monotonic()))
 
 
 class ProgramTimeoutError(Exception):
@@ -34,11 +49,21 @@ class ProgramTimeoutError(Exception):
 class UnanswerableInvokeError(Exception):
     """A synchronous invoke whose result is unknown offline (the program cannot go on with it)."""
 
-    def __init__(self, token: str) -> None:
+    def __init__(self, token: str, args: dict[str, Any] | None = None, not_known: bool = False) -> None:
         self.token = token
+        asked = ", ".join(f"{k}={v!r}" for k, v in sorted((args or {}).items()) if isinstance(v, (str, int, bool)))
+        if not_known:
+            super().__init__(
+                f"invoke {token} was given a value not known before deployment (an output of a resource being "
+                "created), so offline, as at a first preview, it has no answer; a synchronous call cannot return "
+                "an unknown value (the *_output form of the function can)"
+            )
+            return
         super().__init__(
-            f"invoke {token} needs AWS to answer, so offline its result is unknown; a synchronous call cannot "
-            "return an unknown value (the *_output form of the function can)"
+            f"invoke {token}{f' ({asked})' if asked else ''} looks up something the emulator's account does not "
+            "have (a fresh account: the caller's identity, its availability zones, public AMIs, default VPC and "
+            "subnets), so offline it has no answer; a synchronous call cannot return an unknown value (the "
+            "*_output form of the function can)"
         )
 
 
@@ -48,8 +73,10 @@ def _time_limit(seconds: float | None) -> Iterator[None]:
         yield
         return
 
+    stated = _DEADLINE[1] if _DEADLINE else seconds
+
     def expired(_signum: int, _frame: Any) -> None:
-        raise ProgramTimeoutError(f"the program did not finish within {seconds:g} s")
+        raise ProgramTimeoutError(f"the program did not finish within {stated:g} s")
 
     previous = signal.signal(signal.SIGALRM, expired)
     signal.setitimer(signal.ITIMER_REAL, seconds)
@@ -58,6 +85,22 @@ def _time_limit(seconds: float | None) -> Iterator[None]:
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
+
+
+@contextlib.contextmanager
+def _stdout_to_stderr() -> Iterator[None]:
+    """Send the program's standard output to standard error: ``sys.stdout`` and file descriptor 1 itself,
+    so that child processes (``os.system("zip ...")``) cannot write into the tool's report either."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    os.dup2(2, 1)
+    try:
+        with contextlib.redirect_stdout(sys.stderr):
+            yield
+    finally:
+        sys.stderr.flush()
+        os.dup2(saved, 1)
+        os.close(saved)
 
 
 @contextlib.contextmanager
@@ -70,14 +113,41 @@ def _patched(owner: Any, name: str, replacement: Any) -> Iterator[None]:
         setattr(owner, name, original)
 
 
-def _strict(invoke: Any) -> Any:
+def _strict(invoke: Any, monitor: Any) -> Any:
     def strict_invoke(tok: str, *args: Any, **kwargs: Any) -> Any:
+        given = len(getattr(monitor, "not_known_arguments", []))
         result = invoke(tok, *args, **kwargs)
         if not result.is_known:
-            raise UnanswerableInvokeError(tok)
+            props = args[0] if args and isinstance(args[0], dict) else {}
+            outputs = any(isinstance(v, pulumi.Output) for v in props.values())
+            not_known = outputs or len(getattr(monitor, "not_known_arguments", [])) > given
+            raise UnanswerableInvokeError(tok, props, not_known=not_known)
         return result
 
     return strict_invoke
+
+
+SECRET_ACCESSORS = tuple(
+    f"{verb}_secret{kind}" for verb in ("get", "require") for kind in ("", "_bool", "_int", "_float", "_object")
+)
+
+
+def _unknown_secret() -> Any:
+    """An unknown value marked secret: what a ``secure:`` value that cannot be decrypted offline is."""
+    from pulumi.output import UNKNOWN
+
+    return pulumi.Output.secret(UNKNOWN)
+
+
+def _undecryptable(accessor: Any, secret_keys: set[str]) -> Any:
+    """A ``Config`` secret accessor that gives an unknown secret for a ``secure:`` key, as it cannot be decrypted."""
+
+    def read(self: pulumi.Config, key: str, *args: Any, **kwargs: Any) -> Any:
+        if self.full_key(key) in secret_keys:
+            return _unknown_secret()
+        return accessor(self, key, *args, **kwargs)
+
+    return read
 
 
 def run_program(
@@ -92,6 +162,7 @@ def run_program(
     secret_keys: list[str] | None = None,
     cwd: Path | None = None,
     timeout: float | None = None,
+    organization: str = DEFAULT_ORGANIZATION,
 ) -> dict[str, Any]:
     """Run ``main`` as the engine would (fresh runtime state) and return its stack outputs (wire form).
 
@@ -99,9 +170,11 @@ def run_program(
     provider-computed value is before deployment) rather than ``None``.
     """
     del preview  # what is known is decided by the mocks; the SDK always treats the rest as unknown
-    settings.reset_options(project=project, stack=stack, preview=True)
+    settings.reset_options(project=project, stack=stack, preview=True, organization=organization)
     set_all_config(config, secret_keys or [])
-    pulumi.runtime.set_mocks(mocks, project=project, stack=stack, preview=True, monitor=monitor)
+    pulumi.runtime.set_mocks(
+        mocks, project=project, stack=stack, preview=True, monitor=monitor, organization=organization
+    )
     root = settings.get_root_resource()
     program_dir = main.parent
     monitor.base_dir = cwd or program_dir
@@ -117,9 +190,16 @@ def run_program(
     try:
         with contextlib.ExitStack() as stack_:
             stack_.enter_context(_patched(pulumi_resource, "register_resource", register_in_order))
-            stack_.enter_context(_patched(pulumi.runtime, "invoke", _strict(pulumi.runtime.invoke)))
-            stack_.enter_context(_patched(pulumi.runtime, "invoke_single", _strict(pulumi.runtime.invoke_single)))
-            stack_.enter_context(contextlib.redirect_stdout(sys.stderr))
+            stack_.enter_context(_patched(pulumi.runtime, "invoke", _strict(pulumi.runtime.invoke, monitor)))
+            stack_.enter_context(
+                _patched(pulumi.runtime, "invoke_single", _strict(pulumi.runtime.invoke_single, monitor))
+            )
+            for accessor in SECRET_ACCESSORS:
+                original = getattr(pulumi.Config, accessor)
+                stack_.enter_context(
+                    _patched(pulumi.Config, accessor, _undecryptable(original, set(secret_keys or [])))
+                )
+            stack_.enter_context(_stdout_to_stderr())
             stack_.enter_context(_time_limit(timeout))
             os.chdir(cwd or program_dir)
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from local.account import ACCOUNT_ID
 from local.capture import PROJECT_ROOT, Capture, CaptureError, capture
 from local.capture.outputs import load_stack_outputs
 from local.check.analyzer import analyze, configure, load_pack, policy_infos
@@ -41,6 +42,8 @@ class CheckResult:
     remediations: list[dict[str, str]] = field(default_factory=list)
     not_expanded: list[str] = field(default_factory=list)
     unknown_invokes: list[str] = field(default_factory=list)
+    answered_offline: list[str] = field(default_factory=list)
+    not_known_arguments: list[str] = field(default_factory=list)
 
     @property
     def mandatory(self) -> list[dict[str, str]]:
@@ -58,8 +61,16 @@ class CheckResult:
             for urn in self.not_expanded
         ]
         lines += [
+            f"answered offline from the emulator's account ({ACCOUNT_ID}): invoke {token}"
+            for token in self.answered_offline
+        ]
+        lines += [
             f"unknown offline: invoke {token} needs AWS, its result is unknown (as before deployment)"
             for token in self.unknown_invokes
+        ]
+        lines += [
+            f"unknown offline: invoke {token} was given a value not known before deployment, so its result is unknown"
+            for token in self.not_known_arguments
         ]
         return lines
 
@@ -91,6 +102,8 @@ def check_capture(plan: Capture, policy_config: Path | None = None, pack_dir: Pa
         remediations=outcome.remediations,
         not_expanded=[r.urn for r in plan.remote_components()],
         unknown_invokes=plan.unanswered_invokes,
+        answered_offline=plan.answered_offline,
+        not_known_arguments=plan.not_known_arguments,
     )
 
 
@@ -104,6 +117,7 @@ def check_project(
     secret_outputs: dict[str, list[str]] | None = None,
     require_stack: bool = False,
     timeout: float | None = None,
+    organization: str | None = None,
 ) -> CheckResult:
     project_dir = Path(project_dir)
     config_file = policy_config or default_policy_config(project_dir, stack)
@@ -115,6 +129,7 @@ def check_project(
         secret_outputs=secret_outputs,
         require_stack=require_stack,
         timeout=timeout,
+        organization=organization,
     )
     return check_capture(plan, config_file)
 
@@ -139,7 +154,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="outputs of other stacks read by StackReference: STACK=FILE with the JSON of "
         "`pulumi stack output --json` for STACK, or FILE mapping stack names to outputs",
     )
-    parser.add_argument("--timeout", type=float, default=None, help="seconds the program may run (default 120)")
+    parser.add_argument("--timeout", type=float, default=None, help="seconds the command may run (default 120)")
+    parser.add_argument(
+        "--organization",
+        default=None,
+        help="what pulumi.get_organization() returns (default: organization, as on a self-managed backend)",
+    )
 
 
 def fail(message: str, as_json: bool) -> int:
@@ -162,6 +182,7 @@ def run(args: argparse.Namespace) -> int:
             secret_outputs=secrets,
             require_stack=args.stack is not None,
             timeout=args.timeout,
+            organization=args.organization,
         )
     except (CaptureError, PolicyConfigError) as error:
         return fail(str(error), args.json)

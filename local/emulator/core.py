@@ -17,7 +17,7 @@ from typing import Any
 from unittest import mock
 
 from local.account import ACCOUNT_ID, REGION
-from local.emulator import dynamodb, faults, firehose, sns, sns_archive, sqs, sqs_attributes
+from local.emulator import dynamodb, faults, firehose, sns, sns_archive, sqs, sqs_attributes, sqs_move_tasks
 from local.emulator.clock import VirtualClock
 from local.emulator.faults import FaultLog, Latency, Outage
 
@@ -49,11 +49,14 @@ class EmulatorState:
     latencies: list[Latency] = field(default_factory=list)
     kms_key_states: dict[str, str] = field(default_factory=dict)  # key id/ARN/alias -> Enabled|Disabled|...
     fault_log: FaultLog = field(default_factory=FaultLog)
+    scheduler: Any = None  # lambda_scheduler.Scheduler while invocations run concurrently
     sns_archives: dict[str, list[Any]] = field(default_factory=dict)  # topic ARN -> archived messages
     sns_paused_subscriptions: set[str] = field(default_factory=set)  # paused after a replay with an end
     sns_replays: list[tuple[str, str, float]] = field(default_factory=list)  # subscription, message id, when
     archive_replaying: bool = False
     firehose_sink: Callable[[str, list[dict[str, Any]]], dict[str, Any]] | None = None
+    sqs_move_tasks: list[Any] = field(default_factory=list)  # StartMessageMoveTask tasks, most recent first
+    advance_sqs_move_tasks: Callable[[], None] = lambda: None  # let the tasks move what is due by now
 
     def on_arrival(self, queue: Any, message: Any) -> None:
         if queue.name in self.observed_queues:
@@ -87,7 +90,8 @@ def emulator(clock: VirtualClock) -> Iterator[EmulatorState]:
     with ExitStack() as stack:
         stack.enter_context(mock.patch.dict(os.environ, _aws_env()))
         stack.enter_context(mock_aws())
-        for service in (faults, sqs, sqs_attributes, sns, sns_archive, dynamodb, firehose):  # sns_archive wraps sns
+        # sns_archive wraps sns
+        for service in (faults, sqs, sqs_attributes, sqs_move_tasks, sns, sns_archive, dynamodb, firehose):
             service.install(stack, state)
         yield state
 

@@ -123,13 +123,22 @@ def install(stack: ExitStack, state: Any, seed: int = 0) -> None:
     served: Callable[..., Any] = BotocoreStubber.__call__
 
     def call(stubber: Any, event_name: str, request: Any, **kwargs: Any) -> Any:
+        scheduler = getattr(state, "scheduler", None)
         if stubber.enabled:
+            if scheduler is not None:  # an AWS call boundary: other invocations may run, none past a deadline
+                scheduler.checkpoint()
             _, service, operation = event_name.split(".", 2)
             response = answer(state, service, operation)
             if response is not None:
                 status, headers, body = response
                 return AWSResponse(request.url, status, headers, MockRawResponse(body))
-        return served(stubber, event_name, request, **kwargs)
+        if scheduler is None:
+            return served(stubber, event_name, request, **kwargs)
+        scheduler.enter_call()
+        try:
+            return served(stubber, event_name, request, **kwargs)
+        finally:
+            scheduler.exit_call()
 
     stack.enter_context(mock.patch.object(BotocoreStubber, "__call__", call))
     stack.enter_context(mock.patch.object(botocore.endpoint, "time", VirtualSleep(state.clock, state.fault_log)))

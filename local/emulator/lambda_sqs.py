@@ -29,6 +29,7 @@ from typing import Any
 from local.account import REGION
 from local.emulator.errors import AwsError
 from local.emulator.faults import active_outage
+from local.emulator.lambda_scheduler import DEFAULT_MAX_CONCURRENCY, Abandoned, FunctionTimedOut
 
 DELETE_BATCH = 10
 
@@ -114,15 +115,26 @@ class Poller:
     errors: list[str] = field(default_factory=list)
     error_times: list[float] = field(default_factory=list)  # scenario seconds of invocations that failed
     batch_sizes: dict[int, int] = field(default_factory=dict)  # records per invocation -> invocations
+    scheduler: Any = None  # lambda_scheduler.Scheduler: invocations run concurrently on the virtual clock
+    max_concurrency: int = DEFAULT_MAX_CONCURRENCY
+    atomic: bool = False  # each invocation runs to its end without handing over (see lambda_scheduler)
+    in_flight: int = 0
+    max_in_flight: int = 0  # most invocations of this mapping running at the same instant
 
     def _down(self, operation: str) -> bool:
         state = self.state
         return state is not None and active_outage(state.outages, "sqs", operation, state.clock.t) is not None
 
     def poll(self, arn: str) -> bool:
-        """Receive one batch and invoke the function with it; False when there was nothing to receive."""
+        """Receive one batch and invoke the function with it; False when there was nothing to receive.
+
+        With a ``scheduler`` the invocation is started, not run: it runs with the others (``run_until``),
+        at most ``max_concurrency`` at once for this mapping.
+        """
         from local.emulator.core import sqs_backend
 
+        if self.scheduler is not None and self.in_flight >= self.max_concurrency:
+            return False
         if self._down("ReceiveMessage"):
             return False
         backend = sqs_backend()
@@ -140,31 +152,58 @@ class Poller:
         self.receives += 1
         self.invocations += 1
         self.batch_sizes[len(messages)] = self.batch_sizes.get(len(messages), 0) + 1
+        if self.scheduler is None:
+            self._invoke(messages, arn)
+            return True
+        self.in_flight += 1
+        self.max_in_flight = max(self.max_in_flight, self.in_flight)
+
+        def invocation() -> None:
+            try:
+                self._invoke(messages, arn)
+            finally:
+                self.in_flight -= 1
+
+        timeout = float(getattr(self.mapping.function, "timeout", 0) or 0)
+        self.scheduler.start(invocation, timeout, atomic=self.atomic, label=self.mapping.function.name)
+        return True
+
+    def _invoke(self, messages: list[Any], arn: str) -> None:
+        """One invocation: the function, then the deletes of what it did not report failed."""
         records = [lambda_record(m, arn) for m in messages]
         clock = self.state.clock if self.state is not None else None
         started = clock.t if clock is not None else 0.0
+        timeout = float(getattr(self.mapping.function, "timeout", 0) or 0)
         try:
             response = self.invoke({"Records": records})
         except Exception as error:  # noqa: BLE001 - a function error returns the whole batch, as in Lambda
             self.errors.append(f"{self.mapping.function.name}: {type(error).__name__}: {error}")
             self.error_times.append(round(clock.t, 3) if clock is not None else 0.0)
-            return True
+            return
+        except FunctionTimedOut:
+            self._timed_out(started + timeout if clock is not None else 0.0)
+            return
         except BaseException as crash:
-            if isinstance(crash, KeyboardInterrupt):
+            if isinstance(crash, KeyboardInterrupt | Abandoned):
                 raise
             self.crashes += 1  # the process died: Lambda reports the whole batch as failed
-            return True
-        timeout = float(getattr(self.mapping.function, "timeout", 0) or 0)
+            return
         if clock is not None and timeout and clock.t - started > timeout:
-            self.timeouts += 1
-            self.errors.append(f"{self.mapping.function.name}: timed out after {timeout:g} s")
-            return True
+            self._timed_out(started + timeout)
+            return
         failed = failed_ids(response, [m.id for m in messages], _reports_item_failures(self.mapping))
         done = [m for m in messages if m.id not in failed]
         if done:
+            if self.scheduler is not None:
+                self.scheduler.checkpoint(kill=False)  # the poller's DeleteMessageBatch is an AWS call too
             self.delete_batches += 1
-            self._delete(queue_name, done)
-        return True
+            self._delete(self.mapping.queue_name, done)
+
+    def _timed_out(self, at: float) -> None:
+        """Lambda stopped the invocation at its timeout: an invocation error (``error_times``, what the errors
+        alarm counts; not in ``errors``, which holds what the function raised), nothing deleted."""
+        self.timeouts += 1
+        self.error_times.append(round(at, 3))
 
     def _delete(self, queue_name: str, messages: list[Any]) -> None:
         from local.emulator.core import sqs_backend

@@ -22,7 +22,9 @@ Contract enforced (moto differs on each point):
   again): delete or visibility change with it fails ("The receipt handle has expired"); a standard
   queue accepts an expired handle, and a handle older than the last receive deletes nothing;
 - a message past the queue's retention period is deleted, not returned; a message received more
-  than ``maxReceiveCount`` times moves to the dead-letter queue at its next receive;
+  than ``maxReceiveCount`` times moves to the dead-letter queue at its next receive (from a FIFO
+  queue with its deduplication id replaced by its message id and a new enqueue time:
+  ``sqs_move_tasks.dead_letter``);
 - a queue encrypted with a KMS key fails receives with the key's error (``kms.py``).
 Lookups by receipt handle and the in-flight count are indexed, so a queue of 10^5 messages
 receives, deletes and changes visibility without scanning itself.
@@ -37,7 +39,7 @@ from contextlib import ExitStack
 from typing import Any
 from unittest import mock
 
-from local.emulator import kms
+from local.emulator import kms, sqs_move_tasks
 from local.emulator.errors import AwsError
 from local.emulator.sqs_messages import batch_problem
 
@@ -178,6 +180,7 @@ def install(stack: ExitStack, state: Any) -> None:
                     queue._messages.remove(message)
                     queue.pending_messages.discard(message)
                     index.forget(message)
+                    sqs_move_tasks.dead_letter(queue, message, now)
                     queue.dead_letter_queue.add_message(message)
                     moved = True
                     continue

@@ -11,7 +11,8 @@ from local.emulator.clock import EPOCH
 from local.simulate.scenario import Scenario
 
 MAX_BODY_BYTES = 262_144 - 1024
-MAX_FUTURE_SECONDS = 86_400.0
+MAX_FUTURE_SECONDS = 300.0  # eventfork:buffer.maxFutureSkewSeconds' default
+MAX_DEPTH = 100  # the buffer's documented nesting limit of arrays and objects
 DYNAMODB_MAX_MAGNITUDE = 9.9999999999999999999999999999999999999e125
 DYNAMODB_MIN_MAGNITUDE = 1e-130
 
@@ -20,25 +21,39 @@ def _not_json(name: str) -> None:
     raise ValueError(name)
 
 
-def _bad_time(seconds: float, now: float) -> bool:
+def _bad_time(seconds: float, now: float, skew: float) -> bool:
     magnitude = abs(seconds)
     in_range = magnitude == 0 or DYNAMODB_MIN_MAGNITUDE <= magnitude <= DYNAMODB_MAX_MAGNITUDE
-    return not math.isfinite(seconds) or not in_range or seconds > now + MAX_FUTURE_SECONDS
+    return not math.isfinite(seconds) or not in_range or seconds > now + skew
 
 
-def is_malformed(body: str, now: float = EPOCH) -> bool:
+def _too_deep(doc: Any) -> bool:
+    """Nesting of arrays and objects past ``MAX_DEPTH``, walked without recursion."""
+    stack = [(doc, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, (dict, list)):
+            if depth > MAX_DEPTH:
+                return True
+            children = value.values() if isinstance(value, dict) else value
+            stack.extend((child, depth + 1) for child in children)
+    return False
+
+
+def is_malformed(body: str, now: float = EPOCH, skew: float = MAX_FUTURE_SECONDS) -> bool:
     """Independent of the handler: what the design calls malformed input, at buffer time ``now``.
 
     Not a JSON object (RFC 8259: NaN and Infinity are not JSON), too large, or an ``occurredAt``
-    that is not epoch seconds DynamoDB can store and at most a day ahead of the clock.
+    that is not epoch seconds DynamoDB can store and at most ``skew`` seconds ahead of the clock,
+    or nested deeper than the documented limit (Python's own parser gives up near 1,000 levels).
     """
     if len(body.encode("utf-8")) > MAX_BODY_BYTES:
         return True
     try:
         doc = json.loads(body, parse_constant=_not_json)
-    except ValueError:
+    except (ValueError, RecursionError):
         return True
-    if not isinstance(doc, dict):
+    if not isinstance(doc, dict) or _too_deep(doc):
         return True
     if "occurredAt" not in doc:
         return False
@@ -54,11 +69,17 @@ def is_malformed(body: str, now: float = EPOCH) -> bool:
             except ValueError:
                 return True
             seconds = (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).timestamp()
-        return _bad_time(seconds, now)
+        return _bad_time(seconds, now, skew)
     try:
-        return _bad_time(float(occurred), now)
+        return _bad_time(float(occurred), now, skew)
     except OverflowError:
         return True
+
+
+def future_skew(scenario: Scenario) -> float:
+    """The scenario's ``eventfork:buffer.maxFutureSkewSeconds``, or its default."""
+    buffer = scenario.config.get("eventfork:buffer") or {}
+    return float(buffer.get("maxFutureSkewSeconds", MAX_FUTURE_SECONDS))
 
 
 def poison_ids(scenario: Scenario) -> set[str]:
@@ -76,7 +97,11 @@ def check(scenario: Scenario, report: dict[str, Any], interval: float) -> list[s
             continue
         first_send[event.id] = event
         order.setdefault(event.group, []).append(event.id)
-    bad = {i for i, e in first_send.items() if is_malformed(e.body, EPOCH + e.at) or i in poison}
+    bad = {
+        i
+        for i, e in first_send.items()
+        if is_malformed(e.body, scenario.start_at + e.at, future_skew(scenario)) or i in poison
+    }
     # SQS refused it at the producer's send: it never entered, the producer got the error.
     refused = set(report.get("refusedBySqs", {}))
     healthy = set(first_send) - bad - refused
@@ -122,7 +147,11 @@ def tally(scenario: Scenario, report: dict[str, Any], interval: float) -> dict[s
         first.setdefault(event.id, event)
     refused = set(report.get("refusedBySqs", {}))
     healthy = {
-        i for i, e in first.items() if not is_malformed(e.body, EPOCH + e.at) and i not in poison and i not in refused
+        i
+        for i, e in first.items()
+        if not is_malformed(e.body, scenario.start_at + e.at, future_skew(scenario))
+        and i not in poison
+        and i not in refused
     }
     delivered = [i for ids in report["delivered"].values() for i in ids]
     suppressed = set(report["suppressed"]["duplicate"]) | set(report["suppressed"]["stale"])

@@ -15,6 +15,7 @@ import io
 import json
 import os
 import sys
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -27,6 +28,7 @@ from botocore.exceptions import ClientError
 
 from local.emulator import VirtualClock
 from local.emulator.dynamodb import parse_statement
+from local.emulator.lambda_scheduler import FunctionTimedOut
 from local.simulate.provision import FunctionInfo
 from local.simulate.scenario import Fault
 
@@ -37,27 +39,39 @@ class SimulatedCrash(BaseException):  # noqa: N818 - a crash, not an error the h
 
 @dataclass
 class FaultBook:
-    """Remaining injections per (kind, event id)."""
+    """Remaining injections per (kind, event id, group or None for any group)."""
 
-    remaining: dict[tuple[str, str], int | None] = field(default_factory=dict)
+    remaining: dict[tuple[str, str, str | None], int | None] = field(default_factory=dict)
     injected: list[tuple[str, str]] = field(default_factory=list)
 
     @classmethod
     def of(cls, faults: list[Fault]) -> FaultBook:
-        return cls({(f.kind, f.id): f.times for f in faults})
+        return cls({(f.kind, f.id, f.group): f.times for f in faults})
 
-    def take(self, kind: str, ids: list[str]) -> str | None:
-        """If a fault of ``kind`` is armed for one of ``ids``, use it up and return that id."""
+    def take(self, kind: str, ids: list[str], group: str | None = None) -> str | None:
+        """If a fault of ``kind`` is armed for one of ``ids`` (of ``group``, when the fault names one),
+        use it up and return that id."""
         for event_id in ids:
-            key = (kind, event_id)
-            if key in self.remaining:
-                left = self.remaining[key]
-                if left is None or left > 0:
-                    if left is not None:
-                        self.remaining[key] = left - 1
-                    self.injected.append(key)
-                    return event_id
+            keys = [(kind, event_id, group), (kind, event_id, None)] if group else [(kind, event_id, None)]
+            for key in keys:
+                if key in self.remaining:
+                    left = self.remaining[key]
+                    if left is None or left > 0:
+                        if left is not None:
+                            self.remaining[key] = left - 1
+                        self.injected.append((kind, event_id))
+                        return event_id
         return None
+
+
+@dataclass
+class MetricsRecorder:
+    """Stands in for Powertools' ``Metrics``: the total of each metric the function emits, by name."""
+
+    totals: dict[str, float] = field(default_factory=dict)
+
+    def add_metric(self, name: str, unit: str = "Count", value: float = 1, **_: Any) -> None:
+        self.totals[name] = self.totals.get(name, 0) + value
 
 
 @dataclass
@@ -68,7 +82,7 @@ class CallCounter:
     seconds_in_calls: float = 0.0
     read_units: float = 0.0
     write_units: float = 0.0
-    _started: float = 0.0
+    _started: dict[int, float] = field(default_factory=dict)  # by thread: invocations interleave
 
     def attach(self, client: Any) -> Any:
         service = client.meta.service_model.service_name
@@ -76,10 +90,10 @@ class CallCounter:
         def before(**kwargs: Any) -> None:
             name = f"{service}:{kwargs['model'].name}"
             self.calls[name] = self.calls.get(name, 0) + 1
-            self._started = time.perf_counter()
+            self._started[threading.get_ident()] = time.perf_counter()
 
         def after(**_: Any) -> None:
-            self.seconds_in_calls += time.perf_counter() - self._started
+            self.seconds_in_calls += time.perf_counter() - self._started.pop(threading.get_ident())
 
         def units(params: dict[str, Any], model: Any, **_: Any) -> None:
             reads, writes = capacity_units(model.name, params)
@@ -207,21 +221,39 @@ class BufferInvoker:
         self.counter = CallCounter()
         sqs, sns, ddb = (self.counter.attach(boto3.client(s)) for s in ("sqs", "sns", "dynamodb"))
         settings = processor.BufferSettings.from_env(info.environment)
-        self._armed_after: list[str] = []
+        self._armed_after: dict[int, list[str]] = {}  # by thread: concurrent invocations each publish
         sns.meta.events.register("before-parameter-build.sns.PublishBatch", self._before_publish)
         sns.meta.events.register("after-call.sns.PublishBatch", self._after_publish)
         ddb.meta.events.register("before-parameter-build.dynamodb.BatchExecuteStatement", self._before_write)
         sqs.meta.events.register("before-parameter-build.sqs.SendMessageBatch", self._before_dlq_send)
         self.clock = clock
-        self.function = processor.BufferFunction(
-            sqs=sqs,
-            sns=sns,
-            dynamodb=ddb,
-            settings=settings,
-            clock=clock.now,
-            sleep=self._sleep,
-            validate=self._validate,
-        )
+        self.metrics = MetricsRecorder()  # what CloudWatch would receive (late_republish, ...)
+
+        def new_environment() -> Any:
+            return processor.BufferFunction(
+                sqs=sqs,
+                sns=sns,
+                dynamodb=ddb,
+                settings=settings,
+                clock=clock.now,
+                sleep=self._sleep,
+                metrics=self.metrics,
+            )
+
+        # Lambda runs one invocation at a time per execution environment and reuses an idle one: the
+        # function's per-invocation state (its source queue, ...) is never shared by overlapping calls.
+        self._new_environment = new_environment
+        self._idle: list[Any] = []
+        self._environments = threading.Lock()
+        prepare = processor.prepare_delivery
+
+        def prepare_or_fail(event: Any, topic_fifo: bool) -> dict[str, Any]:
+            """The fail_processing fault, at the real point where the function builds an event's message."""
+            if self.faults.take("fail_processing", [event.event_id], event.group):
+                raise RuntimeError(f"injected processing failure for {event.event_id}")
+            return prepare(event, topic_fifo)
+
+        processor.prepare_delivery = prepare_or_fail
         self.outcomes: list[Any] = []
         self.handler_seconds = 0.0
 
@@ -229,20 +261,16 @@ class BufferInvoker:
         """The function pausing between retries: scenario time passes, wall time does not."""
         self.clock.advance_to(self.clock.t + seconds)
 
-    def _validate(self, event: Any) -> None:
-        if self.faults.take("fail_processing", [event.event_id]):
-            raise RuntimeError(f"injected processing failure for {event.event_id}")
-
     def _before_publish(self, params: dict[str, Any], **_: Any) -> None:
         ids = _envelope_ids(params.get("PublishBatchRequestEntries", []))
         if self.faults.take("crash_before_publish", ids):
             raise SimulatedCrash("crash before publish")
         if self.faults.take("publish_fail", ids):
             raise _throttled("PublishBatch")
-        self._armed_after = ids
+        self._armed_after[threading.get_ident()] = ids
 
     def _after_publish(self, **_: Any) -> None:
-        ids, self._armed_after = self._armed_after, []
+        ids = self._armed_after.pop(threading.get_ident(), [])
         if self.faults.take("crash_after_publish", ids):
             raise SimulatedCrash("crash after publish")
 
@@ -264,13 +292,17 @@ class BufferInvoker:
     def __call__(self, event: dict[str, Any]) -> dict[str, Any]:
         started = time.perf_counter()
         try:
-            result = self.function.handle(event)
+            with self._environments:
+                function = self._idle.pop() if self._idle else self._new_environment()
+            result = function.handle(event)  # an invocation that dies takes its environment with it
+            with self._environments:
+                self._idle.append(function)
         finally:
             self.handler_seconds += time.perf_counter() - started
         self.outcomes.extend(result.outcomes)
         ids = [o.event_id for o in result.outcomes if o.event_id]
         if self.faults.take("timeout", ids):
-            raise SimulatedCrash("function timed out")
+            raise FunctionTimedOut("function timed out")
         result.raise_for_dependency_failures()  # as app.lambda_handler does: the invocation fails, alarmed
         return result.response
 

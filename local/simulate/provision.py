@@ -17,6 +17,7 @@ import boto3
 
 from local.capture import Capture, CapturedResource
 from local.emulator.firehose import StreamInfo
+from local.emulator.lambda_scheduler import DEFAULT_MAX_CONCURRENCY
 
 INERT_TYPES = {
     "pulumi:providers:aws",
@@ -65,6 +66,7 @@ class MappingInfo:
     function: FunctionInfo
     batch_size: int
     enabled: bool
+    max_concurrency: int = DEFAULT_MAX_CONCURRENCY  # ScalingConfig.MaximumConcurrency, else Lambda's default
 
 
 @dataclass
@@ -244,6 +246,9 @@ def _register_mapping(r: CapturedResource, topo: Topology, **_: Any) -> None:
             function=function,
             batch_size=int(r.inputs.get("batchSize", 10)),
             enabled=r.inputs.get("enabled", True),
+            max_concurrency=int(
+                (r.inputs.get("scalingConfig") or {}).get("maximumConcurrency") or DEFAULT_MAX_CONCURRENCY
+            ),
         )
     )
 

@@ -11,6 +11,7 @@ import boto3
 
 from local.emulator import sqs_backend
 from local.emulator.firehose import read_objects
+from local.simulate.actions import outcomes_of
 
 CARD_LIKE = re.compile(r"(?<!\d)(?:\d[ -]?){12,18}\d(?!\d)")
 
@@ -25,17 +26,30 @@ def _luhn(digits: str) -> bool:
     return total % 10 == 0
 
 
-def _leaks_in(value: Any, under_payment: bool = False) -> int:
-    if isinstance(value, dict):
-        return sum(
-            (1 if under_payment and str(k).startswith("card-") else 0) + _leaks_in(v, k == "payment")
-            for k, v in value.items()
-        )
-    if isinstance(value, list):
-        return sum(_leaks_in(v) for v in value)
-    if isinstance(value, str) or (isinstance(value, int) and not isinstance(value, bool)):
-        return sum(1 for m in CARD_LIKE.finditer(str(value)) if _luhn(re.sub(r"\D", "", m.group())))
-    return 0
+def _card_values(text: str) -> int:
+    return sum(1 for m in CARD_LIKE.finditer(text) if _luhn(re.sub(r"\D", "", m.group())))
+
+
+def _leaks_in(document: Any) -> int:
+    """Card values in a decoded JSON document, walked with an explicit stack (any depth JSON can have)."""
+    total = 0
+    stack: list[tuple[Any, bool]] = [(document, False)]
+    while stack:
+        value, under_payment = stack.pop()
+        if isinstance(value, dict):
+            for k, v in value.items():
+                total += 1 if under_payment and str(k).startswith("card-") else 0
+                stack.append((v, k == "payment"))
+        elif isinstance(value, list):
+            stack.extend((v, False) for v in value)
+        elif isinstance(value, str) or (isinstance(value, int) and not isinstance(value, bool)):
+            total += _card_values(str(value))
+    return total
+
+
+def json_lines(text: str) -> list[str]:
+    """Newline-delimited records as Firehose writes them: split on "\\n" only (U+2028, U+0085 are data)."""
+    return text.split("\n")
 
 
 def count_leaks(text: str) -> int:
@@ -44,18 +58,18 @@ def count_leaks(text: str) -> int:
     Independent of the redaction function; lines that are not JSON are scanned as plain text.
     """
     total = 0
-    for line in text.splitlines():
+    for line in json_lines(text):
         try:
             total += _leaks_in(json.loads(line))
-        except ValueError:
-            total += sum(1 for m in CARD_LIKE.finditer(line) if _luhn(re.sub(r"\D", "", m.group())))
+        except (ValueError, RecursionError):  # deeper than the decoder goes: scanned as text
+            total += _card_values(line)
     return total
 
 
 def _event_id(body: str) -> str | None:
     try:
         doc = json.loads(body)
-    except ValueError:
+    except (ValueError, RecursionError):
         return None
     return doc.get("eventId") if isinstance(doc, dict) else None
 
@@ -69,15 +83,22 @@ def _queue_ids(name: str) -> list[str]:
     return ids
 
 
-def _dead_letters(name: str) -> tuple[list[str], dict[str, str]]:
-    ids, reasons = [], {}
+def _dead_letters(name: str) -> tuple[list[str], dict[str, str], dict[str, dict[str, str]]]:
+    """Ids in the DLQ, their reasons by id, and the reasons by group and id (ids are per group)."""
+    ids: list[str] = []
+    reasons: dict[str, str] = {}
+    by_group: dict[str, dict[str, str]] = {}
     for message in sqs_backend().get_queue(name)._messages:
         attrs = message.message_attributes or {}
-        event_id = attrs.get("eventId", {}).get("StringValue") or message.deduplication_id or message.id
+        # the emulator remembers the id SQS's own dead-lettering replaced (AWS does not: see eventfork ops)
+        original = getattr(message, "_emu_original_deduplication_id", None)
+        event_id = attrs.get("eventId", {}).get("StringValue") or original or message.deduplication_id or message.id
         ids.append(event_id)
-        reason = attrs.get("reason", {}).get("StringValue")
-        reasons[event_id] = reason or "redriven by SQS after maxReceiveCount receives"
-    return ids, reasons
+        reason = attrs.get("reason", {}).get("StringValue") or "redriven by SQS after maxReceiveCount receives"
+        reasons[event_id] = reason
+        group = attrs.get("groupId", {}).get("StringValue") or message.group_id or "?"
+        by_group.setdefault(group, {})[event_id] = reason
+    return ids, reasons, by_group
 
 
 def _json_safe(attributes: dict[str, Any]) -> dict[str, Any]:
@@ -113,6 +134,15 @@ def _per_function(pollers: list[Any], counter: str) -> dict[str, int]:
     return totals
 
 
+def _error_times(pollers: list[Any]) -> dict[str, list[float]]:
+    """Scenario seconds of each function's failed invocations (errors and timeouts), over all its queues."""
+    times: dict[str, list[float]] = {}
+    for poller in pollers:
+        if poller.error_times:
+            times.setdefault(poller.mapping.function.name, []).extend(poller.error_times)
+    return {name: sorted(t)[:100] for name, t in times.items()}
+
+
 def _batch_sizes(pollers: list[Any]) -> dict[int, int]:
     """Batches by size, over every queue of these pollers."""
     totals: dict[int, int] = {}
@@ -128,6 +158,7 @@ def build_report(run: Any, s3: Any) -> dict[str, Any]:
     buffer_queues = {_queue_name(url) for url in outputs.get("bufferQueueUrls") or [outputs.get("bufferQueueUrl")]}
     delivered: dict[str, list[str]] = {}
     delivered_at: dict[str, float] = {}
+    delivered_at_by_group: dict[str, dict[str, float]] = {}
     bodies: dict[str, str] = {}
     attributes: dict[str, dict[str, Any]] = {}
     replayed: dict[str, list[str]] = {}
@@ -145,22 +176,28 @@ def build_report(run: Any, s3: Any) -> dict[str, Any]:
             continue
         delivered.setdefault(group, []).append(event_id)
         delivered_at.setdefault(event_id, round(arrival.t, 3))
+        delivered_at_by_group.setdefault(group, {}).setdefault(event_id, round(arrival.t, 3))
         bodies.setdefault(event_id, arrival.body)
         attributes.setdefault(event_id, _json_safe(arrival.attributes))
     suppressed: dict[str, list[str]] = {"duplicate": [], "stale": []}
+    suppressed_by_group: dict[str, dict[str, list[str]]] = {"duplicate": {}, "stale": {}}
     outcomes: dict[str, int] = {}
     if run.buffer is not None:
         for outcome in run.buffer.outcomes:
             outcomes[outcome.kind] = outcomes.get(outcome.kind, 0) + 1
             if outcome.kind in suppressed and outcome.event_id:
                 suppressed[outcome.kind].append(outcome.event_id)
+                suppressed_by_group[outcome.kind].setdefault(outcome.group or "?", []).append(outcome.event_id)
     queue_dedup = [dedup for name, dedup in run.state.queue_dedup_drops if name in buffer_queues]
     suppressed["duplicate"].extend(queue_dedup)
+    for group, event_id in getattr(run, "queue_dedup", []):
+        suppressed_by_group["duplicate"].setdefault(group, []).append(event_id)
     dead: list[str] = []
     reasons: dict[str, str] = {}
+    dead_by_group: dict[str, dict[str, str]] = {}
     dlq = _queue_name(outputs.get("bufferDlqUrl"))
     if dlq:
-        dead, reasons = _dead_letters(dlq)
+        dead, reasons, dead_by_group = _dead_letters(dlq)
     backup_ids: list[str] = []
     leaks = 0
     bucket = outputs.get("backupBucketName")
@@ -168,11 +205,12 @@ def build_report(run: Any, s3: Any) -> dict[str, Any]:
         for body in read_objects(s3, str(bucket), ""):
             text = body.decode("utf-8", "replace")
             leaks += count_leaks(text)
-            backup_ids.extend(i for i in (_event_id(line) for line in text.splitlines() if line.strip()) if i)
+            backup_ids.extend(i for i in (_event_id(line) for line in json_lines(text) if line.strip()) if i)
     analytics: list[str] = []
     for info in run.topology.streams.values():
         if info.destination == "opensearch":
             analytics.extend(str(doc.get("eventId")) for doc in run.firehose.accepted[info.name])
+    metrics = getattr(getattr(run.buffer, "metrics", None), "totals", {})
     replay_url = outputs.get("replayQueueUrl")
     replayable = _queue_ids(_queue_name(replay_url)) if replay_url else []
     return {
@@ -182,18 +220,25 @@ def build_report(run: Any, s3: Any) -> dict[str, Any]:
         "suppressed": suppressed,
         "deadLettered": dead,
         "deadLetterReasons": reasons,
+        "deliveredAtByGroup": delivered_at_by_group,
+        "suppressedByGroup": suppressed_by_group,
+        "deadLetteredByGroup": {group: list(ids) for group, ids in dead_by_group.items()},
+        "deadLetterReasonsByGroup": dead_by_group,
         "backup": backup_ids,
         "backupLeaks": leaks,
         "analytics": analytics,
         "replayable": replayable,
+        "redriven": outcomes_of(getattr(run, "redriven", []), run.buffer),
         "replayed": replayed,
         "archiveReplayed": archive_replayed,
         "primaryBodies": bodies,
         "primaryAttributes": attributes,
-        "functionErrorTimes": {p.mapping.function.name: p.error_times[:100] for p in run.pollers if p.error_times},
+        "functionErrorTimes": _error_times(run.pollers),
         "maxBufferItemBytes": _max_item_bytes(outputs.get("bufferTableName")),
         "faultsInjected": [f"{kind}:{event_id}" for kind, event_id in run.faults.injected],
         "bufferOutcomes": outcomes,
+        "bufferMetrics": dict(sorted(metrics.items())),
+        "lateRepublish": int(metrics.get("late_republish", 0)),
         "bufferCalls": dict(sorted(run.buffer.counter.calls.items())) if run.buffer else {},
         "handlerSeconds": round(run.buffer.handler_seconds - run.buffer.counter.seconds_in_calls, 4)
         if run.buffer
@@ -205,6 +250,12 @@ def build_report(run: Any, s3: Any) -> dict[str, Any]:
         "receives": _per_function(run.pollers, "receives"),
         "deleteBatches": _per_function(run.pollers, "delete_batches"),
         "crashes": sum(p.crashes for p in run.pollers),
+        "timeouts": {name: n for name, n in _per_function(run.pollers, "timeouts").items() if n},
+        "maxConcurrentInvocations": dict(sorted(getattr(run, "concurrency_peaks", {}).items())),
+        "mappingConcurrency": {
+            p.mapping.queue_name: {"maximumConcurrency": p.max_concurrency, "peak": p.max_in_flight}
+            for p in run.pollers
+        },
         "handlerErrors": [e for p in run.pollers for e in p.errors][:20],
         "unsupported": run.topology.unsupported,
         "emulatorNotes": sorted(set(run.firehose.notes)),

@@ -30,9 +30,11 @@ from local.emulator import VirtualClock, emulator, sqs_backend
 from local.emulator.errors import AwsError
 from local.emulator.faults import Latency, Outage
 from local.emulator.firehose import FirehoseEmulator
+from local.emulator.lambda_scheduler import Scheduler
 from local.emulator.lambda_sqs import Poller
+from local.simulate.actions import redrive_dlq
 from local.simulate.dump import DumpError, write_dump
-from local.simulate.invokers import FaultBook, make_invoker, partitions_module
+from local.simulate.invokers import BufferInvoker, FaultBook, make_invoker, partitions_module
 from local.simulate.provision import FunctionInfo, Topology, provision
 from local.simulate.report import build_report, format_report
 from local.simulate.scenario import Scenario, ScenarioError, load_scenario, parse_scenario
@@ -68,6 +70,9 @@ class Run:
     sent: list[str]
     wall_seconds: float = 0.0
     refused: dict[str, str] = field(default_factory=dict)  # event id -> SQS's error to the producer
+    queue_dedup: list[tuple[str, str]] = field(default_factory=list)  # (group, id) SQS dropped as a duplicate
+    concurrency_peaks: dict[str, int] = field(default_factory=dict)  # function -> most invocations at once
+    redriven: list[dict[str, Any]] = field(default_factory=list)  # events put back by redriveDlq actions
 
 
 def simulate(
@@ -85,7 +90,7 @@ def simulate(
     """
     started = time.perf_counter()
     plan = _plan(project_dir, stack, scenario.config)
-    clock = VirtualClock()
+    clock = VirtualClock(scenario.start_at)
     with emulator(clock) as state:
         if scenario.existing_topic is not None:
             _create_existing_topic(plan, scenario.existing_topic, state)
@@ -109,10 +114,28 @@ def simulate(
             topology.streams, clock, s3, lambda arn, event: _invoke_by_arn(invokers, arn, event)
         )
         state.firehose_sink = firehose.put
-        pollers = [Poller(m, invokers[m.function.arn], state) for m in topology.mappings if m.enabled]
+        scheduler = Scheduler(clock, scenario.seed)
+        state.scheduler = scheduler
+        pollers = [
+            Poller(
+                m,
+                invokers[m.function.arn],
+                state,
+                scheduler=scheduler,
+                max_concurrency=m.max_concurrency,
+                atomic=not isinstance(invokers[m.function.arn], BufferInvoker),
+            )
+            for m in topology.mappings
+            if m.enabled
+        ]
         buffer = next((i for i in invokers.values() if hasattr(i, "outcomes")), None)
         run = Run(scenario, plan, topology, clock, state, pollers, firehose, buffer, faults, [])
-        _play(run)
+        try:
+            _play(run, scheduler)
+        finally:
+            scheduler.close()
+            state.scheduler = None
+        run.concurrency_peaks = dict(scheduler.peaks)
         if dump_dir is not None:
             write_dump(dump_dir, s3, firehose)
         run.wall_seconds = time.perf_counter() - started
@@ -179,7 +202,7 @@ def _invoke_by_arn(invokers: dict[str, Any], arn: str, event: dict[str, Any]) ->
     return invokers[base](event)
 
 
-def _play(run: Run) -> None:
+def _play(run: Run, scheduler: Scheduler) -> None:
     buffer_url = str(run.plan.outputs.get("bufferQueueUrl", ""))
     partition_urls = [str(u) for u in run.plan.outputs.get("bufferQueueUrls") or [buffer_url]]
     topic_arn = str(run.plan.outputs.get("topicArn", ""))
@@ -187,16 +210,22 @@ def _play(run: Run) -> None:
         raise RuntimeError("the plan exports no bufferQueueUrl or topicArn: nothing to send events to")
     events = sorted(run.scenario.events, key=lambda e: e.at)
     replays = sorted(run.scenario.archive_replays, key=lambda r: r.at)
+    actions = sorted(run.scenario.actions, key=lambda a: a.at)
     arns = {p.mapping.queue_name: f"arn:aws:sqs:{REGION}:{ACCOUNT_ID}:{p.mapping.queue_name}" for p in run.pollers}
     watched = [p.mapping.queue_name for p in run.pollers]
     index = 0
     while True:
         while replays and replays[0].at <= run.clock.t:
             _replay_from_archive(run, replays.pop(0))
+        while actions and actions[0].at <= run.clock.t:
+            run.redriven.extend(redrive_dlq(run, actions.pop(0)))
         while index < len(events) and events[index].at <= run.clock.t:
             if buffer_url:
-                url = partition_urls[partitions_module().partition_of(events[index].group, len(partition_urls))]
+                url = partition_urls[_partition(events[index], len(partition_urls))]
+                drops = len(run.state.queue_dedup_drops)
                 refused = _send(url.rsplit("/", 1)[-1], events[index])
+                if len(run.state.queue_dedup_drops) > drops:
+                    run.queue_dedup.append((events[index].group, events[index].id))
             else:  # pipelines only: the existing topic's publishers publish straight to it
                 refused = _publish(topic_arn, events[index])
             if refused:
@@ -208,6 +237,7 @@ def _play(run: Run) -> None:
             progressed = False
             for poller in run.pollers:
                 progressed = poller.poll(arns[poller.mapping.queue_name]) or progressed
+            progressed = scheduler.run_until(run.clock.t) or progressed
             if not progressed:
                 break
         run.firehose.flush_due()
@@ -216,8 +246,11 @@ def _play(run: Run) -> None:
             for c in (
                 events[index].at if index < len(events) else None,
                 replays[0].at if replays else None,
+                actions[0].at if actions else None,
                 _relative(_next_visible(watched, run.clock.now() * 1000.0), run.clock),
                 run.firehose.next_due(),
+                scheduler.next_wake(),
+                _next_fault_boundary(run),
             )
             if c is not None
         ]
@@ -229,6 +262,40 @@ def _play(run: Run) -> None:
         run.clock.advance_to(upcoming if upcoming > run.clock.t else run.clock.t + 0.001)
 
 
+def _next_fault_boundary(run: Run) -> float | None:
+    """The next instant a dependency fault starts or ends: e.g. the pollers receive again after an SQS outage."""
+    later = [
+        edge
+        for fault in run.scenario.dependency_faults
+        for edge in (fault.start, fault.end)
+        if edge > run.clock.t and edge <= run.scenario.run_for
+    ]
+    return min(later, default=None)
+
+
+def _partition(event: Any, partitions: int) -> int:
+    """The group's partition queue (as producers must route), or the one the scenario's producer chose."""
+    if event.partition is None:
+        return int(partitions_module().partition_of(event.group, partitions))
+    if event.partition >= partitions:
+        raise ScenarioError(
+            f"event {event.id}: partition {event.partition}; allowed: 0..{partitions - 1} (the plan's bufferQueueUrls)"
+        )
+    return int(event.partition)
+
+
+def _producer_attributes(event: Any) -> dict[str, Any]:
+    """The message attributes a producer sends: ``occurredAt`` (unless the scenario omits it) and the event's."""
+    attributes: dict[str, Any] = {}
+    if event.sends_occurred_at:
+        attributes["occurredAt"] = {"DataType": "Number", "StringValue": repr(event.occurred_at)}
+    for name, value in event.attributes.items():
+        if "BinaryValue" in value:  # what the SQS API carries is the bytes, base64 only on the wire
+            value = {**value, "BinaryValue": base64.b64decode(value["BinaryValue"])}
+        attributes[name] = value
+    return attributes
+
+
 def _relative(epoch: float | None, clock: VirtualClock) -> float | None:
     return None if epoch is None else epoch - clock.start
 
@@ -238,11 +305,7 @@ def _send(queue_name: str, event: Any) -> str:
 
     Returns the error SQS answered when it refused the message (the producer got it, nothing was queued).
     """
-    attributes: dict[str, Any] = {"occurredAt": {"DataType": "Number", "StringValue": repr(event.occurred_at)}}
-    for name, value in event.attributes.items():
-        if "BinaryValue" in value:  # what the SQS API carries is the bytes, base64 only on the wire
-            value = {**value, "BinaryValue": base64.b64decode(value["BinaryValue"])}
-        attributes[name] = value
+    attributes = _producer_attributes(event)
     try:
         sqs_backend().send_message(
             queue_name, event.body, message_attributes=attributes, deduplication_id=event.id, group_id=event.group
@@ -254,11 +317,7 @@ def _send(queue_name: str, event: Any) -> str:
 
 def _publish(topic_arn: str, event: Any) -> str:
     """A publisher's Publish to the topic (group = the event's group, deduplication id = its id on FIFO)."""
-    attributes: dict[str, Any] = {"occurredAt": {"DataType": "Number", "StringValue": repr(event.occurred_at)}}
-    for name, value in event.attributes.items():
-        if "BinaryValue" in value:
-            value = {**value, "BinaryValue": base64.b64decode(value["BinaryValue"])}
-        attributes[name] = value
+    attributes = _producer_attributes(event)
     fifo: dict[str, str] = {}
     if topic_arn.endswith(".fifo"):
         fifo = {"MessageGroupId": event.group, "MessageDeduplicationId": event.id}
@@ -310,7 +369,7 @@ def run(args: argparse.Namespace) -> int:
     dump_dir = Path(args.dump_dir) if getattr(args, "dump_dir", None) else None
     try:
         report = simulate(scenario, args.stack, Path(args.project), dump_dir=dump_dir)
-    except DumpError as error:
+    except (ScenarioError, DumpError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     if args.json:

@@ -5,8 +5,11 @@ from __future__ import annotations
 import base64
 import json
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+from local.emulator.clock import EPOCH
 
 FAULT_KINDS = {
     "crash_before_publish": "the buffer function dies before publishing a batch holding the event",
@@ -36,8 +39,10 @@ class ScenarioEvent:
     group: str
     id: str
     body: str
-    occurred_at: float
+    occurred_at: float  # producer time; the send time (``at``) when the event carries none
     attributes: dict[str, dict[str, str]] = field(default_factory=dict)
+    sends_occurred_at: bool = True  # False: ``"occurredAt": null``, the message has no occurredAt attribute
+    partition: int | None = None  # a buffer partition queue chosen by the producer instead of the group's
 
 
 @dataclass(frozen=True)
@@ -45,6 +50,7 @@ class Fault:
     kind: str
     id: str
     times: int | None  # None: every time
+    group: str | None = None  # only the event of this group (ids are per group); None: any group
 
 
 @dataclass(frozen=True)
@@ -71,6 +77,21 @@ class ArchiveReplay:
 
 
 @dataclass(frozen=True)
+class Action:
+    """At ``at``, put the buffer DLQ's events back (``redriveDlq``): those of ``ids``, or all."""
+
+    at: float
+    kind: str
+    ids: tuple[str, ...] | None = None
+    via: str = "ops"  # "ops": python -m eventfork ops dlq redrive; "sqs": StartMessageMoveTask
+    interrupt_after: int | None = None  # the redrive dies after this many sends, before the last delete
+
+
+ACTION_KINDS = ("redriveDlq",)
+ACTION_VIAS = ("ops", "sqs")
+
+
+@dataclass(frozen=True)
 class Scenario:
     name: str
     config: dict[str, Any]
@@ -81,6 +102,9 @@ class Scenario:
     dependency_faults: list[DependencyFault] = field(default_factory=list)
     existing_topic: dict[str, Any] | None = None
     archive_replays: list[ArchiveReplay] = field(default_factory=list)
+    start_at: float = EPOCH  # epoch second of scenario second 0
+    seed: int = 0  # orders invocations that reach an AWS call at the same virtual instant
+    actions: list[Action] = field(default_factory=list)  # operator actions, e.g. a DLQ redrive
 
 
 def _number(value: Any, where: str, minimum: float = 0.0) -> float:
@@ -142,10 +166,62 @@ def parse_scenario(doc: Any) -> Scenario:
         archive_replays=[
             _parse_replay(r, f"archiveReplays[{i}]") for i, r in enumerate(doc.get("archiveReplays") or [])
         ],
+        start_at=_start_at(doc.get("startAt")),
+        seed=_seed(doc.get("seed", 0)),
+        actions=_actions(doc.get("actions")),
     )
 
 
-EXTRA_KEYS = ("existingTopic", "archiveReplays")
+EXTRA_KEYS = ("existingTopic", "archiveReplays", "startAt", "seed", "actions")
+
+
+def _actions(raw: Any) -> list[Action]:
+    """``actions``: ``[{"at", "kind": "redriveDlq", "ids"?, "via"?, "interruptAfter"?}]``."""
+    if raw is None:
+        return []
+    if not isinstance(raw, list):
+        raise ScenarioError('actions: allowed: a list such as [{"at": 900, "kind": "redriveDlq"}]')
+    out: list[Action] = []
+    for index, item in enumerate(raw):
+        where = f"actions[{index}]"
+        if not isinstance(item, dict) or not set(item) <= {"at", "kind", "ids", "via", "interruptAfter"}:
+            raise ScenarioError(f"{where}: allowed: an object with at, kind and optional ids, via, interruptAfter")
+        if item.get("kind") not in ACTION_KINDS:
+            raise ScenarioError(f"{where}.kind: got {json.dumps(item.get('kind'))}; allowed: {', '.join(ACTION_KINDS)}")
+        ids = item.get("ids")
+        if ids is not None and not (isinstance(ids, list) and all(isinstance(i, str) and i for i in ids)):
+            raise ScenarioError(f"{where}.ids: allowed: a list of event ids")
+        via = item.get("via", "ops")
+        if via not in ACTION_VIAS:
+            raise ScenarioError(f"{where}.via: got {json.dumps(via)}; allowed: {', '.join(ACTION_VIAS)}")
+        if via == "sqs" and ids is not None:
+            raise ScenarioError(f"{where}.ids: SQS's own redrive (via sqs) moves every message; give no ids")
+        stop = item.get("interruptAfter")
+        if stop is not None and (isinstance(stop, bool) or not isinstance(stop, int) or stop < 1 or via != "ops"):
+            raise ScenarioError(f"{where}.interruptAfter: allowed: a whole number >= 1, with via ops")
+        out.append(Action(_number(item.get("at"), f"{where}.at"), "redriveDlq", tuple(ids) if ids else None, via, stop))
+    return out
+
+
+def _start_at(raw: Any) -> float:
+    """``startAt``: the epoch of scenario second 0, epoch seconds or ISO-8601 (no zone: UTC); default 2026-01-01."""
+    if raw is None:
+        return EPOCH
+    if isinstance(raw, str):
+        try:
+            parsed = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+        except ValueError:
+            raise ScenarioError(
+                f'startAt: got {json.dumps(raw)}; allowed: epoch seconds or ISO-8601 such as "2026-12-07T01:00:00Z"'
+            ) from None
+        return (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).timestamp()
+    return _number(raw, "startAt")
+
+
+def _seed(raw: Any) -> int:
+    if isinstance(raw, bool) or not isinstance(raw, int):
+        raise ScenarioError(f"seed: got {json.dumps(raw)}; allowed: a whole number")
+    return raw
 
 
 def _parse_existing_topic(raw: Any) -> dict[str, Any] | None:
@@ -200,7 +276,7 @@ def _attribute(value: Any, where: str) -> dict[str, str]:
 def _parse_event(raw: Any, where: str) -> ScenarioEvent:
     if not isinstance(raw, dict):
         raise ScenarioError(f"{where}: allowed: an object with at, group, id and body or raw")
-    unknown = set(raw) - {"at", "group", "id", "body", "raw", "occurredAt", "attributes"}
+    unknown = set(raw) - {"at", "group", "id", "body", "raw", "occurredAt", "attributes", "partition"}
     if unknown:
         raise ScenarioError(f"{where}: unknown keys {sorted(unknown)}")
     at = _number(raw.get("at"), f"{where}.at")
@@ -216,7 +292,11 @@ def _parse_event(raw: Any, where: str) -> ScenarioEvent:
     if not isinstance(raw_attributes, dict):
         raise ScenarioError(f"{where}.attributes: allowed: an object of attribute values")
     attributes = {name: _attribute(v, f"{where}.attributes.{name}") for name, v in raw_attributes.items()}
-    occurred = _number(raw["occurredAt"], f"{where}.occurredAt", minimum=-1e12) if "occurredAt" in raw else at
+    sends_occurred_at = raw.get("occurredAt", at) is not None
+    occurred = at if raw.get("occurredAt") is None else _number(raw["occurredAt"], f"{where}.occurredAt", minimum=-1e12)
+    partition = raw.get("partition")
+    if partition is not None and (isinstance(partition, bool) or not isinstance(partition, int) or partition < 0):
+        raise ScenarioError(f"{where}.partition: got {json.dumps(partition)}; allowed: a buffer queue index >= 0")
     return ScenarioEvent(
         at=at,
         group=_text(raw.get("group"), f"{where}.group"),
@@ -224,6 +304,8 @@ def _parse_event(raw: Any, where: str) -> ScenarioEvent:
         body=body,
         occurred_at=occurred,
         attributes=attributes,
+        sends_occurred_at=sends_occurred_at,
+        partition=partition,
     )
 
 
@@ -238,7 +320,11 @@ def _parse_fault(raw: Any, where: str) -> Fault:
         raise ScenarioError(f"{where}.times: got {json.dumps(times)}; allowed: a whole number >= 1")
     if times is None and kind != "fail_processing":
         times = 1
-    return Fault(kind=kind, id=_text(raw.get("id"), f"{where}.id"), times=times)
+    unknown = set(raw) - {"kind", "id", "times", "group"}
+    if unknown:
+        raise ScenarioError(f"{where}: unknown keys {sorted(unknown)}; allowed: kind, id, times, group")
+    group = _text(raw["group"], f"{where}.group") if "group" in raw else None
+    return Fault(kind=kind, id=_text(raw.get("id"), f"{where}.id"), times=times, group=group)
 
 
 def _parse_dependency_fault(raw: dict[str, Any], where: str) -> DependencyFault:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 
 import pytest
 from botocore.exceptions import ClientError
@@ -38,11 +39,14 @@ def test_second_event_waits_exactly_until_the_window_ends(world: BufferWorld) ->
     world.send("user-1", "e2", {"consent": "no"})
     event, result = run_once(world)
     assert kinds(result) == ["delayed"]
-    assert result.outcomes[0].visible_at == pytest.approx(world.clock.start + 60.0)
+    # The window runs from the recorded delivery, the publish margin after the decision (never before
+    # the message reached the topic).
+    window_end = 60.0 + processor.PUBLISH_MARGIN_SECONDS
+    assert result.outcomes[0].visible_at == pytest.approx(world.clock.start + window_end)
     assert result.response["batchItemFailures"] == [{"itemIdentifier": event["Records"][0]["messageId"]}]
     world.clock.advance_to(59.0)
     assert world.receive_event()["Records"] == []  # still invisible: not a fixed visibility timeout of 180 s
-    world.clock.advance_to(60.01)
+    world.clock.advance_to(2.0 + math.ceil(window_end - 2.0) + 0.01)  # SQS visibility is whole seconds
     _, result = run_once(world)
     assert kinds(result) == ["delivered"]
     assert [e["eventId"] for e in world.downstream()] == ["e1", "e2"]
@@ -105,12 +109,18 @@ def test_malformed_bodies_go_to_the_dlq_with_a_reason_and_the_group_goes_on(
     assert [e["eventId"] for e in world.downstream()] == ["good"]
 
 
-def test_poison_event_is_retried_then_dead_lettered_and_its_group_goes_on(world: BufferWorld) -> None:
-    def poison(event: object) -> None:
+def test_poison_event_is_retried_then_dead_lettered_and_its_group_goes_on(
+    world: BufferWorld, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    prepare = processor.prepare_delivery
+
+    def poison(event: object, topic_fifo: bool) -> object:
         if event.event_id == "p1":  # type: ignore[attr-defined]
             raise ValueError("downstream schema rejects it")
+        return prepare(event, topic_fifo)
 
-    fn = world.function(validate=poison)
+    monkeypatch.setattr(processor, "prepare_delivery", poison)
+    fn = world.function()
     world.send("user-1", "p1", {"n": 1})
     world.send("user-1", "p2", {"n": 2})
     seen = []

@@ -60,9 +60,25 @@ def test_an_id_pushed_out_of_memory_is_still_never_delivered_twice(world: Buffer
     recent = _item(world, "user-1")["recentEvents"]["M"]
     assert "e0" not in recent and len(recent) == buffer_state.RECENT_EVENT_IDS
     world.clock.advance_to(400.0)
+    assert "expiresAt" in _item(world, "delivered user-1 e0")  # let go of by the group item, kept on its own
     world.send("user-1", "e0", {"n": 0}, occurred_at=0.0)
     _, result = run_once(world, fn)
-    assert kinds(result) == ["stale"]
+    assert kinds(result) == ["duplicate"]
+    assert [e["eventId"] for e in world.downstream()] == [f"e{i}" for i in range(count)]
+
+
+def test_an_id_pushed_out_of_memory_and_retransmitted_with_a_newer_time_is_a_duplicate(world: BufferWorld) -> None:
+    """Failed before (delivered again): a producer with no occurredAt makes a retransmission look newer."""
+    fn = _zero_interval(world)
+    count = buffer_state.RECENT_EVENT_IDS + 5
+    for start in range(0, count, 10):
+        for i in range(start, min(start + 10, count)):
+            world.send("user-1", f"e{i}", {"n": i}, occurred_at=float(i))
+        run_once(world, fn)
+    world.clock.advance_to(400.0)  # past the queue's 5-minute deduplication, within the memory's TTL
+    world.send("user-1", "e0", {"n": 0}, occurred_at=400.0)
+    _, result = run_once(world, fn)
+    assert kinds(result) == ["duplicate"]
     assert [e["eventId"] for e in world.downstream()] == [f"e{i}" for i in range(count)]
 
 
@@ -70,7 +86,8 @@ def test_every_id_of_the_last_occurred_at_is_kept_beyond_the_cap() -> None:
     same = [buffer_state.Delivery("g", f"x{i}", 7.0, 9.0) for i in range(buffer_state.RECENT_EVENT_IDS + 3)]
     older = {f"o{i}": float(i) for i in range(5)}
     kept = buffer_state.remembered_ids(older, same)
-    assert set(kept.recent) == {d.event_id for d in same} and kept.new_overflow == []
+    assert set(kept.recent) == {d.event_id for d in same}
+    assert kept.new_overflow == list(older) and kept.overflow == len(older)  # the older ids, kept on their own
 
 
 def test_ids_of_the_last_occurred_at_beyond_the_item_cap_go_to_items_of_their_own() -> None:
@@ -78,12 +95,16 @@ def test_ids_of_the_last_occurred_at_beyond_the_item_cap_go_to_items_of_their_ow
     same = [buffer_state.Delivery("g", f"x{i}", 7.0, 9.0) for i in range(buffer_state.TIE_IDS_IN_ITEM + extra)]
     memory = buffer_state.remembered_ids({f"o{i}": float(i) for i in range(5)}, same)
     assert set(memory.recent) == {f"x{i}" for i in range(buffer_state.TIE_IDS_IN_ITEM)}
-    assert memory.new_overflow == [f"x{i}" for i in range(buffer_state.TIE_IDS_IN_ITEM, len(same))]
-    assert memory.overflow == extra
+    older = [f"o{i}" for i in range(5)]
+    assert memory.new_overflow == older + [f"x{i}" for i in range(buffer_state.TIE_IDS_IN_ITEM, len(same))]
+    assert memory.overflow == len(older) + extra
     later = buffer_state.remembered_ids(memory.recent, [buffer_state.Delivery("g", "y", 7.0, 9.0)], memory.overflow)
-    assert later.new_overflow == ["y"] and later.overflow == extra + 1
+    assert later.new_overflow == ["y"] and later.overflow == memory.overflow + 1
     newer = buffer_state.remembered_ids(memory.recent, [buffer_state.Delivery("g", "z", 8.0, 9.0)], memory.overflow)
-    assert newer.new_overflow == [] and newer.overflow == 0 and "z" in newer.recent
+    assert "z" in newer.recent and len(newer.recent) == buffer_state.RECENT_EVENT_IDS
+    # what the item lets go of is written on its own: the count never goes back
+    assert set(newer.new_overflow) == set(memory.recent) - set(newer.recent)
+    assert newer.overflow == memory.overflow + len(newer.new_overflow)
 
 
 @pytest.mark.parametrize("id_length", [24, 36, 128])
@@ -152,23 +173,26 @@ def test_memory_keeps_the_newest_ids_and_every_id_of_the_latest_time(steps: list
     latest = max(t for _, t in delivered)
     ties = {e for e, t in delivered if t == latest}
     assert ties <= set(memory) | overflow_ids
-    assert overflow == len(ties - set(memory))
+    # Nothing is forgotten: every delivered id is in the item or in an item of its own, counted.
+    assert {e for e, _ in delivered} == set(memory) | overflow_ids
+    assert overflow == len(overflow_ids) == len({e for e, _ in delivered} - set(memory))
     assert len(memory) <= buffer_state.RECENT_EVENT_IDS + buffer_state.TIE_IDS_IN_ITEM
-    # Whatever was forgotten is strictly older than the latest delivery: suppressed as stale, never redelivered.
-    assert all(t < latest for e, t in delivered if e not in memory and e not in overflow_ids)
     newest = sorted(delivered, key=lambda d: d[1], reverse=True)[: buffer_state.RECENT_EVENT_IDS]
     assert {t for _, t in newest} <= set(memory.values())
 
 
-def test_failed_attempts_are_counted_under_a_key_no_group_can_have(world: BufferWorld) -> None:
-    def reject(event: object) -> None:
+def test_failed_attempts_are_counted_under_a_key_no_group_can_have(
+    world: BufferWorld, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def reject(event: object, topic_fifo: bool) -> object:
         raise ValueError("downstream schema check failed")
 
-    fn = world.function(validate=reject)
+    monkeypatch.setattr(processor, "prepare_delivery", reject)
+    fn = world.function()
     world.send("user-1", "e1", {"n": 1})
     _, result = run_once(world, fn)
     assert kinds(result) == ["failed"] and "attempt 1/3" in result.outcomes[0].reason
-    counter = _item(world, "failed attempts e1")
+    counter = _item(world, "failed attempts user-1 e1")
     assert counter["attempts"] == {"N": "1"}
     assert " " in buffer_state.FAILURE_PREFIX  # SQS MessageGroupId allows no spaces: never a group's key
     assert world.downstream() == []
@@ -212,3 +236,46 @@ def test_a_throttled_write_is_retried_quietly(world: BufferWorld) -> None:
     world.send("user-1", "e1", {"n": 1})
     _, result = run_once(world, fn)
     assert kinds(result) == ["failed"] and "ThrottlingError" in result.outcomes[0].reason
+
+
+@pytest.mark.parametrize("id_length", [24, 36, 128])
+def test_the_longest_group_that_let_ids_go_still_costs_one_write_unit(world: BufferWorld, id_length: int) -> None:
+    """With its Bloom filter of let-go ids and the pending marks of a full batch."""
+    state = buffer_state.BufferState(world.ddb, "groups", 86400, 86400)
+    group = "g" * 128
+    deliveries = [
+        buffer_state.Delivery(group, (uuid.uuid4().hex * 4)[:id_length], 1.7e9 + i + 0.123, 1.7e9 + i + 0.456)
+        for i in range(buffer_state.RECENT_EVENT_IDS + 3)
+    ]
+    snapshot = buffer_state.Snapshot({}, {})
+    assert state.record(deliveries[:10], snapshot) == {}
+    snapshot = state.read({group}, 1.7e9)
+    pending = {group: {buffer_state.pending_key(uuid.uuid4().hex): 1.7e9 + 20 for _ in range(10)}}
+    statements = state.statements(group, deliveries[10:], snapshot, pending=pending[group])
+    assert capacity_units("BatchExecuteStatement", {"Statements": statements[:1]}) == (0.0, 1.0)
+    assert state.record(deliveries[10:], snapshot, pending=pending) == {}
+    item = _item(world, group)
+    assert "overflowFilter" in item and item_size(item) <= 1024
+
+
+def test_a_new_id_of_a_group_that_let_ids_go_is_looked_up_only_when_its_filter_bits_are_set() -> None:
+    """The filter answers "never let go of" only for ids it was not given: checked against a set."""
+    let_go = [f"id-{i}" for i in range(100)]
+    memory = buffer_state.remembered_ids(
+        {}, [buffer_state.Delivery("g", i, float(n), 0.0) for n, i in enumerate(let_go)]
+    )
+    state = buffer_state.GroupState(0.0, 149.0, "id-149", 1, memory.recent, memory.overflow, memory.overflow_filter)
+    gone = [i for i in let_go if i not in memory.recent]
+    assert gone and all(state.may_be_elsewhere(i, 0.0) for i in gone)  # never a false "not seen"
+    fresh = [f"new-{i}" for i in range(2000)]
+    looked_up = sum(state.may_be_elsewhere(i, 0.0) for i in fresh)
+    assert looked_up < 0.15 * len(fresh)  # a few false positives, each costing one read only
+
+
+def test_a_group_that_let_ids_go_before_it_kept_a_filter_looks_every_new_id_up() -> None:
+    parsed = buffer_state.parse_group({"messageGroupId": {"S": "g"}, "tieOverflow": {"N": "3"}, "version": {"N": "2"}})
+    assert parsed.overflow_filter is None and parsed.may_be_elsewhere("anything", 0.0)
+    later = buffer_state.remembered_ids(
+        {}, [buffer_state.Delivery("g", f"x{i}", float(i), 0.0) for i in range(12)], 3, None
+    )
+    assert later.overflow_filter is None  # a filter of only the new ids would wrongly answer for the old ones

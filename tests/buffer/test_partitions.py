@@ -106,7 +106,7 @@ def test_a_waiting_record_is_delayed_on_its_own_partition_queue(world: BufferWor
     world.clock.advance_to(world.clock.t + 30)
     again = world.sqs.receive_message(QueueUrl=p1_url, MaxNumberOfMessages=10)
     assert again.get("Messages", []) == [], "the waiting record must stay invisible until its window ends"
-    world.clock.advance_to(world.clock.t + 31)
+    world.clock.advance_to(world.clock.t + 32)  # the window (60 s and the publish margin), in whole seconds
     later = world.sqs.receive_message(QueueUrl=p1_url, MaxNumberOfMessages=10)
     assert [json.loads(m["Body"])["n"] for m in later["Messages"]] == [2]
 

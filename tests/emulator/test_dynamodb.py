@@ -71,6 +71,27 @@ def test_items_over_400_kb_are_rejected(ddb: Any) -> None:
     assert error_of(ddb.put_item, TableName=TABLE, Item={**key, "b": {"S": "x" * 409_600}})[0] == "ValidationException"
 
 
+def test_binary_values_count_their_bytes_not_their_base64_text(ddb: Any) -> None:
+    """Item sizes (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/CapacityUnitCalculations.html):
+    "Binary: the length of the binary value in bytes"; the wire format's base64 is not counted. An item of
+    300 KB of binary fits under 400 KB (its base64 text, 400 KB, would not)."""
+    key = {"messageGroupId": {"S": "g"}}
+    ddb.put_item(TableName=TABLE, Item={**key, "b": {"B": b"\x00" * 307_200}})
+    assert len(_item(ddb, "g")["b"]["B"]) == 307_200
+    too_big = {**key, "b": {"B": b"\x00" * 409_600}}
+    assert error_of(ddb.put_item, TableName=TABLE, Item=too_big)[0] == "ValidationException"
+
+
+def test_partiql_writes_take_binary_parameters(ddb: Any) -> None:
+    """botocore DynamoDB model: a statement's Parameters are AttributeValues, B included."""
+    insert = f"INSERT INTO \"{TABLE}\" VALUE {{'messageGroupId': ?, 'f': ?}}"
+    responses = ddb.batch_execute_statement(
+        Statements=[{"Statement": insert, "Parameters": [{"S": "g"}, {"B": b"\x01\x02"}]}]
+    )
+    assert "Error" not in responses["Responses"][0]
+    assert _item(ddb, "g")["f"] == {"B": b"\x01\x02"}
+
+
 def test_batch_get_item_takes_at_most_100_keys(ddb: Any) -> None:
     """botocore DynamoDB model, BatchGetItem: "If you request more than 100 items, BatchGetItem returns a
     ValidationException with the message 'Too many items requested for the BatchGetItem call'"."""

@@ -25,7 +25,7 @@ def test_urns_and_parents_are_built_like_the_engine_builds_them() -> None:
     assert "visibilityTimeoutSeconds" in queue.inputs and "visibility_timeout_seconds" not in queue.inputs
 
 
-def test_stack_reference_to_this_project_resolves_from_its_own_plan(tmp_path: Path) -> None:
+def test_stack_reference_naming_eventfork_resolves_from_its_own_plan(tmp_path: Path) -> None:
     (tmp_path / "Pulumi.yaml").write_text("name: refuser\nruntime: python\n")
     (tmp_path / "__main__.py").write_text(
         "import pulumi\nref = pulumi.StackReference('acme/eventfork/dev')\n"
@@ -37,7 +37,7 @@ def test_stack_reference_to_this_project_resolves_from_its_own_plan(tmp_path: Pa
 def test_stack_reference_to_an_unknown_project_is_a_clear_error(tmp_path: Path) -> None:
     (tmp_path / "Pulumi.yaml").write_text("name: refuser\nruntime: python\n")
     (tmp_path / "__main__.py").write_text("import pulumi\npulumi.StackReference('acme/other/dev')\n")
-    with pytest.raises(CaptureError, match="only this project's stacks"):
+    with pytest.raises(CaptureError, match="program's own project's stacks .refuser/<stack>"):
         capture(tmp_path, "dev")
 
 

@@ -167,3 +167,86 @@ def test_the_real_analyzer_server_over_grpc_decides_the_same(tmp_path: Path) -> 
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+
+# What pulumi-aws returns at preview for a create of these types (the outputs its schema marks computed are
+# unknown, an autonamed name is known, tagsAll and region are planned), written out from the provider's docs.
+_QUEUE_COMPUTED = [
+    "arn", "url", "id", "policy", "redrivePolicy", "redriveAllowPolicy", "deduplicationScope",
+    "fifoThroughputLimit", "kmsDataKeyReusePeriodSeconds", "sqsManagedSseEnabled", "namePrefix",
+]  # fmt: skip
+_BUCKET_COMPUTED = [
+    "accelerationStatus", "acl", "arn", "id", "bucketDomainName", "bucketNamespace", "bucketPrefix", "bucketRegion",
+    "bucketRegionalDomainName", "corsRules", "grants", "hostedZoneId", "lifecycleRules", "logging",
+    "objectLockConfiguration", "objectLockEnabled", "policy", "replicationConfiguration", "requestPayer",
+    "serverSideEncryptionConfiguration", "versioning", "website", "websiteDomain", "websiteEndpoint",
+]  # fmt: skip
+
+
+def _engine_preview_request() -> Any:
+    """The AnalyzeStack request the engine sends on a first preview of programs/preview-computed."""
+    from google.protobuf import json_format, struct_pb2
+    from pulumi.runtime.proto import analyzer_pb2
+
+    unknown = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
+    prefix = "urn:pulumi:dev::prog-preview-computed::"
+    dlq, jobs, uploads = (f"{prefix}aws:sqs/queue:Queue::jobs-dlq", f"{prefix}aws:sqs/queue:Queue::jobs",
+                          f"{prefix}aws:s3/bucket:Bucket::uploads")  # fmt: skip
+    planned = {"region": "us-east-1", "tagsAll": {}}
+    dlq_state = {"messageRetentionSeconds": 1209600, "name": "jobs-dlq-0a1b2c3", **planned}
+    jobs_state = {"visibilityTimeoutSeconds": 120, "redrivePolicy": unknown, "name": "jobs-4d5e6f7", **planned}
+    uploads_state = {"tags": {"team": "media"}, "bucket": "uploads-8a9b0c1", **planned, "tagsAll": {"team": "media"}}
+    resources = [
+        (dlq, "aws:sqs/queue:Queue", dlq_state, _QUEUE_COMPUTED, {}),
+        (jobs, "aws:sqs/queue:Queue", jobs_state, _QUEUE_COMPUTED, {"redrivePolicy": [dlq]}),
+        (uploads, "aws:s3/bucket:Bucket", uploads_state, _BUCKET_COMPUTED, {}),
+    ]
+    request = analyzer_pb2.AnalyzeStackRequest()
+    for urn, type_, given, computed, deps in resources:
+        properties = struct_pb2.Struct()
+        json_format.ParseDict({**{k: unknown for k in computed}, **given}, properties)
+        request.resources.append(
+            analyzer_pb2.AnalyzerResource(
+                type=type_,
+                properties=properties,
+                urn=urn,
+                name=urn.split("::")[-1],
+                parent=f"{prefix}pulumi:pulumi:Stack::prog-preview-computed-dev",
+                dependencies=sorted({u for us in deps.values() for u in us}),
+                propertyDependencies={k: analyzer_pb2.AnalyzerPropertyDependencies(urns=v) for k, v in deps.items()},
+            )
+        )
+    return request
+
+
+def test_at_preview_stack_policies_on_computed_outputs_are_reported_as_the_real_server_reports_them(
+    tmp_path: Path,
+) -> None:
+    watched = ("queue-redrive-policy", "s3-access-logging")
+    config = _config(tmp_path, {"queue-redrive-policy": "mandatory", "s3-access-logging": "advisory"})
+    server = subprocess.Popen(
+        [sys.executable, "-u", "__main__.py"],
+        cwd=POLICIES_DIR,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    try:
+        port = int(server.stdout.readline().strip())  # type: ignore[union-attr]
+        remote = _Remote(analyzer_pb2_grpc.AnalyzerStub(grpc.insecure_channel(f"127.0.0.1:{port}")))
+        _, name = load_pack(POLICIES_DIR)
+        policies, initial = policy_infos(remote)
+        configure(remote, reconcile(policies, initial, load(config), name))
+        diagnostics = remote.AnalyzeStack(_engine_preview_request()).diagnostics
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+    expected = sorted(
+        (d.policyName, "could not check during preview: " + d.message.split("during preview: ", 1)[1])
+        for d in diagnostics
+        if d.policyName in watched
+    )
+    assert [p for p, _ in expected] == list(watched)  # the server could run neither at preview
+    result = check_project(PROGRAMS / "preview-computed", "dev", preview=True, policy_config=config)
+    reported = sorted((v["policy"], v["message"]) for v in result.violations if v["policy"] in watched)
+    assert reported == expected

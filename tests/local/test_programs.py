@@ -80,18 +80,19 @@ def test_the_policy_document_is_built_as_the_provider_builds_it() -> None:
 def test_invokes_the_provider_answers_offline_are_computed_the_others_unknown() -> None:
     outputs = plan_of("invokes").root.wire_outputs  # type: ignore[union-attr]
     assert (outputs["partition"], outputs["region"], outputs["dnsSuffix"]) == ("aws", "us-east-1", "amazonaws.com")
-    assert outputs["ami"] == UNKNOWN and outputs["zones"] == UNKNOWN
+    assert outputs["ami"].startswith("ami-") and outputs["zones"][0] == "us-east-1a"  # the emulator's account
+    assert outputs["registry"] == UNKNOWN and outputs["topic"] == UNKNOWN
     assert plan_of("invokes").unanswered_invokes == [
-        "aws:ec2/getAmi:getAmi",
-        "aws:index/getAvailabilityZones:getAvailabilityZones",
+        "aws:ecr/getAuthorizationToken:getAuthorizationToken",
+        "aws:sns/getTopic:getTopic",
     ]
-    assert plan_of("invokes", preview=True).root.wire_outputs["account"] == UNKNOWN  # type: ignore[union-attr]
+    assert plan_of("invokes", preview=True).root.wire_outputs["account"] == "123456789012"  # type: ignore[union-attr]
 
 
 def test_a_synchronous_invoke_only_aws_can_answer_is_a_clean_error() -> None:
     done = cli("check", "--project", str(PROGRAMS / "sync-invoke"), "--json")
     assert done.returncode == 2 and "Traceback" not in done.stderr
-    assert json.loads(done.stdout)["error"].startswith("program failed at __main__.py:5: invoke aws:ec2/getAmi")
+    assert json.loads(done.stdout)["error"].startswith("program failed at __main__.py:5: invoke aws:sns/getTopic")
 
 
 def test_provider_computed_outputs_are_unknown_never_none() -> None:

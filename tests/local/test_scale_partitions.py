@@ -60,7 +60,7 @@ def test_the_function_works_on_the_queue_each_batch_came_from() -> None:
     sends = [(0.0, g) for g in groups] + [(1.0, g) for g in groups]
     scale.run(world, sends, until=200.0, stop=lambda: False)
     assert len(world.delivered_at) == 24  # every second event after its window, none lost
-    assert max(world.delivered_at[f"e{12 + i}"] for i in range(12)) < 61.0
+    assert max(world.delivered_at[f"e{12 + i}"] for i in range(12)) < 62.0  # window, margin, whole seconds
     assert world.calls["sqs:ChangeMessageVisibilityBatch"] > 0
     assert {world.partition(g) for g in groups} == {0, 1, 2, 3}  # every queue carried traffic
     with pytest.raises(LookupError):

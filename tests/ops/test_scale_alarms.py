@@ -25,3 +25,18 @@ def test_a_group_over_its_backlog_limit_alarms_on_the_buffer_functions_metric() 
     assert value(alarm, "dimensions.service") == value(function, "name")
     assert value(alarm, "statistic") == "Sum" and value(alarm, "threshold") == 1
     assert value(alarm, "alarmActions") == [p.outputs["alarmTopicArn"]]
+
+
+def test_the_buffers_limit_metrics_alarm_on_the_buffer_functions_metrics() -> None:
+    """A late republish (a possible repeat) and a window not corrected after a slow publish are the
+    limits the Guarantees table states; each is alarmed, never only logged."""
+    p = plan()
+    function = one(p, "aws:lambda/function:Function", "buffer-function")
+    for label, metric in (("late-republish", "late_republish"), ("state-not-corrected", "state_not_corrected")):
+        alarm = alarms(p)[f"eventfork-dev-buffer-{label}"]
+        assert value(alarm, "namespace") == "eventfork"
+        assert value(alarm, "metricName") == metric
+        assert value(alarm, "dimensions.service") == value(function, "name")
+        assert value(alarm, "statistic") == "Sum" and value(alarm, "threshold") == 1
+        assert value(alarm, "comparisonOperator") == "GreaterThanOrEqualToThreshold"
+        assert value(alarm, "alarmActions") == [p.outputs["alarmTopicArn"]]

@@ -47,7 +47,8 @@ def test_consent_race_cli_contract_and_outcome() -> None:
     ):
         assert key in report
     assert report["delivered"]["user-1"] == ["e1", "e2"]  # yes, then no; never yes again
-    assert report["deliveredAt"]["e2"] - report["deliveredAt"]["e1"] == pytest.approx(60.0, abs=1.0)
+    # one interval, plus the publish margin, rounded up to SQS's whole-second visibility
+    assert 60.0 <= report["deliveredAt"]["e2"] - report["deliveredAt"]["e1"] <= 62.0
     assert report["suppressed"]["duplicate"] == ["e1"]
     assert report["deadLettered"] == ["bad"]
     assert report["faultsInjected"] == ["crash_after_publish:e2"]
@@ -82,7 +83,8 @@ def test_burst_of_25_for_one_user_is_delivered_in_order_one_interval_apart() -> 
     burst = report["delivered"]["user-burst"]
     assert burst == [f"burst-{i:02d}" for i in range(25)]
     times = [report["deliveredAt"][i] for i in burst]
-    assert all(59.999 <= b - a <= 61.0 for a, b in zip(times, times[1:], strict=False))
+    # never closer than the interval; at most the publish margin and SQS's whole-second visibility later
+    assert all(60.0 <= b - a <= 62.0 for a, b in zip(times, times[1:], strict=False))
     assert report["deadLettered"] == []
     assert report["delivered"]["user-calm"] == ["calm-1"]
     assert report["deliveredAt"]["calm-1"] == pytest.approx(0.5)  # other users are not held back

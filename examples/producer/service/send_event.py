@@ -25,5 +25,9 @@ def send_event(sqs: Any, queue_urls: list[str], user_id: str, event_id: str, pay
         MessageBody=json.dumps(payload),
         MessageGroupId=user_id,
         MessageDeduplicationId=event_id,
-        MessageAttributes={"occurredAt": {"DataType": "Number", "StringValue": f"{time.time():.3f}"}},
+        MessageAttributes={
+            # the event id also as an attribute: it survives SQS's own dead-lettering (docs/operations.md)
+            "eventId": {"DataType": "String", "StringValue": event_id},
+            "occurredAt": {"DataType": "Number", "StringValue": f"{time.time():.3f}"},
+        },
     )

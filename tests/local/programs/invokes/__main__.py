@@ -22,9 +22,13 @@ ami = aws.ec2.get_ami_output(
     most_recent=True, owners=["amazon"], filters=[{"name": "name", "values": ["al2023-ami-*-x86_64"]}]
 )
 zones = aws.get_availability_zones_output(state="available")
+token = aws.ecr.get_authorization_token_output()
+topic = aws.sns.get_topic_output(name="orders")
 pulumi.export("partition", partition.partition)
 pulumi.export("region", region.name)
 pulumi.export("dnsSuffix", partition.dns_suffix)
 pulumi.export("account", identity.account_id)
 pulumi.export("ami", ami.id)
 pulumi.export("zones", zones.names)
+pulumi.export("registry", token.proxy_endpoint)
+pulumi.export("topic", topic.arn)

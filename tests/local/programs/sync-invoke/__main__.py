@@ -1,6 +1,6 @@
-"""A synchronous AMI lookup: offline its result cannot be known, so the program cannot go on."""
+"""A synchronous topic lookup: the emulator's account has no such topic, so offline the result is unknown."""
 
 import pulumi_aws as aws
 
-ami = aws.ec2.get_ami(most_recent=True, owners=["amazon"], filters=[{"name": "name", "values": ["al2023-ami-*"]}])
-aws.ec2.Instance("web", ami=ami.id, instance_type="t3.micro")
+topic = aws.sns.get_topic(name="orders")
+aws.sqs.Queue("orders-copy", name=topic.name + "-copy")
