@@ -27,7 +27,7 @@ from typing import Any
 REDACTED = "[REDACTED]"
 MIN_DIGITS, MAX_DIGITS = 13, 19
 MAX_SEPARATOR_RUN = 5  # characters between two digits of one number (" - " is 3, "\t\t" 2)
-MAX_DEPTH = 64  # deeper JSON is scrubbed as text: no recursion limit is ever reached
+MAX_DEPTH = 256  # above the buffer's 100 levels plus envelopes, far below json's recursion limit
 MAX_EXPONENT = 40  # JSON numbers larger than this are not expanded to their integer digits
 CARD_FIELDS = {"cardnumber", "cardno", "cardcvv", "cardcvc", "cvv", "cvv2", "cvc", "cvc2", "pan", "cardexpiry"}
 _DOUBLE = (0, 2, 4, 6, 8, 1, 3, 5, 7, 9)
