@@ -29,7 +29,8 @@ lint: venv
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(PY) -m mypy infra eventfork local functions/buffer policies/eventfork_policies
-	for f in forwarder replay redaction; do $(PY) -m mypy functions/$$f/app.py || exit 1; done
+	$(PY) -m mypy functions/shared/card_redaction.py
+	for f in forwarder replay redaction; do MYPYPATH=functions/shared $(PY) -m mypy functions/$$f/app.py || exit 1; done
 
 bench: venv
 	$(PY) -m local bench

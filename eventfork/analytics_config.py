@@ -117,6 +117,10 @@ class AnalyticsConfig:
     """S3 server access logs of the failed-documents bucket, kept in an SSE-S3 log bucket of its own."""
     accessLogRetentionDays: int = access_log_retention_setting()
     """Days before an access log expires (its data goes 30 days later)."""
+    redaction: bool = setting(
+        True, Rule("bool", doc="the forwarder removes card data before Firehose (false: raw events are indexed)")
+    )
+    """The forwarder removes card data before Firehose (false: raw events are indexed)."""
     transform: bool = setting(False, Rule("bool", doc="run the built-in redaction transform before indexing"))
     """Run the built-in redaction transform before indexing."""
     transformFunctionArn: str | None = transform_arn_setting()

@@ -93,8 +93,10 @@ class BackupConfig:
     """S3 server access logs of the created bucket, kept in an SSE-S3 log bucket of its own."""
     accessLogRetentionDays: int = access_log_retention_setting()
     """Days before an access log expires (its data goes 30 days later)."""
-    redaction: bool = setting(True, Rule("bool", doc="remove card data with the built-in transform function"))
-    """Remove card data with the built-in transform function."""
+    redaction: bool = setting(
+        True, Rule("bool", doc="remove card data in the forwarder and with the built-in transform function")
+    )
+    """Remove card data in the forwarder and with the built-in transform function."""
     transformFunctionArn: str | None = transform_arn_setting()
     """Your own Firehose transformation function (ARN)."""
     filterPolicy: dict[str, Any] | None = filter_policy_setting()

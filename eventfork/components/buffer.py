@@ -25,6 +25,7 @@ from eventfork.components.common import (
 )
 from eventfork.components.function import FunctionSpec, python_function
 from eventfork.components.hosting import args_from_inputs, hosted, schema_view
+from eventfork.components.resource_policies import tls_only_queue_policy
 from eventfork.naming import buffer_names, physical
 
 GROUP_KEY = "messageGroupId"
@@ -163,6 +164,9 @@ class FifoEventBuffer(pulumi.ComponentResource):
             ),
         )
         self.queue, self.dlq, self.partition_queues = queues.queue, queues.dlq, queues.partitions
+        for index, queue in enumerate(self.partition_queues):
+            tls_only_queue_policy(f"{name}-queue{f'-p{index}' if index else ''}-policy", queue, self)
+        tls_only_queue_policy(f"{name}-queue-dlq-policy", self.dlq, self)
         queue_arns = [q.arn for q in self.partition_queues]
         self.queue_resources = buffer_queue_resources(self.queue.arn, args.partitions, args.name_prefix)
         table_name = physical("buffer-table", args.name_prefix)

@@ -9,6 +9,7 @@ import pulumi
 import pulumi_aws as aws
 
 from eventfork.components.common import account_and_region, policy_json
+from eventfork.components.resource_policies import mask_card_numbers
 from eventfork.naming import physical
 
 # Log streams Firehose writes its delivery errors to, one per destination it delivers to.
@@ -47,6 +48,7 @@ def delivery_logging(
         tags=tags,
         opts=opts,
     )
+    mask_card_numbers(f"{name}-logs-data-protection", log_group, parent)
     for log_stream in log_streams:
         aws.cloudwatch.LogStream(
             f"{name}-logs-{log_stream.lower()}", name=log_stream, log_group_name=log_group.name, opts=opts

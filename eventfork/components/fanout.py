@@ -20,6 +20,7 @@ from eventfork.components.common import (
     queue_with_dlq,
 )
 from eventfork.components.hosting import args_from_inputs, hosted, schema_view
+from eventfork.components.resource_policies import deny_insecure_transport, subscribe_only_account_queues
 from eventfork.fanout_config import FanOutConfig
 from eventfork.naming import fanout_names, physical
 
@@ -137,14 +138,8 @@ class EventFanOut(pulumi.ComponentResource):
                         "Action": ["sns:Publish", "sns:Subscribe", "sns:GetTopicAttributes"],
                         "Resource": self.topic.arn,
                     },
-                    {
-                        "Sid": "DenyInsecureTransport",
-                        "Effect": "Deny",
-                        "Principal": "*",
-                        "Action": "sns:Publish",
-                        "Resource": self.topic.arn,
-                        "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-                    },
+                    deny_insecure_transport("sns", self.topic.arn),
+                    *subscribe_only_account_queues(self.topic.arn),
                 ]
             ),
             opts=child,

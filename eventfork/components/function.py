@@ -11,6 +11,7 @@ import pulumi_aws as aws
 
 from eventfork.components.common import merge_tags, policy_json
 from eventfork.components.packaging import function_archive
+from eventfork.components.resource_policies import mask_card_numbers
 from eventfork.naming import physical
 
 PACKAGE_DIR = Path(__file__).resolve().parents[1]
@@ -37,6 +38,8 @@ class FunctionSpec:
     tags: dict[str, str] = field(default_factory=dict)
     handler: str = "app.lambda_handler"
     log_level: str = "INFO"
+    shared_modules: tuple[str, ...] = ()
+    """Modules of ``functions/shared`` the code imports (``card_redaction.py``), put at the archive's root."""
 
 
 @dataclass
@@ -51,6 +54,9 @@ def python_function(name: str, spec: FunctionSpec, parent: pulumi.Resource) -> B
     code_path = FUNCTIONS_DIR / spec.code_dir
     if not (code_path / "app.py").is_file():
         raise FileNotFoundError(f"function code {code_path}/app.py is missing")
+    for module in spec.shared_modules:
+        if not (FUNCTIONS_DIR / "shared" / module).is_file():
+            raise FileNotFoundError(f"shared module {FUNCTIONS_DIR / 'shared' / module} is missing")
     opts = pulumi.ResourceOptions(parent=parent)
     log_group = aws.cloudwatch.LogGroup(
         f"{name}-logs",
@@ -60,6 +66,7 @@ def python_function(name: str, spec: FunctionSpec, parent: pulumi.Resource) -> B
         tags=spec.tags,
         opts=opts,
     )
+    mask_card_numbers(f"{name}-logs-data-protection", log_group, parent)
     role = aws.iam.Role(
         f"{name}-role",
         assume_role_policy=policy_json(
@@ -97,7 +104,7 @@ def python_function(name: str, spec: FunctionSpec, parent: pulumi.Resource) -> B
         runtime=spec.runtime,
         architectures=[spec.architecture],
         handler=spec.handler,
-        code=function_archive(code_path),
+        code=function_archive(code_path, tuple(FUNCTIONS_DIR / "shared" / m for m in spec.shared_modules)),
         role=role.arn,
         timeout=spec.timeout,
         memory_size=spec.memory_size,

@@ -91,13 +91,17 @@ def bundled_distributions() -> tuple[BundledDistribution, ...]:
     return tuple(bundled)
 
 
-def function_archive(code_path: Path) -> pulumi.AssetArchive:
+def function_archive(code_path: Path, shared_modules: tuple[Path, ...] = ()) -> pulumi.AssetArchive:
     """The function's own folder at the root of its archive, with the pinned distributions beside it.
+
+    ``shared_modules`` (files of ``functions/shared``) go at the root too, importable by name.
 
     Each package folder goes in as a nested archive, so the function's folder stays the one folder
     archive at the top (the one ``python -m local`` runs the handler from).
     """
     entries: dict[str, pulumi.Asset | pulumi.Archive] = {".": pulumi.FileArchive(str(code_path))}
+    for module in shared_modules:
+        entries[module.name] = pulumi.FileAsset(str(module))
     for dist in bundled_distributions():
         for top, path in dist.entries.items():
             if path.is_dir():

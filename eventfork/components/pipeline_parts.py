@@ -142,15 +142,20 @@ def stream_forwarder(
     tags: dict[str, str],
     parent: pulumi.Resource,
     log_level: str = "INFO",
+    redact: bool = True,
 ) -> tuple[BuiltFunction, aws.lambda_.EventSourceMapping]:
-    """The forwarder of a pipeline: drains ``queue`` into ``stream`` and may put to that stream only."""
+    """The forwarder of a pipeline: drains ``queue`` into ``stream`` and may put to that stream only.
+
+    With ``redact`` (the default) it removes card data before Firehose sees a record.
+    """
     spec = FunctionSpec(
         code_dir="forwarder",
         function_name=function_name,
         timeout=timeout,
         memory_size=256,
-        environment={"DELIVERY_STREAM_NAME": stream.name},
+        environment={"DELIVERY_STREAM_NAME": stream.name, "REDACT_CARD_NUMBERS": "true" if redact else "false"},
         log_level=log_level,
+        shared_modules=("card_redaction.py",),
         statements=[
             {"Sid": "PutToStream", "Effect": "Allow", "Action": "firehose:PutRecordBatch", "Resource": stream.arn}
         ],
@@ -179,6 +184,7 @@ def redaction_transform(
             environment={},
             log_level=log_level,
             statements=[],
+            shared_modules=("card_redaction.py",),
             **args.function_settings(tags),
         ),
         parent,

@@ -238,6 +238,7 @@ class SearchAnalyticsPipeline(pulumi.ComponentResource):
             tags,
             self,
             log_level=cfg.logLevel,
+            redact=cfg.redaction,
         )
         self.queue_url, self.queue_arn, self.queue_name = (
             sub.queues.queue.url,

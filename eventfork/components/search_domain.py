@@ -13,6 +13,7 @@ import pulumi_aws as aws
 
 from eventfork.analytics_config import AnalyticsConfig
 from eventfork.components.common import account_and_region, policy_json
+from eventfork.components.resource_policies import mask_card_numbers
 from eventfork.naming import physical
 
 TLS_POLICY = "Policy-Min-TLS-1-2-PFS-2023-10"
@@ -143,6 +144,8 @@ def domain_logs(
         )
         for log_type, suffix in DOMAIN_LOG_TYPES.items()
     }
+    for log_type, suffix in DOMAIN_LOG_TYPES.items():
+        mask_card_numbers(f"{name}-domain-{suffix}-logs-data-protection", groups[log_type], parent)
     account, _ = account_and_region(parent)
     aws.cloudwatch.LogResourcePolicy(
         f"{name}-domain-logs-policy",

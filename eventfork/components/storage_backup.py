@@ -176,6 +176,7 @@ class StorageBackupPipeline(pulumi.ComponentResource):
             tags,
             self,
             log_level=cfg.logLevel,
+            redact=cfg.redaction,
         )
         self.queue_url, self.queue_arn, self.queue_name = (
             sub.queues.queue.url,

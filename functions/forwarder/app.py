@@ -1,5 +1,9 @@
 """SQS -> Firehose forwarder for the storage-backup and search-analytics pipelines.
 
+Card data is removed from every body before it reaches Firehose (``card_redaction``), so no
+Firehose failure path (transform error, timeout, throttle, destination error) can store a raw
+record; only ``REDACT_CARD_NUMBERS=false`` (the pipeline's explicit ``redaction: false``) turns it off.
+
 Firehose's PutRecordBatch takes at most 500 records and 4 MiB per call, each record at most
 1,000 KiB (1,024,000 bytes): calls are split by count and by bytes. A record over 1,000 KiB can
 never be put, so it is reported failed with the reason logged (the queue's redrive policy then
@@ -27,6 +31,7 @@ from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
+from card_redaction import redact_body
 
 MAX_RECORDS = 500
 MAX_BATCH_BYTES = 4 * 1024 * 1024
@@ -39,8 +44,12 @@ metrics = Metrics()
 Item = tuple[str, bytes]
 
 
-def _data(body: str) -> bytes:
-    return (body.rstrip("\n") + "\n").encode("utf-8")
+def _data(body: str, redact: bool) -> bytes:
+    """The Firehose record of a body: card data removed (unless redaction is explicitly off), one line."""
+    data = body.rstrip("\n").encode("utf-8", "replace")
+    if redact:
+        data = redact_body(data)
+    return data + b"\n"
 
 
 def is_fifo_batch(records: list[dict[str, Any]]) -> bool:
@@ -73,9 +82,15 @@ class Forwarder:
     """Puts SQS record bodies into one delivery stream."""
 
     def __init__(
-        self, firehose: Any, stream_name: str, sleep: Callable[[float], None] = time.sleep, metrics: Any = None
+        self,
+        firehose: Any,
+        stream_name: str,
+        sleep: Callable[[float], None] = time.sleep,
+        metrics: Any = None,
+        redact: bool = True,
     ) -> None:
         self.firehose, self.stream_name, self.sleep, self.metrics = firehose, stream_name, sleep, metrics
+        self.redact = redact
 
     def _put(self, chunk: list[Item]) -> list[str]:
         """Send a chunk, retrying only rejected records; return the message ids still failing."""
@@ -110,7 +125,7 @@ class Forwarder:
         items: list[Item] = []
         unsendable: set[str] = set()
         for record in records:
-            data = _data(record.get("body", ""))
+            data = _data(record.get("body", ""), self.redact)
             if len(data) > MAX_RECORD_BYTES:
                 logger.error(
                     "record can never be put: Firehose takes at most 1,024,000 bytes (1,000 KiB) per record; "
@@ -156,5 +171,8 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     if _forwarder is None:
         import boto3
 
-        _forwarder = Forwarder(boto3.client("firehose"), os.environ["DELIVERY_STREAM_NAME"], metrics=metrics)
+        redact = os.environ.get("REDACT_CARD_NUMBERS", "true") != "false"
+        _forwarder = Forwarder(
+            boto3.client("firehose"), os.environ["DELIVERY_STREAM_NAME"], metrics=metrics, redact=redact
+        )
     return _forwarder.handle(event)

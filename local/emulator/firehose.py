@@ -119,12 +119,20 @@ class FirehoseEmulator:
                 for rid, data in records
             ],
         }
-        response = self.invoke(info.transform_arn, event)
+        try:
+            response = self.invoke(info.transform_arn, event)
+        except KeyError:  # the plan names a transform that is not one of its functions
+            raise
+        except Exception:  # noqa: BLE001 - a timeout, throttle or crash of the transform
+            # Firehose retries, then "skips that batch of records": all of them processing-failed
+            # (https://docs.aws.amazon.com/firehose/latest/dev/data-transformation-failure-handling.html).
+            return [(rid, "ProcessingFailed", data) for rid, data in records]
         by_id = {r["recordId"]: r for r in response.get("records", [])}
         out = []
         for rid, data in records:
             result = by_id.get(rid)
-            if result is None:
+            if result is None or result.get("result") == "ProcessingFailed":
+                # Firehose backs up the record's original data (``rawData``), not what the function returned.
                 out.append((rid, "ProcessingFailed", data))
             else:
                 out.append((rid, result["result"], base64.b64decode(result.get("data", ""))))

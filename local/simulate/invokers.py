@@ -179,19 +179,27 @@ def _envelope_ids(entries: list[dict[str, Any]]) -> list[str]:
     return ids
 
 
+SHARED_DIR = Path(__file__).resolve().parents[2] / "functions" / "shared"
+
+
 def load_module(code_dir: Any, module: str, unique: str) -> Any:
-    """Import ``<code_dir>/<module>.py`` under a unique name, its folder first on sys.path."""
+    """Import ``<code_dir>/<module>.py`` under a unique name, its folder first on sys.path.
+
+    ``functions/shared`` comes next: its modules sit at the root of the archives that ship them
+    (``FunctionSpec.shared_modules``).
+    """
     path = code_dir / f"{module}.py"
     spec = importlib.util.spec_from_file_location(unique, path)
     if spec is None or spec.loader is None:
         raise ImportError(f"cannot load {path}")
     loaded = importlib.util.module_from_spec(spec)
     sys.modules[unique] = loaded
-    sys.path.insert(0, str(code_dir))
+    sys.path[:0] = [str(code_dir), str(SHARED_DIR)]
     try:
         spec.loader.exec_module(loaded)
     finally:
         sys.path.remove(str(code_dir))
+        sys.path.remove(str(SHARED_DIR))
     return loaded
 
 

@@ -30,6 +30,7 @@ INERT_TYPES = {
     "aws:cloudwatch/logGroup:LogGroup",
     "aws:cloudwatch/logStream:LogStream",
     "aws:cloudwatch/logResourcePolicy:LogResourcePolicy",
+    "aws:cloudwatch/logDataProtectionPolicy:LogDataProtectionPolicy",
     "aws:sqs/queuePolicy:QueuePolicy",
     "aws:sns/topicPolicy:TopicPolicy",
     "aws:cloudwatch/metricAlarm:MetricAlarm",

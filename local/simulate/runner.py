@@ -33,6 +33,7 @@ from local.emulator.firehose import FirehoseEmulator
 from local.emulator.lambda_scheduler import Scheduler
 from local.emulator.lambda_sqs import Poller
 from local.simulate.actions import redrive_dlq
+from local.simulate.dump import DumpError, write_dump
 from local.simulate.invokers import BufferInvoker, FaultBook, make_invoker, partitions_module
 from local.simulate.provision import FunctionInfo, Topology, provision
 from local.simulate.report import build_report, format_report
@@ -80,6 +81,7 @@ def simulate(
     project_dir: Path = PROJECT_ROOT,
     buffer_invoker: Callable[[FunctionInfo, VirtualClock, FaultBook, Capture], Any] | None = None,
     after_provision: Callable[[Topology, Capture], None] | None = None,
+    dump_dir: Path | None = None,
 ) -> dict[str, Any]:
     """Play ``scenario`` and return the report (docs/local.md format plus diagnostics).
 
@@ -134,6 +136,8 @@ def simulate(
             scheduler.close()
             state.scheduler = None
         run.concurrency_peaks = dict(scheduler.peaks)
+        if dump_dir is not None:
+            write_dump(dump_dir, s3, firehose)
         run.wall_seconds = time.perf_counter() - started
         return build_report(run, s3)
 
@@ -353,6 +357,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--project", default=str(PROJECT_ROOT), help="project directory (default: this one)")
     parser.add_argument("--scenario", required=True, help="scenario JSON file (format in docs/local.md)")
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
+    parser.add_argument("--dump-dir", help="write every stored S3 object and indexed document here (docs/local.md)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -361,9 +366,10 @@ def run(args: argparse.Namespace) -> int:
     except ScenarioError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    dump_dir = Path(args.dump_dir) if getattr(args, "dump_dir", None) else None
     try:
-        report = simulate(scenario, args.stack, Path(args.project))
-    except ScenarioError as error:
+        report = simulate(scenario, args.stack, Path(args.project), dump_dir=dump_dir)
+    except (ScenarioError, DumpError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     if args.json:

@@ -1,0 +1,115 @@
+"""Resource-policy and log-masking builders: TLS only on queues and topics, subscribe scope, card masking.
+
+References: ``aws:SecureTransport`` on SQS and SNS
+(https://docs.aws.amazon.com/sns/latest/dg/sns-security-best-practices.html#enforce-encryption-data-in-transit),
+``sns:Protocol``/``sns:Endpoint`` on ``sns:Subscribe``
+(https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonsns.html), CloudWatch
+Logs data protection policies
+(https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/mask-sensitive-log-data-start.html).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+
+from eventfork.components.common import policy_json
+
+CREDIT_CARD_IDENTIFIER = "arn:aws:dataprotection::aws:data-identifier/CreditCardNumber"
+# CloudWatch Logs requires exactly two statements: an Audit one, then a Deidentify one, same identifiers.
+CARD_MASKING_POLICY = json.dumps(
+    {
+        "Name": "eventfork-card-numbers",
+        "Description": "mask card numbers in everything this stack's functions and services log",
+        "Version": "2021-06-01",
+        "Statement": [
+            {
+                "Sid": "audit",
+                "DataIdentifier": [CREDIT_CARD_IDENTIFIER],
+                "Operation": {"Audit": {"FindingsDestination": {}}},
+            },
+            {
+                "Sid": "mask",
+                "DataIdentifier": [CREDIT_CARD_IDENTIFIER],
+                "Operation": {"Deidentify": {"MaskConfig": {}}},
+            },
+        ],
+    }
+)
+
+
+def deny_insecure_transport(service: str, resource: pulumi.Input[str]) -> dict[str, Any]:
+    """Deny every action of ``service`` (``sqs``/``sns``) on ``resource`` to any request without TLS."""
+    return {
+        "Sid": "DenyInsecureTransport",
+        "Effect": "Deny",
+        "Principal": "*",
+        "Action": f"{service}:*",
+        "Resource": resource,
+        "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+    }
+
+
+def tls_only_queue_policy(name: str, queue: aws.sqs.Queue, parent: pulumi.Resource) -> aws.sqs.QueuePolicy:
+    """A queue policy that only refuses plain HTTP (access itself is granted by IAM in the account)."""
+    return aws.sqs.QueuePolicy(
+        name,
+        queue_url=queue.url,
+        policy=policy_json([deny_insecure_transport("sqs", queue.arn)]),
+        opts=pulumi.ResourceOptions(parent=parent),
+    )
+
+
+def subscribe_only_account_queues(topic_arn: pulumi.Output[str]) -> list[dict[str, Any]]:
+    """Nobody (even in the account) may subscribe anything but an SQS queue of the topic's account."""
+    account = topic_arn.apply(lambda arn: arn.split(":")[4])
+    return [
+        {
+            "Sid": "SubscribeOnlySqs",
+            "Effect": "Deny",
+            "Principal": "*",
+            "Action": "sns:Subscribe",
+            "Resource": topic_arn,
+            "Condition": {"StringNotEquals": {"sns:Protocol": "sqs"}},
+        },
+        {
+            "Sid": "SubscribeOnlyThisAccountsQueues",
+            "Effect": "Deny",
+            "Principal": "*",
+            "Action": "sns:Subscribe",
+            "Resource": topic_arn,
+            "Condition": {"StringNotLike": {"sns:Endpoint": pulumi.Output.concat("arn:aws:sqs:*:", account, ":*")}},
+        },
+    ]
+
+
+def cloudwatch_alarms_publish(topic_arn: pulumi.Output[str]) -> dict[str, Any]:
+    """CloudWatch may publish to the topic only for alarms of the topic's account and Region."""
+    parts = topic_arn.apply(lambda arn: arn.split(":"))
+    region, account = parts.apply(lambda p: p[3]), parts.apply(lambda p: p[4])
+    return {
+        "Sid": "CloudWatchAlarmsOfThisAccountPublish",
+        "Effect": "Allow",
+        "Principal": {"Service": "cloudwatch.amazonaws.com"},
+        "Action": "sns:Publish",
+        "Resource": topic_arn,
+        "Condition": {
+            "ArnLike": {"aws:SourceArn": pulumi.Output.concat("arn:aws:cloudwatch:", region, ":", account, ":alarm:*")},
+            "StringEquals": {"aws:SourceAccount": account},
+        },
+    }
+
+
+def mask_card_numbers(
+    name: str, log_group: aws.cloudwatch.LogGroup, parent: pulumi.Resource
+) -> aws.cloudwatch.LogDataProtectionPolicy:
+    """CloudWatch Logs masks (and audits) card numbers in the group, whatever a handler logs."""
+    return aws.cloudwatch.LogDataProtectionPolicy(
+        name,
+        log_group_name=log_group.name,
+        policy_document=CARD_MASKING_POLICY,
+        opts=pulumi.ResourceOptions(parent=parent),
+    )
