@@ -20,7 +20,11 @@ from eventfork.components.common import (
     queue_with_dlq,
 )
 from eventfork.components.hosting import args_from_inputs, hosted, schema_view
-from eventfork.components.resource_policies import deny_insecure_transport, subscribe_only_account_queues
+from eventfork.components.resource_policies import (
+    account_uses_topic,
+    deny_insecure_transport,
+    subscribe_only_account_queues,
+)
 from eventfork.fanout_config import FanOutConfig
 from eventfork.naming import fanout_names, physical
 
@@ -127,17 +131,7 @@ class EventFanOut(pulumi.ComponentResource):
             arn=self.topic.arn,
             policy=policy_json(
                 [
-                    {
-                        "Sid": "AccountManagesAndPublishes",
-                        "Effect": "Allow",
-                        "Principal": {
-                            "AWS": pulumi.Output.concat(
-                                "arn:aws:iam::", self.topic.arn.apply(lambda a: a.split(":")[4]), ":root"
-                            )
-                        },
-                        "Action": ["sns:Publish", "sns:Subscribe", "sns:GetTopicAttributes"],
-                        "Resource": self.topic.arn,
-                    },
+                    account_uses_topic("AccountManagesAndPublishes", self.topic.arn),
                     deny_insecure_transport("sns", self.topic.arn),
                     *subscribe_only_account_queues(self.topic.arn),
                 ]

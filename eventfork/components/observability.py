@@ -11,7 +11,11 @@ import pulumi_aws as aws
 from eventfork.alarms_config import AlarmsConfig
 from eventfork.components.common import customer_managed_key, merge_tags, policy_json
 from eventfork.components.observability_dashboard import dashboard_body
-from eventfork.components.resource_policies import cloudwatch_alarms_publish, deny_insecure_transport
+from eventfork.components.resource_policies import (
+    account_uses_topic,
+    cloudwatch_alarms_publish,
+    deny_insecure_transport,
+)
 from eventfork.naming import physical
 
 # SQS FIFO holds at most 120,000 in-flight messages, then receives return nothing: alarm well before.
@@ -90,19 +94,12 @@ class Observability(pulumi.ComponentResource):
             tags=self._tags,
             opts=self._child,
         )
-        account_root = pulumi.Output.concat("arn:aws:iam::", self.topic.arn.apply(lambda a: a.split(":")[4]), ":root")
         aws.sns.TopicPolicy(
             f"{name}-alarms-policy",
             arn=self.topic.arn,
             policy=policy_json(
                 [
-                    {
-                        "Sid": "AccountManagesAndSubscribes",
-                        "Effect": "Allow",
-                        "Principal": {"AWS": account_root},
-                        "Action": ["sns:Publish", "sns:Subscribe", "sns:GetTopicAttributes"],
-                        "Resource": self.topic.arn,
-                    },
+                    account_uses_topic("AccountManagesAndSubscribes", self.topic.arn),
                     cloudwatch_alarms_publish(self.topic.arn),
                     deny_insecure_transport("sns", self.topic.arn),
                 ]

@@ -63,9 +63,24 @@ def tls_only_queue_policy(name: str, queue: aws.sqs.Queue, parent: pulumi.Resour
     )
 
 
+def _account_of(arn: pulumi.Output[str]) -> pulumi.Output[str]:
+    return arn.apply(lambda a: a.split(":")[4])
+
+
+def account_uses_topic(sid: str, topic_arn: pulumi.Output[str]) -> dict[str, Any]:
+    """The topic's own account may publish, subscribe and read its attributes (IAM decides who in it)."""
+    return {
+        "Sid": sid,
+        "Effect": "Allow",
+        "Principal": {"AWS": pulumi.Output.concat("arn:aws:iam::", _account_of(topic_arn), ":root")},
+        "Action": ["sns:Publish", "sns:Subscribe", "sns:GetTopicAttributes"],
+        "Resource": topic_arn,
+    }
+
+
 def subscribe_only_account_queues(topic_arn: pulumi.Output[str]) -> list[dict[str, Any]]:
     """Nobody (even in the account) may subscribe anything but an SQS queue of the topic's account."""
-    account = topic_arn.apply(lambda arn: arn.split(":")[4])
+    account = _account_of(topic_arn)
     return [
         {
             "Sid": "SubscribeOnlySqs",

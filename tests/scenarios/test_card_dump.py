@@ -6,6 +6,7 @@ independent detector of tests/functions/card_detector.py, not by the redaction c
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 from typing import Any
@@ -51,12 +52,11 @@ def test_with_every_transform_invocation_failing_nothing_raw_is_stored(
 ) -> None:
     _failing_transform(monkeypatch)
     scenario = load_scenario(SCENARIO)
-    with_transforms = type(scenario)(
+    with_transforms = dataclasses.replace(
+        scenario,
         name="failing-transforms",
         config={"eventfork:analytics": {"transform": True}},
-        events=scenario.events,
         faults=[],
-        run_for=scenario.run_for,
     )
     simulate(with_transforms, stack="ecommerce", dump_dir=tmp_path)
     files, leaks = _scan(tmp_path)
@@ -70,15 +70,14 @@ def test_with_every_transform_invocation_failing_nothing_raw_is_stored(
 def test_the_detector_finds_the_cards_when_redaction_is_explicitly_off(tmp_path: Path) -> None:
     """The scan is not vacuous: with both pipelines' redaction off the same scenario leaks."""
     scenario = load_scenario(SCENARIO)
-    leaky = type(scenario)(
+    leaky = dataclasses.replace(
+        scenario,
         name="leaky",
         config={
             "eventfork:backup": {"redaction": False},
             "eventfork:analytics": {"redaction": False, "transform": False},
         },
-        events=scenario.events,
         faults=[],
-        run_for=scenario.run_for,
     )
     simulate(leaky, stack="ecommerce", dump_dir=tmp_path)
     _, leaks = _scan(tmp_path)

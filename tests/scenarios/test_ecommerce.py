@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 from local.simulate.runner import simulate
@@ -32,12 +33,11 @@ def test_with_replay_active_orders_are_replayed_to_checkout_in_group_order() -> 
 
 def test_without_redaction_the_leak_scan_finds_the_cards() -> None:
     scenario = load_scenario(SCENARIOS / "ecommerce.json")
-    leaky = type(scenario)(
+    leaky = dataclasses.replace(
+        scenario,
         name="leaky",
         config={"eventfork:backup": {"redaction": False}},
-        events=scenario.events,
         faults=[],
-        run_for=scenario.run_for,
     )
     report = simulate(leaky, stack="ecommerce")
     assert report["backupLeaks"] >= 12  # one card-number key and one card number in a note, per order

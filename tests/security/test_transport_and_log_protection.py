@@ -34,28 +34,26 @@ def _tls_denied(document: dict[str, Any], resource: str, service: str) -> bool:
     return False
 
 
+def _assert_tls_only(stack: str, kind: str, policy_type: str, reference: str, output: str, service: str) -> None:
+    """Every resource of ``kind`` has a ``policy_type`` (found by its ``reference`` input) denying plain HTTP."""
+    p = plan(stack)
+    resources = p.by_type(kind)
+    policies = {value(r, reference): policy(r) for r in p.by_type(policy_type)}
+    assert resources
+    for resource in resources:
+        document = policies.get(resource.outputs[output])
+        assert document is not None, f"{stack}: {resource.name} has no resource policy"
+        assert _tls_denied(document, resource.outputs["arn"], service), f"{stack}: {resource.name} accepts plain HTTP"
+
+
 @pytest.mark.parametrize("stack", STACKS)
 def test_every_queue_has_a_tls_only_policy(stack: str) -> None:
-    p = plan(stack)
-    queues = p.by_type("aws:sqs/queue:Queue")
-    policies = {value(r, "queueUrl"): policy(r) for r in p.by_type("aws:sqs/queuePolicy:QueuePolicy")}
-    assert queues
-    for queue in queues:
-        document = policies.get(queue.outputs["url"])
-        assert document is not None, f"{stack}: queue {queue.name} has no queue policy"
-        assert _tls_denied(document, queue.outputs["arn"], "sqs"), f"{stack}: {queue.name} accepts plain HTTP"
+    _assert_tls_only(stack, "aws:sqs/queue:Queue", "aws:sqs/queuePolicy:QueuePolicy", "queueUrl", "url", "sqs")
 
 
 @pytest.mark.parametrize("stack", STACKS)
 def test_every_topic_has_a_tls_only_policy_covering_every_action(stack: str) -> None:
-    p = plan(stack)
-    topics = p.by_type("aws:sns/topic:Topic")
-    policies = {value(r, "arn"): policy(r) for r in p.by_type("aws:sns/topicPolicy:TopicPolicy")}
-    assert topics
-    for topic in topics:
-        document = policies.get(topic.outputs["arn"])
-        assert document is not None, f"{stack}: topic {topic.name} has no topic policy"
-        assert _tls_denied(document, topic.outputs["arn"], "sns"), f"{stack}: {topic.name} accepts plain HTTP"
+    _assert_tls_only(stack, "aws:sns/topic:Topic", "aws:sns/topicPolicy:TopicPolicy", "arn", "arn", "sns")
 
 
 def _denies_subscribe_unless(document: dict[str, Any], condition: dict[str, Any]) -> bool:
