@@ -92,3 +92,62 @@ def test_opensearch_records_failing_the_transform_go_under_the_backup_prefix() -
         body = gzip.decompress(s3.get_object(Bucket="failed-docs", Key=key)["Body"].read())
         assert json.loads(body) == {"eventId": "bad"}
         assert [d["eventId"] for d in firehose.accepted["analytics"]] == ["good"]
+
+
+def _opensearch_with_transform(clock: VirtualClock, s3: Any, transform: Any) -> FirehoseEmulator:
+    info = StreamInfo(
+        name="analytics",
+        arn="arn:aws:firehose:us-east-1:123456789012:deliverystream/analytics",
+        destination="opensearch",
+        config={"bufferingInterval": 60, "s3Configuration": {"prefix": "dead/"}},
+        bucket="failed-docs",
+        transform_arn="arn:aws:lambda:us-east-1:123456789012:function:t",
+    )
+    return FirehoseEmulator({"analytics": info}, clock, s3, transform)
+
+
+def _backed_up(s3: Any) -> bytes:
+    """Every backup object's bytes, concatenated (Firehose concatenates records as sent)."""
+    keys = [o["Key"] for o in s3.list_objects_v2(Bucket="failed-docs").get("Contents", [])]
+    assert keys and all(k.startswith("dead/processing-failed/") for k in keys)
+    return b"".join(s3.get_object(Bucket="failed-docs", Key=k)["Body"].read() for k in sorted(keys))
+
+
+def test_a_record_marked_processing_failed_is_backed_up_with_its_original_data() -> None:
+    """Firehose writes a ProcessingFailed record's original data to the backup, never what the function
+    returned for it (https://docs.aws.amazon.com/firehose/latest/dev/data-transformation-failure-handling.html)."""
+    clock = VirtualClock()
+    with emulator(clock):
+        s3 = client("s3")
+        s3.create_bucket(Bucket="failed-docs")
+
+        def transform(_arn: str, event: dict[str, Any]) -> dict[str, Any]:
+            replaced = base64.b64encode(b'{"eventId": "replaced"}').decode()
+            return {"records": [{**r, "result": "ProcessingFailed", "data": replaced} for r in event["records"]]}
+
+        firehose = _opensearch_with_transform(clock, s3, transform)
+        firehose.put("analytics", [{"Data": b'{"eventId": "original"}'}])
+        clock.advance_to(61.0)
+        firehose.flush_due()
+        assert _backed_up(s3) == b'{"eventId": "original"}'
+        assert firehose.accepted["analytics"] == []
+
+
+def test_a_transform_that_fails_sends_its_whole_batch_to_the_backup_as_sent() -> None:
+    """A transform invocation that errors, times out or is throttled: Firehose retries, then skips the
+    batch, every record processing-failed with its original data
+    (https://docs.aws.amazon.com/firehose/latest/dev/data-transformation-failure-handling.html)."""
+    clock = VirtualClock()
+    with emulator(clock):
+        s3 = client("s3")
+        s3.create_bucket(Bucket="failed-docs")
+
+        def transform(_arn: str, _event: dict[str, Any]) -> dict[str, Any]:
+            raise TimeoutError("Task timed out after 60.00 seconds")
+
+        firehose = _opensearch_with_transform(clock, s3, transform)
+        firehose.put("analytics", [{"Data": json.dumps({"eventId": e}).encode()} for e in ("a", "b")])
+        clock.advance_to(61.0)
+        firehose.flush_due()
+        assert _backed_up(s3) == b'{"eventId": "a"}{"eventId": "b"}'
+        assert firehose.accepted["analytics"] == []
