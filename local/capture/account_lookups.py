@@ -170,6 +170,7 @@ def subnet(args: dict[str, Any], region: str) -> dict[str, Any]:
 LOOKUPS = {
     "aws:index/getAvailabilityZones:getAvailabilityZones": availability_zones,
     "aws:ec2/getAmi:getAmi": ami,
+    "aws:index/getAmi:getAmi": ami,  # pulumi-aws <= 5: aws.get_ami, deprecated for aws.ec2.get_ami (same data source)
     "aws:ec2/getVpc:getVpc": vpc,
     "aws:ec2/getSubnets:getSubnets": subnets,
     "aws:ec2/getSubnetIds:getSubnetIds": subnets,

@@ -91,6 +91,7 @@ class Capture:
     answered_offline: list[str] = field(default_factory=list)
     preview: bool = False
     not_known_arguments: list[str] = field(default_factory=list)  # invokes given values not known yet
+    notes: list[str] = field(default_factory=list)  # how the program was run, when not as the engine would
 
     def by_type(self, type_token: str) -> list[CapturedResource]:
         return [r for r in self.resources if r.type == type_token]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -111,7 +112,8 @@ def resolve_stack_reference(
             f"only from --stack-outputs or from the program's own project's stacks ({where}); give the outputs "
             "with --stack-outputs STACK=FILE (the JSON of `pulumi stack output --json`)"
         )
-    command = [sys.executable, "-m", "local", "outputs", "--project", str(directory), "--stack", stack]
+    tool_python = os.environ.get("LOCAL_CHECK_TOOL_PYTHON") or sys.executable  # set in a project's own Python
+    command = [tool_python, "-m", "local", "outputs", "--project", str(directory), "--stack", stack]
     command += ["--timeout", f"{max(timeout - 1, 1):g}"]
     if organization:
         command += ["--organization", organization]

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from local.account import ACCOUNT_ID, REGION
+from local.capture.interpreter import Interpreter, choose, lacking_requirements
 from local.capture.model import Capture, CapturedResource, CaptureError
 from local.capture.project import (
     config_strings,
@@ -68,7 +69,7 @@ def _relative(path: Path, base: Path) -> str:
         return str(path)
 
 
-def program_error(error: BaseException, project_dir: Path) -> ProgramError:
+def program_error(error: BaseException, project_dir: Path, interpreter: Interpreter | None = None) -> ProgramError:
     from local.capture.runtime import ProgramTimeoutError, UnanswerableInvokeError
 
     where = _program_location(error, project_dir)
@@ -87,6 +88,9 @@ def program_error(error: BaseException, project_dir: Path) -> ProgramError:
             requirements = project_dir / "requirements.txt"
             fix = f"the program's requirements ({requirements})" if requirements.is_file() else "that package"
             what += f": the Python running the check lacks a package the program imports; install {fix} into it"
+    if interpreter is not None and interpreter.fallback and isinstance(error, (ImportError, AttributeError)):
+        lacking = lacking_requirements(project_dir / "requirements.txt")
+        what += f" ({interpreter.note}" + (f"; of the program's requirements it lacks {lacking})" if lacking else ")")
     return ProgramError(f"program failed at {where}: {what}" if where else f"program failed: {what}")
 
 
@@ -168,6 +172,7 @@ def capture(
     secret_outputs: dict[str, list[str]] | None = None,
     timeout: float | None = None,
     organization: str | None = None,
+    in_process: bool = False,
 ) -> Capture:
     """Run the program in ``project_dir`` for ``stack`` under mocks and return what it declared.
 
@@ -184,6 +189,22 @@ def capture(
             f"no stack named '{stack}' found: offline, a stack is its config file "
             f"{project.stack_file(stack).name}, and {project.stack_file(stack).parent} has none"
         )
+    interpreter = Interpreter() if in_process else choose(project)
+    if interpreter.executable:
+        from local.capture.isolated import capture_elsewhere
+
+        arguments = {
+            "project_dir": str(project.directory),
+            "stack": stack,
+            "config_overrides": config_overrides,
+            "stack_outputs": stack_outputs,
+            "preview": preview,
+            "require_stack": require_stack,
+            "secret_outputs": secret_outputs,
+            "timeout": timeout,
+            "organization": organization,
+        }
+        return capture_elsewhere(interpreter, arguments, DEFAULT_TIMEOUT_SECONDS if timeout is None else timeout)
     config = stack_config(project, stack)
     values = deep_merge(config.values, config_overrides) if config_overrides else config.values
     region = region_of(values)
@@ -221,7 +242,7 @@ def capture(
     except CaptureError:
         raise
     except (Exception, SystemExit) as error:  # noqa: BLE001 - any failure of the program is reported in one line
-        raise program_error(error, project.directory) from None
+        raise program_error(error, project.directory, interpreter) from None
     resources = _ordered(monitor)
     providers = _default_providers(resources, project.name, stack, values, config.secret_keys, preview)
     root = CapturedResource(
@@ -248,6 +269,7 @@ def capture(
         answered_offline=sorted(set(monitor.answered_offline)),
         not_known_arguments=sorted(set(monitor.not_known_arguments)),
         preview=preview,
+        notes=[interpreter.note] if interpreter.note else [],
     )
 
 

@@ -31,6 +31,7 @@ class Project:
     main: Path
     config: dict[str, dict[str, Any]] = field(default_factory=dict)
     stack_config_dir: Path | None = None
+    runtime_options: dict[str, Any] = field(default_factory=dict)  # Pulumi.yaml runtime.options
 
     def stack_file(self, stack: str) -> Path:
         base = self.stack_config_dir or self.directory
@@ -123,6 +124,11 @@ def _valid(decl: dict[str, Any], value: Any) -> bool:
     return isinstance(value, list) and isinstance(items, dict) and all(_valid(items, v) for v in value)
 
 
+def _runtime_options(runtime: Any) -> dict[str, Any]:
+    options = runtime.get("options") if isinstance(runtime, dict) else None
+    return dict(options) if isinstance(options, dict) else {}
+
+
 def read_project(project_dir: Path | str) -> Project:
     directory = Path(project_dir).resolve()
     found = next((directory / f for f in PROJECT_FILES if (directory / f).is_file()), None)
@@ -151,6 +157,7 @@ def read_project(project_dir: Path | str) -> Project:
         main=main,
         config=_declarations(name, doc.get("config"), found),
         stack_config_dir=directory / config_dir if config_dir else None,
+        runtime_options=_runtime_options(runtime),
     )
 
 

@@ -44,6 +44,7 @@ class CheckResult:
     unknown_invokes: list[str] = field(default_factory=list)
     answered_offline: list[str] = field(default_factory=list)
     not_known_arguments: list[str] = field(default_factory=list)
+    environment: list[str] = field(default_factory=list)
 
     @property
     def mandatory(self) -> list[dict[str, str]]:
@@ -54,7 +55,8 @@ class CheckResult:
 
     def notes(self) -> list[str]:
         """What the check did or could not see, beside the violations (printed on standard error)."""
-        lines = [f"remediated by {r['policy']} before analysis: {r['urn']}" for r in self.remediations]
+        lines = list(self.environment)
+        lines += [f"remediated by {r['policy']} before analysis: {r['urn']}" for r in self.remediations]
         lines += [
             f"not expanded: {urn} is a component from another package (remote); its children are not "
             "registered offline, so no policy sees them"
@@ -104,6 +106,7 @@ def check_capture(plan: Capture, policy_config: Path | None = None, pack_dir: Pa
         unknown_invokes=plan.unanswered_invokes,
         answered_offline=plan.answered_offline,
         not_known_arguments=plan.not_known_arguments,
+        environment=plan.notes,
     )
 
 
