@@ -24,7 +24,9 @@ if TYPE_CHECKING:  # this module is loaded on its own in the project's Python, b
     from local.capture.model import Capture
 
 TOOL_PYTHON_ENV = "LOCAL_CHECK_TOOL_PYTHON"  # the tool's own Python, for commands the child starts
-MINIMUM_PULUMI = (3, 0, 0)
+# the oldest SDK the capture was verified with (3.60, 3.100, 3.150 give the current SDK's plan); it needs at
+# least 3.39.0's set_mocks(monitor=...), and 3.39-3.59 (grpcio 1.47) could not be installed to verify them
+MINIMUM_PULUMI = (3, 60, 0)
 _ROOT = Path(__file__).resolve().parents[2]
 _BOOTSTRAP = (  # loads this file alone, so that an unsuitable pulumi SDK is named before anything imports it
     "import sys, importlib.util as u; sys.path[:] = [p for p in sys.path if p]; sys.path.append(sys.argv[1]); "
@@ -132,6 +134,17 @@ def child_main(request_path: str, result_path: str) -> None:
         have = "pulumi " + ".".join(map(str, found)) if found else "no pulumi SDK"
         payload = {"error": f"{where} has {have}; the offline check needs pulumi >= {needed} there"}
     else:
+        try:
+            import pulumi  # noqa: F401 - the engine's program imports it first; a broken SDK fails here for both
+        except Exception as error:  # noqa: BLE001 - reported in one line
+            have = ".".join(map(str, found))
+            text = " ".join(str(error).split())[:300]
+            payload = {
+                "error": f"{where} cannot import its pulumi {have} ({type(error).__name__}: {text}); "
+                "the program would fail the same way under the engine"
+            }
+            _write(result_path, payload)
+            return
         from local.capture.model import CaptureError
 
         try:
@@ -143,9 +156,14 @@ def child_main(request_path: str, result_path: str) -> None:
             payload = {"error": str(error), "kind": type(error).__name__}
         except Exception as error:  # noqa: BLE001 - the capture code itself failed with this SDK
             have = ".".join(map(str, found))
+            text = " ".join(str(error).split())[:300]
             payload = {
                 "error": f"{where} has pulumi {have}, with which the offline check's capture failed "
-                f"({type(error).__name__}: {error}); it needs pulumi >= {needed} there"
+                f"({type(error).__name__}: {text}); it needs pulumi >= {needed} there"
             }
+    _write(result_path, payload)
+
+
+def _write(result_path: str, payload: dict[str, Any]) -> None:
     with open(result_path, "wb") as handle:
         pickle.dump(payload, handle, protocol=4)

@@ -96,12 +96,15 @@ class CaptureMonitor(pulumi_mocks.MockMonitor):
         self.not_known_arguments: list[str] = []  # invokes given a value not known yet: result unknown
         self.packages: dict[str, tuple[str, str]] = {}
         self.base_dir: Any = None  # the program's directory (relative asset paths resolve there)
+        # set by run_program: older SDKs keep settings in context variables a gRPC thread does not see
+        self.stack, self.project = "", ""
 
     def make_urn(self, parent: str, type_: str, name: str) -> str:
         """URNs as the engine builds them: the root stack's type is not part of a child's type."""
         if parent and parent.split("::")[2] != "pulumi:pulumi:Stack":
             type_ = parent.split("::")[2] + "$" + type_
-        return f"urn:pulumi:{settings.get_stack()}::{settings.get_project()}::{type_}::{name}"
+        stack, project = self.stack or settings.get_stack(), self.project or settings.get_project()
+        return f"urn:pulumi:{stack}::{project}::{type_}::{name}"
 
     def RegisterPackage(self, request: Any) -> Any:  # noqa: N802 - gRPC method name
         ref = f"package-{request.name}-{request.version}"
@@ -111,7 +114,7 @@ class CaptureMonitor(pulumi_mocks.MockMonitor):
     def _version(self, request: Any) -> str:
         if request.version:
             return str(request.version)
-        return self.packages.get(request.packageRef, ("", ""))[1]
+        return self.packages.get(getattr(request, "packageRef", ""), ("", ""))[1]
 
     def RegisterResource(self, request: Any) -> Any:  # noqa: N802 - gRPC method name
         with _thread_event_loop():
@@ -123,6 +126,9 @@ class CaptureMonitor(pulumi_mocks.MockMonitor):
             self.stack_urn = urn
             return resource_pb2.RegisterResourceResponse(urn=urn)
         wire = downgrade_references(from_struct(request.object))
+        extra: dict[str, Any] = {}
+        if hasattr(pulumi_mocks, "_resolve_callbacks"):  # pulumi SDKs that pass transforms to mocks
+            extra["transforms"] = pulumi_mocks._resolve_callbacks(request.transforms)
         args = pulumi_mocks.MockResourceArgs(
             typ=request.type,
             name=request.name,
@@ -130,7 +136,7 @@ class CaptureMonitor(pulumi_mocks.MockMonitor):
             provider=request.provider,
             resource_id=request.importId,
             custom=request.custom or False,
-            transforms=pulumi_mocks._resolve_callbacks(request.transforms),
+            **extra,
         )
         if request.type == "pulumi:providers:aws":
             getattr(self.mocks, "provider_regions", {})[urn] = args.inputs.get("region") or None

@@ -170,14 +170,18 @@ def run_program(
     provider-computed value is before deployment) rather than ``None``.
     """
     del preview  # what is known is decided by the mocks; the SDK always treats the rest as unknown
-    settings.reset_options(project=project, stack=stack, preview=True, organization=organization)
+    import inspect
+
+    # pulumi SDKs before organizations (3.4x) take no organization argument
+    with_organization = "organization" in inspect.signature(settings.reset_options).parameters
+    org: dict[str, Any] = {"organization": organization} if with_organization else {}
+    settings.reset_options(project=project, stack=stack, preview=True, **org)
     set_all_config(config, secret_keys or [])
-    pulumi.runtime.set_mocks(
-        mocks, project=project, stack=stack, preview=True, monitor=monitor, organization=organization
-    )
+    pulumi.runtime.set_mocks(mocks, project=project, stack=stack, preview=True, monitor=monitor, **org)
     root = settings.get_root_resource()
     program_dir = main.parent
     monitor.base_dir = cwd or program_dir
+    monitor.stack, monitor.project = stack, project
     monitor.order = []
     original_register = pulumi_resource.register_resource
 
@@ -191,9 +195,10 @@ def run_program(
         with contextlib.ExitStack() as stack_:
             stack_.enter_context(_patched(pulumi_resource, "register_resource", register_in_order))
             stack_.enter_context(_patched(pulumi.runtime, "invoke", _strict(pulumi.runtime.invoke, monitor)))
-            stack_.enter_context(
-                _patched(pulumi.runtime, "invoke_single", _strict(pulumi.runtime.invoke_single, monitor))
-            )
+            if hasattr(pulumi.runtime, "invoke_single"):  # pulumi >= 3.1xx: the synchronous form of invoke
+                stack_.enter_context(
+                    _patched(pulumi.runtime, "invoke_single", _strict(pulumi.runtime.invoke_single, monitor))
+                )
             for accessor in SECRET_ACCESSORS:
                 original = getattr(pulumi.Config, accessor)
                 stack_.enter_context(

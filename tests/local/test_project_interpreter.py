@@ -120,19 +120,20 @@ def test_missing_virtualenv_and_a_failed_import_names_what_the_tools_python_lack
     assert "pulumi>=3.0.0" not in line  # what the tool's Python satisfies is not named
 
 
-def test_virtualenv_with_an_older_pulumi_sdk_is_refused_in_one_line(tmp_path: Path) -> None:
+@pytest.mark.parametrize("old", ["2.25.2", "3.59.0"])
+def test_virtualenv_with_an_older_pulumi_sdk_is_refused_in_one_line(tmp_path: Path, old: str) -> None:
     venv = virtualenv(tmp_path / "env", tool_packages=False)
     site = next((venv / "lib").glob("python*/site-packages"))
     (site / "pulumi").mkdir()
     (site / "pulumi" / "__init__.py").write_text("")
-    (site / "pulumi-2.25.2.dist-info").mkdir()
-    (site / "pulumi-2.25.2.dist-info" / "METADATA").write_text("Metadata-Version: 2.1\nName: pulumi\nVersion: 2.25.2\n")
+    (site / f"pulumi-{old}.dist-info").mkdir()
+    (site / f"pulumi-{old}.dist-info" / "METADATA").write_text(f"Metadata-Version: 2.1\nName: pulumi\nVersion: {old}\n")
     done = cli("check", "--project", str(project(tmp_path, PLAIN_PROGRAM, "env")), "--json")
     assert done.returncode == 2
     (line,) = done.stderr.strip().splitlines()
     assert line == (
-        f"error: the project's Python {venv / 'bin' / 'python'} has pulumi 2.25.2; "
-        "the offline check needs pulumi >= 3.0.0 there"
+        f"error: the project's Python {venv / 'bin' / 'python'} has pulumi {old}; "
+        "the offline check needs pulumi >= 3.60.0 there"
     )
 
 
