@@ -150,7 +150,7 @@ if settings.alarms.enabled:
         dlqs["analytics"], functions["analytics-forwarder"] = analytics.dlq_name, analytics.forwarder.function.name
         queues["analytics"], search_streams["analytics"] = analytics.queue_name, analytics.delivery_stream_name
         transform_arn = getattr(analytics, "transform_function_arn", None)  # the built-in one, when on
-        if settings.analytics.transform and transform_arn is not None:
+        if settings.analytics.builtin_transform and transform_arn is not None:
             functions["analytics-transform"] = function_name_of(transform_arn)
     if settings.replay.enabled:
         dlqs["replay"], functions["replay"] = replay.dlq_name, replay.function_name
