@@ -22,20 +22,22 @@ PRIVATE_RANGES = tuple(ipaddress.ip_network(n) for n in ("10.0.0.0/8", "172.16.0
 
 
 class NetworkSettings(Protocol):
+    """The settings read here, named as the config keys are."""
+
     @property
     def enabled(self) -> bool: ...
     @property
-    def domainArn(self) -> str | None: ...
+    def domainArn(self) -> str | None: ...  # noqa: N802
     @property
-    def instanceCount(self) -> int: ...
+    def instanceCount(self) -> int: ...  # noqa: N802
     @property
-    def publicAccess(self) -> bool: ...
+    def publicAccess(self) -> bool: ...  # noqa: N802
     @property
-    def subnetIds(self) -> list[str]: ...
+    def subnetIds(self) -> list[str]: ...  # noqa: N802
     @property
-    def securityGroupIds(self) -> list[str]: ...
+    def securityGroupIds(self) -> list[str]: ...  # noqa: N802
     @property
-    def vpcCidr(self) -> str: ...
+    def vpcCidr(self) -> str: ...  # noqa: N802
 
 
 def domain_zones(instance_count: int) -> int:
