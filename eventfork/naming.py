@@ -247,6 +247,7 @@ def alarm_labels(settings: Settings) -> list[str]:
         functions += ["backup-forwarder"] + (["backup-redaction"] if settings.backup.redaction else [])
     if settings.analytics.enabled:
         functions += ["analytics-forwarder"] + (["analytics-transform"] if settings.analytics.builtin_transform else [])
+        functions += [] if settings.analytics.domainArn else ["analytics-setup"]
     if settings.replay.enabled:
         functions.append("replay")
     labels = [f"{q}-dlq-visible" for q in queues]

@@ -77,6 +77,25 @@ def created_network(
     aws.ec2.DefaultSecurityGroup(
         f"{name}-default-sg", vpc_id=vpc.id, tags={**tags, "Name": f"{label}-default"}, opts=child
     )
+    # The default network ACL, managed, admits traffic within the VPC's range only (FSBP EC2.21); the
+    # subnets use it. Network ACLs are stateless, so replies need the same range both ways.
+    within = {
+        "protocol": "-1",
+        "rule_no": 100,
+        "action": "allow",
+        "cidr_block": cfg.vpcCidr,
+        "from_port": 0,
+        "to_port": 0,
+    }
+    aws.ec2.DefaultNetworkAcl(
+        f"{name}-default-acl",
+        default_network_acl_id=vpc.default_network_acl_id,
+        subnet_ids=[s.id for s in subnets],
+        ingress=[within],
+        egress=[within],
+        tags={**tags, "Name": f"{label}-default"},
+        opts=child,
+    )
     domain_group = aws.ec2.SecurityGroup(
         f"{name}-domain-sg",
         vpc_id=vpc.id,
@@ -100,6 +119,7 @@ def created_network(
         from_port=HTTPS,
         to_port=HTTPS,
         description="HTTPS from Firehose and the setup function",
+        tags=tags,
         opts=child,
     )
     aws.vpc.SecurityGroupEgressRule(
@@ -110,6 +130,7 @@ def created_network(
         from_port=HTTPS,
         to_port=HTTPS,
         description="HTTPS to the domain",
+        tags=tags,
         opts=child,
     )
     _flow_logs(

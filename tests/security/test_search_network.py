@@ -81,6 +81,10 @@ def test_the_created_network_has_no_way_in_or_out_and_logs_rejected_traffic(stac
         assert subnet.inputs.get("mapPublicIpOnLaunch") in (None, False)
     defaults = p.by_type("aws:ec2/defaultSecurityGroup:DefaultSecurityGroup")
     assert len(defaults) == 1 and not defaults[0].inputs.get("ingress") and not defaults[0].inputs.get("egress")
+    [acl] = p.by_type("aws:ec2/defaultNetworkAcl:DefaultNetworkAcl")
+    assert value(acl, "defaultNetworkAclId") == vpcs[0].outputs["defaultNetworkAclId"]
+    for rule in value(acl, "ingress") + value(acl, "egress"):
+        assert rule["cidrBlock"] == value(vpcs[0], "cidrBlock"), "the network ACL admits addresses outside the VPC"
     logs = p.by_type("aws:ec2/flowLog:FlowLog")
     assert len(logs) == 1 and value(logs[0], "trafficType") in ("REJECT", "ALL")
     assert value(logs[0], "vpcId") == vpcs[0].id
