@@ -13,6 +13,7 @@ import pulumi_aws as aws
 from eventfork.components.arg_checks import check_arguments
 from eventfork.components.common import (
     TOPIC_MAX_MESSAGE_BYTES,
+    ServiceUse,
     allow_topic_to_send,
     customer_managed_key,
     merge_tags,
@@ -98,6 +99,7 @@ class EventFanOut(pulumi.ComponentResource):
         self.fifo = args.fifo
         tags = merge_tags(args.tags, {"eventfork:component": "fanout"})
         child = pulumi.ResourceOptions(parent=self)
+        topic_name = physical("fanout-topic", args.name_prefix, fifo=args.fifo)
         self.key = customer_managed_key(
             f"{name}-key",
             physical("fanout-key-alias", args.name_prefix),
@@ -105,6 +107,14 @@ class EventFanOut(pulumi.ComponentResource):
             self,
             args.kms_deletion_window_days,
             tags,
+            # SNS delivering this topic's messages to the SSE-KMS subscriber queues (and their DLQs).
+            service_uses=[
+                ServiceUse(
+                    "TopicDeliversToSubscriberQueues",
+                    "sns.amazonaws.com",
+                    lambda account, region: pulumi.Output.concat("arn:aws:sns:", region, ":", account, ":", topic_name),
+                )
+            ],
         )
         topic_args: dict[str, object] = {}
         if args.fifo:
@@ -118,7 +128,7 @@ class EventFanOut(pulumi.ComponentResource):
                 topic_args["archive_policy"] = json.dumps({"MessageRetentionPeriod": args.archive_retention_days})
         self.topic = aws.sns.Topic(
             f"{name}-topic",
-            name=physical("fanout-topic", args.name_prefix, fifo=args.fifo),
+            name=topic_name,
             kms_master_key_id=self.key.arn,
             maximum_message_size=TOPIC_MAX_MESSAGE_BYTES,
             signature_version=2,

@@ -9,7 +9,7 @@ import pulumi
 import pulumi_aws as aws
 
 from eventfork.alarms_config import AlarmsConfig
-from eventfork.components.common import customer_managed_key, merge_tags, policy_json
+from eventfork.components.common import ServiceUse, customer_managed_key, merge_tags, policy_json
 from eventfork.components.observability_dashboard import dashboard_body
 from eventfork.components.resource_policies import (
     account_uses_topic,
@@ -86,6 +86,17 @@ class Observability(pulumi.ComponentResource):
             self,
             args.kms_deletion_window_days,
             self._tags,
+            # CloudWatch publishing this stack's alarms (named "<prefix>-<label>") to the SSE-KMS topic.
+            service_uses=[
+                ServiceUse(
+                    "CloudWatchAlarmsOfThisStackPublish",
+                    "cloudwatch.amazonaws.com",
+                    lambda account, region: pulumi.Output.concat(
+                        "arn:aws:cloudwatch:", region, ":", account, ":alarm:", physical("alarm", prefix, label="*")
+                    ),
+                    match="ArnLike",
+                )
+            ],
         )
         self.topic = aws.sns.Topic(
             f"{name}-alarms",
