@@ -19,6 +19,15 @@ class AlarmsConfig:
     httpsEndpoint: str | None = setting(
         None, Rule("str", pattern=r"https://\S+", nullable=True, doc="HTTPS subscription to the alarm topic")
     )
+    deliveryStatusSuccessSampleRate: int = setting(
+        0,
+        Rule(
+            "int",
+            0,
+            100,
+            doc="percent of successful HTTPS deliveries the alarm topic logs (failures are always logged; FSBP SNS.2)",
+        ),
+    )
     dlqVisibleThreshold: int = setting(1, Rule("int", 1, 100000, doc="alarm when a DLQ holds this many messages"))
     oldestMessageAgeSeconds: int | None = setting(
         None, Rule("int", 60, 1209600, nullable=True, doc="buffer queue age alarm; default 5 x interval + 300")

@@ -134,6 +134,13 @@ class AnalyticsConfig:
         "GZIP", Rule("str", choices=COMPRESSION, doc="compression of the failed-documents backup")
     )
     """Compression of the failed-documents backup."""
+    failedDocumentsExpirationDays: int = setting(
+        30,
+        Rule(
+            "int", 1, 36500, doc="days before a failed document expires from its bucket (its data goes 30 days later)"
+        ),
+    )
+    """Days before a failed document expires from its bucket (its data goes 30 days later)."""
     accessLogging: bool = access_logging_setting("the failed-documents bucket")
     """S3 server access logs of the failed-documents bucket, kept in an SSE-S3 log bucket of its own."""
     accessLogRetentionDays: int = access_log_retention_setting()

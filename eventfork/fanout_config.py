@@ -38,6 +38,15 @@ class FanOutConfig:
     existingTopicKmsKeyArn: str | None = setting(
         None, Rule("str", pattern=KMS_ARN, nullable=True, doc="the existing topic's KMS key, when it is encrypted")
     )
+    deliveryStatusSuccessSampleRate: int = setting(
+        0,
+        Rule(
+            "int",
+            0,
+            100,
+            doc="percent of successful deliveries the topic logs (failures are always logged; FSBP SNS.2)",
+        ),
+    )
     archiveRetentionDays: int | None = setting(
         None, Rule("int", 1, 365, nullable=True, doc="FIFO topic archive: days SNS keeps messages for replay")
     )

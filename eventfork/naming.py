@@ -38,6 +38,9 @@ if TYPE_CHECKING:
 # from it would be invalid: never rewritten, since a rewritten name could be another stack's.
 PREFIX_PATTERN_MAX = 30
 PREFIX_PATTERN = r"[a-z][a-z0-9-]{0,29}"
+# The account and Region a topic's delivery log groups are named with are known only at deploy
+# time; names are checked with the longest of each (12 digits; a 14-character Region).
+CHECKED_ACCOUNT, CHECKED_REGION = "000000000000", "ap-southeast-7"
 
 
 @dataclass(frozen=True)
@@ -118,6 +121,10 @@ NAMES: dict[str, DerivedName] = {
         DerivedName("function-log-group", "/aws/lambda/{of}", LOG_GROUP, LOGS),
         DerivedName("stream-log-group", "/aws/kinesisfirehose/{of}", LOG_GROUP, LOGS),
         DerivedName("domain-log-group", "/aws/opensearch/{of}/{label}", LOG_GROUP, LOGS),
+        # Where SNS writes a topic's delivery status (label "<region>/<account-id>", of the topic's
+        # name): https://docs.aws.amazon.com/sns/latest/dg/topics-attrib-prereq.html
+        DerivedName("topic-delivery-log-group", "sns/{label}/{of}", LOG_GROUP, LOGS),
+        DerivedName("topic-delivery-failure-log-group", "sns/{label}/{of}/Failure", LOG_GROUP, LOGS),
         DerivedName("stream-log-stream", "{label}", LOG_STREAM, "aws:cloudwatch/logStream:LogStream"),
     )
 }
@@ -169,10 +176,22 @@ def buffer_names(prefix: str, partitions: int) -> list[tuple[str, str]]:
     ]
 
 
-def declared_names(settings: Settings) -> list[Named]:
-    """Every derived name the stack declares with these settings (the plan must show exactly these)."""
+def topic_delivery_log_groups(topic: str, account: str, region: str) -> list[tuple[str, str]]:
+    """The log groups SNS writes a topic's delivery status to, as (naming-table key, name)."""
+    return [
+        (key, physical(key, "", label=f"{region}/{account}", of=topic))
+        for key in ("topic-delivery-log-group", "topic-delivery-failure-log-group")
+    ]
+
+
+def declared_names(settings: Settings, account: str = CHECKED_ACCOUNT, region: str = CHECKED_REGION) -> list[Named]:
+    """Every derived name the stack declares with these settings (the plan must show exactly these),
+    in ``account`` and ``region`` (for the names made with them)."""
     prefix, fifo = settings.namePrefix, settings.fanout.topic_fifo
     names: list[Named] = []
+
+    def delivery_logs(topic: str) -> None:
+        names.extend(Named(NAMES[key], name) for key, name in topic_delivery_log_groups(topic, account, region))
 
     def add(key: str, *, keys: tuple[str, ...] = ("namePrefix",), **parts: str | bool) -> str:
         name = physical(key, prefix, **parts)
@@ -191,6 +210,7 @@ def declared_names(settings: Settings) -> list[Named]:
             prefix, settings.buffer.partitions
         )
         names.extend(Named(NAMES[key], name, CORE_NAME_KEYS.get(key, ("namePrefix",))) for key, name in core)
+        delivery_logs(physical("fanout-topic", prefix, fifo=fifo))
     else:
         add("fanout-key-alias")
     backup, analytics, replay = settings.backup, settings.analytics, settings.replay
@@ -230,7 +250,7 @@ def declared_names(settings: Settings) -> list[Named]:
         function("replay-function")
     if settings.alarms.enabled:
         add("alarms-key-alias")
-        add("alarm-topic")
+        delivery_logs(add("alarm-topic"))
         add("dashboard")
         for label in alarm_labels(settings):
             add("alarm", label=label)

@@ -43,6 +43,8 @@ if settings.buffer.enabled:
             primary_high_throughput=fanout_cfg.primaryHighThroughput,
             kms_deletion_window_days=settings.kms.deletionWindowDays,
             archive_retention_days=fanout_cfg.archiveRetentionDays,
+            delivery_status_success_sample_rate=fanout_cfg.deliveryStatusSuccessSampleRate,
+            log_retention_days=buffer_cfg.logRetentionDays,
         ),
         opts,
     )
@@ -175,6 +177,7 @@ if settings.alarms.enabled:
             replay_active=settings.replay.active,
             config=settings.alarms,
             kms_deletion_window_days=settings.kms.deletionWindowDays,
+            log_retention_days=buffer_cfg.logRetentionDays,
         ),
         opts,
     )

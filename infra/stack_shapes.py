@@ -19,6 +19,7 @@ CREATED_FANOUT_KEYS = (
     "primaryMaxReceiveCount",
     "primaryHighThroughput",
     "archiveRetentionDays",
+    "deliveryStatusSuccessSampleRate",
 )
 
 

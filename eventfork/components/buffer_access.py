@@ -8,7 +8,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from eventfork.components.common import policy_json
+from eventfork.components.common import account_and_region, policy_json, via_services
 from eventfork.naming import physical
 
 
@@ -33,8 +33,14 @@ def buffer_function_statements(
     topic_arn: pulumi.Input[str],
     key_arn: pulumi.Input[str],
     topic_kms_key_arn: pulumi.Input[str],
+    region: pulumi.Input[str],
 ) -> list[dict[str, Any]]:
-    """The buffer function's role: consume the buffer queues, dead-letter, keep state, publish, use both keys."""
+    """The buffer function's role: consume the buffer queues, dead-letter, keep state, publish, use both keys.
+
+    Each key only through the service that holds what it encrypts: the buffer key through SQS (its
+    queues) and DynamoDB (its table), the topic's key through SNS (publishing): the role cannot
+    decrypt a downstream queue's messages with the topic's key.
+    """
     return [
         {
             "Sid": "ConsumeBufferQueue",
@@ -77,12 +83,14 @@ def buffer_function_statements(
             "Effect": "Allow",
             "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
             "Resource": key_arn,
+            "Condition": via_services(region, "sqs", "dynamodb"),
         },
         {
             "Sid": "UseTopicKey",
             "Effect": "Allow",
             "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
             "Resource": topic_kms_key_arn,
+            "Condition": via_services(region, "sns"),
         },
     ]
 
@@ -109,7 +117,9 @@ def producer_access(
     ``sqs:SendMessage`` (also covers SendMessageBatch) plus ``kms:GenerateDataKey`` and ``kms:Decrypt``.
     The key policy delegates to IAM, so attaching this policy is enough in the stack's account.
     With partitions, a producer sends to every partition queue (the one of each event's group).
+    The key is usable through SQS only.
     """
+    _, region = account_and_region(parent)
     document = policy_json(
         [
             {"Sid": "SendEvents", "Effect": "Allow", "Action": "sqs:SendMessage", "Resource": queue_resources},
@@ -118,6 +128,7 @@ def producer_access(
                 "Effect": "Allow",
                 "Action": ["kms:GenerateDataKey", "kms:Decrypt"],
                 "Resource": key_arn,
+                "Condition": via_services(region, "sqs"),
             },
         ]
     )
@@ -147,8 +158,9 @@ def operator_access(
     (``ReceiveMessage``, ``ChangeMessageVisibility``, ``GetQueueAttributes``); the dry run reads group
     items as the buffer does (``BatchGetItem``); a redrive sends to the buffer queues and deletes from
     the DLQ. Queue and DLQ are under the buffer's key (``kms:Decrypt`` to read, ``kms:GenerateDataKey``
-    to send: the SQS key management page cited for producers).
+    to send: the SQS key management page cited for producers), through SQS and DynamoDB only.
     """
+    _, region = account_and_region(parent)
     document = policy_json(
         [
             {
@@ -165,6 +177,7 @@ def operator_access(
                 "Effect": "Allow",
                 "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
                 "Resource": key_arn,
+                "Condition": via_services(region, "sqs", "dynamodb"),
             },
         ]
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -42,6 +43,57 @@ class EncryptionKey:
         return self.key.arn
 
 
+@dataclass(frozen=True)
+class ServiceUse:
+    """A service that uses the key for this stack's own resources: those whose ARN ``source_arn`` matches.
+
+    ``source_arn`` gets the account and region and returns an ARN (or a pattern, with ``match`` ArnLike). A service
+    appears here only where AWS documents that it sends ``aws:SourceArn`` on its KMS calls, since a
+    condition on a key the service does not send refuses every call (and a delivery is then lost):
+    SNS delivering to an SSE-KMS queue (the topic's ARN,
+    https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-key-management.html#compatibility-with-aws-services)
+    and CloudWatch alarms publishing to an SSE-KMS topic (the alarm's ARN,
+    https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html#compatibility-with-aws-services).
+    EventBridge is left out: that SNS page says ``aws:SourceArn``/``aws:SourceAccount`` are not
+    supported in a key policy for EventBridge, and the stack declares no EventBridge rule anyway.
+    """
+
+    sid: str
+    service: str
+    source_arn: Callable[[pulumi.Output[str], pulumi.Output[str]], pulumi.Input[str]]
+    same_account: bool = True  # also require aws:SourceAccount (not for a topic another account owns)
+    match: str = "ArnEquals"  # "ArnLike" when ``source_arn`` is a pattern
+
+
+def service_statement(use: ServiceUse, account_id: pulumi.Output[str], region: pulumi.Output[str]) -> dict[str, Any]:
+    """The key policy statement letting ``use.service`` encrypt and decrypt for its sources only."""
+    condition: dict[str, Any] = {use.match: {"aws:SourceArn": use.source_arn(account_id, region)}}
+    if use.same_account:
+        condition["StringEquals"] = {"aws:SourceAccount": account_id}
+    return {
+        "Sid": use.sid,
+        "Effect": "Allow",
+        "Principal": {"Service": use.service},
+        "Action": ["kms:GenerateDataKey*", "kms:Decrypt"],
+        "Resource": "*",
+        "Condition": condition,
+    }
+
+
+def via_services(region: pulumi.Input[str], *services: str) -> dict[str, Any]:
+    """``Condition`` of an IAM grant on a key: usable only through these services of the stack's region.
+
+    https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html#conditions-kms-via-service:
+    SQS, SNS, S3 and DynamoDB call KMS on the caller's behalf with ``kms:ViaService``
+    ``<service>.<region>.amazonaws.com``; a role granted a key this way cannot call KMS itself.
+    """
+    return {
+        "StringEquals": {
+            "kms:ViaService": [pulumi.Output.concat(service, ".", region, ".amazonaws.com") for service in services]
+        }
+    }
+
+
 def customer_managed_key(
     name: str,
     alias_name: str,
@@ -49,12 +101,12 @@ def customer_managed_key(
     parent: pulumi.Resource,
     deletion_window_days: int,
     tags: dict[str, str],
-    extra_statements: list[dict[str, Any]] | None = None,
+    service_uses: list[ServiceUse] | None = None,
 ) -> EncryptionKey:
-    """A rotating CMK usable by this account's IAM principals and by SNS, CloudWatch and Logs.
+    """A rotating CMK usable by this account's IAM principals, by Logs and by the services named.
 
-    Services get only what they need to write to encrypted queues/topics/log groups, and only
-    on behalf of this account (``aws:SourceAccount``).
+    Services get only what they need to write to encrypted queues/topics/log groups, and only for
+    this stack's own resources (``service_uses``); Logs only for log groups of this account.
     """
     account_id, region = account_and_region(parent)
     statements = [
@@ -65,14 +117,7 @@ def customer_managed_key(
             "Action": "kms:*",
             "Resource": "*",
         },
-        {
-            "Sid": "ServicesEncryptForThisAccount",
-            "Effect": "Allow",
-            "Principal": {"Service": ["sns.amazonaws.com", "cloudwatch.amazonaws.com", "events.amazonaws.com"]},
-            "Action": ["kms:GenerateDataKey*", "kms:Decrypt"],
-            "Resource": "*",
-            "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},
-        },
+        *(service_statement(use, account_id, region) for use in service_uses or []),
         {
             "Sid": "LogsEncryptThisAccountsLogGroups",
             "Effect": "Allow",
@@ -87,7 +132,6 @@ def customer_managed_key(
                 }
             },
         },
-        *(extra_statements or []),
     ]
     key = aws.kms.Key(
         name,

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import pulumi
 
-from eventfork.components.common import customer_managed_key, merge_tags
+from eventfork.components.common import ServiceUse, customer_managed_key, merge_tags
 from eventfork.naming import physical
 
 
@@ -45,15 +45,13 @@ class ExistingTopic(pulumi.ComponentResource):
             self,
             args.kms_deletion_window_days,
             tags,
-            extra_statements=[
-                {
-                    "Sid": "ExistingTopicDeliversToPipelineQueues",
-                    "Effect": "Allow",
-                    "Principal": {"Service": "sns.amazonaws.com"},
-                    "Action": ["kms:GenerateDataKey*", "kms:Decrypt"],
-                    "Resource": "*",
-                    "Condition": {"ArnEquals": {"aws:SourceArn": args.topic_arn}},
-                }
+            service_uses=[
+                ServiceUse(
+                    "ExistingTopicDeliversToPipelineQueues",
+                    "sns.amazonaws.com",
+                    lambda _account, _region: args.topic_arn,
+                    same_account=False,  # the topic may live in another account
+                )
             ],
         )
         self.topic_arn = pulumi.Output.from_input(args.topic_arn)

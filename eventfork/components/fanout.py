@@ -10,21 +10,25 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
+from eventfork.buffer_config import LOG_RETENTION_DAYS
 from eventfork.components.arg_checks import check_arguments
 from eventfork.components.common import (
     TOPIC_MAX_MESSAGE_BYTES,
+    ServiceUse,
     allow_topic_to_send,
     customer_managed_key,
     merge_tags,
     policy_json,
     queue_with_dlq,
 )
+from eventfork.components.delivery_status import delivery_status_logging
 from eventfork.components.hosting import args_from_inputs, hosted, schema_view
 from eventfork.components.resource_policies import (
     account_uses_topic,
     deny_insecure_transport,
     subscribe_only_account_queues,
 )
+from eventfork.config_schema import ConfigError
 from eventfork.fanout_config import FanOutConfig
 from eventfork.naming import fanout_names, physical
 
@@ -52,6 +56,10 @@ class EventFanOutArgs:
     """High-throughput FIFO settings on the primary queue (per message group limits)."""
     kms_deletion_window_days: int = 30
     """Waiting period, in days (7 to 30), before the fan-out's customer-managed key is deleted."""
+    delivery_status_success_sample_rate: int = 0
+    """Percent (0 to 100) of successful deliveries the topic logs; every failure is logged."""
+    log_retention_days: int = 30
+    """Retention, in days, of the topic's delivery status log groups (a CloudWatch Logs retention value)."""
     archive_retention_days: int | None = None
     """Keep published messages in the FIFO topic's archive this many days, for replay (none: no archive)."""
     tags: dict[str, str] = field(default_factory=dict)
@@ -68,6 +76,14 @@ def check_fanout_args(args: EventFanOutArgs) -> None:
         lambda prefix: fanout_names(prefix, args.fifo, primary),
         ("existingTopicArn", "existingTopicKmsKeyArn"),
     )
+    if args.log_retention_days not in LOG_RETENTION_DAYS:  # stack config takes it from buffer.logRetentionDays
+        raise ConfigError(
+            [
+                f"EventFanOut.logRetentionDays: got {json.dumps(args.log_retention_days)}; "
+                f"allowed: one of {', '.join(map(str, LOG_RETENTION_DAYS))} (CloudWatch Logs retention values)"
+            ],
+            "EventFanOut arguments",
+        )
 
 
 @schema_view
@@ -98,6 +114,7 @@ class EventFanOut(pulumi.ComponentResource):
         self.fifo = args.fifo
         tags = merge_tags(args.tags, {"eventfork:component": "fanout"})
         child = pulumi.ResourceOptions(parent=self)
+        topic_name = physical("fanout-topic", args.name_prefix, fifo=args.fifo)
         self.key = customer_managed_key(
             f"{name}-key",
             physical("fanout-key-alias", args.name_prefix),
@@ -105,6 +122,14 @@ class EventFanOut(pulumi.ComponentResource):
             self,
             args.kms_deletion_window_days,
             tags,
+            # SNS delivering this topic's messages to the SSE-KMS subscriber queues (and their DLQs).
+            service_uses=[
+                ServiceUse(
+                    "TopicDeliversToSubscriberQueues",
+                    "sns.amazonaws.com",
+                    lambda account, region: pulumi.Output.concat("arn:aws:sns:", region, ":", account, ":", topic_name),
+                )
+            ],
         )
         topic_args: dict[str, object] = {}
         if args.fifo:
@@ -116,14 +141,24 @@ class EventFanOut(pulumi.ComponentResource):
             if args.archive_retention_days is not None:
                 # SNS archives a FIFO topic's messages for this many days, for subscription replay policies.
                 topic_args["archive_policy"] = json.dumps({"MessageRetentionPeriod": args.archive_retention_days})
+        # Only SQS queues may subscribe (the topic policy), so SQS is the protocol whose status is logged.
+        delivery_logs = delivery_status_logging(
+            f"{name}-topic",
+            topic_name,
+            parent=self,
+            kms_key_arn=self.key.arn,
+            retention_days=args.log_retention_days,
+            tags=tags,
+        )
         self.topic = aws.sns.Topic(
             f"{name}-topic",
-            name=physical("fanout-topic", args.name_prefix, fifo=args.fifo),
+            name=topic_name,
             kms_master_key_id=self.key.arn,
             maximum_message_size=TOPIC_MAX_MESSAGE_BYTES,
             signature_version=2,
             tags=merge_tags(tags, {"eventfork:role": "fanout"}),
-            opts=child,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=delivery_logs.dependencies),
+            **delivery_logs.topic_args("sqs", args.delivery_status_success_sample_rate),
             **topic_args,
         )
         aws.sns.TopicPolicy(

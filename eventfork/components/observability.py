@@ -9,7 +9,8 @@ import pulumi
 import pulumi_aws as aws
 
 from eventfork.alarms_config import AlarmsConfig
-from eventfork.components.common import customer_managed_key, merge_tags, policy_json
+from eventfork.components.common import ServiceUse, customer_managed_key, merge_tags, policy_json
+from eventfork.components.delivery_status import delivery_status_logging
 from eventfork.components.observability_dashboard import dashboard_body
 from eventfork.components.resource_policies import (
     account_uses_topic,
@@ -64,6 +65,7 @@ class ObservabilityArgs:
     replay_active: bool = False
     config: AlarmsConfig = field(default_factory=AlarmsConfig)
     kms_deletion_window_days: int = 30
+    log_retention_days: int = 30  # of the alarm topic's delivery status logs
     tags: dict[str, str] = field(default_factory=dict)
 
 
@@ -86,13 +88,35 @@ class Observability(pulumi.ComponentResource):
             self,
             args.kms_deletion_window_days,
             self._tags,
+            # CloudWatch publishing this stack's alarms (named "<prefix>-<label>") to the SSE-KMS topic.
+            service_uses=[
+                ServiceUse(
+                    "CloudWatchAlarmsOfThisStackPublish",
+                    "cloudwatch.amazonaws.com",
+                    lambda account, region: pulumi.Output.concat(
+                        "arn:aws:cloudwatch:", region, ":", account, ":alarm:", physical("alarm", prefix, label="*")
+                    ),
+                    match="ArnLike",
+                )
+            ],
+        )
+        topic_name = physical("alarm-topic", prefix)
+        # Subscribers are e-mail (SNS logs no status for it) and HTTPS (the http family).
+        delivery_logs = delivery_status_logging(
+            f"{name}-alarms",
+            topic_name,
+            parent=self,
+            kms_key_arn=key.arn,
+            retention_days=args.log_retention_days,
+            tags=self._tags,
         )
         self.topic = aws.sns.Topic(
             f"{name}-alarms",
-            name=physical("alarm-topic", prefix),
+            name=topic_name,
             kms_master_key_id=key.arn,
             tags=self._tags,
-            opts=self._child,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=delivery_logs.dependencies),
+            **delivery_logs.topic_args("http", cfg.deliveryStatusSuccessSampleRate),
         )
         aws.sns.TopicPolicy(
             f"{name}-alarms-policy",

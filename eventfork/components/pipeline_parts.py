@@ -10,7 +10,14 @@ import pulumi
 import pulumi_aws as aws
 
 from eventfork.components.buckets import private_bucket
-from eventfork.components.common import QueueWithDlq, allow_topic_to_send, merge_tags, queue_with_dlq
+from eventfork.components.common import (
+    QueueWithDlq,
+    account_and_region,
+    allow_topic_to_send,
+    merge_tags,
+    queue_with_dlq,
+    via_services,
+)
 from eventfork.components.function import BuiltFunction, FunctionSpec, python_function
 from eventfork.components.lifecycle import Lifecycle
 
@@ -115,7 +122,14 @@ def queue_consumer(
             "Action": ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"],
             "Resource": queue.arn,
         },
-        {"Sid": "DecryptQueue", "Effect": "Allow", "Action": ["kms:Decrypt"], "Resource": kms_key_arn},
+        {
+            "Sid": "DecryptQueue",
+            "Effect": "Allow",
+            "Action": ["kms:Decrypt"],
+            "Resource": kms_key_arn,
+            # Through SQS only: the role cannot decrypt what the same key protects in S3 or OpenSearch.
+            "Condition": via_services(account_and_region(parent)[1], "sqs"),
+        },
         *spec.statements,
     ]
     built = python_function(name, spec, parent)

@@ -9,7 +9,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from eventfork.components.common import account_and_region
+from eventfork.components.common import account_and_region, via_services
 from eventfork.components.function import FunctionSpec
 from eventfork.components.hosting import args_from_inputs, checked_section, hosted, schema_view
 from eventfork.components.pipeline_parts import PipelineArgs, queue_consumer, subscribed_queue, tagged
@@ -130,6 +130,10 @@ class ReplayPipeline(pulumi.ComponentResource):
                         "Effect": "Allow",
                         "Action": ["kms:GenerateDataKey", "kms:Decrypt"],
                         "Resource": cfg.destinationKmsKeyArn or args.kms_key_arn,
+                        # Through SQS of the destination's Region (arn:<partition>:sqs:<region>:...) only.
+                        "Condition": via_services(
+                            pulumi.Output.from_input(destination_arn).apply(lambda arn: arn.split(":")[3]), "sqs"
+                        ),
                     },
                 ],
                 **args.function_settings(tags),

@@ -23,6 +23,7 @@ from eventfork.components.delivery import (
     processing,
 )
 from eventfork.components.hosting import args_from_inputs, checked_section, hosted, schema_view
+from eventfork.components.lifecycle import Lifecycle
 from eventfork.components.pipeline_parts import (
     PipelineArgs,
     encrypted_bucket,
@@ -129,6 +130,7 @@ class SearchAnalyticsPipeline(pulumi.ComponentResource):
             parent=self,
             kms_key_arn=args.kms_key_arn,
             tags=tags,
+            lifecycle=Lifecycle(expiration_days=cfg.failedDocumentsExpirationDays),
         )
         if cfg.accessLogging:
             access_logged(

@@ -119,3 +119,27 @@ def test_lifecycle_is_configurable() -> None:
 def test_no_lifecycle_for_an_existing_bucket() -> None:
     p = plan(overrides={"eventfork:backup": {"bucketArn": "arn:aws:s3:::team-archive"}})
     assert not [r for r in p.by_type(LIFECYCLE) if r.name.startswith("backup-")]
+
+
+@pytest.mark.parametrize("stack", ["prod", "ecommerce"])
+def test_the_failed_documents_bucket_expires_its_objects_by_default(stack: str) -> None:
+    """Rejected documents are kept for inspection, not forever: 30 days by default, then really deleted."""
+    rules = rules_by_id(one(plan(stack), LIFECYCLE, "analytics-failed-lifecycle"))
+    assert rules["expire-objects"]["expiration"] == {"days": 30}
+    assert rules["expire-objects"]["filter"] == {"prefix": ""} and rules["expire-objects"]["status"] == "Enabled"
+    assert rules["delete-old-versions"]["noncurrentVersionExpiration"] == {"noncurrentDays": 30}
+
+
+def test_the_failed_documents_expiry_is_configurable() -> None:
+    p = plan("prod", overrides={"eventfork:analytics": {"failedDocumentsExpirationDays": 7}})
+    rules = rules_by_id(one(p, LIFECYCLE, "analytics-failed-lifecycle"))
+    assert rules["expire-objects"]["expiration"] == {"days": 7}
+
+
+@pytest.mark.parametrize("days", [0, -1, 36501, None, "30"])
+def test_a_failed_documents_expiry_out_of_range_is_refused_naming_the_key(days: object) -> None:
+    from stack_config import ConfigError, parse_settings
+
+    with pytest.raises(ConfigError) as error:
+        parse_settings({"analytics": {"enabled": True, "failedDocumentsExpirationDays": days}}, "dev")
+    assert "analytics.failedDocumentsExpirationDays" in str(error.value) and "36500" in str(error.value)

@@ -9,6 +9,7 @@ import pytest
 from eventfork import aws_name_rules
 from eventfork.aws_name_rules import NameRule
 from eventfork.naming import NAMES, declared_names
+from local.account import ACCOUNT_ID, REGION
 from local.capture import capture
 from local.capture.program import ProgramError
 from stack_config import ConfigError, parse_settings
@@ -233,6 +234,6 @@ def test_the_table_lists_exactly_the_names_each_stack_declares(stack: str) -> No
     settings = parse_settings(
         {k.split(":", 1)[1]: v for k, v in plan(stack).config.items() if k.startswith("eventfork:")}, stack
     )
-    from_table = {(n.entry.resource_type, n.entry.field, n.name) for n in declared_names(settings)}
+    from_table = {(n.entry.resource_type, n.entry.field, n.name) for n in declared_names(settings, ACCOUNT_ID, REGION)}
     assert from_table == named_in_plan(stack)
     assert not aws_names.invalid_names(plan(stack).resources)

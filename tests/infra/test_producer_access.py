@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from local.account import REGION
 from tests.infra.plans import one, plan, policy, value
 
 # https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-key-management.html:
@@ -31,7 +32,14 @@ def test_outputs_give_the_buffer_key_and_a_least_privilege_producer_policy(stack
         "Version": "2012-10-17",
         "Statement": [
             {"Sid": "SendEvents", "Effect": "Allow", "Action": "sqs:SendMessage", "Resource": sends_to},
-            {"Sid": "EncryptEvents", "Effect": "Allow", "Action": KMS_ACTIONS, "Resource": key_arn},
+            {
+                "Sid": "EncryptEvents",
+                "Effect": "Allow",
+                "Action": KMS_ACTIONS,
+                "Resource": key_arn,
+                # SQS calls KMS for the producer; the key is of no use to it outside SQS.
+                "Condition": {"StringEquals": {"kms:ViaService": [f"sqs.{REGION}.amazonaws.com"]}},
+            },
         ],
     }
     assert queue.outputs["arn"] == p.outputs["bufferQueueArn"]

@@ -145,6 +145,11 @@ INVALID: list[tuple[dict[str, Any], str, str]] = [
         "creates the fan-out",
     ),
     (
+        {**BASE, "fanout": {"existingTopicArn": TOPIC_FIFO, "deliveryStatusSuccessSampleRate": 10}},
+        "eventfork:fanout.deliveryStatusSuccessSampleRate",
+        "creates the fan-out",
+    ),
+    (
         {
             **BASE,
             "fanout": {

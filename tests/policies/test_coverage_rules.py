@@ -60,7 +60,7 @@ def test_queue_and_topic_policies_admit_no_one_outside_without_a_source_conditio
 
 
 def test_key_policies_bind_services_to_a_source() -> None:
-    key_policy = inputs("aws:kms/key:Key", "buffer-key")["policy"]
+    key_policy = inputs("aws:kms/key:Key", "fanout-key")["policy"]  # statement 1: SNS
     assert exposure.document_exposure("KMS key 'k'", key_policy, set()) == []
     unbound = with_statement(key_policy, 1, Condition=None)
     assert "sns.amazonaws.com" in failing(exposure.document_exposure("KMS key 'k'", unbound, set()), "k")
