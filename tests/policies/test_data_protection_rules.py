@@ -83,6 +83,9 @@ def test_topic_policies_let_subscribe_only_in_aws_protocols_or_named_endpoints()
         assert rules.subscribe_scope("t", [{"Statement": [{**allow, "Condition": condition}]}]) == []
     for condition in ({"StringEquals": {"sns:Protocol": ["sqs", "https"]}}, {"StringLike": {"sns:Endpoint": "*"}}):
         failing(rules.subscribe_scope("t", [{"Statement": [{**allow, "Condition": condition}]}]), "t")
+    all_but_publish = {k: v for k, v in allow.items() if k != "Action"} | {"NotAction": "sns:Publish"}
+    failing(rules.subscribe_scope("t", [{"Statement": [all_but_publish]}]), "t")
+    assert rules.subscribe_scope("t", [{"Statement": [{**all_but_publish, "NotAction": "sns:*"}]}]) == []
     everything = {**allow, "Action": "sns:*"}
     failing(rules.subscribe_scope("t", [{"Statement": [everything]}]), "t")
     deny_all = {"Effect": "Deny", "Principal": "*", "Action": "sns:Subscribe", "Resource": allow["Resource"]}
@@ -182,6 +185,13 @@ def test_after_deployment_the_same_program_is_decided() -> None:
     assert [(v["policy"], v["urn"].rsplit("::", 1)[1]) for v in found] == [
         ("alarm-topic-has-subscriber", "pending-alarms")
     ], found
+
+
+def test_each_rule_met_another_way_passes() -> None:
+    """Inline policies, wildcards, an account-wide log policy, Elasticsearch: the rules read what AWS reads."""
+    result = check_project(HERE / "data-protection-alternatives", "dev")
+    assert result.resources >= 10
+    assert [v for v in result.violations if v["policy"] in NAMES] == []
 
 
 # What each shipped stack gets from these policies after deployment: (policy, resource, enforcement).

@@ -97,6 +97,13 @@ def _denied_elsewhere(statement: Mapping[str, Any]) -> bool:
     return False
 
 
+def _allows_subscribe(statement: Mapping[str, Any]) -> bool:
+    """``Action`` names sns:Subscribe (or a wildcard), or ``NotAction`` leaves it out."""
+    if "NotAction" in statement:
+        return not _covers(statement.get("NotAction"), "sns", "Subscribe")
+    return _covers(statement.get("Action"), "sns", "Subscribe")
+
+
 def subscribe_scope(topic: str, documents: list[Any]) -> list[str]:
     """Whoever a topic policy lets subscribe can only subscribe in-AWS protocols or named endpoints."""
     found = statements(documents)
@@ -110,7 +117,7 @@ def subscribe_scope(topic: str, documents: list[Any]) -> list[str]:
         return []
     problems = []
     for index, statement in enumerate(found):
-        if statement.get("Effect") != "Allow" or not _covers(statement.get("Action"), "sns", "Subscribe"):
+        if statement.get("Effect") != "Allow" or not _allows_subscribe(statement):
             continue
         if not _scoped(statement):
             sid = statement.get("Sid") or f"#{index}"
