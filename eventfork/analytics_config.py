@@ -14,6 +14,7 @@ from typing import Any
 
 from eventfork.components.hosting import schema_view
 from eventfork.config_schema import Rule, setting
+from eventfork.network_rules import check_search_network
 from eventfork.service_rules import (
     check_filter_policy,
     check_prefixes,
@@ -79,6 +80,26 @@ class AnalyticsConfig:
         20, Rule("int", 10, 16384, doc="gp3 volume per data node (within the instance type's EBS range)")
     )
     """Gp3 volume per data node (within the instance type's EBS range)."""
+    publicAccess: bool = setting(
+        False, Rule("bool", doc="a created domain gets a public endpoint instead of a VPC (flagged by the pack)")
+    )
+    """A created domain gets a public endpoint instead of a VPC (flagged by the pack)."""
+    subnetIds: list[str] = setting(
+        [], Rule("list", doc="private subnets of the domain and of Firehose's delivery; default: a VPC is created")
+    )
+    """Private subnets of the domain and of Firehose's delivery; default: a VPC is created."""
+    securityGroupIds: list[str] = setting(
+        [], Rule("list", doc="security groups of the domain and the delivery (with subnetIds; 443 between them)")
+    )
+    """Security groups of the domain and the delivery (with subnetIds; 443 between them)."""
+    vpcCidr: str = setting(
+        "10.80.0.0/16", Rule("str", doc="private IPv4 range of the created VPC, /16 to /24 (RFC 1918)")
+    )
+    """Private IPv4 range of the created VPC, /16 to /24 (RFC 1918)."""
+    adminArns: list[str] = setting(
+        [], Rule("list", doc="IAM roles or users mapped to the domain's all_access and security_manager roles")
+    )
+    """IAM roles or users mapped to the domain's all_access and security_manager roles."""
     readerArns: list[str] = setting(
         [], Rule("list", doc="IAM principals (ARNs) allowed to search the created domain (GET/POST/HEAD)")
     )
@@ -121,8 +142,16 @@ class AnalyticsConfig:
         True, Rule("bool", doc="the forwarder removes card data before Firehose (false: raw events are indexed)")
     )
     """The forwarder removes card data before Firehose (false: raw events are indexed)."""
-    transform: bool = setting(False, Rule("bool", doc="run the built-in redaction transform before indexing"))
-    """Run the built-in redaction transform before indexing."""
+    transform: bool | None = setting(
+        None,
+        Rule(
+            "bool",
+            nullable=True,
+            doc="run the built-in redaction transform before indexing; default: when redaction is on and "
+            "no transformFunctionArn is given",
+        ),
+    )
+    """Run the built-in redaction transform before indexing; default: when redaction is on and no transformFunctionArn is given."""  # noqa: E501
     transformFunctionArn: str | None = transform_arn_setting()
     """Your own Firehose transformation function (ARN)."""
     filterPolicy: dict[str, Any] | None = filter_policy_setting()
@@ -140,7 +169,8 @@ class AnalyticsConfig:
     def cross_check(section: AnalyticsConfig, key: str) -> list[str]:
         """Combinations OpenSearch, Firehose and SNS reject."""
         problems = check_filter_policy(key, section.filterPolicy, section.filterPolicyScope)
-        problems += check_transform(key, "transform", section.transform, section.transformFunctionArn)
+        problems += check_transform(key, "transform", bool(section.transform), section.transformFunctionArn)
+        problems += check_search_network(key, section)
         problems += check_zone_awareness(key, section.instanceCount)
         problems += check_prefixes(
             key,
@@ -153,9 +183,19 @@ class AnalyticsConfig:
             problems += check_search_nodes(
                 key, section.instanceType, section.instanceCount, master, section.volumeSizeGb
             )
-        for arn in section.readerArns:
-            if not isinstance(arn, str) or not arn.startswith("arn:") or ":iam::" not in arn:
-                problems.append(f"{key}.readerArns: got {arn!r}; allowed: IAM role or user ARNs")
-        if section.domainArn and section.readerArns:
-            problems.append(f"{key}.readerArns: allowed only for a created domain (an existing one keeps its policy)")
+        for field_name in ("readerArns", "adminArns"):
+            for arn in getattr(section, field_name):
+                if not isinstance(arn, str) or not arn.startswith("arn:") or ":iam::" not in arn:
+                    problems.append(f"{key}.{field_name}: got {arn!r}; allowed: IAM role or user ARNs")
+            if section.domainArn and getattr(section, field_name):
+                problems.append(
+                    f"{key}.{field_name}: allowed only for a created domain (an existing one keeps its own access)"
+                )
         return problems
+
+    @property
+    def builtin_transform(self) -> bool:
+        """Whether Firehose runs the built-in redaction transform: as set, else with redaction unless yours runs."""
+        if self.transform is not None:
+            return self.transform
+        return self.redaction and self.transformFunctionArn is None

@@ -106,6 +106,8 @@ NAMES: dict[str, DerivedName] = {
             shorten_to=OPENSEARCH_DOMAIN.max_length,
         ),
         DerivedName("analytics-stream", "{prefix}-analytics", FIREHOSE_STREAM, STREAM),
+        DerivedName("analytics-setup-function", "{prefix}-search-setup", LAMBDA_FUNCTION, FUNCTION),
+        DerivedName("analytics-flow-log-group", "/aws/vpc-flow-logs/{prefix}-search", LOG_GROUP, LOGS),
         DerivedName("replay-queue", "{prefix}-replay{fifo}", SQS_QUEUE, QUEUE),
         DerivedName("replay-dlq", "{prefix}-replay-dlq{fifo}", SQS_QUEUE, QUEUE),
         DerivedName("replay-function", "{prefix}-replay", LAMBDA_FUNCTION, FUNCTION),
@@ -209,10 +211,13 @@ def declared_names(settings: Settings) -> list[Named]:
         add("analytics-failed-bucket-prefix")
         if analytics.accessLogging:
             add("analytics-log-bucket-prefix")
-        if analytics.transform:
+        if analytics.builtin_transform:
             function("analytics-transform-function")
         if not analytics.domainArn:
             domain = add("analytics-domain")
+            function("analytics-setup-function")
+            if not analytics.publicAccess and not analytics.subnetIds:
+                add("analytics-flow-log-group")
             names.extend(
                 Named(NAMES["domain-log-group"], physical("domain-log-group", prefix, of=domain, label=label))
                 for label in ("audit", "errors")
@@ -241,7 +246,8 @@ def alarm_labels(settings: Settings) -> list[str]:
     if settings.backup.enabled:
         functions += ["backup-forwarder"] + (["backup-redaction"] if settings.backup.redaction else [])
     if settings.analytics.enabled:
-        functions += ["analytics-forwarder"] + (["analytics-transform"] if settings.analytics.transform else [])
+        functions += ["analytics-forwarder"] + (["analytics-transform"] if settings.analytics.builtin_transform else [])
+        functions += [] if settings.analytics.domainArn else ["analytics-setup"]
     if settings.replay.enabled:
         functions.append("replay")
     labels = [f"{q}-dlq-visible" for q in queues]

@@ -14,6 +14,7 @@ from eventfork.components.packaging import bundled_distributions
 from eventfork.components.replay import ReplayPipeline, ReplayPipelineArgs
 from eventfork.components.search_analytics import SearchAnalyticsPipeline, SearchAnalyticsPipelineArgs
 from eventfork.components.storage_backup import StorageBackupPipeline, StorageBackupPipelineArgs
+from eventfork.naming import physical
 from stack_config import load_settings
 
 settings = load_settings()
@@ -150,8 +151,10 @@ if settings.alarms.enabled:
         dlqs["analytics"], functions["analytics-forwarder"] = analytics.dlq_name, analytics.forwarder.function.name
         queues["analytics"], search_streams["analytics"] = analytics.queue_name, analytics.delivery_stream_name
         transform_arn = getattr(analytics, "transform_function_arn", None)  # the built-in one, when on
-        if settings.analytics.transform and transform_arn is not None:
+        if settings.analytics.builtin_transform and transform_arn is not None:
             functions["analytics-transform"] = function_name_of(transform_arn)
+        if not settings.analytics.domainArn:  # the created domain's setup function
+            functions["analytics-setup"] = physical("analytics-setup-function", settings.namePrefix)
     if settings.replay.enabled:
         dlqs["replay"], functions["replay"] = replay.dlq_name, replay.function_name
         queues["replay"] = replay.queue_name

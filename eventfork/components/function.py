@@ -40,6 +40,8 @@ class FunctionSpec:
     log_level: str = "INFO"
     shared_modules: tuple[str, ...] = ()
     """Modules of ``functions/shared`` the code imports (``card_redaction.py``), put at the archive's root."""
+    vpc_config: dict[str, Any] | None = None
+    """Subnets and security groups the function runs in (Lambda ``VpcConfig``); default: outside any VPC."""
 
 
 @dataclass
@@ -117,6 +119,7 @@ def python_function(name: str, spec: FunctionSpec, parent: pulumi.Resource) -> B
             }
         },
         tracing_config={"mode": "Active"},
+        vpc_config=spec.vpc_config,
         logging_config={
             "log_format": "JSON",
             "log_group": log_group.name,

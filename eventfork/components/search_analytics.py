@@ -1,6 +1,7 @@
 """SearchAnalyticsPipeline: a filtered subset of events indexed in OpenSearch through Firehose.
 
-The OpenSearch domain it creates (access policy, security settings, logs) is in ``search_domain.py``.
+The OpenSearch domain it creates (access policy, security settings, logs) is in ``search_domain.py``,
+its private network in ``search_network.py``, its master user and role mapping in ``search_setup.py``.
 """
 
 from __future__ import annotations
@@ -37,6 +38,13 @@ from eventfork.components.search_domain import (
     planned_domain,
     search_domain,
 )
+from eventfork.components.search_network import (
+    SearchNetwork,
+    created_network,
+    delivery_vpc_statement,
+    given_network,
+)
+from eventfork.components.search_setup import run_setup, setup_function
 from eventfork.naming import physical
 
 TOKEN = "eventfork:pipelines:SearchAnalyticsPipeline"
@@ -132,7 +140,7 @@ class SearchAnalyticsPipeline(pulumi.ComponentResource):
                 retention_days=cfg.accessLogRetentionDays,
             )
         transform_arn: pulumi.Input[str] | None = cfg.transformFunctionArn
-        if cfg.transform:
+        if cfg.builtin_transform:
             transform_arn = redaction_transform(
                 f"{name}-transform",
                 physical("analytics-transform-function", prefix),
@@ -143,6 +151,7 @@ class SearchAnalyticsPipeline(pulumi.ComponentResource):
             )
         self.transform_function_arn = None if transform_arn is None else pulumi.Output.from_input(transform_arn)
         domain_name, domain_arn = planned_domain(cfg, prefix, self)
+        network = self._network(name, cfg, args, tags)
         stream_name = physical("analytics-stream", prefix)
         logging = delivery_logging(
             f"{name}-stream",
@@ -166,7 +175,8 @@ class SearchAnalyticsPipeline(pulumi.ComponentResource):
                     "Effect": "Allow",
                     "Action": FIREHOSE_DOMAIN_ACTIONS + FIREHOSE_HTTP_ACTIONS,
                     "Resource": [domain_arn, pulumi.Output.concat(domain_arn, "/*")],
-                }
+                },
+                *([] if network is None else [delivery_vpc_statement()]),
             ],
             tags=tags,
         )
@@ -184,16 +194,39 @@ class SearchAnalyticsPipeline(pulumi.ComponentResource):
                 retention_days=args.log_retention_days,
                 tags=tags,
             )
+            setup = setup_function(
+                f"{name}-setup",
+                parent=self,
+                name_prefix=prefix,
+                planned_domain_arn=domain_arn,
+                network=network,
+                kms_key_arn=args.kms_key_arn,
+                log_retention_days=args.log_retention_days,
+                log_level=cfg.logLevel,
+                tags=tags,
+            )
             domain = search_domain(
                 name,
                 domain_name,
                 domain_arn,
                 parent=self,
                 indexer_arn=role.arn,
+                master_arn=setup.role.arn,
+                network=network,
                 cfg=cfg,
                 kms_key_arn=args.kms_key_arn,
                 tags=tags,
                 log_options=log_options,
+            )
+            run_setup(
+                f"{name}-setup",
+                setup,
+                parent=self,
+                domain=domain,
+                index_name=cfg.indexName,
+                writer_arns=[role.arn],
+                reader_arns=list(cfg.readerArns),
+                admin_arns=list(cfg.adminArns),
             )
             domain_arn, self.domain_endpoint = domain.arn, domain.endpoint
         config: dict[str, Any] = {
@@ -215,6 +248,12 @@ class SearchAnalyticsPipeline(pulumi.ComponentResource):
             },
             "cloudwatch_logging_options": logging.options(),
         }
+        if network is not None:
+            config["vpc_config"] = {
+                "role_arn": role.arn,
+                "subnet_ids": network.client_subnet_ids,
+                "security_group_ids": network.client_security_group_ids,
+            }
         if cfg.failedDocumentsErrorPrefix is not None:
             config["s3_configuration"]["error_output_prefix"] = cfg.failedDocumentsErrorPrefix
         if transform_arn is not None:
@@ -261,6 +300,25 @@ class SearchAnalyticsPipeline(pulumi.ComponentResource):
                 "failedBucketName": self.failed_bucket_name,
                 "failedBucketArn": self.failed_bucket_arn,
             }
+        )
+
+    def _network(
+        self, name: str, cfg: AnalyticsConfig, args: SearchAnalyticsPipelineArgs, tags: dict[str, str]
+    ) -> SearchNetwork | None:
+        """Where the domain and the delivery live: nowhere private for a public domain, the given
+        subnets and security groups, or a VPC created for them."""
+        if cfg.publicAccess:
+            return None
+        if cfg.subnetIds:
+            return given_network(cfg)
+        return created_network(
+            f"{name}-network",
+            cfg,
+            parent=self,
+            name_prefix=args.name_prefix,
+            kms_key_arn=args.kms_key_arn,
+            log_retention_days=args.log_retention_days,
+            tags=tags,
         )
 
 

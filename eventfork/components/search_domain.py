@@ -14,20 +14,31 @@ import pulumi_aws as aws
 from eventfork.analytics_config import AnalyticsConfig
 from eventfork.components.common import account_and_region, policy_json
 from eventfork.components.resource_policies import mask_card_numbers
+from eventfork.components.search_network import SearchNetwork
 from eventfork.naming import physical
+from eventfork.network_rules import domain_zones
 
 TLS_POLICY = "Policy-Min-TLS-1-2-PFS-2023-10"
 # What Firehose does on a domain: describe it, then bulk-index over HTTPS.
 FIREHOSE_DOMAIN_ACTIONS = ["es:DescribeDomain", "es:DescribeDomains", "es:DescribeDomainConfig"]
 FIREHOSE_HTTP_ACTIONS = ["es:ESHttpPost", "es:ESHttpPut", "es:ESHttpGet"]
 READER_HTTP_ACTIONS = ["es:ESHttpGet", "es:ESHttpHead"]
+ADMIN_HTTP_ACTIONS = [
+    "es:ESHttpGet",
+    "es:ESHttpHead",
+    "es:ESHttpPost",
+    "es:ESHttpPut",
+    "es:ESHttpPatch",
+    "es:ESHttpDelete",
+]
 # Published to CloudWatch Logs: who did what (needs fine-grained access control) and the domain's errors.
 DOMAIN_LOG_TYPES = {"AUDIT_LOGS": "audit", "ES_APPLICATION_LOGS": "errors"}
 
 
 def cluster_config(cfg: AnalyticsConfig) -> dict[str, Any]:
     """Data nodes (zone aware over 2 or 3 zones when more than one) and optional dedicated masters."""
-    zone_aware = cfg.instanceCount > 1
+    zones = domain_zones(cfg.instanceCount)
+    zone_aware = zones > 1
     cluster: dict[str, Any] = {
         "instance_type": cfg.instanceType,
         "instance_count": cfg.instanceCount,
@@ -37,7 +48,7 @@ def cluster_config(cfg: AnalyticsConfig) -> dict[str, Any]:
     if cfg.dedicatedMasterEnabled:
         cluster.update(dedicated_master_type=cfg.dedicatedMasterType, dedicated_master_count=cfg.dedicatedMasterCount)
     if zone_aware:
-        cluster["zone_awareness_config"] = {"availability_zone_count": 3 if cfg.instanceCount % 3 == 0 else 2}
+        cluster["zone_awareness_config"] = {"availability_zone_count": zones}
     return cluster
 
 
@@ -55,17 +66,31 @@ def planned_domain(cfg: AnalyticsConfig, name_prefix: str, parent: pulumi.Resour
 
 
 def access_statements(
-    planned_arn: pulumi.Input[str], indexer_arn: pulumi.Input[str], reader_arns: list[str]
+    planned_arn: pulumi.Input[str],
+    indexer_arn: pulumi.Input[str],
+    master_arn: pulumi.Input[str],
+    reader_arns: list[str],
+    admin_arns: list[str],
 ) -> list[dict[str, Any]]:
-    """The domain's access policy: the indexer writes, the configured readers search, nobody else."""
+    """The domain's access policy: the indexer writes, the setup role configures security, the configured
+    readers search and administrators administer; nobody else. Fine-grained access control then narrows
+    each to its OpenSearch role (functions/search_setup)."""
+    documents = pulumi.Output.concat(planned_arn, "/*")
     statements: list[dict[str, Any]] = [
         {
             "Sid": "PipelineIndexes",
             "Effect": "Allow",
             "Principal": {"AWS": indexer_arn},
             "Action": FIREHOSE_HTTP_ACTIONS,
-            "Resource": pulumi.Output.concat(planned_arn, "/*"),
-        }
+            "Resource": documents,
+        },
+        {
+            "Sid": "SetupConfiguresSecurity",
+            "Effect": "Allow",
+            "Principal": {"AWS": master_arn},
+            "Action": ["es:ESHttpGet", "es:ESHttpPut"],
+            "Resource": pulumi.Output.concat(planned_arn, "/_plugins/_security/*"),
+        },
     ]
     if reader_arns:
         statements.append(
@@ -74,7 +99,17 @@ def access_statements(
                 "Effect": "Allow",
                 "Principal": {"AWS": list(reader_arns)},
                 "Action": READER_HTTP_ACTIONS,
-                "Resource": pulumi.Output.concat(planned_arn, "/*"),
+                "Resource": documents,
+            }
+        )
+    if admin_arns:
+        statements.append(
+            {
+                "Sid": "AdministratorsAdminister",
+                "Effect": "Allow",
+                "Principal": {"AWS": list(admin_arns)},
+                "Action": ADMIN_HTTP_ACTIONS,
+                "Resource": documents,
             }
         )
     return statements
@@ -87,17 +122,23 @@ def search_domain(
     *,
     parent: pulumi.Resource,
     indexer_arn: pulumi.Input[str],
+    master_arn: pulumi.Input[str],
+    network: SearchNetwork | None,
     cfg: AnalyticsConfig,
     kms_key_arn: pulumi.Input[str],
     tags: dict[str, str],
     log_options: list[dict[str, Any]],
 ) -> aws.opensearch.Domain:
-    """A private-by-policy domain: CMK at rest, TLS 1.2+ between nodes and to clients, fine-grained access.
+    """A private domain: in a VPC (unless ``publicAccess``), CMK at rest, TLS 1.2+ between nodes and to
+    clients, fine-grained access control whose master user is the setup role, not the delivery role.
 
-    Fine-grained access control maps the IAM master user to all_access: the indexer (the Firehose role)
-    is the master, so it can create the rotated indices; other readers are mapped through the security
-    plugin.
+    The delivery role gets only what functions/search_setup maps it to: write the pipeline's indices.
     """
+    vpc_options = (
+        None
+        if network is None
+        else {"subnet_ids": network.domain_subnet_ids, "security_group_ids": network.domain_security_group_ids}
+    )
     return aws.opensearch.Domain(
         f"{name}-domain",
         domain_name=domain_name,
@@ -107,14 +148,20 @@ def search_domain(
         encrypt_at_rest={"enabled": True, "kms_key_id": kms_key_arn},
         node_to_node_encryption={"enabled": True},
         domain_endpoint_options={"enforce_https": True, "tls_security_policy": TLS_POLICY},
-        access_policies=policy_json(access_statements(planned_arn, indexer_arn, list(cfg.readerArns))),
+        vpc_options=vpc_options,
+        access_policies=policy_json(
+            access_statements(planned_arn, indexer_arn, master_arn, list(cfg.readerArns), list(cfg.adminArns))
+        ),
         advanced_security_options={
             "enabled": True,
             "anonymous_auth_enabled": False,
             "internal_user_database_enabled": False,
-            "master_user_options": {"master_user_arn": indexer_arn},
+            "master_user_options": {"master_user_arn": master_arn},
         },
         log_publishing_options=log_options,
+        # Service software updates install themselves in the domain's off-peak window (FSBP Opensearch.10).
+        software_update_options={"auto_software_update_enabled": True},
+        off_peak_window_options={"enabled": True},
         tags=tags,
         opts=pulumi.ResourceOptions(parent=parent),
     )

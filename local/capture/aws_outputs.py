@@ -30,6 +30,35 @@ def _arn(service: str, resource: str, region: str = REGION) -> str:
     return f"arn:{PARTITION}:{service}:{region}:{ACCOUNT_ID}:{resource}"
 
 
+# EC2 resource ids: a prefix and 17 hex digits (e.g. vpc-0123456789abcdef0), as EC2 assigns them.
+EC2_ID_PREFIXES = {
+    "aws:ec2/vpc:Vpc": "vpc",
+    "aws:ec2/subnet:Subnet": "subnet",
+    "aws:ec2/securityGroup:SecurityGroup": "sg",
+}
+
+
+def _ec2_id(prefix: str, seed: str) -> str:
+    return f"{prefix}-{hashlib.sha256(seed.encode()).hexdigest()[:17]}"
+
+
+def _ec2_outputs(args: pulumi_mocks.MockResourceArgs) -> tuple[str, dict[str, Any]]:
+    """A VPC (with the default network ACL, security group and route table EC2 creates with it), a subnet or
+    a security group: its id and ARN."""
+    prefix = EC2_ID_PREFIXES[args.typ]
+    resource_id = _ec2_id(prefix, args.typ + args.name)
+    kind = {"vpc": "vpc", "subnet": "subnet", "sg": "security-group"}[prefix]
+    state = {**args.inputs, "arn": _arn("ec2", f"{kind}/{resource_id}")}
+    if prefix == "vpc":
+        state.update(
+            defaultNetworkAclId=_ec2_id("acl", args.name),
+            defaultSecurityGroupId=_ec2_id("sg", args.name + "/default"),
+            defaultRouteTableId=_ec2_id("rtb", args.name),
+            mainRouteTableId=_ec2_id("rtb", args.name),
+        )
+    return resource_id, state
+
+
 def modelled_outputs(args: pulumi_mocks.MockResourceArgs) -> tuple[str, dict[str, Any]] | None:
     """(id, state) for a type the emulator models, computing the attributes AWS would assign.
 
@@ -43,6 +72,8 @@ def modelled_outputs(args: pulumi_mocks.MockResourceArgs) -> tuple[str, dict[str
             name = name[:75] + ".fifo"
         url = f"https://sqs.{REGION}.amazonaws.com/{ACCOUNT_ID}/{name}"
         return url, {**inputs, "name": name, "url": url, "arn": _arn("sqs", name)}
+    if typ in EC2_ID_PREFIXES:
+        return _ec2_outputs(args)
     if typ == "aws:sns/topic:Topic":
         name = _auto_name(args, max_len=256)
         if inputs.get("fifoTopic") and not name.endswith(".fifo"):

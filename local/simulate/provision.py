@@ -45,6 +45,16 @@ INERT_TYPES = {
     "aws:lambda/permission:Permission",
     "aws:opensearch/domain:Domain",
     "aws:opensearch/domainPolicy:DomainPolicy",
+    # The search domain's network and its one-off security setup: the emulator has no OpenSearch.
+    "aws:ec2/vpc:Vpc",
+    "aws:ec2/subnet:Subnet",
+    "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup",
+    "aws:ec2/defaultNetworkAcl:DefaultNetworkAcl",
+    "aws:ec2/securityGroup:SecurityGroup",
+    "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
+    "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule",
+    "aws:ec2/flowLog:FlowLog",
+    "aws:lambda/invocation:Invocation",
     "pulumi:pulumi:StackReference",
 }
 

@@ -26,7 +26,7 @@ LAMBDA_TRUST = {
 def function_roles() -> list[str]:
     p = plan(overrides=ALL_PIPELINES)
     names = [f"{f.name}-role" for f in p.by_type(FUNCTION)]
-    assert len(names) == 6, names  # buffer, two forwarders, two transforms, replay
+    assert len(names) == 7, names  # buffer, two forwarders, two transforms, the domain's setup, replay
     return names
 
 
@@ -44,7 +44,14 @@ def test_pipeline_log_level_reaches_lambdas_json_log_filter(level: str, applicat
     """With JSON logs Lambda drops application records below ``applicationLogLevel`` (default INFO)."""
     overrides = {key: {**section, "logLevel": level} for key, section in ALL_PIPELINES.items()}
     p = plan(overrides=overrides)
-    names = ["backup-forwarder", "backup-redaction", "analytics-forwarder", "analytics-transform", "replay-function"]
+    names = [
+        "backup-forwarder",
+        "backup-redaction",
+        "analytics-forwarder",
+        "analytics-transform",
+        "analytics-setup",
+        "replay-function",
+    ]
     for name in names:
         fn = one(p, FUNCTION, name)
         assert value(fn, "loggingConfig.logFormat") == "JSON"

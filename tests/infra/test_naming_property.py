@@ -41,6 +41,15 @@ NODES = st.sampled_from(USABLE_TYPES).flatmap(
 )
 
 
+def _one_network_choice(parts: tuple[dict[str, Any], ...]) -> dict[str, Any]:
+    """The analytics section; an existing domain is reached over its public endpoint (the one network choice
+    that needs no subnet IDs)."""
+    section = {key: v for part in parts for key, v in part.items() if v is not None}
+    if "domainArn" in section:
+        section["publicAccess"] = True
+    return section
+
+
 CONFIGS = st.fixed_dictionaries(
     {
         "eventfork:namePrefix": st.one_of(st.none(), st.from_regex(naming.PREFIX_PATTERN, fullmatch=True)),
@@ -62,10 +71,11 @@ CONFIGS = st.fixed_dictionaries(
                     "transform": st.booleans(),
                     "domainArn": optional(DOMAIN_ARN),
                     "accessLogging": st.booleans(),
+                    "publicAccess": st.booleans(),
                 }
             ),
             NODES,
-        ).map(lambda parts: {key: v for part in parts for key, v in part.items() if v is not None}),
+        ).map(_one_network_choice),
         "eventfork:replay": st.fixed_dictionaries({"enabled": st.booleans(), "active": st.booleans()}),
         "eventfork:alarms": st.fixed_dictionaries({"enabled": st.booleans()}),
     }

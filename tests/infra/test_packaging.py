@@ -36,7 +36,7 @@ def requirements_pin(name: str) -> str:
 
 def test_every_function_archive_carries_the_pinned_powertools_and_no_layer() -> None:
     functions = plan(overrides=ALL_PIPELINES).by_type(FUNCTION)
-    assert len(functions) == 6
+    assert len(functions) == 7  # buffer, two forwarders, two transforms, the domain's setup, replay
     pinned = requirements_pin("aws-lambda-powertools")
     for fn in functions:
         assert not fn.inputs.get("layers"), f"{fn.name} still uses a layer"

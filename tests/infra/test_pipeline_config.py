@@ -185,7 +185,8 @@ def test_defaults() -> None:
     assert (a.dedicatedMasterEnabled, a.dedicatedMasterCount, a.volumeSizeGb, a.readerArns) == (False, 3, 20, [])
     assert (a.indexName, a.indexRotation, a.retryDurationSeconds) == ("events", "OneDay", 300)
     assert (a.bufferingIntervalSeconds, a.bufferingSizeMb, a.failedDocumentsCompression) == (60, 5, "GZIP")
-    assert (a.failedDocumentsPrefix, a.transform, a.transformFunctionArn) == ("failed/", False, None)
+    assert (a.failedDocumentsPrefix, a.transform, a.transformFunctionArn) == ("failed/", None, None)
+    assert a.builtin_transform and (a.publicAccess, a.subnetIds, a.vpcCidr) == (False, [], "10.80.0.0/16")
     assert (r.enabled, r.active, r.retentionSeconds, r.batchSize, r.functionTimeoutSeconds) == (
         True,
         False,

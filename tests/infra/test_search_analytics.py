@@ -93,8 +93,14 @@ def test_defaults_of_the_delivery_stream() -> None:
         },
     }
     assert config["cloudwatchLoggingOptions"]["logStreamName"] == "DestinationDelivery"
-    assert "processingConfiguration" not in config
-    assert not [r for r in p.resources if r.name.startswith("analytics-transform")]
+    # With redaction on (the default) the built-in transform runs too, as defence in depth.
+    transform = one(p, FUNCTION, "analytics-transform").outputs["arn"]
+    processor = config["processingConfiguration"]["processors"][0]
+    assert processor["parameters"][0]["parameterValue"] == transform + ":$LATEST"
+    assert (
+        set(config["vpcConfig"]) == {"roleArn", "subnetIds", "securityGroupIds"}
+        and config["vpcConfig"]["roleArn"] == role
+    )
     sub = one(p, SUBSCRIPTION, "analytics-queue-subscription")
     assert "filterPolicy" not in sub.inputs
     assert p.outputs["analyticsFailedBucketName"] == failed.outputs["bucket"]
@@ -142,13 +148,21 @@ def test_domain_admits_only_the_pipeline_role_and_the_role_only_the_domain() -> 
     p = analytics({})
     domain = one(p, DOMAIN, "analytics-domain").outputs["arn"]
     role = one(p, "aws:iam/role:Role", "analytics-firehose-role").outputs["arn"]
-    [allow] = policy(one(p, DOMAIN, "analytics-domain"), "accessPolicies")["Statement"]
+    setup = one(p, "aws:iam/role:Role", "analytics-setup-role").outputs["arn"]
+    allow, configure = policy(one(p, DOMAIN, "analytics-domain"), "accessPolicies")["Statement"]
     assert allow == {
         "Sid": "PipelineIndexes",
         "Effect": "Allow",
         "Principal": {"AWS": role},
         "Action": ["es:ESHttpPost", "es:ESHttpPut", "es:ESHttpGet"],
         "Resource": domain + "/*",
+    }
+    assert configure == {
+        "Sid": "SetupConfiguresSecurity",
+        "Effect": "Allow",
+        "Principal": {"AWS": setup},
+        "Action": ["es:ESHttpGet", "es:ESHttpPut"],
+        "Resource": domain + "/_plugins/_security/*",
     }
     found = statements(p, "analytics-firehose-role-policy")
     assert found["IndexDocuments"]["Resource"] == [domain, domain + "/*"]
@@ -162,8 +176,17 @@ def test_domain_admits_only_the_pipeline_role_and_the_role_only_the_domain() -> 
     }
     failed = one(p, "aws:s3/bucket:Bucket", "analytics-failed").outputs["arn"]
     assert found["WriteBucket"]["Resource"] == [failed, failed + "/*"]
-    assert set(found) == {"WriteBucket", "UseKeyThroughS3", "WriteDeliveryLogs", "IndexDocuments"}
+    assert set(found) == {
+        "WriteBucket",
+        "UseKeyThroughS3",
+        "WriteDeliveryLogs",
+        "IndexDocuments",
+        "Transform",
+        "DeliverInsideTheVpc",
+    }
     assert all("*" not in action for s in found.values() for action in as_list(s["Action"]))
+    # EC2 has no resource-level scope for Firehose's ENI calls; nothing else may name every resource.
+    assert [sid for sid, s in found.items() if "*" in as_list(s["Resource"])] == ["DeliverInsideTheVpc"]
     forwarder = statements(p, "analytics-forwarder-policy")["PutToStream"]
     assert forwarder["Resource"] == one(p, STREAM, "analytics-stream").outputs["arn"]
 
@@ -171,7 +194,7 @@ def test_domain_admits_only_the_pipeline_role_and_the_role_only_the_domain() -> 
 def test_readers_may_only_search_the_created_domain() -> None:
     reader = "arn:aws:iam::123456789012:role/analysts"
     p = analytics({"readerArns": [reader]})
-    _, readers = policy(one(p, DOMAIN, "analytics-domain"), "accessPolicies")["Statement"]
+    _, _, readers = policy(one(p, DOMAIN, "analytics-domain"), "accessPolicies")["Statement"]
     assert readers["Principal"] == {"AWS": [reader]}
     assert readers["Action"] == ["es:ESHttpGet", "es:ESHttpHead"]
 
@@ -244,8 +267,9 @@ def test_more_than_one_node_is_zone_aware(count: int, zones: int) -> None:
 
 
 def test_existing_domain_is_used_and_none_is_created() -> None:
-    p = analytics({"domainArn": EXISTING})
+    p = analytics({"domainArn": EXISTING, "publicAccess": True})
     assert not p.by_type(DOMAIN)
+    assert not p.by_type(FUNCTION + "-setup") and not [r for r in p.resources if r.name.startswith("analytics-setup")]
     config = value(one(p, STREAM, "analytics-stream"), "opensearchConfiguration")
     assert config["domainArn"] == EXISTING
     assert statements(p, "analytics-firehose-role-policy")["IndexDocuments"]["Resource"] == [EXISTING, EXISTING + "/*"]

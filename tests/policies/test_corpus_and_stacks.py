@@ -37,17 +37,7 @@ def test_every_policy_of_the_pack_is_exercised_by_the_corpus() -> None:
 
 # The mandatory violations each shipped stack has on purpose. prod's alarm topic has no subscriber in the
 # repository: the on-call address is set per deployment (Pulumi.prod.yaml, docs/policies.md).
-SEARCH_DOMAIN = [
-    ("opensearch-in-vpc", "analytics-domain"),
-    ("opensearch-master-not-delivery-role", "analytics-domain"),
-]
-EXPECTED_MANDATORY: dict[str, list[tuple[str, str]]] = {
-    "prod": sorted(
-        [("alarm-topic-has-subscriber", "ops-alarms"), ("firehose-record-transform", "analytics-stream")]
-        + SEARCH_DOMAIN
-    ),
-    "ecommerce": sorted(SEARCH_DOMAIN),
-}
+EXPECTED_MANDATORY: dict[str, list[tuple[str, str]]] = {"prod": [("alarm-topic-has-subscriber", "ops-alarms")]}
 
 
 @pytest.mark.parametrize("stack", STACKS)

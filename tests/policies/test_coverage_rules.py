@@ -82,7 +82,7 @@ def test_lambda_permissions_for_anyone_or_an_unbound_service_fail() -> None:
 
 
 def test_a_public_search_domain_admitting_anyone_fails() -> None:
-    domain = inputs(DOMAIN, "analytics-domain", "ecommerce")
+    domain = {k: v for k, v in inputs(DOMAIN, "analytics-domain", "ecommerce").items() if k != "vpcOptions"}
     assert exposure.domain_exposure("d", domain, OWN) == []
     open_policy = with_statement(domain["accessPolicies"], 0, Principal={"AWS": "*"})
     failing(exposure.domain_exposure("d", {**domain, "accessPolicies": open_policy}, OWN), "d")

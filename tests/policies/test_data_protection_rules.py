@@ -15,7 +15,7 @@ from pulumi.runtime.proto import analyzer_pb2_grpc
 from local.capture import capture
 from local.check.analyzer import analyze, configure, load_pack, policy_infos
 from local.check.policy_config import load, reconcile
-from local.check.runner import POLICIES_DIR, CheckResult, check_project
+from local.check.runner import POLICIES_DIR, CheckResult, check_capture, check_project
 from tests.infra.plans import one, plan
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "policies"))
@@ -196,18 +196,12 @@ def test_each_rule_met_another_way_passes() -> None:
 
 # What each shipped stack gets from these policies after deployment: (policy, resource, enforcement).
 # The prod alarm topic has no subscriber on purpose: the on-call address is set per deployment.
-SEARCH = {
-    ("opensearch-in-vpc", "analytics-domain"),
-    ("opensearch-master-not-delivery-role", "analytics-domain"),
-}
 ALARMS = ("alarm-topic-has-subscriber", "ops-alarms")
 SHIPPED = {
     "dev": {(*ALARMS, "advisory")},
-    "ecommerce": {(*ALARMS, "advisory")} | {(*v, "mandatory") for v in SEARCH},
+    "ecommerce": {(*ALARMS, "advisory")},
     "orders": {(*ALARMS, "advisory")},
-    "prod": {(*ALARMS, "mandatory")}
-    | {(*v, "mandatory") for v in SEARCH}
-    | {("firehose-record-transform", "analytics-stream", "mandatory")},
+    "prod": {(*ALARMS, "mandatory")},
 }
 
 
@@ -216,6 +210,30 @@ def test_shipped_stacks_get_exactly_these_verdicts(stack: str) -> None:
     result = check_project(ROOT, stack)
     found = {(v["policy"], v["urn"].rsplit("::", 1)[1], v["enforcement"]) for v in result.violations}
     assert {f for f in found if f[0] in NAMES} == SHIPPED[stack]
+
+
+def test_prod_with_an_on_call_address_has_no_mandatory_violation() -> None:
+    on_call = plan("prod", overrides={"eventfork:alarms": {"email": "oncall@example.com"}})
+    result = check_capture(on_call, ROOT / "policies" / "config" / "prod.json")
+    assert any(
+        r.type == "aws:sns/topicSubscription:TopicSubscription" and r.name == "ops-email" for r in on_call.resources
+    )
+    assert result.mandatory == []
+
+
+def test_turning_redaction_off_is_reported_at_deploy_time() -> None:
+    unredacted = plan("prod", overrides={"eventfork:backup": {"redaction": False}})
+    result = check_capture(unredacted, ROOT / "policies" / "config" / "prod.json")
+    found = [(v["policy"], v["urn"].rsplit("::", 1)[1]) for v in result.mandatory if v["policy"] in NAMES]
+    assert ("firehose-record-transform", "backup-stream") in found, found
+
+
+def test_a_public_search_domain_is_the_explicit_choice_the_pack_flags() -> None:
+    """analytics.publicAccess: true takes the domain out of the VPC; ecommerce.json makes that mandatory."""
+    public = plan("ecommerce", overrides={"eventfork:analytics": {"publicAccess": True}})
+    result = check_capture(public, ROOT / "policies" / "config" / "ecommerce.json")
+    [violation] = [v for v in result.mandatory if v["policy"] in NAMES]
+    assert violation["policy"] == "opensearch-in-vpc" and violation["urn"].endswith("::analytics-domain")
 
 
 def test_prod_alarm_violation_says_who_to_subscribe() -> None:

@@ -21,6 +21,24 @@ IAM_ACTION = {
 }
 # What the Lambda event source mapping does with the function's role.
 EVENT_SOURCE_MAPPING = {"sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"}
+# Actions that take no resource ARN (Service Authorization Reference: X-Ray's Put calls, and the EC2
+# network-interface calls Firehose's VpcConfiguration role and a function in a VPC need, per
+# https://docs.aws.amazon.com/firehose/latest/APIReference/API_VpcConfiguration.html and
+# https://docs.aws.amazon.com/lambda/latest/dg/configuration-vpc.html).
+UNSCOPED_ACTIONS = {
+    "xray:PutTraceSegments",
+    "xray:PutTelemetryRecords",
+    "ec2:DescribeVpcs",
+    "ec2:DescribeVpcAttribute",
+    "ec2:DescribeSubnets",
+    "ec2:DescribeSecurityGroups",
+    "ec2:DescribeNetworkInterfaces",
+    "ec2:CreateNetworkInterface",
+    "ec2:CreateNetworkInterfacePermission",
+    "ec2:DeleteNetworkInterface",
+    "ec2:AssignPrivateIpAddresses",
+    "ec2:UnassignPrivateIpAddresses",
+}
 STORE_TYPES = {
     "aws:sqs/queue:Queue": "kmsMasterKeyId",
     "aws:sns/topic:Topic": "kmsMasterKeyId",
@@ -145,7 +163,8 @@ def test_every_role_names_only_this_stacks_resources() -> None:
                 )
                 for resource in resources:
                     if resource == "*":
-                        assert _actions(statement) <= {"xray:PutTraceSegments", "xray:PutTelemetryRecords"}
+                        assert _actions(statement) <= UNSCOPED_ACTIONS, (stack, r.name, statement)
                         continue
                     base = resource.removesuffix(":*").removesuffix("/*").removesuffix(":$LATEST")
+                    base = base.removesuffix("/_plugins/_security")  # a path of the domain's REST API
                     assert base in arns or base in planned_domain, (stack, r.name, resource)
