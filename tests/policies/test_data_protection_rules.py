@@ -54,6 +54,7 @@ def test_queue_and_topic_policies_deny_every_action_over_plain_http() -> None:
         {**deny, "Principal": {"AWS": "arn:aws:iam::123456789012:root"}},  # not everyone
         {**deny, "Condition": {"Bool": {"aws:SecureTransport": "true"}}},
         {**deny, "Effect": "Allow"},
+        {**deny, "Condition": {**deny["Condition"], "StringEquals": {"aws:PrincipalAccount": "123456789012"}}},
     ):
         failing(rules.tls_only("queue 'q'", "sqs", [json.dumps({"Statement": [broken]})]), "q")
     as_aws_writes_it = {**deny, "Action": "*", "Condition": {"BoolIfExists": {"aws:SecureTransport": False}}}

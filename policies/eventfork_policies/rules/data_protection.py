@@ -33,16 +33,20 @@ def _covers(actions: Any, service: str, action: str | None = None) -> bool:
 
 
 def denies_plain_transport(statement: Mapping[str, Any]) -> bool:
-    """A Deny whose condition is ``aws:SecureTransport`` false (``Bool`` or ``BoolIfExists``)."""
-    if statement.get("Effect") != "Deny":
+    """A Deny whose only condition is ``aws:SecureTransport`` false (``Bool`` or ``BoolIfExists``).
+
+    Another condition key beside it would narrow the deny to requests matching that key too.
+    """
+    conditions = statement.get("Condition") or {}
+    if statement.get("Effect") != "Deny" or not isinstance(conditions, Mapping) or not conditions:
         return False
-    for operator, block in (statement.get("Condition") or {}).items():
-        if str(operator) not in ("Bool", "BoolIfExists") or not isinstance(block, Mapping):
-            continue
+    for operator, block in conditions.items():
+        if str(operator) not in ("Bool", "BoolIfExists") or not isinstance(block, Mapping) or not block:
+            return False
         for key, value in block.items():
-            if str(key).lower() == "aws:securetransport" and _lowered(value) == ["false"]:
-                return True
-    return False
+            if str(key).lower() != "aws:securetransport" or _lowered(value) != ["false"]:
+                return False
+    return True
 
 
 def statements(documents: list[Any]) -> list[Mapping[str, Any]]:
