@@ -16,6 +16,7 @@ from eventfork.components.resource_policies import (
     account_uses_topic,
     cloudwatch_alarms_publish,
     deny_insecure_transport,
+    subscribe_only_endpoints,
 )
 from eventfork.naming import physical
 
@@ -118,7 +119,8 @@ class Observability(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, depends_on=delivery_logs.dependencies),
             **delivery_logs.topic_args("http", cfg.deliveryStatusSuccessSampleRate),
         )
-        aws.sns.TopicPolicy(
+        endpoints = [e for e in (cfg.email, cfg.httpsEndpoint) if e]
+        topic_policy = aws.sns.TopicPolicy(
             f"{name}-alarms-policy",
             arn=self.topic.arn,
             policy=policy_json(
@@ -126,17 +128,19 @@ class Observability(pulumi.ComponentResource):
                     account_uses_topic("AccountManagesAndSubscribes", self.topic.arn),
                     cloudwatch_alarms_publish(self.topic.arn),
                     deny_insecure_transport("sns", self.topic.arn),
+                    subscribe_only_endpoints(self.topic.arn, endpoints),
                 ]
             ),
             opts=self._child,
         )
+        admitted = pulumi.ResourceOptions(parent=self, depends_on=[topic_policy])
         if cfg.email:
             aws.sns.TopicSubscription(
-                f"{name}-email", topic=self.topic.arn, protocol="email", endpoint=cfg.email, opts=self._child
+                f"{name}-email", topic=self.topic.arn, protocol="email", endpoint=cfg.email, opts=admitted
             )
         if cfg.httpsEndpoint:
             aws.sns.TopicSubscription(
-                f"{name}-https", topic=self.topic.arn, protocol="https", endpoint=cfg.httpsEndpoint, opts=self._child
+                f"{name}-https", topic=self.topic.arn, protocol="https", endpoint=cfg.httpsEndpoint, opts=admitted
             )
         self.alarm_names = []
         self._cfg, self._name, self._name_prefix = cfg, name, prefix

@@ -101,6 +101,20 @@ def subscribe_only_account_queues(topic_arn: pulumi.Output[str]) -> list[dict[st
     ]
 
 
+def subscribe_only_endpoints(topic_arn: pulumi.Output[str], endpoints: list[str]) -> dict[str, Any]:
+    """Nobody may subscribe anything to the topic but ``endpoints``; with none, nobody may subscribe at all."""
+    statement: dict[str, Any] = {
+        "Sid": "SubscribeOnlyConfiguredEndpoints",
+        "Effect": "Deny",
+        "Principal": "*",
+        "Action": "sns:Subscribe",
+        "Resource": topic_arn,
+    }
+    if endpoints:
+        statement["Condition"] = {"StringNotEquals": {"sns:Endpoint": endpoints}}
+    return statement
+
+
 def cloudwatch_alarms_publish(topic_arn: pulumi.Output[str]) -> dict[str, Any]:
     """CloudWatch may publish to the topic only for alarms of the topic's account and Region."""
     parts = topic_arn.apply(lambda arn: arn.split(":"))

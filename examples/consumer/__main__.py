@@ -56,6 +56,23 @@ logs_key = aws.kms.Key(
 logs = aws.cloudwatch.LogGroup(
     "logs", name=f"/aws/lambda/{name}", retention_in_days=30, kms_key_id=logs_key.arn, tags=tags
 )
+# Card numbers a handler might log are masked (CloudWatch Logs data protection: an audit and a
+# de-identify statement on the same managed identifier).
+CARD_NUMBER = "arn:aws:dataprotection::aws:data-identifier/CreditCardNumber"
+aws.cloudwatch.LogDataProtectionPolicy(
+    "logs-card-masking",
+    log_group_name=logs.name,
+    policy_document=json.dumps(
+        {
+            "Name": "card-numbers",
+            "Version": "2021-06-01",
+            "Statement": [
+                {"Sid": "audit", "DataIdentifier": [CARD_NUMBER], "Operation": {"Audit": {"FindingsDestination": {}}}},
+                {"Sid": "mask", "DataIdentifier": [CARD_NUMBER], "Operation": {"Deidentify": {"MaskConfig": {}}}},
+            ],
+        }
+    ),
+)
 role = aws.iam.Role(
     "role",
     tags=tags,

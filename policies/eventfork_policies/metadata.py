@@ -187,6 +187,56 @@ METADATA: dict[str, tuple[Severity, PolicyComplianceFramework, list[str], str, s
         "Create the bucket with Object Lock and a default COMPLIANCE retention.",
         "https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-lock.html",
     ),
+    "opensearch-in-vpc": (
+        Severity.HIGH,
+        _fsbp("Opensearch.2, ES.2"),
+        ["opensearch", "network", "public-access"],
+        "Set vpc_options with private subnet ids and a security group (the domain is replaced).",
+        FSBP + "opensearch-controls.html",
+    ),
+    "opensearch-master-not-delivery-role": (
+        Severity.HIGH,
+        EVENTFORK,
+        ["opensearch", "firehose", "least-privilege"],
+        "Make a separate admin role the master user; map the Firehose role to an index-write role.",
+        "https://docs.aws.amazon.com/opensearch-service/latest/developerguide/fgac.html",
+    ),
+    "queue-and-topic-tls-only": (
+        Severity.HIGH,
+        EVENTFORK,
+        ["sqs", "sns", "tls", "resource-policy"],
+        "Add a policy statement denying sqs:* / sns:* to '*' when aws:SecureTransport is false.",
+        "https://docs.aws.amazon.com/sns/latest/dg/sns-security-best-practices.html",
+    ),
+    "sns-subscribe-scope": (
+        Severity.HIGH,
+        EVENTFORK,
+        ["sns", "exfiltration", "resource-policy"],
+        "Allow sns:Subscribe only with a Condition on sns:Protocol (sqs, lambda, firehose) or sns:Endpoint, "
+        "or deny it to '*' otherwise.",
+        "https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonsns.html",
+    ),
+    "firehose-record-transform": (
+        Severity.HIGH,
+        EVENTFORK,
+        ["firehose", "redaction", "pci"],
+        "Enable processing_configuration with a Lambda processor that redacts records before storage.",
+        "https://docs.aws.amazon.com/firehose/latest/dev/data-transformation.html",
+    ),
+    "log-group-card-masking": (
+        Severity.HIGH,
+        EVENTFORK,
+        ["logs", "data-protection", "pci"],
+        "Add a LogDataProtectionPolicy for the group that audits and de-identifies CreditCardNumber.",
+        "https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/mask-sensitive-log-data-start.html",
+    ),
+    "alarm-topic-has-subscriber": (
+        Severity.MEDIUM,
+        EVENTFORK,
+        ["cloudwatch", "sns", "observability"],
+        "Subscribe an on-call endpoint (email, https, or a paging queue/function) to the alarm topic.",
+        "https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/Notify_Users_Alarm_Changes.html",
+    ),
 }
 
 

@@ -22,6 +22,7 @@ from eventfork_policies.adapters import resource_policy as _resource_policy
 from eventfork_policies.adapters import stack_policy as _stack_policy
 from eventfork_policies.adapters import targets as _targets
 from eventfork_policies.coverage import COVERAGE_POLICIES
+from eventfork_policies.data_protection import DATA_PROTECTION_POLICIES
 from eventfork_policies.metadata import with_metadata
 from eventfork_policies.rules import buffer_table, encryption, fifo, operations
 
@@ -294,6 +295,7 @@ POLICIES: list[ResourceValidationPolicy | StackValidationPolicy] = with_metadata
             _async_destination,
         ),
         *COVERAGE_POLICIES,
+        *DATA_PROTECTION_POLICIES,
     ]
 )
 CARD_POLICIES = (

@@ -226,7 +226,7 @@ def test_every_policy_reports_its_metadata_to_the_engine() -> None:
 
     servicer, _ = load_pack(Path(__file__).resolve().parents[2] / "policies")
     infos = servicer.GetAnalyzerInfo(empty_pb2.Empty(), None).policies
-    assert len(infos) == 23
+    assert len(infos) == 30
     for info in infos:
         assert info.severity and info.framework.name and info.framework.reference, info.name
         assert info.tags and info.remediation_steps and info.url.startswith("https://"), info.name

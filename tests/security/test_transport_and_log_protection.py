@@ -102,3 +102,28 @@ def test_every_log_group_masks_card_numbers(stack: str) -> None:
         assert audit["DataIdentifier"] == [CREDIT_CARD] and "Audit" in audit["Operation"]
         assert deidentify["DataIdentifier"] == [CREDIT_CARD] and "Deidentify" in deidentify["Operation"]
         assert document["Version"] == "2021-06-01"
+
+
+def _alarm_topic_policy(p: Any) -> dict[str, Any]:
+    [alarms] = [r for r in p.by_type("aws:sns/topicPolicy:TopicPolicy") if r.name != "fanout-topic-policy"]
+    return policy(alarms)
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_without_an_on_call_endpoint_nobody_may_subscribe_to_the_alarm_topic(stack: str) -> None:
+    [deny] = [s for s in _alarm_topic_policy(plan(stack))["Statement"] if "sns:Subscribe" in as_list(s["Action"])
+              and s["Effect"] == "Deny"]  # fmt: skip
+    assert deny["Principal"] == "*" and "Condition" not in deny
+
+
+def test_the_alarm_topic_can_only_be_subscribed_by_its_configured_endpoints() -> None:
+    endpoints = {"email": "ops@example.com", "httpsEndpoint": "https://hooks.example/x"}
+    p = plan(overrides={"eventfork:alarms": endpoints})
+    document = _alarm_topic_policy(p)
+    pinned = {"StringNotEquals": {"sns:Endpoint": ["ops@example.com", "https://hooks.example/x"]}}
+    assert _denies_subscribe_unless(document, pinned)
+    [policy_urn] = [r.urn for r in p.by_type("aws:sns/topicPolicy:TopicPolicy") if r.name != "fanout-topic-policy"]
+    subscriptions = [r for r in p.by_type("aws:sns/topicSubscription:TopicSubscription") if r.name.startswith("ops-")]
+    assert len(subscriptions) == 2
+    for subscription in subscriptions:  # created after the policy that admits them
+        assert policy_urn in subscription.dependencies, subscription.name

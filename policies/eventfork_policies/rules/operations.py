@@ -7,6 +7,8 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from eventfork_policies.rules.data_protection import denies_plain_transport, statements
+
 DATA_ACTION_PREFIXES = ("sqs:", "sns:", "dynamodb:", "s3:", "kms:", "firehose:", "es:", "lambda:", "secretsmanager:")
 
 
@@ -113,16 +115,8 @@ def bucket_public_access(bucket: str, blocks: list[Mapping[str, Any]]) -> list[s
 
 
 def bucket_tls_only(bucket: str, policies: list[Any]) -> list[str]:
-    for document in policies:
-        if isinstance(document, str):
-            try:
-                document = json.loads(document)
-            except ValueError:
-                continue
-        for statement in _as_list((document or {}).get("Statement", [])):
-            condition = json.dumps(statement.get("Condition", {}))
-            if statement.get("Effect") == "Deny" and "aws:SecureTransport" in condition and "false" in condition:
-                return []
+    if any(denies_plain_transport(statement) for statement in statements(policies)):
+        return []
     return [
         f"bucket '{bucket}' accepts plain HTTP: add a bucket policy statement denying s3:* when "
         "aws:SecureTransport is false"
