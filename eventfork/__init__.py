@@ -10,6 +10,7 @@ hosts them with Pulumi's component provider; see ``PulumiPlugin.yaml``).
 
 from eventfork.analytics_config import AnalyticsConfig
 from eventfork.backup_config import BackupConfig
+from eventfork.buffer_config import BufferConfig
 from eventfork.components.buffer import FifoEventBuffer, FifoEventBufferArgs
 from eventfork.components.fanout import EventFanOut, EventFanOutArgs
 from eventfork.components.replay import ReplayPipeline, ReplayPipelineArgs
@@ -24,6 +25,7 @@ __all__ = [
     "COMPONENTS",
     "AnalyticsConfig",
     "BackupConfig",
+    "BufferConfig",
     "EventFanOut",
     "EventFanOutArgs",
     "FifoEventBuffer",

@@ -8,6 +8,7 @@ before anything is declared.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 from eventfork.config_schema import Rule, setting
 
@@ -107,6 +108,29 @@ class BufferConfig:
     logRetentionDays: int = setting(
         30, Rule("int", choices=LOG_RETENTION_DAYS, doc="log retention of every function and delivery stream")
     )
+
+    # The buffer function's environment: each variable and the setting (or the value derived from the
+    # settings) it carries. The function reads the same names (functions/buffer/buffer_settings.py);
+    # tests/infra/test_buffer_settings_path.py holds the two together.
+    FUNCTION_ENVIRONMENT: ClassVar[dict[str, str]] = {
+        "BUFFER_PARTITIONS": "partitions",
+        "INTERVAL_SECONDS": "intervalSeconds",
+        "MAX_ATTEMPTS": "maxAttempts",
+        "IDEMPOTENCY_TTL_SECONDS": "idempotencyTtlSeconds",
+        "GROUP_TTL_SECONDS": "groupStateTtlSeconds",
+        "RETRY_VISIBILITY_SECONDS": "retry_visibility_seconds",
+        "MAX_GROUP_BACKLOG_SECONDS": "max_group_backlog_seconds",
+        "MAX_FUTURE_SKEW_SECONDS": "maxFutureSkewSeconds",
+    }
+
+    def function_environment(self) -> dict[str, str]:
+        """The settings part of the buffer function's environment, as ``FUNCTION_ENVIRONMENT`` names it."""
+        return {variable: str(getattr(self, source)) for variable, source in self.FUNCTION_ENVIRONMENT.items()}
+
+    @property
+    def retry_visibility_seconds(self) -> int:
+        """A record the function leaves for a later attempt comes back once the attempt's timeout is over."""
+        return self.functionTimeoutSeconds + 5
 
     @property
     def visibility_timeout_seconds(self) -> int:

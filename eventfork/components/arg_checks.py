@@ -27,10 +27,13 @@ def check_arguments(
     names: Callable[[str], list[tuple[str, str]]],
     skip: tuple[str, ...] = (),
 ) -> None:
-    """Raise ConfigError listing every problem of ``args`` (the fields ``section`` also has) and of the
-    names ``names(prefix)`` returns as (naming-table key, name)."""
+    """Raise ConfigError listing every problem of ``args`` (the fields ``section`` also has, or the
+    ``section`` object it holds) and of the names ``names(prefix)`` returns as (naming-table key, name)."""
     known = {f.name for f in dataclasses.fields(section)} - set(skip)
     raw = {camel_case(f.name): getattr(args, f.name) for f in dataclasses.fields(args) if camel_case(f.name) in known}
+    for held in (getattr(args, f.name) for f in dataclasses.fields(args)):
+        if isinstance(held, section):
+            raw.update({name: getattr(held, name) for name in sorted(known)})
     problems: list[str] = []
     check_section(component, raw, section, problems)
     prefix = args.name_prefix

@@ -25,7 +25,7 @@ from eventfork.components.common import (
     queue_with_dlq,
 )
 from eventfork.components.function import FunctionSpec, python_function
-from eventfork.components.hosting import args_from_inputs, hosted, schema_view
+from eventfork.components.hosting import args_from_flat_inputs, flattened, hosted, schema_view
 from eventfork.components.resource_policies import tls_only_queue_policy
 from eventfork.naming import buffer_names, physical
 
@@ -37,7 +37,7 @@ TOKEN = "eventfork:buffer:FifoEventBuffer"
 @schema_view
 @dataclass
 class FifoEventBufferArgs:
-    """Buffer settings (see ``eventfork:buffer`` in the README) and where to deliver."""
+    """Where to deliver, how to build the function, and the ``eventfork:buffer`` settings."""
 
     name_prefix: str
     """Prefix of every physical name (lowercase letters, digits and '-', at most 30 characters)."""
@@ -47,42 +47,8 @@ class FifoEventBufferArgs:
     """ARN of the fan-out topic's KMS key (the buffer function encrypts with it)."""
     topic_fifo: bool = True
     """The fan-out topic is FIFO (events are published with their group and deduplication id)."""
-    interval_seconds: int = 60
-    """Minimum seconds between two deliveries of one group (0 to 43200)."""
-    high_throughput: bool = True
-    """High-throughput FIFO on the buffer queue (deduplication and throughput per message group)."""
-    content_based_deduplication: bool = False
-    """Deduplicate by body hash when a producer sends no deduplication id."""
-    max_attempts: int = 5
-    """Failed processing attempts before an event is dead-lettered (1 to 50)."""
-    function_timeout_seconds: int = 30
-    """Buffer function timeout in seconds (3 to 40; the queue's visibility is 6 times this)."""
-    memory_size: int = 256
-    """Buffer function memory, in MB (128 to 10240)."""
-    max_concurrency: int = 10
-    """Maximum concurrency of the buffer queue's event source mapping (2 to 1000)."""
-    batch_size: int = 10
-    """Records per invocation of the buffer function (FIFO allows at most 10)."""
-    partitions: int = 1
-    """Buffer queues (1 to 256); producers send each group to one of them by SHA-256 of the group id."""
-    retention_seconds: int = 1209600
-    """Message retention of the buffer queue, in seconds (60 to 1209600)."""
-    redrive_max_receive_count: int = 1000
-    """Receives of one message before SQS itself dead-letters it (a backstop behind max_attempts)."""
-    max_group_backlog_seconds: int = 1123200
-    """An event that waited longer than this behind its group's backlog is dead-lettered with a reason."""
-    max_future_skew_seconds: int = 300
-    """How far ahead of the buffer's clock a producer's occurredAt may be, in seconds (0 to 86400)."""
-    idempotency_ttl_seconds: int = 2592000
-    """How long delivered event ids are remembered, in seconds (exactly-once window)."""
-    group_state_ttl_seconds: int = 2592000
-    """How long a group's last delivery is remembered, in seconds."""
-    point_in_time_recovery: bool = True
-    """DynamoDB point-in-time recovery on the buffer's state table."""
-    deletion_protection: bool = False
-    """DynamoDB deletion protection on the buffer's state table."""
-    log_retention_days: int = 30
-    """Retention of the buffer function's logs, in days (a CloudWatch Logs retention value)."""
+    config: BufferConfig = field(default_factory=BufferConfig)
+    """The ``eventfork:buffer`` settings (every key optional; see docs/configuration.md)."""
     runtime: str = "python3.12"
     """Lambda runtime of the buffer function."""
     architecture: str = "arm64"
@@ -93,9 +59,14 @@ class FifoEventBufferArgs:
     """Extra tags on every taggable resource."""
 
 
+# What other languages see (``pulumi package add``): each setting an input of its own, as before.
+FifoEventBufferInputs = flattened(FifoEventBufferArgs, BufferConfig, skip=("enabled",))
+
+
 def check_buffer_args(args: FifoEventBufferArgs) -> None:
     """The settings checked as ``eventfork:buffer`` is, named as the schema names them."""
-    partitions = args.partitions if isinstance(args.partitions, int) else 1  # a bad count is reported by the rules
+    partitions = args.config.partitions
+    partitions = partitions if isinstance(partitions, int) else 1  # a bad count is reported by the rules
     check_arguments(
         "FifoEventBuffer", args, BufferConfig, lambda prefix: buffer_names(prefix, partitions), ("enabled",)
     )
@@ -133,8 +104,11 @@ class FifoEventBuffer(pulumi.ComponentResource):
     """ARN of the managed IAM policy with that document, to attach to operators."""
 
     def __init__(self, name: str, args: FifoEventBufferArgs, opts: pulumi.ResourceOptions | None = None) -> None:
-        args, token, opts = hosted(args, lambda inputs: args_from_inputs(FifoEventBufferArgs, inputs), TOKEN, opts)
+        args, token, opts = hosted(
+            args, lambda inputs: args_from_flat_inputs(FifoEventBufferArgs, BufferConfig, inputs), TOKEN, opts
+        )
         check_buffer_args(args)
+        cfg = args.config
         super().__init__(token, name, None, opts)
         tags = merge_tags(args.tags, {"eventfork:component": "buffer"})
         child = pulumi.ResourceOptions(parent=self)
@@ -146,22 +120,22 @@ class FifoEventBuffer(pulumi.ComponentResource):
             args.kms_deletion_window_days,
             tags,
         )
-        visibility = 6 * args.function_timeout_seconds
+        visibility = cfg.visibility_timeout_seconds
         queues = queue_with_dlq(
             f"{name}-queue",
             (physical("buffer-queue", args.name_prefix), physical("buffer-dlq", args.name_prefix)),
             parent=self,
             kms_key_arn=self.key.arn,
             fifo=True,
-            high_throughput=args.high_throughput,
+            high_throughput=cfg.highThroughput,
             visibility_timeout=visibility,
-            retention_seconds=args.retention_seconds,
-            max_receive_count=args.redrive_max_receive_count,
+            retention_seconds=cfg.retentionSeconds,
+            max_receive_count=cfg.redrive_max_receive_count,
             max_message_size=BUFFER_MAX_MESSAGE_BYTES,
             tags=merge_tags(tags, {"eventfork:role": "buffer"}),
-            content_based_deduplication=args.content_based_deduplication,
+            content_based_deduplication=cfg.contentBasedDeduplication,
             extra_queue_names=tuple(
-                physical("buffer-partition-queue", args.name_prefix, label=str(i)) for i in range(1, args.partitions)
+                physical("buffer-partition-queue", args.name_prefix, label=str(i)) for i in range(1, cfg.partitions)
             ),
         )
         self.queue, self.dlq, self.partition_queues = queues.queue, queues.dlq, queues.partitions
@@ -169,7 +143,7 @@ class FifoEventBuffer(pulumi.ComponentResource):
             tls_only_queue_policy(f"{name}-queue{f'-p{index}' if index else ''}-policy", queue, self)
         tls_only_queue_policy(f"{name}-queue-dlq-policy", self.dlq, self)
         queue_arns = [q.arn for q in self.partition_queues]
-        self.queue_resources = buffer_queue_resources(self.queue.arn, args.partitions, args.name_prefix)
+        self.queue_resources = buffer_queue_resources(self.queue.arn, cfg.partitions, args.name_prefix)
         table_name = physical("buffer-table", args.name_prefix)
         self.table = self._ttl_table(f"{name}-table", table_name, GROUP_KEY, "buffer", args, tags)
         function_name = physical("buffer-function", args.name_prefix)
@@ -178,11 +152,11 @@ class FifoEventBuffer(pulumi.ComponentResource):
             FunctionSpec(
                 code_dir="buffer",
                 function_name=function_name,
-                timeout=args.function_timeout_seconds,
-                memory_size=args.memory_size,
+                timeout=cfg.functionTimeoutSeconds,
+                memory_size=cfg.memorySize,
                 runtime=args.runtime,
                 architecture=args.architecture,
-                log_retention_days=args.log_retention_days,
+                log_retention_days=cfg.logRetentionDays,
                 kms_key_arn=self.key.arn,
                 tags=tags,
                 environment={
@@ -190,17 +164,10 @@ class FifoEventBuffer(pulumi.ComponentResource):
                     "TOPIC_ARN": args.topic_arn,
                     "TOPIC_FIFO": "true" if args.topic_fifo else "false",
                     "SOURCE_QUEUE_URL": self.queue.url,
-                    "BUFFER_PARTITIONS": str(args.partitions),
                     "DLQ_URL": self.dlq.url,
-                    "INTERVAL_SECONDS": str(args.interval_seconds),
-                    "MAX_ATTEMPTS": str(args.max_attempts),
-                    "IDEMPOTENCY_TTL_SECONDS": str(args.idempotency_ttl_seconds),
-                    "GROUP_TTL_SECONDS": str(args.group_state_ttl_seconds),
-                    "RETRY_VISIBILITY_SECONDS": str(args.function_timeout_seconds + 5),
-                    "MAX_GROUP_BACKLOG_SECONDS": str(args.max_group_backlog_seconds),
-                    "MAX_FUTURE_SKEW_SECONDS": str(args.max_future_skew_seconds),
                     "TOPIC_MAX_MESSAGE_BYTES": str(TOPIC_MAX_MESSAGE_BYTES),
                     "DLQ_MAX_MESSAGE_BYTES": str(DLQ_MAX_MESSAGE_BYTES),
+                    **cfg.function_environment(),
                 },
                 statements=buffer_function_statements(
                     queue_resources=self.queue_resources,
@@ -221,9 +188,9 @@ class FifoEventBuffer(pulumi.ComponentResource):
                 f"{name}-events" + (f"-p{index}" if index else ""),
                 event_source_arn=queue.arn,
                 function_name=self.function.arn,
-                batch_size=args.batch_size,
+                batch_size=cfg.batchSize,
                 function_response_types=["ReportBatchItemFailures"],
-                scaling_config={"maximum_concurrency": args.max_concurrency},
+                scaling_config={"maximum_concurrency": cfg.maxConcurrency},
                 enabled=True,
                 tags=tags,
                 opts=child,
@@ -285,9 +252,12 @@ class FifoEventBuffer(pulumi.ComponentResource):
             hash_key=key,
             attributes=[{"name": key, "type": "S"}],
             ttl={"enabled": True, "attribute_name": TTL_ATTRIBUTE},
-            point_in_time_recovery={"enabled": args.point_in_time_recovery},
+            point_in_time_recovery={"enabled": args.config.pointInTimeRecovery},
             server_side_encryption={"enabled": True, "kms_key_arn": self.key.arn},
-            deletion_protection_enabled=args.deletion_protection,
+            deletion_protection_enabled=args.config.deletionProtection,
             tags=merge_tags(tags, {"eventfork:role": role}),
             opts=pulumi.ResourceOptions(parent=self),
         )
+
+
+FifoEventBuffer.__init__.__annotations__["args"] = FifoEventBufferInputs  # the schema's view of the arguments

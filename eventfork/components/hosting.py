@@ -12,12 +12,19 @@ here, without changing what Python callers write or get:
   ``eventfork:index:<Component>``, with an alias to the module token a Python program registers
   (``eventfork:buffer:FifoEventBuffer``...), so a stack moving between the two keeps its resources.
   Declared from Python, a component keeps its module token: existing stacks' URNs do not change.
+- ``flattened`` presents a component that takes a config section whole (``config=BufferConfig()``)
+  with the section's settings as inputs of their own, named, typed and described by the section
+  class itself, so a setting added there reaches the schema with no line here.
 """
 
 from __future__ import annotations
 
+import ast
 import dataclasses
+import inspect
+import linecache
 import sys
+import types
 import typing
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
@@ -114,3 +121,73 @@ def checked_section(cls: type[T], key: str = "config") -> Callable[[Any], T]:
 def _integer(value: Any) -> Any:
     """Numbers arrive as floats over the wire (and the provider passes them on as they came): 60.0 is 60."""
     return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+def flattened(args_cls: type, section: type, field_name: str = "config", skip: tuple[str, ...] = ()) -> type:
+    """``args_cls`` as the schema shows it: ``field_name`` replaced by ``section``'s settings (but ``skip``).
+
+    Each setting is an optional input named as stack config names it, described by its rule's doc
+    and allowed values; left out, the section's own default applies (``args_from_flat_inputs``).
+    The provider reads descriptions from source, so the class comes with source of its own.
+    """
+    wiring = [f for f in dataclasses.fields(args_cls) if f.name != field_name]
+    wiring_hints, docs = schema_view(args_cls).__annotations__, _field_docs(args_cls)
+    settings = [f for f in dataclasses.fields(section) if f.name not in skip]
+    setting_hints = typing.get_type_hints(section)
+    rows: list[tuple[str, Any, Any, str]] = []
+    for f in wiring:
+        default: Any = f.default
+        if f.default_factory is not dataclasses.MISSING:
+            default = dataclasses.field(default_factory=f.default_factory)
+        rows.append((f.name, wiring_hints[f.name], default, docs.get(f.name, "")))
+    for f in settings:
+        rule = f.metadata["rule"]
+        doc = f"{rule.doc[:1].upper()}{rule.doc[1:]}: {rule.describe()}."
+        rows.append((f.name, _optional(setting_hints[f.name]), None, doc))
+    name = f"{args_cls.__name__.removesuffix('Args')}Inputs"
+    module = types.ModuleType(f"{args_cls.__module__}__{name}")
+    module.__file__ = f"<{module.__name__}>"
+    source = f"class {name}:\n" + "".join(f"    {n}: object\n    {doc!r}\n" for n, _, _, doc in rows)
+    linecache.cache[module.__file__] = (len(source), None, source.splitlines(keepends=True), module.__file__)
+    sys.modules[module.__name__] = module
+    fields = [
+        (n, hint, default if isinstance(default, dataclasses.Field) else dataclasses.field(default=default))
+        if default is not dataclasses.MISSING
+        else (n, hint)
+        for n, hint, default, _ in rows
+    ]
+    flat = dataclasses.make_dataclass(name, fields, namespace={"__doc__": args_cls.__doc__})
+    flat.__module__ = module.__name__
+    setattr(module, name, flat)
+    return schema_view(flat)
+
+
+def _field_docs(cls: type) -> dict[str, str]:
+    """The docstring under each field of ``cls``, as the provider reads them."""
+    docs: dict[str, str] = {}
+    body = ast.parse(inspect.getsource(cls)).body[0]
+    assert isinstance(body, ast.ClassDef)
+    for node, following in zip(body.body, body.body[1:], strict=False):
+        if (
+            isinstance(node, ast.AnnAssign)
+            and isinstance(node.target, ast.Name)
+            and isinstance(following, ast.Expr)
+            and isinstance(following.value, ast.Constant)
+            and isinstance(following.value.value, str)
+        ):
+            docs[node.target.id] = following.value.value
+    return docs
+
+
+def args_from_flat_inputs(args_cls: type[T], section: type, inputs: Mapping[str, Any], field_name: str = "config") -> T:
+    """``args_cls`` from the inputs of its ``flattened`` view: the settings given, gathered into
+    ``section`` (a setting left out takes the section's default); checked by the component itself."""
+    kinds = {f.name: f.metadata["rule"].kind for f in dataclasses.fields(section)}  # type: ignore[arg-type]
+    names = set(kinds)
+    given = {
+        key: _integer(value) if kinds[key] == "int" else value
+        for key, value in inputs.items()
+        if key in names and value is not None
+    }
+    wiring = {key: value for key, value in inputs.items() if key not in names}
+    return args_from_inputs(args_cls, {**wiring, field_name: section(**given)})

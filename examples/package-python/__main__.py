@@ -4,6 +4,7 @@ import pulumi
 
 from eventfork import (
     BackupConfig,
+    BufferConfig,
     EventFanOut,
     EventFanOutArgs,
     FifoEventBuffer,
@@ -20,7 +21,7 @@ buffer = FifoEventBuffer(
         name_prefix=prefix,
         topic_arn=fanout.topic_arn,
         topic_kms_key_arn=fanout.kms_key_arn,
-        interval_seconds=30,
+        config=BufferConfig(intervalSeconds=30),
     ),
 )
 backup = StorageBackupPipeline(

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, fields
+from typing import Any
 
 from buffer_limits import TOPIC_MAX_MESSAGE_BYTES
 from buffer_records import MAX_FUTURE_SKEW_SECONDS
@@ -32,23 +34,35 @@ class BufferSettings:
 
     @classmethod
     def from_env(cls, env: dict[str, str]) -> BufferSettings:
-        missing = [k for k in ("BUFFER_TABLE", "TOPIC_ARN", "SOURCE_QUEUE_URL", "DLQ_URL") if not env.get(k)]
+        """Every variable is required: the component sets each one, so the stack config's default is the only one."""
+        missing = [name for name in ENVIRONMENT.values() if not env.get(name)]
         if missing:
             raise RuntimeError(f"buffer function is missing environment variables: {', '.join(missing)}")
-        return cls(
-            group_table=env["BUFFER_TABLE"],
-            topic_arn=env["TOPIC_ARN"],
-            topic_fifo=env.get("TOPIC_FIFO", "true") == "true",
-            source_queue_url=env["SOURCE_QUEUE_URL"],
-            dlq_url=env["DLQ_URL"],
-            interval_seconds=float(env.get("INTERVAL_SECONDS", "60")),
-            max_attempts=int(env.get("MAX_ATTEMPTS", "5")),
-            event_ttl_seconds=int(env.get("IDEMPOTENCY_TTL_SECONDS", "2592000")),
-            group_ttl_seconds=int(env.get("GROUP_TTL_SECONDS", "2592000")),
-            retry_visibility_seconds=int(env.get("RETRY_VISIBILITY_SECONDS", "0")),
-            max_group_backlog_seconds=float(env.get("MAX_GROUP_BACKLOG_SECONDS", "0")),
-            topic_max_message_bytes=int(env.get("TOPIC_MAX_MESSAGE_BYTES", str(TOPIC_MAX_MESSAGE_BYTES))),
-            dlq_max_message_bytes=int(env.get("DLQ_MAX_MESSAGE_BYTES", str(DLQ_MAX_MESSAGE_BYTES))),
-            partitions=int(env.get("BUFFER_PARTITIONS", "1")),
-            max_future_skew_seconds=float(env.get("MAX_FUTURE_SKEW_SECONDS", str(MAX_FUTURE_SKEW_SECONDS))),
-        )
+        read: dict[str, Callable[[str], Any]] = {
+            "str": str,
+            "int": int,
+            "float": float,
+            "bool": lambda value: value == "true",
+        }
+        return cls(**{f.name: read[str(f.type)](env[ENVIRONMENT[f.name]]) for f in fields(cls)})
+
+
+# Field -> the environment variable it is read from. The settings among them are named by the buffer
+# config's FUNCTION_ENVIRONMENT (eventfork/buffer_config.py); a test holds the two together.
+ENVIRONMENT = {
+    "group_table": "BUFFER_TABLE",
+    "topic_arn": "TOPIC_ARN",
+    "topic_fifo": "TOPIC_FIFO",
+    "source_queue_url": "SOURCE_QUEUE_URL",
+    "dlq_url": "DLQ_URL",
+    "interval_seconds": "INTERVAL_SECONDS",
+    "max_attempts": "MAX_ATTEMPTS",
+    "event_ttl_seconds": "IDEMPOTENCY_TTL_SECONDS",
+    "group_ttl_seconds": "GROUP_TTL_SECONDS",
+    "retry_visibility_seconds": "RETRY_VISIBILITY_SECONDS",
+    "max_group_backlog_seconds": "MAX_GROUP_BACKLOG_SECONDS",
+    "topic_max_message_bytes": "TOPIC_MAX_MESSAGE_BYTES",
+    "dlq_max_message_bytes": "DLQ_MAX_MESSAGE_BYTES",
+    "partitions": "BUFFER_PARTITIONS",
+    "max_future_skew_seconds": "MAX_FUTURE_SKEW_SECONDS",
+}

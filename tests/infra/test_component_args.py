@@ -11,8 +11,8 @@ from stack_config import ConfigError
     ("changes", "problem"),
     [
         ({"partitions": 0}, "FifoEventBuffer.partitions: got 0; allowed: an integer from 1 to 256"),
-        ({"batch_size": 99}, "FifoEventBuffer.batchSize: got 99; allowed: an integer from 1 to 10"),
-        ({"redrive_max_receive_count": 10}, "FifoEventBuffer.redriveMaxReceiveCount: got 10; allowed: at least 186"),
+        ({"batchSize": 99}, "FifoEventBuffer.batchSize: got 99; allowed: an integer from 1 to 10"),
+        ({"redriveMaxReceiveCount": 10}, "FifoEventBuffer.redriveMaxReceiveCount: got 10; allowed: at least 186"),
     ],
 )
 def test_the_component_refuses_arguments_aws_or_the_guarantees_would_refuse(
@@ -20,12 +20,13 @@ def test_the_component_refuses_arguments_aws_or_the_guarantees_would_refuse(
 ) -> None:
     """Without stack config in front (pip install, pulumi package add), the component checks its own
     arguments as ``eventfork:buffer`` is checked, and names them as its schema does."""
+    from eventfork.buffer_config import BufferConfig
     from eventfork.components.buffer import FifoEventBufferArgs, check_buffer_args
 
     base = {"name_prefix": "team", "topic_arn": "arn:aws:sns:us-east-1:123456789012:t.fifo", "topic_kms_key_arn": "k"}
     check_buffer_args(FifoEventBufferArgs(**base))  # the defaults are valid
     with pytest.raises(ConfigError, match="invalid FifoEventBuffer arguments") as raised:
-        check_buffer_args(FifoEventBufferArgs(**base, **changes))  # type: ignore[arg-type]
+        check_buffer_args(FifoEventBufferArgs(**base, config=BufferConfig(**changes)))  # type: ignore[arg-type]
     assert raised.value.problems[0].startswith(problem)
 
 
