@@ -9,10 +9,10 @@ import pulumi
 import pulumi_aws as aws
 
 from eventfork.alarms_config import AlarmsConfig
-from eventfork.components.common import ServiceUse, customer_managed_key, merge_tags, policy_json
-from eventfork.components.delivery_status import delivery_status_logging
-from eventfork.components.observability_dashboard import dashboard_body
-from eventfork.components.resource_policies import (
+from eventfork.components.parts.common import ServiceUse, customer_managed_key, merge_tags, policy_json
+from eventfork.components.parts.delivery_status import delivery_status_logging
+from eventfork.components.parts.observability_dashboard import dashboard_body
+from eventfork.components.parts.resource_policies import (
     account_uses_topic,
     cloudwatch_alarms_publish,
     deny_insecure_transport,
