@@ -1,7 +1,7 @@
 """The bench's cost model: USD per million events from a run's counts and the dated price file.
 
 Prices, their sources and the assumptions (call latency, function memory) are in
-``bench/prices-us-east-1-2026-11.json``; every figure the README gives in USD comes from here.
+``bench/prices-us-east-1-2026-11.json``; every figure docs/performance.md gives in USD comes from here.
 """
 
 from __future__ import annotations
