@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from eventfork.components.hosting import schema_view
+from eventfork.components.parts.hosting import schema_view
 from eventfork.config_schema import Rule, setting
 from eventfork.network_rules import check_search_network
 from eventfork.service_rules import (

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from eventfork.components.hosting import schema_view
+from eventfork.components.parts.hosting import schema_view
 from eventfork.config_schema import Rule, setting
 from eventfork.service_rules import check_filter_policy, check_prefixes, check_transform
 from eventfork.shared_settings import (

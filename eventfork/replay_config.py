@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from eventfork.components.hosting import schema_view
+from eventfork.components.parts.hosting import schema_view
 from eventfork.config_schema import Rule, setting
 from eventfork.service_rules import check_filter_policy
 from eventfork.shared_settings import KMS_ARN, SQS_ARN, filter_policy_setting, filter_scope_setting, log_level_setting

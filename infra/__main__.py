@@ -10,7 +10,7 @@ from eventfork.components.buffer import FifoEventBuffer, FifoEventBufferArgs
 from eventfork.components.existing_topic import ExistingTopic, ExistingTopicArgs
 from eventfork.components.fanout import EventFanOut, EventFanOutArgs
 from eventfork.components.observability import Observability, ObservabilityArgs, function_name_of
-from eventfork.components.packaging import bundled_distributions
+from eventfork.components.parts.packaging import bundled_distributions
 from eventfork.components.replay import ReplayPipeline, ReplayPipelineArgs
 from eventfork.components.search_analytics import SearchAnalyticsPipeline, SearchAnalyticsPipelineArgs
 from eventfork.components.storage_backup import StorageBackupPipeline, StorageBackupPipelineArgs

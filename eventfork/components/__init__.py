@@ -1,1 +1,1 @@
-"""eventfork's ComponentResources, one module per concept, and the small builders they share."""
+"""eventfork's public ComponentResources, one module per component; the builders they share are in ``parts/``."""

@@ -9,13 +9,13 @@ import pulumi_aws as aws
 
 from eventfork.buffer_config import BufferConfig
 from eventfork.components.arg_checks import check_arguments
-from eventfork.components.buffer_access import (
+from eventfork.components.parts.buffer_access import (
     buffer_function_statements,
     buffer_queue_resources,
     operator_access,
     producer_access,
 )
-from eventfork.components.common import (
+from eventfork.components.parts.common import (
     BUFFER_MAX_MESSAGE_BYTES,
     DLQ_MAX_MESSAGE_BYTES,
     TOPIC_MAX_MESSAGE_BYTES,
@@ -24,9 +24,9 @@ from eventfork.components.common import (
     merge_tags,
     queue_with_dlq,
 )
-from eventfork.components.function import FunctionSpec, python_function
-from eventfork.components.hosting import args_from_flat_inputs, flattened, hosted, schema_view
-from eventfork.components.resource_policies import tls_only_queue_policy
+from eventfork.components.parts.function import FunctionSpec, python_function
+from eventfork.components.parts.hosting import args_from_flat_inputs, flattened, hosted, schema_view
+from eventfork.components.parts.resource_policies import tls_only_queue_policy
 from eventfork.naming import buffer_names, physical
 
 GROUP_KEY = "messageGroupId"

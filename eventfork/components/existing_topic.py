@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import pulumi
 
-from eventfork.components.common import ServiceUse, customer_managed_key, merge_tags
+from eventfork.components.parts.common import ServiceUse, customer_managed_key, merge_tags
 from eventfork.naming import physical
 
 

@@ -12,7 +12,7 @@ import pulumi_aws as aws
 
 from eventfork.buffer_config import LOG_RETENTION_DAYS
 from eventfork.components.arg_checks import check_arguments
-from eventfork.components.common import (
+from eventfork.components.parts.common import (
     TOPIC_MAX_MESSAGE_BYTES,
     ServiceUse,
     allow_topic_to_send,
@@ -21,9 +21,9 @@ from eventfork.components.common import (
     policy_json,
     queue_with_dlq,
 )
-from eventfork.components.delivery_status import delivery_status_logging
-from eventfork.components.hosting import args_from_inputs, hosted, schema_view
-from eventfork.components.resource_policies import (
+from eventfork.components.parts.delivery_status import delivery_status_logging
+from eventfork.components.parts.hosting import args_from_inputs, hosted, schema_view
+from eventfork.components.parts.resource_policies import (
     account_uses_topic,
     deny_insecure_transport,
     subscribe_only_account_queues,

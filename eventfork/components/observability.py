@@ -9,10 +9,10 @@ import pulumi
 import pulumi_aws as aws
 
 from eventfork.alarms_config import AlarmsConfig
-from eventfork.components.common import ServiceUse, customer_managed_key, merge_tags, policy_json
-from eventfork.components.delivery_status import delivery_status_logging
-from eventfork.components.observability_dashboard import dashboard_body
-from eventfork.components.resource_policies import (
+from eventfork.components.parts.common import ServiceUse, customer_managed_key, merge_tags, policy_json
+from eventfork.components.parts.delivery_status import delivery_status_logging
+from eventfork.components.parts.observability_dashboard import DashboardSources, dashboard_body
+from eventfork.components.parts.resource_policies import (
     account_uses_topic,
     cloudwatch_alarms_publish,
     deny_insecure_transport,
@@ -68,6 +68,17 @@ class ObservabilityArgs:
     kms_deletion_window_days: int = 30
     log_retention_days: int = 30  # of the alarm topic's delivery status logs
     tags: dict[str, str] = field(default_factory=dict)
+
+
+def _dashboard_sources(args: ObservabilityArgs) -> DashboardSources:
+    return DashboardSources(
+        buffer_queue_name=args.buffer_queue_name,
+        buffer_function_name=args.buffer_function_name,
+        buffer_partition_queue_names=args.buffer_partition_queue_names,
+        queues=args.queues,
+        dead_letter_queues=args.dead_letter_queues,
+        functions=args.functions,
+    )
 
 
 class Observability(pulumi.ComponentResource):
@@ -249,7 +260,7 @@ class Observability(pulumi.ComponentResource):
         self.dashboard = aws.cloudwatch.Dashboard(
             f"{name}-dashboard",
             dashboard_name=physical("dashboard", prefix),
-            dashboard_body=pulumi.Output.json_dumps(dashboard_body(args, self)),
+            dashboard_body=pulumi.Output.json_dumps(dashboard_body(_dashboard_sources(args), self)),
             opts=self._child,
         )
         self.alarm_topic_arn = self.topic.arn

@@ -9,10 +9,10 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from eventfork.components.common import account_and_region, via_services
-from eventfork.components.function import FunctionSpec
-from eventfork.components.hosting import args_from_inputs, checked_section, hosted, schema_view
-from eventfork.components.pipeline_parts import PipelineArgs, queue_consumer, subscribed_queue, tagged
+from eventfork.components.parts.common import account_and_region, via_services
+from eventfork.components.parts.function import FunctionSpec
+from eventfork.components.parts.hosting import args_from_inputs, checked_section, hosted, schema_view
+from eventfork.components.parts.pipeline_parts import PipelineArgs, queue_consumer, subscribed_queue, tagged
 from eventfork.naming import physical
 from eventfork.replay_config import ReplayConfig
 

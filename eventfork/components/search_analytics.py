@@ -14,17 +14,17 @@ import pulumi
 import pulumi_aws as aws
 
 from eventfork.analytics_config import AnalyticsConfig
-from eventfork.components.buckets import access_logged
-from eventfork.components.delivery import (
+from eventfork.components.parts.buckets import access_logged
+from eventfork.components.parts.delivery import (
     BACKUP_LOG_STREAM,
     DESTINATION_LOG_STREAM,
     delivery_logging,
     firehose_role,
     processing,
 )
-from eventfork.components.hosting import args_from_inputs, checked_section, hosted, schema_view
-from eventfork.components.lifecycle import Lifecycle
-from eventfork.components.pipeline_parts import (
+from eventfork.components.parts.hosting import args_from_inputs, checked_section, hosted, schema_view
+from eventfork.components.parts.lifecycle import Lifecycle
+from eventfork.components.parts.pipeline_parts import (
     PipelineArgs,
     encrypted_bucket,
     redaction_transform,
@@ -32,20 +32,20 @@ from eventfork.components.pipeline_parts import (
     subscribed_queue,
     tagged,
 )
-from eventfork.components.search_domain import (
+from eventfork.components.parts.search_domain import (
     FIREHOSE_DOMAIN_ACTIONS,
     FIREHOSE_HTTP_ACTIONS,
     domain_logs,
     planned_domain,
     search_domain,
 )
-from eventfork.components.search_network import (
+from eventfork.components.parts.search_network import (
     SearchNetwork,
     created_network,
     delivery_vpc_statement,
     given_network,
 )
-from eventfork.components.search_setup import run_setup, setup_function
+from eventfork.components.parts.search_setup import run_setup, setup_function
 from eventfork.naming import physical
 
 TOKEN = "eventfork:pipelines:SearchAnalyticsPipeline"

@@ -10,11 +10,11 @@ import pulumi
 import pulumi_aws as aws
 
 from eventfork.backup_config import BackupConfig
-from eventfork.components.buckets import access_logged
-from eventfork.components.delivery import delivery_logging, firehose_role, processing
-from eventfork.components.hosting import args_from_inputs, checked_section, hosted, schema_view
-from eventfork.components.lifecycle import Lifecycle
-from eventfork.components.pipeline_parts import (
+from eventfork.components.parts.buckets import access_logged
+from eventfork.components.parts.delivery import delivery_logging, firehose_role, processing
+from eventfork.components.parts.hosting import args_from_inputs, checked_section, hosted, schema_view
+from eventfork.components.parts.lifecycle import Lifecycle
+from eventfork.components.parts.pipeline_parts import (
     PipelineArgs,
     encrypted_bucket,
     redaction_transform,

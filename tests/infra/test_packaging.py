@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from packaging.requirements import Requirement
 
-from eventfork.components.packaging import (
+from eventfork.components.parts.packaging import (
     BUNDLED_DISTRIBUTIONS,
     PROVIDED_BY_RUNTIME,
     PackagingError,
@@ -80,7 +80,7 @@ def test_bundle_is_closed_under_dependencies_of_powertools_and_its_tracer() -> N
 
 
 def test_a_version_other_than_the_pinned_one_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import eventfork.components.packaging as packaging
+    import eventfork.components.parts.packaging as packaging
 
     other = tmp_path / "requirements.txt"
     other.write_text(

@@ -9,8 +9,8 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from eventfork.components.buckets import private_bucket
-from eventfork.components.common import (
+from eventfork.components.parts.buckets import private_bucket
+from eventfork.components.parts.common import (
     QueueWithDlq,
     account_and_region,
     allow_topic_to_send,
@@ -18,8 +18,8 @@ from eventfork.components.common import (
     queue_with_dlq,
     via_services,
 )
-from eventfork.components.function import BuiltFunction, FunctionSpec, python_function
-from eventfork.components.lifecycle import Lifecycle
+from eventfork.components.parts.function import BuiltFunction, FunctionSpec, python_function
+from eventfork.components.parts.lifecycle import Lifecycle
 
 
 @dataclass(kw_only=True)

@@ -15,8 +15,8 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from eventfork.components.function import BuiltFunction, FunctionSpec, python_function
-from eventfork.components.search_network import SearchNetwork
+from eventfork.components.parts.function import BuiltFunction, FunctionSpec, python_function
+from eventfork.components.parts.search_network import SearchNetwork
 from eventfork.naming import physical
 
 SETUP_TIMEOUT_SECONDS = 120

@@ -2,15 +2,26 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
 
 import pulumi
 import pulumi_aws as aws
 
-if TYPE_CHECKING:  # observability.py imports this module
-    from eventfork.components.observability import ObservabilityArgs
-
 BUFFER_OUTCOMES = ("delivered", "delayed", "waiting", "duplicate", "stale", "dead_lettered", "failed")
+
+
+@dataclass(frozen=True)
+class DashboardSources:
+    """What the dashboard plots; the Observability component hands over its own names (no import back)."""
+
+    buffer_queue_name: pulumi.Input[str] | None
+    buffer_function_name: pulumi.Input[str] | None
+    buffer_partition_queue_names: Sequence[pulumi.Input[str]]
+    queues: Mapping[str, pulumi.Input[str]]
+    dead_letter_queues: Mapping[str, pulumi.Input[str]]
+    functions: Mapping[str, pulumi.Input[str]]
 
 
 def _largest_over(queues: list[Any], metric: str, label: str, prefix: str) -> list[Any]:
@@ -24,7 +35,7 @@ def _largest_over(queues: list[Any], metric: str, label: str, prefix: str) -> li
     return lines
 
 
-def dashboard_body(args: ObservabilityArgs, parent: pulumi.Resource) -> dict[str, Any]:
+def dashboard_body(sources: DashboardSources, parent: pulumi.Resource) -> dict[str, Any]:
     """The widgets, each asking the region of ``parent``'s provider (the dashboard's own)."""
 
     def widget(title: str, metrics: list[list[Any]], stat: str = "Sum") -> dict[str, Any]:
@@ -41,23 +52,23 @@ def dashboard_body(args: ObservabilityArgs, parent: pulumi.Resource) -> dict[str
             },
         }
 
-    outcome = [["eventfork", kind, "service", args.buffer_function_name] for kind in BUFFER_OUTCOMES]
-    queues = dict(args.queues)
-    if args.buffer_queue_name is not None:
-        queues = {"buffer": args.buffer_queue_name, **queues}
+    outcome = [["eventfork", kind, "service", sources.buffer_function_name] for kind in BUFFER_OUTCOMES]
+    queues = dict(sources.queues)
+    if sources.buffer_queue_name is not None:
+        queues = {"buffer": sources.buffer_queue_name, **queues}
     depth = [["AWS/SQS", "ApproximateNumberOfMessagesVisible", "QueueName", q] for q in queues.values()]
     depth += [
-        ["AWS/SQS", "ApproximateNumberOfMessagesVisible", "QueueName", q] for q in args.dead_letter_queues.values()
+        ["AWS/SQS", "ApproximateNumberOfMessagesVisible", "QueueName", q] for q in sources.dead_letter_queues.values()
     ]
     ages = [["AWS/SQS", "ApproximateAgeOfOldestMessage", "QueueName", q] for q in queues.values()]
-    if args.buffer_partition_queue_names:  # the buffer's line is the largest over its partitions
-        partitions = [args.buffer_queue_name, *args.buffer_partition_queue_names]
+    if sources.buffer_partition_queue_names:  # the buffer's line is the largest over its partitions
+        partitions = [sources.buffer_queue_name, *sources.buffer_partition_queue_names]
         depth = depth[1:] + _largest_over(partitions, "ApproximateNumberOfMessagesVisible", "buffer", "bq")
         ages = ages[1:] + _largest_over(partitions, "ApproximateAgeOfOldestMessage", "buffer", "bq")
-    durations = [["AWS/Lambda", "Duration", "FunctionName", f] for f in args.functions.values()]
-    events_in: list[Any] = [["AWS/SQS", "NumberOfMessagesSent", "QueueName", args.buffer_queue_name]]
-    if args.buffer_partition_queue_names:  # one line: the sum over every partition queue
-        every = [args.buffer_queue_name, *args.buffer_partition_queue_names]
+    durations = [["AWS/Lambda", "Duration", "FunctionName", f] for f in sources.functions.values()]
+    events_in: list[Any] = [["AWS/SQS", "NumberOfMessagesSent", "QueueName", sources.buffer_queue_name]]
+    if sources.buffer_partition_queue_names:  # one line: the sum over every partition queue
+        every = [sources.buffer_queue_name, *sources.buffer_partition_queue_names]
         events_in = [
             ["AWS/SQS", "NumberOfMessagesSent", "QueueName", queue, {"id": f"in{i}", "visible": False}]
             for i, queue in enumerate(every)
@@ -70,7 +81,7 @@ def dashboard_body(args: ObservabilityArgs, parent: pulumi.Resource) -> dict[str
     ]
     return {
         "widgets": [
-            *(buffer_widgets if args.buffer_queue_name is not None else []),
+            *(buffer_widgets if sources.buffer_queue_name is not None else []),
             widget("queue depths (incl. dead-letter queues)", depth, "Maximum"),
             widget("age of oldest message", ages, "Maximum"),
             widget("function durations", durations, "Average"),

@@ -8,7 +8,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from eventfork.components.common import account_and_region, policy_json, via_services
+from eventfork.components.parts.common import account_and_region, policy_json, via_services
 from eventfork.naming import physical
 
 

@@ -17,8 +17,8 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from eventfork.components.common import account_and_region, policy_json
-from eventfork.components.lifecycle import TRANSITION_DEFAULT_MINIMUM_OBJECT_SIZE, Lifecycle
+from eventfork.components.parts.common import account_and_region, policy_json
+from eventfork.components.parts.lifecycle import TRANSITION_DEFAULT_MINIMUM_OBJECT_SIZE, Lifecycle
 
 ACCESS_LOG_PREFIX = "access-logs/"
 LOG_DELIVERY = "logging.s3.amazonaws.com"

@@ -9,12 +9,12 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from eventfork.components.common import merge_tags, policy_json
-from eventfork.components.packaging import function_archive
-from eventfork.components.resource_policies import mask_card_numbers
+from eventfork.components.parts.common import merge_tags, policy_json
+from eventfork.components.parts.packaging import function_archive
+from eventfork.components.parts.resource_policies import mask_card_numbers
 from eventfork.naming import physical
 
-PACKAGE_DIR = Path(__file__).resolve().parents[1]
+PACKAGE_DIR = Path(__file__).resolve().parents[2]
 # Installed, the functions' code is package data (eventfork/functions); in the source tree, functions/.
 FUNCTIONS_DIR = next(d for d in (PACKAGE_DIR / "functions", PACKAGE_DIR.parent / "functions") if d.is_dir())
 # Config log level (Python's names, as Powertools takes them) -> Lambda's application log level.

@@ -16,7 +16,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from eventfork.components.common import policy_json
+from eventfork.components.parts.common import policy_json
 
 CREDIT_CARD_IDENTIFIER = "arn:aws:dataprotection::aws:data-identifier/CreditCardNumber"
 # CloudWatch Logs requires exactly two statements: an Audit one, then a Deidentify one, same identifiers.

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pulumi
 
-REQUIREMENTS = Path(__file__).resolve().parents[2] / "requirements.txt"
+REQUIREMENTS = Path(__file__).resolve().parents[3] / "requirements.txt"
 DISTRIBUTION = "eventfork"
 # Powertools, its dependencies and those of its tracer extra. boto3/botocore come with the Lambda runtime.
 BUNDLED_DISTRIBUTIONS = ("aws-lambda-powertools", "aws-xray-sdk", "jmespath", "typing-extensions", "wrapt")

@@ -8,8 +8,8 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from eventfork.components.common import account_and_region, policy_json
-from eventfork.components.resource_policies import mask_card_numbers
+from eventfork.components.parts.common import account_and_region, policy_json
+from eventfork.components.parts.resource_policies import mask_card_numbers
 from eventfork.naming import physical
 
 # Log streams Firehose writes its delivery errors to, one per destination it delivers to.
