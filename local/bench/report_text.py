@@ -11,6 +11,7 @@ def format_table(results: dict[str, Any]) -> str:
     rows = [("", *[f"{v} {who}" for v in results["variants"] for who in ("ours", "baseline")])]
     metrics = [
         ("delivered", "delivered"),
+        ("healthy in the DLQ", "deadLetteredHealthy"),
         ("AWS calls / event", "callsPerEvent"),
         ("delayed events", "delayed"),
         ("buffer invocations", "batches"),

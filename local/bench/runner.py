@@ -4,7 +4,8 @@ Both run through the same emulator on the same generated events (batch size 10, 
 10,000 events; a uniform and a hot-user variant). Measured: AWS calls per delivered event by
 operation, delay error (delivery minus the end of the group's window), the handler's own time per
 1,000 events (time inside AWS calls excluded), peak memory, the offline policy check's time, and
-the cost per million events from the dated price file in ``bench/``.
+the cost per million events from the dated price file in ``bench/``, and the healthy events each
+design dead-lettered. The reference runs with the sample's own settings (``local/bench/baseline.py``).
 """
 
 from __future__ import annotations
@@ -19,11 +20,12 @@ import time
 from pathlib import Path
 from typing import Any
 
-from local.bench.baseline import BaselineInvoker, fixed_visibility
+from local.bench.baseline import BaselineInvoker, reference_setup
 from local.bench.cost import cost_per_million, one_record_batch_floor
 from local.bench.report_text import format_table
 from local.capture import PROJECT_ROOT
 from local.simulate.invariants import check as check_invariants
+from local.simulate.invariants import tally
 from local.simulate.runner import simulate
 from local.simulate.scenario import Scenario, parse_scenario
 
@@ -75,17 +77,11 @@ def percentile(values: list[float], q: float) -> float:
 
 
 def measure(scenario: Scenario, baseline: bool) -> dict[str, Any]:
-    holder: dict[str, Any] = {}
-
-    def baseline_factory(info: Any, clock: Any, faults: Any, plan: Any) -> BaselineInvoker:
-        holder["invoker"] = BaselineInvoker(info, clock, faults, plan)
-        return holder["invoker"]
-
     started = time.perf_counter()
     report = simulate(
         scenario,
-        buffer_invoker=baseline_factory if baseline else None,
-        after_provision=fixed_visibility if baseline else None,
+        buffer_invoker=BaselineInvoker.for_plan if baseline else None,
+        after_provision=reference_setup if baseline else None,
     )
     wall = time.perf_counter() - started
     delivered = sum(len(v) for v in report["delivered"].values())
@@ -108,6 +104,8 @@ def measure(scenario: Scenario, baseline: bool) -> dict[str, Any]:
         "handlerMsPer1000Events": round(1000 * 1000 * handler_seconds / max(delivered, 1), 1),
         "cost": cost_per_million(report, delivered, handler_seconds),
         "invariantViolations": len(check_invariants(scenario, report, INTERVAL)),
+        "deadLettered": len(report["deadLettered"]),
+        "deadLetteredHealthy": tally(scenario, report, INTERVAL)["healthyDeadLettered"],
         "wallSeconds": round(wall, 1),
     }
 
@@ -201,6 +199,10 @@ def run_bench(
             "costPerMillionUsd": uniform["ours"]["cost"]["total"],
             "oneRecordBatchFloorUsdPerMillion": one_record_batch_floor()["total"],
             "baselineCostPerMillionUsd": uniform["baseline"]["cost"]["total"],
+            "deadLetteredHealthy": sum(v["ours"]["deadLetteredHealthy"] for v in results["variants"].values()),
+            "baselineDeadLetteredHealthy": sum(
+                v["baseline"]["deadLetteredHealthy"] for v in results["variants"].values()
+            ),
         }
     )
     return results

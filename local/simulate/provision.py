@@ -158,7 +158,7 @@ def _create_queue(r: CapturedResource, topo: Topology, *, sqs: Any, **_: Any) ->
     name = str(r.outputs.get("name") or r.inputs.get("name"))
     attributes = _queue_attributes(r.inputs)
     sqs.create_queue(QueueName=name, Attributes=attributes)
-    topo.queues[name] = r.inputs
+    topo.queues[name] = dict(r.inputs)  # a run's copy: plans are cached and shared between runs
 
 
 def _create_topic(r: CapturedResource, topo: Topology, *, sns: Any, **_: Any) -> None:
