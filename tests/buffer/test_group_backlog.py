@@ -10,20 +10,13 @@ from __future__ import annotations
 import dataclasses
 
 from local.emulator import sqs_backend
-from tests.buffer.conftest import BufferWorld, processor
+from tests.buffer.conftest import BufferWorld
 from tests.buffer.test_buffer_function import kinds, run_once
 
 
 def limited(world: BufferWorld, seconds: float) -> object:
     settings = dataclasses.replace(world.settings, max_group_backlog_seconds=seconds)
-    return processor.BufferFunction(
-        sqs=world.sqs,
-        sns=world.sns,
-        dynamodb=world.ddb,
-        settings=settings,
-        clock=world.clock.now,
-        sleep=lambda s: world.clock.advance_to(world.clock.t + s),
-    )
+    return world.function(settings=settings)
 
 
 def test_events_over_their_groups_backlog_limit_are_dead_lettered_with_a_reason(world: BufferWorld) -> None:

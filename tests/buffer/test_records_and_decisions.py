@@ -11,7 +11,7 @@ import pytest
 from local.simulate.invokers import load_module
 from tests.buffer.conftest import BUFFER_DIR
 
-decisions = load_module(BUFFER_DIR, "buffer_decisions", "eventfork_test_buffer_decisions")
+decisions = load_module(BUFFER_DIR, "decisions", "eventfork_test_buffer_decisions")
 records = sys.modules[decisions.Event.__module__]  # the very modules the decisions use
 state = sys.modules[decisions.GroupState.__module__]
 NOW = 1_767_225_600.0
