@@ -7,7 +7,8 @@ from typing import Any
 
 from aws_edge import AwsEdge
 from aws_lambda_powertools import Logger, Metrics, Tracer
-from processor import BatchResult, BufferFunction
+from batch_result import BatchResult
+from processor import BufferFunction
 from settings import BufferSettings
 
 logger = Logger()

@@ -1,8 +1,8 @@
 """One batch of the buffer queue, carried out: parse, read state, decide, record, publish, settle, report.
 
 What to do with each record is decided in ``decisions`` from (records, state, clock); this module
-only carries it out with the ``AwsEdge`` it is given and the ``DeliveryRecorder`` writing the group
-table, then ends the batch (visibility, deletes, metrics). The pure steps it calls (``parse_record``,
+only carries it out with the ``AwsEdge`` it is given, the ``DeliveryRecorder`` writing the group
+table and the ``BatchEnd`` (``batch_result``: visibility, deletes, metrics). The pure steps it calls (``parse_record``,
 ``decide``, ``prepare_delivery``, ``settle``) are constructor parameters too, so the simulator can
 inject a fault at the real point where a message is built and the bench can play an earlier design.
 
@@ -23,25 +23,16 @@ finish so they are not processed twice.
 
 from __future__ import annotations
 
-import math
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 from aws_edge import AwsEdge, StateRejectedError, is_permanent
+from batch_result import BatchEnd, BatchResult
 from decisions import (
     DEAD_LETTER,
     DEAD_LETTERED,
-    DELAYED,
-    DELIVERED,
-    DONE,
-    DUPLICATE,
-    FAILED,
     OVER_BACKLOG,
-    RETRIED,
-    STALE,
-    WAITING,
     Decisions,
     Outcome,
     decide,
@@ -59,44 +50,7 @@ from recording import DeliveryRecorder
 from records import Event, Rejection, dead_letter_entry, parse_record, prepare_delivery, unparsed_record
 from settings import BufferSettings
 
-MAX_VISIBILITY_SECONDS = 43_200
-# SQS caps a message's visibility at 12 hours from its receive; the receive happened before the
-# invocation started (by at most the event source's 300-second batching window).
-VISIBILITY_RECEIVE_MARGIN_SECONDS = 300
-
 Parsed = Event | Rejection
-
-
-class DependencyUnavailableError(RuntimeError):
-    """An AWS dependency failed; the records come back with a backoff and the invocation is alarmed."""
-
-
-@dataclass
-class BatchResult:
-    outcomes: list[Outcome] = field(default_factory=list)
-
-    @property
-    def response(self) -> dict[str, list[dict[str, str]]]:
-        """The ReportBatchItemFailures response: every record to be received again."""
-        return {"batchItemFailures": [{"itemIdentifier": o.message_id} for o in self.outcomes if o.kind in RETRIED]}
-
-    @property
-    def dependency_errors(self) -> list[str]:
-        return [f"{o.event_id or o.message_id}: {o.reason}" for o in self.outcomes if o.dependency]
-
-    def raise_for_dependency_failures(self) -> None:
-        """Fail the invocation when a dependency failed, so the function's errors alarm fires.
-
-        Its records already come back with a backoff, and the finished ones were deleted.
-        """
-        errors = self.dependency_errors
-        if errors:
-            raise DependencyUnavailableError(
-                f"{len(errors)} record(s) retried after a dependency failure, first: {errors[0]}"
-            )
-
-    def count(self, kind: str) -> int:
-        return sum(1 for o in self.outcomes if o.kind == kind)
 
 
 class _Silent:
@@ -127,6 +81,7 @@ class BufferFunction:
         self.logger = logger or _Silent()
         self.metrics = metrics or _Silent()
         self.recorder = DeliveryRecorder(edge.table, sleep, self.logger, self.metrics)
+        self.batch_end = BatchEnd(edge, clock, self.logger, self.metrics)
         self.parse_record, self.decide = parse_record, decide
         self.prepare_delivery, self.settle = prepare_delivery, settle
         self.queue_url = settings.source_queue_url  # the buffer queue (partition) the current batch came from
@@ -149,7 +104,7 @@ class BufferFunction:
             self.logger.warning("buffer state unavailable; retrying the batch", extra={"error": str(error)})
             now = self.clock()
             result = BatchResult([dependency_failure(p, f"state read: {error}", now) for p in parsed])
-            return self._finish(result, parsed, started)
+            return self.batch_end.finish(result, parsed, started, self.queue_url)
         now = self.clock()  # after the read: a slow read must not make the window look longer
         self._shorten_retries(parsed, events, snapshot, now)
         failures = {
@@ -178,7 +133,7 @@ class BufferFunction:
         )
         self.recorder.warn_late_republish(decisions, snapshot, now)
         result = BatchResult(self.settle(parsed, decisions, publish_errors, write_errors, self.clock()))
-        return self._finish(result, parsed, started)
+        return self.batch_end.finish(result, parsed, started, self.queue_url)
 
     def _source_queue(self, records: list[dict[str, Any]]) -> str:
         """The partition queue this batch came from; groups of another partition are counted and logged."""
@@ -358,50 +313,4 @@ class BufferFunction:
         return published, errors, completed
 
     def _change_visibility(self, changes: list[tuple[str, int]]) -> None:
-        not_set = self.edge.change_visibility(self.queue_url, changes)
-        if not_set:
-            # Such a record comes back after the queue's visibility timeout instead: earlier or later, never lost.
-            self.logger.warning("could not set visibility", extra={"errors": not_set[:10]})
-            self.metrics.add_metric(name="visibility_not_set", unit="Count", value=len(not_set))
-
-    # ------------------------------------------------------------------ the end of the batch
-    def _finish(self, result: BatchResult, parsed: list[Parsed], started: float) -> BatchResult:
-        """Carry the settled outcomes out with SQS and report them; nothing here decides anything."""
-        self._extend_visibility(result, parsed, started)
-        self._report(result)
-        if result.dependency_errors:
-            self._delete_finished(result, parsed)
-        return result
-
-    def _extend_visibility(self, result: BatchResult, parsed: list[Parsed], started: float) -> None:
-        """Make each retried record visible again exactly when it can next be decided (within SQS's cap)."""
-        handles = {p.message_id: p.receipt_handle for p in parsed}
-        now = self.clock()
-        cap = max(0, MAX_VISIBILITY_SECONDS - VISIBILITY_RECEIVE_MARGIN_SECONDS - math.ceil(now - started))
-        self._change_visibility(
-            [
-                (handles[o.message_id], min(cap, max(0, math.ceil(o.visible_at - now))))
-                for o in result.outcomes
-                if o.kind in RETRIED and o.visible_at is not None
-            ]
-        )
-
-    def _delete_finished(self, result: BatchResult, parsed: list[Parsed]) -> None:
-        """Before the invocation fails, delete what it finished, so only the retried records come back."""
-        handles = {p.message_id: p.receipt_handle for p in parsed}
-        done = [handles[o.message_id] for o in result.outcomes if o.kind in DONE]
-        for error in self.edge.delete_messages(self.queue_url, done):
-            self.logger.warning("could not delete finished records", extra={"error": error})
-
-    def _report(self, result: BatchResult) -> None:
-        for kind in (DELIVERED, DELAYED, WAITING, DUPLICATE, STALE, DEAD_LETTERED, FAILED):
-            count = result.count(kind)
-            if count:
-                self.metrics.add_metric(name=kind, unit="Count", value=count)
-        for o in result.outcomes:
-            if o.kind in (DUPLICATE, STALE):
-                self.logger.info(
-                    "suppressed", extra={"kind": o.kind, "eventId": o.event_id, "group": o.group, "reason": o.reason}
-                )
-        for error in result.dependency_errors[:10]:
-            self.logger.error("dependency failure; record retried with backoff", extra={"error": error})
+        self.batch_end.change_visibility(self.queue_url, changes)
