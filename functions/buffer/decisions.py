@@ -94,7 +94,7 @@ def dependency_failure(record: Event | Rejection, reason: str, now: float) -> Ou
 def failed_attempt(record: Event | Rejection, attempts: int, max_attempts: int, reason: str, now: float) -> Outcome:
     """A record whose handling failed, its ``attempts`` counted: back off, or ``DEAD_LETTER`` after ``max_attempts``.
 
-    Either way its group waits behind it (a retried record holds its group) or goes on without it."""
+    Backing off, it holds its group until it comes back; dead-lettered, its group goes on without it."""
     if attempts >= max_attempts:
         return _outcome(record, DEAD_LETTER, f"processing failed {attempts} times: {reason}")
     backoff = min(FAILURE_BACKOFF_SECONDS * attempts, FAILURE_BACKOFF_MAX_SECONDS)

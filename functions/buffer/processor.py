@@ -2,9 +2,10 @@
 
 What to do with each record is decided in ``decisions`` from (records, state, clock); this module
 only carries it out with the ``AwsEdge`` it is given, the ``DeliveryRecorder`` writing the group
-table and the ``BatchEnd`` (``batch_result``: visibility, deletes, metrics). The pure steps it calls (``parse_record``,
-``decide``, ``prepare_delivery``, ``settle``) are constructor parameters too, so the simulator can
-inject a fault at the real point where a message is built and the bench can play an earlier design.
+table and the ``BatchEnd`` of ``batch_result`` (visibility, deletes, metrics). The pure steps it
+calls (``parse_record``, ``decide``, ``prepare_delivery``, ``settle``) are constructor parameters
+too, so the simulator can inject a fault at the real point where a message is built and the bench
+can play an earlier design.
 
 The batch is decided once. Only an edge result that changes what later records of a group may do
 (a dead-letter send that failed, a message that could not be built) makes it decided again, with

@@ -88,3 +88,18 @@ def test_a_later_event_of_the_failing_group_waits_behind_it_then_goes_on(world: 
     play_until_settled(world, steps, rounds=10)
     assert [e["eventId"] for e in world.downstream()] == ["after"]
     assert [d["eventId"] for d in world.dead_letters()] == ["bad"]
+
+
+def test_a_record_deciding_raised_on_is_counted_once_when_the_batch_is_decided_again(world: BufferWorld) -> None:
+    """A message that cannot be built makes the batch decided again; the failed attempt found before is kept."""
+    steps = {
+        "decide": raising_for("bad", decisions.decide, _decided_ids),
+        "prepare_delivery": raising_for("unbuildable", records.prepare_delivery, _event_id),
+    }
+    world.send("user-1", "bad", {"n": 1})
+    world.send("user-2", "unbuildable", {"n": 2})
+    event = world.receive_event()
+    result = world.function(**steps).handle(event)
+    assert [o.reason.split(":")[0] for o in result.outcomes] == ["attempt 1/3", "attempt 1/3"]
+    counter = world.ddb.get_item(TableName="groups", Key={"messageGroupId": {"S": "failed attempts user-1 bad"}})
+    assert counter["Item"]["attempts"] == {"N": "1"}
