@@ -1,7 +1,7 @@
 """Put the buffer DLQ's events back, each to its group's partition queue, and say first what will happen.
 
 The prediction runs the buffer's own code: ``parse_record`` on the message exactly as the buffer will
-receive it, the group items read as the buffer reads them (``BufferState.read``, strongly consistent),
+receive it, the group items read as the buffer reads them (``GroupTable.read``, strongly consistent),
 and ``decide``. An event is delivered, suppressed as stale (its ``occurredAt`` is older than its group's
 last delivery) or as a duplicate (its id was delivered), waits for its group's window, or is
 dead-lettered again (what it is still cannot be delivered). A redrive sends each event with a
