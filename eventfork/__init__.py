@@ -8,15 +8,15 @@ Other languages use the same components through ``pulumi package add`` (``python
 hosts them with Pulumi's component provider; see ``PulumiPlugin.yaml``).
 """
 
-from eventfork.analytics_config import AnalyticsConfig
-from eventfork.backup_config import BackupConfig
-from eventfork.buffer_config import BufferConfig
 from eventfork.components.buffer import FifoEventBuffer, FifoEventBufferArgs
 from eventfork.components.fanout import EventFanOut, EventFanOutArgs
 from eventfork.components.replay import ReplayPipeline, ReplayPipelineArgs
 from eventfork.components.search_analytics import SearchAnalyticsPipeline, SearchAnalyticsPipelineArgs
 from eventfork.components.storage_backup import StorageBackupPipeline, StorageBackupPipelineArgs
-from eventfork.replay_config import ReplayConfig
+from eventfork.config.analytics import AnalyticsConfig
+from eventfork.config.backup import BackupConfig
+from eventfork.config.buffer import BufferConfig
+from eventfork.config.replay import ReplayConfig
 
 __version__ = "0.1.0"
 COMPONENTS = (FifoEventBuffer, EventFanOut, StorageBackupPipeline, SearchAnalyticsPipeline, ReplayPipeline)

@@ -23,7 +23,7 @@ import pulumi_aws as aws
 from pulumi.provider.experimental.util import camel_case
 from pulumi.runtime import config as runtime_config
 
-from eventfork.config_schema import ConfigError
+from eventfork.config.schema import ConfigError
 from eventfork.opensearch_limits import LimitsUnavailableError, confirm_volume
 from stack_config import Settings, runtime_config_values
 

@@ -11,34 +11,20 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from eventfork.alarms_config import AlarmsConfig
-from eventfork.analytics_config import AnalyticsConfig
-from eventfork.backup_config import BackupConfig
-from eventfork.buffer_config import DEDUP_WINDOW_SECONDS, LOG_RETENTION_DAYS, BufferConfig
-from eventfork.config_schema import ConfigError, Rule, check_section, setting
-from eventfork.fanout_config import FanOutConfig
+from eventfork.config.alarms import AlarmsConfig
+from eventfork.config.analytics import AnalyticsConfig
+from eventfork.config.backup import BackupConfig
+from eventfork.config.buffer import DEDUP_WINDOW_SECONDS, LOG_RETENTION_DAYS, BufferConfig
+from eventfork.config.fanout import FanOutConfig
+from eventfork.config.pipelines import PIPELINE_SECTIONS
+from eventfork.config.replay import ReplayConfig
+from eventfork.config.schema import ConfigError, Rule, check_section
+from eventfork.config.stack import KmsConfig, LambdaConfig
 from eventfork.naming import PREFIX_PATTERN, default_prefix, name_problems
-from eventfork.pipelines_config import PIPELINE_SECTIONS
-from eventfork.replay_config import ReplayConfig
 from eventfork.service_rules import check_tags
 from stack_shapes import shape_problems
 
 NAMESPACE = "eventfork"
-
-
-@dataclass(frozen=True)
-class LambdaConfig:
-    """``eventfork:lambda``: settings shared by every function."""
-
-    runtime: str = setting("python3.12", Rule("str", choices=("python3.12", "python3.13")))
-    architecture: str = setting("arm64", Rule("str", choices=("arm64", "x86_64")))
-
-
-@dataclass(frozen=True)
-class KmsConfig:
-    """``eventfork:kms``: the stack's customer-managed key."""
-
-    deletionWindowDays: int = setting(30, Rule("int", 7, 30))
 
 
 @dataclass(frozen=True)
@@ -109,7 +95,7 @@ def parse_settings(raw: dict[str, Any], stack: str) -> Settings:
     prefix = _decode(raw.get("namePrefix"))
     tags = _decode(raw.get("tags"))
     for key, value in (("namePrefix", prefix), ("tags", tags)):
-        from eventfork.config_schema import check_value
+        from eventfork.config.schema import check_value
 
         problem = check_value(f"{NAMESPACE}:{key}", SCALAR_KEYS[key], value)
         if problem:

@@ -16,7 +16,7 @@ from typing import Any
 
 from pulumi.provider.experimental.util import camel_case
 
-from eventfork.config_schema import ConfigError, check_section
+from eventfork.config.schema import ConfigError, check_section
 from eventfork.naming import NAMES
 
 

@@ -7,7 +7,6 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
-from eventfork.buffer_config import BufferConfig
 from eventfork.components.arg_checks import check_arguments
 from eventfork.components.parts.buffer_access import (
     buffer_function_statements,
@@ -27,6 +26,7 @@ from eventfork.components.parts.common import (
 from eventfork.components.parts.function import FunctionSpec, python_function
 from eventfork.components.parts.hosting import args_from_flat_inputs, flattened, hosted, schema_view
 from eventfork.components.parts.resource_policies import tls_only_queue_policy
+from eventfork.config.buffer import BufferConfig
 from eventfork.naming import buffer_names, physical
 
 GROUP_KEY = "messageGroupId"

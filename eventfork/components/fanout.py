@@ -10,7 +10,6 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
-from eventfork.buffer_config import LOG_RETENTION_DAYS
 from eventfork.components.arg_checks import check_arguments
 from eventfork.components.parts.common import (
     TOPIC_MAX_MESSAGE_BYTES,
@@ -28,8 +27,9 @@ from eventfork.components.parts.resource_policies import (
     deny_insecure_transport,
     subscribe_only_account_queues,
 )
-from eventfork.config_schema import ConfigError
-from eventfork.fanout_config import FanOutConfig
+from eventfork.config.buffer import LOG_RETENTION_DAYS
+from eventfork.config.fanout import FanOutConfig
+from eventfork.config.schema import ConfigError
 from eventfork.naming import fanout_names, physical
 
 TOKEN = "eventfork:fanout:EventFanOut"

@@ -8,7 +8,6 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
-from eventfork.alarms_config import AlarmsConfig
 from eventfork.components.parts.common import ServiceUse, customer_managed_key, merge_tags, policy_json
 from eventfork.components.parts.delivery_status import delivery_status_logging
 from eventfork.components.parts.observability_dashboard import DashboardSources, dashboard_body
@@ -18,6 +17,7 @@ from eventfork.components.parts.resource_policies import (
     deny_insecure_transport,
     subscribe_only_endpoints,
 )
+from eventfork.config.alarms import AlarmsConfig
 from eventfork.naming import physical
 
 # SQS FIFO holds at most 120,000 in-flight messages, then receives return nothing: alarm well before.

@@ -13,8 +13,8 @@ from eventfork.components.parts.common import account_and_region, via_services
 from eventfork.components.parts.function import FunctionSpec
 from eventfork.components.parts.hosting import args_from_inputs, checked_section, hosted, schema_view
 from eventfork.components.parts.pipeline_parts import PipelineArgs, queue_consumer, subscribed_queue, tagged
+from eventfork.config.replay import ReplayConfig
 from eventfork.naming import physical
-from eventfork.replay_config import ReplayConfig
 
 TOKEN = "eventfork:pipelines:ReplayPipeline"
 

@@ -13,7 +13,6 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from eventfork.analytics_config import AnalyticsConfig
 from eventfork.components.parts.buckets import access_logged
 from eventfork.components.parts.delivery import (
     BACKUP_LOG_STREAM,
@@ -46,6 +45,7 @@ from eventfork.components.parts.search_network import (
     given_network,
 )
 from eventfork.components.parts.search_setup import run_setup, setup_function
+from eventfork.config.analytics import AnalyticsConfig
 from eventfork.naming import physical
 
 TOKEN = "eventfork:pipelines:SearchAnalyticsPipeline"

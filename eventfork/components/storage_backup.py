@@ -9,7 +9,6 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from eventfork.backup_config import BackupConfig
 from eventfork.components.parts.buckets import access_logged
 from eventfork.components.parts.delivery import delivery_logging, firehose_role, processing
 from eventfork.components.parts.hosting import args_from_inputs, checked_section, hosted, schema_view
@@ -22,6 +21,7 @@ from eventfork.components.parts.pipeline_parts import (
     subscribed_queue,
     tagged,
 )
+from eventfork.config.backup import BackupConfig
 from eventfork.naming import physical
 
 TOKEN = "eventfork:pipelines:StorageBackupPipeline"

@@ -48,7 +48,7 @@ class BufferSettings:
 
 
 # Field -> the environment variable it is read from. The settings among them are named by the buffer
-# config's FUNCTION_ENVIRONMENT (eventfork/buffer_config.py); a test holds the two together.
+# config's FUNCTION_ENVIRONMENT (eventfork/config/buffer.py); a test holds the two together.
 ENVIRONMENT = {
     "group_table": "BUFFER_TABLE",
     "topic_arn": "TOPIC_ARN",

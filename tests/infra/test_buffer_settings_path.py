@@ -15,9 +15,9 @@ from typing import Any
 
 import pytest
 
-from eventfork.buffer_config import BufferConfig
 from eventfork.components.buffer import FifoEventBufferArgs, FifoEventBufferInputs
-from eventfork.config_schema import Rule
+from eventfork.config.buffer import BufferConfig
+from eventfork.config.schema import Rule
 from tests.infra.plans import one, plan, value
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -20,8 +20,8 @@ def test_the_component_refuses_arguments_aws_or_the_guarantees_would_refuse(
 ) -> None:
     """Without stack config in front (pip install, pulumi package add), the component checks its own
     arguments as ``eventfork:buffer`` is checked, and names them as its schema does."""
-    from eventfork.buffer_config import BufferConfig
     from eventfork.components.buffer import FifoEventBufferArgs, check_buffer_args
+    from eventfork.config.buffer import BufferConfig
 
     base = {"name_prefix": "team", "topic_arn": "arn:aws:sns:us-east-1:123456789012:t.fifo", "topic_kms_key_arn": "k"}
     check_buffer_args(FifoEventBufferArgs(**base))  # the defaults are valid

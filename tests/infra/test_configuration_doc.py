@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from eventfork.config_schema import Rule, describe_section
-from eventfork.pipelines_config import PIPELINE_SECTIONS
+from eventfork.config.pipelines import PIPELINE_SECTIONS
+from eventfork.config.schema import Rule, describe_section
 from stack_config import CORE_SECTIONS, SCALAR_KEYS
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "configuration.md"

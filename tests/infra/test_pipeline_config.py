@@ -7,10 +7,10 @@ from typing import Any
 
 import pytest
 
-from eventfork.analytics_config import AnalyticsConfig
-from eventfork.backup_config import BackupConfig
-from eventfork.config_schema import Rule
-from eventfork.replay_config import ReplayConfig
+from eventfork.config.analytics import AnalyticsConfig
+from eventfork.config.backup import BackupConfig
+from eventfork.config.replay import ReplayConfig
+from eventfork.config.schema import Rule
 from local.capture import _config_strings, load_project, load_stack_config
 from local.capture.mocks import CaptureMocks, CaptureMonitor, run_program
 from stack_config import ConfigError, parse_settings

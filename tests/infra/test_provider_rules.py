@@ -13,12 +13,12 @@ from typing import Any
 import botocore.session
 import pytest
 
-from eventfork.alarms_config import AlarmsConfig
-from eventfork.analytics_config import ROTATIONS, AnalyticsConfig
-from eventfork.backup_config import STORAGE_CLASSES, BackupConfig
-from eventfork.config_schema import Rule
-from eventfork.replay_config import ReplayConfig
-from eventfork.shared_settings import COMPRESSION
+from eventfork.config.alarms import AlarmsConfig
+from eventfork.config.analytics import ROTATIONS, AnalyticsConfig
+from eventfork.config.backup import STORAGE_CLASSES, BackupConfig
+from eventfork.config.replay import ReplayConfig
+from eventfork.config.schema import Rule
+from eventfork.config.shared import COMPRESSION
 from stack_config import LOG_RETENTION_DAYS, BufferConfig, ConfigError, FanOutConfig, KmsConfig, parse_settings
 from tests.infra import aws_names
 from tests.infra.plans import one, plan, value

@@ -218,7 +218,7 @@ def test_the_circle_finder_sees_a_circle() -> None:
 def test_the_import_graph_reads_every_form_of_import() -> None:
     graph = _import_graph("eventfork")
     # "from eventfork.components.parts.hosting import schema_view": the module, not its package
-    assert "eventfork.components.parts.hosting" in graph["eventfork.analytics_config"]
+    assert "eventfork.components.parts.hosting" in graph["eventfork.config.analytics"]
     # "from eventfork.components.buffer import FifoEventBuffer" in the package's __init__
     assert "eventfork.components.buffer" in graph["eventfork"]
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -23,6 +22,7 @@ from pulumi.provider.experimental.component import ComponentProvider
 from pulumi.runtime import mocks as pulumi_mocks
 from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
 
+import eventfork
 from eventfork import (
     AnalyticsConfig,
     BackupConfig,
@@ -34,9 +34,11 @@ from eventfork import (
     StorageBackupPipeline,
 )
 from local.capture.mocks import CaptureMocks
+from tests.package.plugin_launch import plugin_launch
 
 ROOT = Path(__file__).resolve().parents[2]
 PLUGIN = yaml.safe_load((ROOT / "PulumiPlugin.yaml").read_text())
+ENGINE_ADDRESS = "127.0.0.1:1"
 COMPONENTS = [FifoEventBuffer, EventFanOut, StorageBackupPipeline, SearchAnalyticsPipeline, ReplayPipeline]
 # The type each component registers when a Python program declares it (existing stacks' URNs).
 MODULE_TOKENS = {
@@ -59,9 +61,12 @@ FANOUT_OUTPUTS = {
 }
 
 
-def start_provider(host: list[str]) -> Iterator[dict[str, Any]]:
+def start_provider(
+    host: list[str], cwd: Path | None = None, env: dict[str, str] | None = None
+) -> Iterator[dict[str, Any]]:
     """GetSchema over gRPC from a provider process; the engine address is never dialled for it."""
-    process = subprocess.Popen([*host, "127.0.0.1:1"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    command = host if host[-1] == ENGINE_ADDRESS else [*host, ENGINE_ADDRESS]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=cwd, env=env)
     try:
         assert process.stdout is not None
         port = process.stdout.readline().strip()
@@ -76,14 +81,23 @@ def start_provider(host: list[str]) -> Iterator[dict[str, Any]]:
 
 
 @pytest.fixture(scope="module")
-def schema() -> Iterator[dict[str, Any]]:
-    """The provider as ``pulumi package add`` starts it: the plugin's main, run by Python."""
-    assert PLUGIN["runtime"]["name"] == "python"
-    yield from start_provider([sys.executable, str(ROOT / PLUGIN["main"])])
+def schema(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    """The provider as ``pulumi package add`` starts it: the language host's own command, from a
+    consumer's directory, with the plugin's virtualenv activated (``plugin_launch.py``)."""
+    launch = plugin_launch(ROOT, ENGINE_ADDRESS, tmp_path_factory.mktemp("consumer"))
+    yield from start_provider(launch.command, launch.cwd, launch.env)
+
+
+def test_the_cli_runs_the_plugins_own_main() -> None:
+    """Not ``python -m pulumi.run.plugin eventfork``: that path hosts the package at version 0.0.0."""
+    launch = plugin_launch(ROOT, ENGINE_ADDRESS, ROOT)
+    assert launch.mode == "directory" and launch.command[1:] == [str(ROOT), ENGINE_ADDRESS]
+    assert "main" not in PLUGIN, "PulumiPlugin.yaml has no main field for plugins: the CLI ignores it"
 
 
 def test_schema_names_the_package_and_every_component(schema: dict[str, Any]) -> None:
-    assert schema["name"] == "eventfork" and schema["version"] == "0.1.0"
+    assert schema["name"] == "eventfork"
+    assert schema["version"] == eventfork.__version__ == "0.1.0", "generated SDKs take the schema's version"
     assert set(schema["resources"]) == {f"eventfork:index:{c.__name__}" for c in COMPONENTS}
     for token, resource in schema["resources"].items():
         assert resource["isComponent"] is True, token

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import shutil
 import subprocess
 import sys
 import sysconfig
+import tomllib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -122,9 +122,9 @@ def test_the_installed_plugin_serves_the_schema_the_clone_serves(
 
 
 def test_dependencies_are_the_pins_of_requirements_txt() -> None:
-    text = (ROOT / "pyproject.toml").read_text()
-    dependencies = re.findall(
-        r'^\s*"([A-Za-z0-9_.-]+==[^"]+)",?$', text.split("dependencies = [", 1)[1].split("]", 1)[0], re.M
-    )
-    pins = {line.split("#")[0].strip() for line in (ROOT / "requirements.txt").read_text().splitlines()}
-    assert dependencies and set(dependencies) <= pins
+    """The plugin's virtualenv gets ``pip install .`` and ``requirements.txt`` (the language host's
+    InstallDependencies): both must be exactly the package's own pins, no program-only package."""
+    dependencies = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
+    lines = (line.split("#")[0].strip() for line in (ROOT / "requirements.txt").read_text().splitlines())
+    pins = [line for line in lines if line]
+    assert dependencies and sorted(pins) == sorted(dependencies)

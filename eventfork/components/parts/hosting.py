@@ -31,7 +31,7 @@ from typing import Any, TypeVar
 
 import pulumi
 
-from eventfork.config_schema import ConfigError, check_section
+from eventfork.config.schema import ConfigError, check_section
 
 PACKAGE = "eventfork"
 T = TypeVar("T")

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from eventfork.backup_config import BackupConfig
+from eventfork.config.backup import BackupConfig
 
 # S3's own default, stated explicitly: a rule's object-size filter is the one knob for small objects.
 TRANSITION_DEFAULT_MINIMUM_OBJECT_SIZE = "all_storage_classes_128K"

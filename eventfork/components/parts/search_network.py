@@ -13,9 +13,9 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from eventfork.analytics_config import AnalyticsConfig
 from eventfork.components.parts.common import account_and_region, policy_json
 from eventfork.components.parts.resource_policies import mask_card_numbers
+from eventfork.config.analytics import AnalyticsConfig
 from eventfork.naming import physical
 from eventfork.network_rules import domain_zones, subnet_cidrs
 

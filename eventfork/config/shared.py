@@ -1,14 +1,14 @@
 """What several config sections share: ARN patterns, value choices and the pipelines' common settings.
 
-Kept apart so each section's module (``backup_config``, ``analytics_config``, ``replay_config``,
-``fanout_config``) states only its own keys, and a pattern or a common setting is defined once.
+Kept apart so each section's module (``backup``, ``analytics``, ``replay``, ``fanout``) states only its
+own keys, and a pattern or a common setting is defined once.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from eventfork.config_schema import Rule, setting
+from eventfork.config.schema import Rule, setting
 
 COMPRESSION = ("UNCOMPRESSED", "GZIP", "ZIP", "Snappy", "HADOOP_SNAPPY")
 FILTER_SCOPES = ("MessageAttributes", "MessageBody")

@@ -11,9 +11,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from eventfork.components.parts.hosting import schema_view
-from eventfork.config_schema import Rule, setting
-from eventfork.service_rules import check_filter_policy, check_prefixes, check_transform
-from eventfork.shared_settings import (
+from eventfork.config.schema import Rule, setting
+from eventfork.config.shared import (
     COMPRESSION,
     access_log_retention_setting,
     access_logging_setting,
@@ -22,6 +21,7 @@ from eventfork.shared_settings import (
     log_level_setting,
     transform_arn_setting,
 )
+from eventfork.service_rules import check_filter_policy, check_prefixes, check_transform
 
 STORAGE_CLASSES = ("STANDARD_IA", "ONEZONE_IA", "INTELLIGENT_TIERING", "GLACIER", "GLACIER_IR", "DEEP_ARCHIVE")
 # S3 lifecycle object-size filters: "Maximum filter size is 5 TB"

@@ -9,9 +9,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from eventfork.components.parts.hosting import schema_view
-from eventfork.config_schema import Rule, setting
+from eventfork.config.schema import Rule, setting
+from eventfork.config.shared import KMS_ARN, SQS_ARN, filter_policy_setting, filter_scope_setting, log_level_setting
 from eventfork.service_rules import check_filter_policy
-from eventfork.shared_settings import KMS_ARN, SQS_ARN, filter_policy_setting, filter_scope_setting, log_level_setting
 
 
 @schema_view

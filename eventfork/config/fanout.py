@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from eventfork.config_schema import Rule, setting
-from eventfork.shared_settings import KMS_ARN
+from eventfork.config.schema import Rule, setting
+from eventfork.config.shared import KMS_ARN
 
 # CreateTopic: names of 1-256 letters, digits, '-' and '_', FIFO ones ending in .fifo (botocore sns model).
 SNS_TOPIC_ARN = r"arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:([A-Za-z0-9_-]{1,256}|[A-Za-z0-9_-]{1,251}\.fifo)"

@@ -13,16 +13,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from eventfork.components.parts.hosting import schema_view
-from eventfork.config_schema import Rule, setting
-from eventfork.network_rules import check_search_network
-from eventfork.service_rules import (
-    check_filter_policy,
-    check_prefixes,
-    check_search_nodes,
-    check_transform,
-    check_zone_awareness,
-)
-from eventfork.shared_settings import (
+from eventfork.config.schema import Rule, setting
+from eventfork.config.shared import (
     COMPRESSION,
     access_log_retention_setting,
     access_logging_setting,
@@ -30,6 +22,14 @@ from eventfork.shared_settings import (
     filter_scope_setting,
     log_level_setting,
     transform_arn_setting,
+)
+from eventfork.network_rules import check_search_network
+from eventfork.service_rules import (
+    check_filter_policy,
+    check_prefixes,
+    check_search_nodes,
+    check_transform,
+    check_zone_awareness,
 )
 
 ROTATIONS = ("NoRotation", "OneHour", "OneDay", "OneWeek", "OneMonth")

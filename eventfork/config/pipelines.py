@@ -6,10 +6,10 @@ each defined in its own module; this one assembles them for the stack config.
 
 from __future__ import annotations
 
-from eventfork.alarms_config import AlarmsConfig
-from eventfork.analytics_config import AnalyticsConfig
-from eventfork.backup_config import BackupConfig
-from eventfork.replay_config import ReplayConfig
+from eventfork.config.alarms import AlarmsConfig
+from eventfork.config.analytics import AnalyticsConfig
+from eventfork.config.backup import BackupConfig
+from eventfork.config.replay import ReplayConfig
 
 PIPELINE_SECTIONS: dict[str, type] = {
     "backup": BackupConfig,

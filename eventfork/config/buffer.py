@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
-from eventfork.config_schema import Rule, setting
+from eventfork.config.schema import Rule, setting
 
 # SNS FIFO topics and SQS FIFO queues forget a deduplication id after five minutes.
 DEDUP_WINDOW_SECONDS = 300

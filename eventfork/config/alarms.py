@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from eventfork.config_schema import Rule, setting
+from eventfork.config.schema import Rule, setting
 
 
 @dataclass(frozen=True)
