@@ -79,7 +79,7 @@ NAMES: dict[str, DerivedName] = {
         DerivedName("buffer-key-alias", "alias/{prefix}-buffer", KMS_ALIAS, ALIAS),
         DerivedName("buffer-queue", "{prefix}-buffer.fifo", SQS_QUEUE, QUEUE),
         DerivedName("buffer-dlq", "{prefix}-buffer-dlq.fifo", SQS_QUEUE, QUEUE),
-        # partition i >= 1 of the buffer (functions/buffer/buffer_partitions.py derives the same names)
+        # partition i >= 1 of the buffer (functions/buffer/partitions.py derives the same names)
         DerivedName("buffer-partition-queue", "{prefix}-buffer-p{label}.fifo", SQS_QUEUE, QUEUE),
         DerivedName("buffer-table", "{prefix}-buffer", DYNAMODB_TABLE, "aws:dynamodb/table:Table"),
         DerivedName("buffer-function", "{prefix}-buffer", LAMBDA_FUNCTION, FUNCTION),

@@ -110,7 +110,7 @@ class BufferConfig:
     )
 
     # The buffer function's environment: each variable and the setting (or the value derived from the
-    # settings) it carries. The function reads the same names (functions/buffer/buffer_settings.py);
+    # settings) it carries. The function reads the same names (functions/buffer/settings.py);
     # tests/infra/test_buffer_settings_path.py holds the two together.
     FUNCTION_ENVIRONMENT: ClassVar[dict[str, str]] = {
         "BUFFER_PARTITIONS": "partitions",

@@ -1,7 +1,7 @@
 """Put the buffer DLQ's events back, each to its group's partition queue, and say first what will happen.
 
 The prediction runs the buffer's own code: ``parse_record`` on the message exactly as the buffer will
-receive it, the group items read as the buffer reads them (``BufferState.read``, strongly consistent),
+receive it, the group items read as the buffer reads them (``GroupTable.read``, strongly consistent),
 and ``decide``. An event is delivered, suppressed as stale (its ``occurredAt`` is older than its group's
 last delivery) or as a duplicate (its id was delivered), waits for its group's window, or is
 dead-lettered again (what it is still cannot be delivered). A redrive sends each event with a
@@ -105,11 +105,11 @@ def predict(
     letters: list[DeadLetter], dynamodb: Any, target: Target, now: float, include_unknown_ids: bool = False
 ) -> list[Verdict]:
     """What the buffer will do with each event if they are redriven now, in this order."""
-    records = buffer_code.load("buffer_records")
-    decisions = buffer_code.load("buffer_decisions")
-    state_module = buffer_code.load("buffer_state")
-    memory = buffer_code.load("buffer_memory")
-    partitions = buffer_code.load("buffer_partitions")
+    records = buffer_code.load("records")
+    decisions = buffer_code.load("decisions")
+    aws_edge = buffer_code.load("aws_edge")
+    group_state = buffer_code.load("group_state")
+    partitions = buffer_code.load("partitions")
     verdicts: list[Verdict] = []
     parsed: dict[str, Any] = {}
     for letter in letters:
@@ -135,7 +135,7 @@ def predict(
             continue
         parsed[letter.message_id] = event
         verdicts.append(Verdict(letter, DELIVER, "", part))
-    state = state_module.BufferState(dynamodb, target.table_name, 0, 0)
+    state = aws_edge.GroupTable(dynamodb, target.table_name, 0, 0)
     events = list(parsed.values())
     snapshot = state.read({e.group for e in events}, now)
     snapshot = state.recall(snapshot, [(e.group, e.event_id) for e in events])
@@ -158,8 +158,11 @@ def predict(
             wait = f" (after its group's window, in {at - now:.0f} s)" if at > now else ""
             verdict.why = "nothing newer of its group was delivered" + wait
             previous = groups.get(event.group)
-            recent = {**(previous.recent if previous else {}), memory.memory_key(event.event_id): event.occurred_at}
-            groups[event.group] = memory.GroupState(at, event.occurred_at, event.event_id, 0, recent)
+            recent = {
+                **(previous.recent if previous else {}),
+                group_state.memory_key(event.event_id): event.occurred_at,
+            }
+            groups[event.group] = group_state.GroupState(at, event.occurred_at, event.event_id, 0, recent)
             when[event.group] = at
     return verdicts
 

@@ -5,8 +5,11 @@ from __future__ import annotations
 import os
 from typing import Any
 
+from aws_edge import AwsEdge
 from aws_lambda_powertools import Logger, Metrics, Tracer
-from buffer_processor import BatchResult, BufferFunction, BufferSettings
+from batch_result import BatchResult
+from processor import BufferFunction
+from settings import BufferSettings
 
 logger = Logger()
 metrics = Metrics()
@@ -19,20 +22,19 @@ SNS_CLIENT_CONFIG = {"connect_timeout": 2, "read_timeout": 5, "retries": {"max_a
 
 
 def build(env: dict[str, str] | None = None) -> BufferFunction:
-    """Create the processor with clients for this region; no AWS call is made here."""
+    """Create the processor and its AWS edge with clients for this region; no AWS call is made here."""
     import boto3
     from botocore.config import Config
 
     settings = BufferSettings.from_env(dict(os.environ if env is None else env))
     session = boto3.session.Session()
-    return BufferFunction(
+    edge = AwsEdge(
         sqs=session.client("sqs"),
         sns=session.client("sns", config=Config(**SNS_CLIENT_CONFIG)),
         dynamodb=session.client("dynamodb"),
         settings=settings,
-        logger=logger,
-        metrics=metrics,
     )
+    return BufferFunction(edge=edge, settings=settings, logger=logger, metrics=metrics)
 
 
 def process(event: dict[str, Any]) -> BatchResult:

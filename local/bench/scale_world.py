@@ -32,7 +32,7 @@ _modules: dict[str, Any] = {}
 
 def processor_module() -> Any:
     if "processor" not in _modules:
-        _modules["processor"] = load_module(BUFFER_DIR, "buffer_processor", "eventfork_scale_buffer_processor")
+        _modules["processor"] = load_module(BUFFER_DIR, "processor", "eventfork_scale_buffer_processor")
     return _modules["processor"]
 
 
@@ -55,7 +55,7 @@ def settle_holding(settle: Callable[..., Any]) -> Callable[..., Any]:
 
 
 class Table:
-    """The buffer table, for the statements ``buffer_state`` writes (INSERT ... VALUE, UPDATE ... SET ... WHERE)."""
+    """The buffer table, for the statements ``group_state`` builds (INSERT ... VALUE, UPDATE ... SET ... WHERE)."""
 
     def __init__(self, calls: Counter[str]) -> None:
         self.items: dict[str, dict[str, Any]] = {}
@@ -124,10 +124,15 @@ class World:
             max_group_backlog_seconds=backlog_limit,
             partitions=partitions,
         )
+        clock, sleep = (lambda: self.now), (lambda s: None)
+        edge = processor.AwsEdge(sqs=self, sns=self, dynamodb=self.table, settings=settings, clock=clock, sleep=sleep)
         self.function = processor.BufferFunction(
-            sqs=self, sns=self, dynamodb=self.table, settings=settings, clock=lambda: self.now, sleep=lambda s: None
+            edge=edge,
+            settings=settings,
+            clock=clock,
+            sleep=sleep,
+            settle=settle_holding(processor.settle) if holding else processor.settle,
         )
-        self.holding = holding
         # A bound, not a design: every record the function leaves for later is deleted in the
         # receive that found it, as the fastest overflow store or side queue would take it off.
         self.clearing = clearing
@@ -219,17 +224,10 @@ class World:
 
     def tick(self) -> bool:
         """Up to ``CONCURRENCY`` invocations per partition at the current instant; False when nothing was received."""
-        processor = processor_module()
-        original = processor.settle
-        if self.holding:
-            processor.settle = settle_holding(original)
-        try:
-            busy = False
-            for partition in self.active():
-                busy = self._poll(partition) or busy
-            return busy
-        finally:
-            processor.settle = original
+        busy = False
+        for partition in self.active():
+            busy = self._poll(partition) or busy
+        return busy
 
     def _poll(self, partition: int) -> bool:
         queue, busy = self.queues[partition], False

@@ -208,15 +208,15 @@ BUFFER_DIR = Path(__file__).resolve().parents[2] / "functions" / "buffer"
 
 @functools.cache
 def partitions_module() -> Any:
-    """The producers' routing rule (``functions/buffer/buffer_partitions.py``, the reference), loaded once."""
-    return load_module(BUFFER_DIR, "buffer_partitions", "eventfork_buffer_partitions")
+    """The producers' routing rule (``functions/buffer/partitions.py``, the reference), loaded once."""
+    return load_module(BUFFER_DIR, "partitions", "eventfork_buffer_partitions")
 
 
 class BufferInvoker:
     """The buffer function with emulator clients, virtual clock and faults."""
 
     def __init__(self, info: FunctionInfo, clock: VirtualClock, faults: FaultBook) -> None:
-        processor = load_module(info.code_dir, "buffer_processor", f"eventfork_fn_{info.name}_processor")
+        processor = load_module(info.code_dir, "processor", f"eventfork_fn_{info.name}_processor")
         self.faults = faults
         self.counter = CallCounter()
         sqs, sns, ddb = (self.counter.attach(boto3.client(s)) for s in ("sqs", "sns", "dynamodb"))
@@ -229,22 +229,6 @@ class BufferInvoker:
         self.clock = clock
         self.metrics = MetricsRecorder()  # what CloudWatch would receive (late_republish, ...)
 
-        def new_environment() -> Any:
-            return processor.BufferFunction(
-                sqs=sqs,
-                sns=sns,
-                dynamodb=ddb,
-                settings=settings,
-                clock=clock.now,
-                sleep=self._sleep,
-                metrics=self.metrics,
-            )
-
-        # Lambda runs one invocation at a time per execution environment and reuses an idle one: the
-        # function's per-invocation state (its source queue, ...) is never shared by overlapping calls.
-        self._new_environment = new_environment
-        self._idle: list[Any] = []
-        self._environments = threading.Lock()
         prepare = processor.prepare_delivery
 
         def prepare_or_fail(event: Any, topic_fifo: bool) -> dict[str, Any]:
@@ -253,7 +237,24 @@ class BufferInvoker:
                 raise RuntimeError(f"injected processing failure for {event.event_id}")
             return prepare(event, topic_fifo)
 
-        processor.prepare_delivery = prepare_or_fail
+        def new_environment() -> Any:
+            edge = processor.AwsEdge(
+                sqs=sqs, sns=sns, dynamodb=ddb, settings=settings, clock=clock.now, sleep=self._sleep
+            )
+            return processor.BufferFunction(
+                edge=edge,
+                settings=settings,
+                clock=clock.now,
+                sleep=self._sleep,
+                metrics=self.metrics,
+                prepare_delivery=prepare_or_fail,
+            )
+
+        # Lambda runs one invocation at a time per execution environment and reuses an idle one: the
+        # function's per-invocation state (its source queue, ...) is never shared by overlapping calls.
+        self._new_environment = new_environment
+        self._idle: list[Any] = []
+        self._environments = threading.Lock()
         self.outcomes: list[Any] = []
         self.handler_seconds = 0.0
 
@@ -345,6 +346,6 @@ class _Context:
 
 
 def make_invoker(info: FunctionInfo, clock: VirtualClock, faults: FaultBook) -> Callable[[dict[str, Any]], Any]:
-    if (info.code_dir / "buffer_processor.py").is_file():
+    if (info.code_dir / "processor.py").is_file():
         return BufferInvoker(info, clock, faults)
     return HandlerInvoker(info)

@@ -105,7 +105,7 @@ def simulate(
             after_provision(topology, plan)
         invokers = {}
         for arn, info in topology.functions.items():
-            if buffer_invoker is not None and (info.code_dir / "buffer_processor.py").is_file():
+            if buffer_invoker is not None and (info.code_dir / "processor.py").is_file():
                 invokers[arn] = buffer_invoker(info, clock, faults, plan)
             else:
                 invokers[arn] = make_invoker(info, clock, faults)

@@ -1,6 +1,6 @@
 """Policies at parity with Security Hub, Checkov, cdk-nag and Pulumi's AWS packs on the types eventfork declares.
 
-Thin adapters, as in pack.py: they pick the resources and inputs, the rule functions decide.
+Each policy is declared once, on its check: the check picks the resources and inputs, the rule functions decide.
 """
 
 from __future__ import annotations
@@ -8,22 +8,19 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
-from pulumi_policy import (
-    ReportViolation,
-    ResourceValidationArgs,
-    ResourceValidationPolicy,
-    StackValidationArgs,
-    StackValidationPolicy,
-)
+from pulumi_policy import ReportViolation, ResourceValidationArgs, Severity, StackValidationArgs
 
 from eventfork_policies.adapters import (
     ADVISORY,
+    EVENTFORK,
+    FSBP_DOCS,
     MANDATORY,
+    PolicyGroup,
+    checkov,
     config,
     each,
+    fsbp,
     names_bucket,
-    resource_policy,
-    stack_policy,
     targets,
 )
 from eventfork_policies.rules import exposure, resilience, search_storage
@@ -32,6 +29,7 @@ QUEUE, TOPIC, KEY = "aws:sqs/queue:Queue", "aws:sns/topic:Topic", "aws:kms/key:K
 DOMAIN = "aws:opensearch/domain:Domain"
 BUCKETS = ("aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2")
 TRUSTED = {"trustedAccounts": {"type": "array", "items": {"type": "string", "pattern": "^[0-9]{12}$"}, "default": []}}
+STRINGS = {"type": "array", "items": {"type": "string"}}
 DOCUMENT_INPUT = {
     "aws:sqs/queuePolicy:QueuePolicy": ("queue policy", "policy", "queueUrl"),
     QUEUE: ("queue", "policy", "url"),
@@ -41,6 +39,7 @@ DOCUMENT_INPUT = {
     "aws:kms/keyPolicy:KeyPolicy": ("KMS key policy", "policy", None),
     "aws:opensearch/domainPolicy:DomainPolicy": ("search domain policy", "accessPolicies", None),
 }
+COVERAGE = PolicyGroup()
 
 
 def _owners(args: ResourceValidationArgs, document: Any, own_input: str | None) -> set[str]:
@@ -56,6 +55,19 @@ def _owners(args: ResourceValidationArgs, document: Any, own_input: str | None) 
     return exposure.accounts_in(arns + own) | set(config(args, "trustedAccounts", []))
 
 
+@COVERAGE.resource_policy(
+    name="resource-policy-no-public-access",
+    description="Queue, topic, key, function and search domain policies admit no one outside the account "
+    "without a source condition",
+    level=MANDATORY,
+    severity=Severity.CRITICAL,
+    framework=fsbp("SQS.3, SNS.4, KMS.5, Lambda.1, Opensearch.2"),
+    tags=["public-access", "resource-policy"],
+    remediation="Name this account's principals or a trusted role ARN, or add a Condition on aws:SourceArn, "
+    "aws:SourceAccount or aws:PrincipalOrgID; for Lambda permissions set source_arn or source_account.",
+    url=FSBP_DOCS + "lambda-controls.html",
+    config_schema=TRUSTED,
+)
 def _public_access(args: ResourceValidationArgs) -> list[str]:
     if args.resource_type == "aws:lambda/permission:Permission":
         owners = exposure.accounts_in([args.props.get("function")]) | set(config(args, "trustedAccounts", []))
@@ -93,6 +105,17 @@ def targets_any(resource: Any, candidates: list[Any], key: str) -> Any:
     return next((c for c in candidates if any(d.urn == c.urn for d in deps)), None)
 
 
+@COVERAGE.stack_policy(
+    name="sns-can-use-subscriber-queue-key",
+    description="The KMS key of a queue SNS delivers to lets sns.amazonaws.com use it",
+    level=MANDATORY,
+    severity=Severity.HIGH,
+    framework=EVENTFORK,
+    tags=["sns", "sqs", "kms", "delivery"],
+    remediation="Allow sns.amazonaws.com kms:GenerateDataKey* and kms:Decrypt in the queue key's policy, "
+    "bound to the topic.",
+    url="https://docs.aws.amazon.com/sns/latest/dg/sns-enable-encryption-for-topic-sqs-queue-subscriptions.html",
+)
 def _sns_key(args: StackValidationArgs, report_violation: ReportViolation) -> None:
     queues = [r for r in args.resources if r.resource_type == QUEUE]
     keys = [r for r in args.resources if r.resource_type == KEY]
@@ -128,24 +151,71 @@ def _sns_key(args: StackValidationArgs, report_violation: ReportViolation) -> No
     each([r for r in args.resources if r.resource_type == "aws:sns/topicSubscription:TopicSubscription"], check)
 
 
+@COVERAGE.resource_policy(
+    name="sns-subscription-redrive-policy",
+    description="Subscriptions to queues have a dead-letter queue",
+    level=ADVISORY,
+    severity=Severity.MEDIUM,
+    framework=EVENTFORK,
+    tags=["sns", "reliability"],
+    remediation="Set redrive_policy with deadLetterTargetArn to a queue the topic may send to.",
+    url="https://docs.aws.amazon.com/sns/latest/dg/sns-dead-letter-queues.html",
+    config_schema={"protocols": {**STRINGS, "default": ["sqs"]}},
+)
 def _subscription_redrive(args: ResourceValidationArgs) -> list[str]:
     if args.resource_type != "aws:sns/topicSubscription:TopicSubscription":
         return []
     return resilience.subscription_redrive(args.name, args.props, list(config(args, "protocols", ["sqs"])))
 
 
+@COVERAGE.resource_policy(
+    name="dynamodb-recovery",
+    description="Tables have point-in-time recovery (and deletion protection in production)",
+    level=ADVISORY,
+    severity=Severity.MEDIUM,
+    framework=fsbp("DynamoDB.2, DynamoDB.6"),
+    tags=["dynamodb", "backup"],
+    remediation="Set point_in_time_recovery={'enabled': True}; in production also deletion_protection_enabled=True.",
+    url=FSBP_DOCS + "dynamodb-controls.html",
+    config_schema={"requireDeletionProtection": {"type": "boolean", "default": False}},
+)
 def _table_recovery(args: ResourceValidationArgs) -> list[str]:
     if args.resource_type != "aws:dynamodb/table:Table":
         return []
     return resilience.table_recovery(args.name, args.props, bool(config(args, "requireDeletionProtection", False)))
 
 
+@COVERAGE.resource_policy(
+    name="log-group-customer-managed-key",
+    description="Log groups are encrypted with a customer-managed key",
+    level=ADVISORY,
+    severity=Severity.MEDIUM,
+    framework=checkov("CKV_AWS_158"),
+    tags=["logs", "kms"],
+    remediation="Set kms_key_id to a customer-managed key whose policy allows logs.<region>.amazonaws.com.",
+    url="https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/encrypt-log-data-kms.html",
+    config_schema={"exemptNamePatterns": {**STRINGS, "default": []}},
+)
 def _log_group_key(args: ResourceValidationArgs) -> list[str]:
     if args.resource_type != "aws:cloudwatch/logGroup:LogGroup":
         return []
     return resilience.log_group_key(args.name, args.props, list(config(args, "exemptNamePatterns", [])))
 
 
+@COVERAGE.resource_policy(
+    name="lambda-runtime-supported",
+    description="Functions use a runtime AWS Lambda does not deprecate soon",
+    level=ADVISORY,
+    severity=Severity.MEDIUM,
+    framework=fsbp("Lambda.2 (cdk-nag AwsSolutions-L1)"),
+    tags=["lambda", "runtime"],
+    remediation="Move the function to the newest runtime of its language.",
+    url="https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtimes.html",
+    config_schema={
+        "warnDaysBefore": {"type": "integer", "minimum": 0, "default": 180},
+        "exemptRuntimes": {**STRINGS, "default": []},
+    },
+)
 def _runtime(args: ResourceValidationArgs) -> list[str]:
     if args.resource_type != "aws:lambda/function:Function":
         return []
@@ -158,6 +228,17 @@ def _runtime(args: ResourceValidationArgs) -> list[str]:
     )
 
 
+@COVERAGE.resource_policy(
+    name="opensearch-audit-and-error-logs",
+    description="Search domains publish audit and error logs",
+    level=ADVISORY,
+    severity=Severity.MEDIUM,
+    framework=fsbp("Opensearch.4, Opensearch.5"),
+    tags=["opensearch", "logging"],
+    remediation="Publish AUDIT_LOGS and ES_APPLICATION_LOGS to CMK-encrypted log groups.",
+    url=FSBP_DOCS + "opensearch-controls.html",
+    config_schema={"requiredLogTypes": {**STRINGS, "default": ["AUDIT_LOGS", "ES_APPLICATION_LOGS"]}},
+)
 def _domain_logs(args: ResourceValidationArgs) -> list[str]:
     if args.resource_type != DOMAIN:
         return []
@@ -165,6 +246,16 @@ def _domain_logs(args: ResourceValidationArgs) -> list[str]:
     return search_storage.domain_logs(args.name, args.props, required)
 
 
+@COVERAGE.resource_policy(
+    name="opensearch-fine-grained-access",
+    description="Search domains have fine-grained access control",
+    level=ADVISORY,
+    severity=Severity.HIGH,
+    framework=fsbp("Opensearch.7"),
+    tags=["opensearch", "access-control"],
+    remediation="Enable advanced_security_options with an IAM master user.",
+    url=FSBP_DOCS + "opensearch-controls.html",
+)
 def _domain_access(args: ResourceValidationArgs) -> list[str]:
     return search_storage.domain_fine_grained_access(args.name, args.props) if args.resource_type == DOMAIN else []
 
@@ -173,6 +264,17 @@ def _physical(bucket: Any) -> str:
     return str(bucket.props.get("bucket") or bucket.props.get("bucketPrefix") or bucket.name)
 
 
+@COVERAGE.stack_policy(
+    name="s3-access-logging",
+    description="Buckets have server access logging (the log bucket itself is exempt)",
+    level=ADVISORY,
+    severity=Severity.LOW,
+    framework=fsbp("S3.9"),
+    tags=["s3", "logging"],
+    remediation="Add a BucketLogging to an SSE-S3 log bucket, or exempt the bucket by name.",
+    url=FSBP_DOCS + "s3-controls.html",
+    config_schema={"exemptNamePatterns": {**STRINGS, "default": []}},
+)
 def _access_logging(args: StackValidationArgs, report_violation: ReportViolation) -> None:
     loggings = [r for r in args.resources if r.resource_type.startswith("aws:s3/bucketLogging")]
     patterns = list(config(args, "exemptNamePatterns", []))
@@ -190,6 +292,20 @@ def _access_logging(args: StackValidationArgs, report_violation: ReportViolation
     each([r for r in args.resources if r.resource_type in BUCKETS], check)
 
 
+@COVERAGE.stack_policy(
+    name="s3-object-lock-evidence",
+    description="Buckets keeping evidence are offered Object Lock",
+    level=ADVISORY,
+    severity=Severity.LOW,
+    framework=fsbp("S3.15"),
+    tags=["s3", "immutability", "consent"],
+    remediation="Create the bucket with Object Lock and a default COMPLIANCE retention.",
+    url="https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-lock.html",
+    config_schema={
+        "namePatterns": {**STRINGS, "default": ["consent", "evidence", "audit", "backup"]},
+        "tagValues": {**STRINGS, "default": ["backup", "evidence", "consent"]},
+    },
+)
 def _object_lock(args: StackValidationArgs, report_violation: ReportViolation) -> None:
     locks = [r for r in args.resources if r.resource_type.startswith("aws:s3/bucketObjectLockConfiguration")]
     patterns = list(config(args, "namePatterns", ["consent", "evidence", "audit", "backup"]))
@@ -205,78 +321,4 @@ def _object_lock(args: StackValidationArgs, report_violation: ReportViolation) -
     each([r for r in args.resources if r.resource_type in BUCKETS], check)
 
 
-STRINGS = {"type": "array", "items": {"type": "string"}}
-COVERAGE_POLICIES: list[ResourceValidationPolicy | StackValidationPolicy] = [
-    resource_policy(
-        "resource-policy-no-public-access",
-        "Queue, topic, key, function and search domain policies admit no one outside the account "
-        "without a source condition",
-        MANDATORY,
-        _public_access,
-        schema=TRUSTED,
-    ),
-    stack_policy(
-        "sns-can-use-subscriber-queue-key",
-        "The KMS key of a queue SNS delivers to lets sns.amazonaws.com use it",
-        MANDATORY,
-        _sns_key,
-    ),
-    resource_policy(
-        "sns-subscription-redrive-policy",
-        "Subscriptions to queues have a dead-letter queue",
-        ADVISORY,
-        _subscription_redrive,
-        schema={"protocols": {**STRINGS, "default": ["sqs"]}},
-    ),
-    resource_policy(
-        "dynamodb-recovery",
-        "Tables have point-in-time recovery (and deletion protection in production)",
-        ADVISORY,
-        _table_recovery,
-        schema={"requireDeletionProtection": {"type": "boolean", "default": False}},
-    ),
-    resource_policy(
-        "log-group-customer-managed-key",
-        "Log groups are encrypted with a customer-managed key",
-        ADVISORY,
-        _log_group_key,
-        schema={"exemptNamePatterns": {**STRINGS, "default": []}},
-    ),
-    resource_policy(
-        "lambda-runtime-supported",
-        "Functions use a runtime AWS Lambda does not deprecate soon",
-        ADVISORY,
-        _runtime,
-        schema={
-            "warnDaysBefore": {"type": "integer", "minimum": 0, "default": 180},
-            "exemptRuntimes": {**STRINGS, "default": []},
-        },
-    ),
-    resource_policy(
-        "opensearch-audit-and-error-logs",
-        "Search domains publish audit and error logs",
-        ADVISORY,
-        _domain_logs,
-        schema={"requiredLogTypes": {**STRINGS, "default": ["AUDIT_LOGS", "ES_APPLICATION_LOGS"]}},
-    ),
-    resource_policy(
-        "opensearch-fine-grained-access", "Search domains have fine-grained access control", ADVISORY, _domain_access
-    ),
-    stack_policy(
-        "s3-access-logging",
-        "Buckets have server access logging (the log bucket itself is exempt)",
-        ADVISORY,
-        _access_logging,
-        schema={"exemptNamePatterns": {**STRINGS, "default": []}},
-    ),
-    stack_policy(
-        "s3-object-lock-evidence",
-        "Buckets keeping evidence are offered Object Lock",
-        ADVISORY,
-        _object_lock,
-        schema={
-            "namePatterns": {**STRINGS, "default": ["consent", "evidence", "audit", "backup"]},
-            "tagValues": {**STRINGS, "default": ["backup", "evidence", "consent"]},
-        },
-    ),
-]
+COVERAGE_POLICIES = COVERAGE.policies

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,7 +16,14 @@ from local.emulator import VirtualClock, emulator
 from local.simulate.invokers import load_module
 
 BUFFER_DIR = Path(__file__).resolve().parents[2] / "functions" / "buffer"
-processor = load_module(BUFFER_DIR, "buffer_processor", "eventfork_test_buffer_processor")
+processor = load_module(BUFFER_DIR, "processor", "eventfork_test_buffer_processor")
+# The modules the processor imports, by the names it imports them under (the function's folder on the path).
+aws_edge = sys.modules["aws_edge"]
+decisions = sys.modules["decisions"]
+group_state = sys.modules["group_state"]
+records = sys.modules["records"]
+recording = sys.modules["recording"]
+settings_module = sys.modules["settings"]
 
 
 @dataclass
@@ -32,11 +40,19 @@ class BufferWorld:
     settings: Any
     sent: int = 0
 
-    def function(self, **kwargs: Any) -> Any:
+    def function(self, settings: Any = None, **kwargs: Any) -> Any:
+        """The processor with an AWS edge on the emulated clients; ``kwargs`` as ``BufferFunction`` takes them."""
+        settings = settings or self.settings
         kwargs.setdefault("sleep", lambda seconds: self.clock.advance_to(self.clock.t + seconds))
-        return processor.BufferFunction(
-            sqs=self.sqs, sns=self.sns, dynamodb=self.ddb, settings=self.settings, clock=self.clock.now, **kwargs
+        edge = aws_edge.AwsEdge(
+            sqs=self.sqs,
+            sns=self.sns,
+            dynamodb=self.ddb,
+            settings=settings,
+            clock=self.clock.now,
+            sleep=kwargs["sleep"],
         )
+        return processor.BufferFunction(edge=edge, settings=settings, clock=self.clock.now, **kwargs)
 
     def send(
         self, group: str, event_id: str, body: Any, occurred_at: float | None = None, raw: str | None = None
@@ -127,7 +143,7 @@ def world() -> Iterator[BufferWorld]:
             TopicArn=topic, Protocol="sqs", Endpoint=down_arn["QueueArn"], Attributes={"RawMessageDelivery": "true"}
         )
         _table(ddb, "groups", "messageGroupId")
-        settings = processor.BufferSettings(
+        settings = settings_module.BufferSettings(
             group_table="groups",
             topic_arn=topic,
             topic_fifo=True,

@@ -8,7 +8,7 @@ import math
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.buffer.conftest import BufferWorld, processor
+from tests.buffer.conftest import BufferWorld, decisions, processor, recording, records
 
 
 def run_once(world: BufferWorld, function: object | None = None) -> tuple[dict, object]:
@@ -41,7 +41,7 @@ def test_second_event_waits_exactly_until_the_window_ends(world: BufferWorld) ->
     assert kinds(result) == ["delayed"]
     # The window runs from the recorded delivery, the publish margin after the decision (never before
     # the message reached the topic).
-    window_end = 60.0 + processor.PUBLISH_MARGIN_SECONDS
+    window_end = 60.0 + decisions.PUBLISH_MARGIN_SECONDS
     assert result.outcomes[0].visible_at == pytest.approx(world.clock.start + window_end)
     assert result.response["batchItemFailures"] == [{"itemIdentifier": event["Records"][0]["messageId"]}]
     world.clock.advance_to(59.0)
@@ -109,18 +109,15 @@ def test_malformed_bodies_go_to_the_dlq_with_a_reason_and_the_group_goes_on(
     assert [e["eventId"] for e in world.downstream()] == ["good"]
 
 
-def test_poison_event_is_retried_then_dead_lettered_and_its_group_goes_on(
-    world: BufferWorld, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    prepare = processor.prepare_delivery
+def test_poison_event_is_retried_then_dead_lettered_and_its_group_goes_on(world: BufferWorld) -> None:
+    prepare = records.prepare_delivery
 
     def poison(event: object, topic_fifo: bool) -> object:
         if event.event_id == "p1":  # type: ignore[attr-defined]
             raise ValueError("downstream schema rejects it")
         return prepare(event, topic_fifo)
 
-    monkeypatch.setattr(processor, "prepare_delivery", poison)
-    fn = world.function()
+    fn = world.function(prepare_delivery=poison)
     world.send("user-1", "p1", {"n": 1})
     world.send("user-1", "p2", {"n": 2})
     seen = []
@@ -162,7 +159,7 @@ def test_failed_table_write_is_retried_and_delivered_once(world: BufferWorld) ->
 
     def throttle(**_: object) -> None:  # throttled on every attempt of the first invocation
         calls["n"] += 1
-        if calls["n"] <= processor.RECORD_ATTEMPTS:
+        if calls["n"] <= recording.RECORD_ATTEMPTS:
             error = {"Error": {"Code": "ProvisionedThroughputExceededException", "Message": "slow"}}
             raise ClientError(error, "BatchExecuteStatement")
 
@@ -192,7 +189,7 @@ def test_concurrent_change_of_a_group_fails_only_that_record(world: BufferWorld)
     world.send("user-1", "a1", {"n": 1})
     world.send("user-2", "b1", {"n": 1})
     fn = world.function()
-    original = fn.state.read
+    original = fn.edge.table.read
 
     def read_then_race(*args: object, **kwargs: object) -> object:
         snapshot = original(*args, **kwargs)
@@ -208,7 +205,7 @@ def test_concurrent_change_of_a_group_fails_only_that_record(world: BufferWorld)
         )
         return snapshot
 
-    fn.state.read = read_then_race
+    fn.edge.table.read = read_then_race
     _, result = run_once(world, fn)
     assert {o.event_id: o.kind for o in result.outcomes} == {"a1": "failed", "b1": "delivered"}
     assert "changed concurrently" in result.outcomes[0].reason
@@ -236,9 +233,7 @@ def test_expired_state_is_ignored_like_dynamodb_ttl_would(world: BufferWorld) ->
 
 def test_interval_zero_delivers_a_whole_group_in_order_in_one_batch(world: BufferWorld) -> None:
     settings = processor.BufferSettings(**{**world.settings.__dict__, "interval_seconds": 0})
-    fn = processor.BufferFunction(
-        sqs=world.sqs, sns=world.sns, dynamodb=world.ddb, settings=settings, clock=world.clock.now
-    )
+    fn = world.function(settings=settings, sleep=lambda seconds: None)
     for i in range(5):
         world.send("user-1", f"e{i}", {"n": i})
     _, result = run_once(world, fn)
@@ -265,7 +260,6 @@ def test_settings_from_env_name_what_is_missing() -> None:
 
 
 def test_a_record_without_group_or_id_is_rejected_with_a_reason() -> None:
-    records = load_records()
     base = {"messageId": "m1", "receiptHandle": "r", "body": "{}", "attributes": {}}
     no_group = records.parse_record(base, 1.7e9)
     assert isinstance(no_group, records.Rejection) and "MessageGroupId" in no_group.reason
@@ -275,9 +269,3 @@ def test_a_record_without_group_or_id_is_rejected_with_a_reason() -> None:
         {**base, "attributes": {"MessageGroupId": "g", "MessageDeduplicationId": "e", "SentTimestamp": "5000"}}, 1.7e9
     )
     assert isinstance(ok, records.Event) and ok.occurred_at == 5.0
-
-
-def load_records() -> object:
-    import sys
-
-    return sys.modules["buffer_records"]

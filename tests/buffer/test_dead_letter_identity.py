@@ -11,11 +11,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from tests.buffer.conftest import BufferWorld, processor
+from tests.buffer.conftest import BufferWorld, records
 
-records = processor.parse_record.__globals__  # the module the processor parses with
-parse_record = processor.parse_record
-Event = processor.Event
+parse_record = records.parse_record  # the module the processor parses with
+Event = records.Event
 NOW = 1_767_225_600.0
 
 
@@ -60,20 +59,15 @@ def poison_dead_letter(world: BufferWorld) -> dict[str, Any]:
         MessageAttributes={"amount": {"DataType": "Number", "StringValue": "150"}},
     )
     sent_at = world.clock.now()
-    original = processor.prepare_delivery
 
     def broken(event: Any, fifo: bool) -> dict[str, Any]:
         raise RuntimeError("downstream schema rejected it")
 
-    processor.prepare_delivery = broken
-    try:
-        for _ in range(world.settings.max_attempts):
-            event = world.receive_event()
-            assert event["Records"], "the poison event comes back until it is dead-lettered"
-            world.settle(event, world.function().handle(event).response)
-            world.clock.advance_to(world.clock.t + 61)
-    finally:
-        processor.prepare_delivery = original
+    for _ in range(world.settings.max_attempts):
+        event = world.receive_event()
+        assert event["Records"], "the poison event comes back until it is dead-lettered"
+        world.settle(event, world.function(prepare_delivery=broken).handle(event).response)
+        world.clock.advance_to(world.clock.t + 61)
     [message] = world.sqs.receive_message(
         QueueUrl=world.dlq_url, MessageAttributeNames=["All"], MessageSystemAttributeNames=["All"]
     )["Messages"]

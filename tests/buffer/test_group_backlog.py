@@ -8,22 +8,16 @@ its group, so the rest of an over-limit backlog drains at once instead of one ev
 from __future__ import annotations
 
 import dataclasses
+from typing import Any
 
 from local.emulator import sqs_backend
-from tests.buffer.conftest import BufferWorld, processor
+from tests.buffer.conftest import BufferWorld, decisions
 from tests.buffer.test_buffer_function import kinds, run_once
 
 
 def limited(world: BufferWorld, seconds: float) -> object:
     settings = dataclasses.replace(world.settings, max_group_backlog_seconds=seconds)
-    return processor.BufferFunction(
-        sqs=world.sqs,
-        sns=world.sns,
-        dynamodb=world.ddb,
-        settings=settings,
-        clock=world.clock.now,
-        sleep=lambda s: world.clock.advance_to(world.clock.t + s),
-    )
+    return world.function(settings=settings)
 
 
 def test_events_over_their_groups_backlog_limit_are_dead_lettered_with_a_reason(world: BufferWorld) -> None:
@@ -62,3 +56,25 @@ def test_without_a_limit_a_long_wait_is_only_a_wait(world: BufferWorld) -> None:
     _, result = run_once(world)
     assert kinds(result) == ["delivered", "delayed"]
     assert world.dead_letters() == []
+
+
+def test_a_batch_whose_records_over_the_limit_are_dead_lettered_is_decided_once(world: BufferWorld) -> None:
+    calls: list[int] = []
+
+    def counting(*args: Any) -> Any:
+        calls.append(len(args[0]))
+        return decisions.decide(*args)
+
+    settings = dataclasses.replace(world.settings, max_group_backlog_seconds=90.0)
+    function = world.function(settings=settings, decide=counting)
+    world.send("user-1", "e0", {"n": 0})
+    run_once(world, function)
+    world.clock.advance_to(1.0)
+    world.send("user-1", "e1", {"n": 1})
+    world.send("user-1", "e2", {"n": 2})
+    run_once(world, function)
+    world.clock.advance_to(200.0)
+    calls.clear()
+    _, result = run_once(world, function)  # e1 goes out; e2 must wait for e1's window, 199 s after its send
+    assert kinds(result) == ["delivered", "dead_lettered"]
+    assert calls == [2]  # the dead letter's result is put in place: the batch is not decided again

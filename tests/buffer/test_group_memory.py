@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 import uuid
 
 import pytest
@@ -11,10 +10,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from local.simulate.invokers import capacity_units, item_size
-from tests.buffer.conftest import BufferWorld, processor
+from tests.buffer.conftest import BufferWorld, aws_edge, group_state, processor
 from tests.buffer.test_buffer_function import kinds, run_once
-
-buffer_state = sys.modules[processor.BufferState.__module__]  # loaded beside the processor
 
 
 def _item(world: BufferWorld, group: str) -> dict:
@@ -23,9 +20,7 @@ def _item(world: BufferWorld, group: str) -> dict:
 
 def _zero_interval(world: BufferWorld) -> object:
     settings = processor.BufferSettings(**{**world.settings.__dict__, "interval_seconds": 0})
-    return processor.BufferFunction(
-        sqs=world.sqs, sns=world.sns, dynamodb=world.ddb, settings=settings, clock=world.clock.now
-    )
+    return world.function(settings=settings, sleep=lambda seconds: None)
 
 
 def test_delivery_is_remembered_in_the_group_item_only(world: BufferWorld) -> None:
@@ -52,13 +47,13 @@ def test_an_older_retransmitted_event_is_a_duplicate_while_its_id_is_remembered(
 
 def test_an_id_pushed_out_of_memory_is_still_never_delivered_twice(world: BufferWorld) -> None:
     fn = _zero_interval(world)
-    count = buffer_state.RECENT_EVENT_IDS + 5
+    count = group_state.RECENT_EVENT_IDS + 5
     for start in range(0, count, 10):
         for i in range(start, min(start + 10, count)):
             world.send("user-1", f"e{i}", {"n": i}, occurred_at=float(i))
         run_once(world, fn)
     recent = _item(world, "user-1")["recentEvents"]["M"]
-    assert "e0" not in recent and len(recent) == buffer_state.RECENT_EVENT_IDS
+    assert "e0" not in recent and len(recent) == group_state.RECENT_EVENT_IDS
     world.clock.advance_to(400.0)
     assert "expiresAt" in _item(world, "delivered user-1 e0")  # let go of by the group item, kept on its own
     world.send("user-1", "e0", {"n": 0}, occurred_at=0.0)
@@ -70,7 +65,7 @@ def test_an_id_pushed_out_of_memory_is_still_never_delivered_twice(world: Buffer
 def test_an_id_pushed_out_of_memory_and_retransmitted_with_a_newer_time_is_a_duplicate(world: BufferWorld) -> None:
     """Failed before (delivered again): a producer with no occurredAt makes a retransmission look newer."""
     fn = _zero_interval(world)
-    count = buffer_state.RECENT_EVENT_IDS + 5
+    count = group_state.RECENT_EVENT_IDS + 5
     for start in range(0, count, 10):
         for i in range(start, min(start + 10, count)):
             world.send("user-1", f"e{i}", {"n": i}, occurred_at=float(i))
@@ -83,25 +78,25 @@ def test_an_id_pushed_out_of_memory_and_retransmitted_with_a_newer_time_is_a_dup
 
 
 def test_every_id_of_the_last_occurred_at_is_kept_beyond_the_cap() -> None:
-    same = [buffer_state.Delivery("g", f"x{i}", 7.0, 9.0) for i in range(buffer_state.RECENT_EVENT_IDS + 3)]
+    same = [group_state.Delivery("g", f"x{i}", 7.0, 9.0) for i in range(group_state.RECENT_EVENT_IDS + 3)]
     older = {f"o{i}": float(i) for i in range(5)}
-    kept = buffer_state.remembered_ids(older, same)
+    kept = group_state.remembered_ids(older, same)
     assert set(kept.recent) == {d.event_id for d in same}
     assert kept.new_overflow == list(older) and kept.overflow == len(older)  # the older ids, kept on their own
 
 
 def test_ids_of_the_last_occurred_at_beyond_the_item_cap_go_to_items_of_their_own() -> None:
     extra = 7
-    same = [buffer_state.Delivery("g", f"x{i}", 7.0, 9.0) for i in range(buffer_state.TIE_IDS_IN_ITEM + extra)]
-    memory = buffer_state.remembered_ids({f"o{i}": float(i) for i in range(5)}, same)
-    assert set(memory.recent) == {f"x{i}" for i in range(buffer_state.TIE_IDS_IN_ITEM)}
+    same = [group_state.Delivery("g", f"x{i}", 7.0, 9.0) for i in range(group_state.TIE_IDS_IN_ITEM + extra)]
+    memory = group_state.remembered_ids({f"o{i}": float(i) for i in range(5)}, same)
+    assert set(memory.recent) == {f"x{i}" for i in range(group_state.TIE_IDS_IN_ITEM)}
     older = [f"o{i}" for i in range(5)]
-    assert memory.new_overflow == older + [f"x{i}" for i in range(buffer_state.TIE_IDS_IN_ITEM, len(same))]
+    assert memory.new_overflow == older + [f"x{i}" for i in range(group_state.TIE_IDS_IN_ITEM, len(same))]
     assert memory.overflow == len(older) + extra
-    later = buffer_state.remembered_ids(memory.recent, [buffer_state.Delivery("g", "y", 7.0, 9.0)], memory.overflow)
+    later = group_state.remembered_ids(memory.recent, [group_state.Delivery("g", "y", 7.0, 9.0)], memory.overflow)
     assert later.new_overflow == ["y"] and later.overflow == memory.overflow + 1
-    newer = buffer_state.remembered_ids(memory.recent, [buffer_state.Delivery("g", "z", 8.0, 9.0)], memory.overflow)
-    assert "z" in newer.recent and len(newer.recent) == buffer_state.RECENT_EVENT_IDS
+    newer = group_state.remembered_ids(memory.recent, [group_state.Delivery("g", "z", 8.0, 9.0)], memory.overflow)
+    assert "z" in newer.recent and len(newer.recent) == group_state.RECENT_EVENT_IDS
     # what the item lets go of is written on its own: the count never goes back
     assert set(newer.new_overflow) == set(memory.recent) - set(newer.recent)
     assert newer.overflow == memory.overflow + len(newer.new_overflow)
@@ -109,15 +104,15 @@ def test_ids_of_the_last_occurred_at_beyond_the_item_cap_go_to_items_of_their_ow
 
 @pytest.mark.parametrize("id_length", [24, 36, 128])
 def test_the_longest_group_with_ten_long_ids_costs_one_write_unit(world: BufferWorld, id_length: int) -> None:
-    state = buffer_state.BufferState(world.ddb, "groups", 86400, 86400)
+    state = aws_edge.GroupTable(world.ddb, "groups", 86400, 86400)
     group = "g" * 128  # the longest MessageGroupId SQS accepts
     deliveries = [
-        buffer_state.Delivery(group, (uuid.uuid4().hex * 4)[:id_length], 1.7e9 + i + 0.123, 1.7e9 + i + 0.456)
-        for i in range(buffer_state.RECENT_EVENT_IDS)
+        group_state.Delivery(group, (uuid.uuid4().hex * 4)[:id_length], 1.7e9 + i + 0.123, 1.7e9 + i + 0.456)
+        for i in range(group_state.RECENT_EVENT_IDS)
     ]
-    [statement] = state.statements(group, deliveries, buffer_state.Snapshot({}, {}))
+    [statement] = state.statements(group, deliveries, group_state.Snapshot({}, {}))
     assert capacity_units("BatchExecuteStatement", {"Statements": [statement]}) == (0.0, 1.0)
-    assert state.record(deliveries, buffer_state.Snapshot({}, {})) == {}
+    assert state.record(deliveries, group_state.Snapshot({}, {})) == {}
     assert item_size(_item(world, group)) <= 1024
     remembered = state.read({group}, 1.7e9).groups[group]
     assert all(remembered.remembers(d.event_id) for d in deliveries)
@@ -165,9 +160,9 @@ def test_memory_keeps_the_newest_ids_and_every_id_of_the_latest_time(steps: list
         for offset, step in enumerate(steps[start : start + per_batch]):
             occurred += step
             event_id = f"e{start + offset}"
-            batch.append(buffer_state.Delivery("g", event_id, occurred, 0.0))
+            batch.append(group_state.Delivery("g", event_id, occurred, 0.0))
             delivered.append((event_id, occurred))
-        kept = buffer_state.remembered_ids(memory, batch, overflow)
+        kept = group_state.remembered_ids(memory, batch, overflow)
         memory, overflow = kept.recent, kept.overflow
         overflow_ids |= set(kept.new_overflow)
     latest = max(t for _, t in delivered)
@@ -176,25 +171,22 @@ def test_memory_keeps_the_newest_ids_and_every_id_of_the_latest_time(steps: list
     # Nothing is forgotten: every delivered id is in the item or in an item of its own, counted.
     assert {e for e, _ in delivered} == set(memory) | overflow_ids
     assert overflow == len(overflow_ids) == len({e for e, _ in delivered} - set(memory))
-    assert len(memory) <= buffer_state.RECENT_EVENT_IDS + buffer_state.TIE_IDS_IN_ITEM
-    newest = sorted(delivered, key=lambda d: d[1], reverse=True)[: buffer_state.RECENT_EVENT_IDS]
+    assert len(memory) <= group_state.RECENT_EVENT_IDS + group_state.TIE_IDS_IN_ITEM
+    newest = sorted(delivered, key=lambda d: d[1], reverse=True)[: group_state.RECENT_EVENT_IDS]
     assert {t for _, t in newest} <= set(memory.values())
 
 
-def test_failed_attempts_are_counted_under_a_key_no_group_can_have(
-    world: BufferWorld, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_failed_attempts_are_counted_under_a_key_no_group_can_have(world: BufferWorld) -> None:
     def reject(event: object, topic_fifo: bool) -> object:
         raise ValueError("downstream schema check failed")
 
-    monkeypatch.setattr(processor, "prepare_delivery", reject)
-    fn = world.function()
+    fn = world.function(prepare_delivery=reject)
     world.send("user-1", "e1", {"n": 1})
     _, result = run_once(world, fn)
     assert kinds(result) == ["failed"] and "attempt 1/3" in result.outcomes[0].reason
     counter = _item(world, "failed attempts user-1 e1")
     assert counter["attempts"] == {"N": "1"}
-    assert " " in buffer_state.FAILURE_PREFIX  # SQS MessageGroupId allows no spaces: never a group's key
+    assert " " in group_state.FAILURE_PREFIX  # SQS MessageGroupId allows no spaces: never a group's key
     assert world.downstream() == []
 
 
@@ -217,7 +209,7 @@ class _RejectingTable:
 @pytest.mark.parametrize("whole_call", [False, True])
 def test_a_write_no_retry_can_cure_fails_the_invocation_loudly(world: BufferWorld, whole_call: bool) -> None:
     fn = world.function()
-    fn.state.client = _RejectingTable(world.ddb, whole_call)
+    fn.edge.table.client = _RejectingTable(world.ddb, whole_call)
     world.send("user-1", "e1", {"n": 1})
     event = world.receive_event()
     with pytest.raises(processor.StateRejectedError, match="rejected"):
@@ -232,7 +224,7 @@ def test_a_throttled_write_is_retried_quietly(world: BufferWorld) -> None:
             return {"Responses": [{"Error": {"Code": "ThrottlingError", "Message": "slow"}} for _ in Statements]}
 
     fn = world.function()
-    fn.state.client = Throttled(world.ddb, False)
+    fn.edge.table.client = Throttled(world.ddb, False)
     world.send("user-1", "e1", {"n": 1})
     _, result = run_once(world, fn)
     assert kinds(result) == ["failed"] and "ThrottlingError" in result.outcomes[0].reason
@@ -241,16 +233,16 @@ def test_a_throttled_write_is_retried_quietly(world: BufferWorld) -> None:
 @pytest.mark.parametrize("id_length", [24, 36, 128])
 def test_the_longest_group_that_let_ids_go_still_costs_one_write_unit(world: BufferWorld, id_length: int) -> None:
     """With its Bloom filter of let-go ids and the pending marks of a full batch."""
-    state = buffer_state.BufferState(world.ddb, "groups", 86400, 86400)
+    state = aws_edge.GroupTable(world.ddb, "groups", 86400, 86400)
     group = "g" * 128
     deliveries = [
-        buffer_state.Delivery(group, (uuid.uuid4().hex * 4)[:id_length], 1.7e9 + i + 0.123, 1.7e9 + i + 0.456)
-        for i in range(buffer_state.RECENT_EVENT_IDS + 3)
+        group_state.Delivery(group, (uuid.uuid4().hex * 4)[:id_length], 1.7e9 + i + 0.123, 1.7e9 + i + 0.456)
+        for i in range(group_state.RECENT_EVENT_IDS + 3)
     ]
-    snapshot = buffer_state.Snapshot({}, {})
+    snapshot = group_state.Snapshot({}, {})
     assert state.record(deliveries[:10], snapshot) == {}
     snapshot = state.read({group}, 1.7e9)
-    pending = {group: {buffer_state.pending_key(uuid.uuid4().hex): 1.7e9 + 20 for _ in range(10)}}
+    pending = {group: {group_state.pending_key(uuid.uuid4().hex): 1.7e9 + 20 for _ in range(10)}}
     statements = state.statements(group, deliveries[10:], snapshot, pending=pending[group])
     assert capacity_units("BatchExecuteStatement", {"Statements": statements[:1]}) == (0.0, 1.0)
     assert state.record(deliveries[10:], snapshot, pending=pending) == {}
@@ -261,10 +253,8 @@ def test_the_longest_group_that_let_ids_go_still_costs_one_write_unit(world: Buf
 def test_a_new_id_of_a_group_that_let_ids_go_is_looked_up_only_when_its_filter_bits_are_set() -> None:
     """The filter answers "never let go of" only for ids it was not given: checked against a set."""
     let_go = [f"id-{i}" for i in range(100)]
-    memory = buffer_state.remembered_ids(
-        {}, [buffer_state.Delivery("g", i, float(n), 0.0) for n, i in enumerate(let_go)]
-    )
-    state = buffer_state.GroupState(0.0, 149.0, "id-149", 1, memory.recent, memory.overflow, memory.overflow_filter)
+    memory = group_state.remembered_ids({}, [group_state.Delivery("g", i, float(n), 0.0) for n, i in enumerate(let_go)])
+    state = group_state.GroupState(0.0, 149.0, "id-149", 1, memory.recent, memory.overflow, memory.overflow_filter)
     gone = [i for i in let_go if i not in memory.recent]
     assert gone and all(state.may_be_elsewhere(i, 0.0) for i in gone)  # never a false "not seen"
     fresh = [f"new-{i}" for i in range(2000)]
@@ -273,9 +263,9 @@ def test_a_new_id_of_a_group_that_let_ids_go_is_looked_up_only_when_its_filter_b
 
 
 def test_a_group_that_let_ids_go_before_it_kept_a_filter_looks_every_new_id_up() -> None:
-    parsed = buffer_state.parse_group({"messageGroupId": {"S": "g"}, "tieOverflow": {"N": "3"}, "version": {"N": "2"}})
+    parsed = group_state.parse_group({"messageGroupId": {"S": "g"}, "tieOverflow": {"N": "3"}, "version": {"N": "2"}})
     assert parsed.overflow_filter is None and parsed.may_be_elsewhere("anything", 0.0)
-    later = buffer_state.remembered_ids(
-        {}, [buffer_state.Delivery("g", f"x{i}", float(i), 0.0) for i in range(12)], 3, None
+    later = group_state.remembered_ids(
+        {}, [group_state.Delivery("g", f"x{i}", float(i), 0.0) for i in range(12)], 3, None
     )
     assert later.overflow_filter is None  # a filter of only the new ids would wrongly answer for the old ones

@@ -15,7 +15,7 @@ from local.emulator import sqs_backend
 from local.simulate.invokers import load_module
 from tests.buffer.conftest import BUFFER_DIR, BufferWorld
 
-partitions = load_module(BUFFER_DIR, "buffer_partitions", "eventfork_test_buffer_partitions")
+partitions = load_module(BUFFER_DIR, "partitions", "eventfork_test_buffer_partitions")
 FIRST_URL = "https://sqs.us-east-1.amazonaws.com/123456789012/dev-buffer.fifo"
 
 

@@ -12,14 +12,11 @@ status code of 200").
 
 from __future__ import annotations
 
-import sys
 from typing import Any
 
 import pytest
 
-from tests.buffer.conftest import BufferWorld, processor
-
-buffer_state = sys.modules[processor.BufferState.__module__]
+from tests.buffer.conftest import BufferWorld, aws_edge
 
 
 class _UnprocessedFirst:
@@ -42,24 +39,24 @@ class _UnprocessedFirst:
 def _state(world: BufferWorld, times: int) -> tuple[Any, list[float], _UnprocessedFirst]:
     pauses: list[float] = []
     client = _UnprocessedFirst(world.ddb, times)
-    return buffer_state.BufferState(client, "groups", 86400, 86400, pauses.append), pauses, client
+    return aws_edge.GroupTable(client, "groups", 86400, 86400, pauses.append), pauses, client
 
 
 def test_unprocessed_keys_are_retried_with_a_growing_pause(world: BufferWorld) -> None:
     state, pauses, client = _state(world, 2)
     assert state.read({"user-1"}, world.clock.now()).groups == {}
     assert client.calls == 3
-    assert pauses == [buffer_state.READ_BACKOFF_SECONDS, 2 * buffer_state.READ_BACKOFF_SECONDS]
+    assert pauses == [aws_edge.READ_BACKOFF_SECONDS, 2 * aws_edge.READ_BACKOFF_SECONDS]
 
 
 def test_a_read_completed_by_the_last_attempt_succeeds(world: BufferWorld) -> None:
-    state, pauses, client = _state(world, buffer_state.MAX_READ_ATTEMPTS - 1)
+    state, pauses, client = _state(world, aws_edge.MAX_READ_ATTEMPTS - 1)
     state.read({"user-1"}, world.clock.now())
-    assert client.calls == buffer_state.MAX_READ_ATTEMPTS and len(pauses) == buffer_state.MAX_READ_ATTEMPTS - 1
+    assert client.calls == aws_edge.MAX_READ_ATTEMPTS and len(pauses) == aws_edge.MAX_READ_ATTEMPTS - 1
 
 
 def test_keys_still_unprocessed_after_every_attempt_fail_the_read(world: BufferWorld) -> None:
-    state, _, _ = _state(world, buffer_state.MAX_READ_ATTEMPTS)
+    state, _, _ = _state(world, aws_edge.MAX_READ_ATTEMPTS)
     with pytest.raises(RuntimeError, match="unprocessed"):
         state.read({"user-1"}, world.clock.now())
 

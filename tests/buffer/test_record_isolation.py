@@ -1,7 +1,8 @@
 """An unexpected error while handling one record is that record's failed attempt, never the batch's.
 
 The errors are raised from the production functions the handler calls (``parse_record``, ``decide``,
-``prepare_delivery``), swapped in ``buffer_processor``'s namespace: no test-only branch is involved.
+``prepare_delivery``), wrapped and given to the processor through its constructor, as the simulator
+gives its faults: no test-only branch is involved.
 """
 
 from __future__ import annotations
@@ -11,16 +12,22 @@ from typing import Any
 
 import pytest
 
-from tests.buffer.conftest import BufferWorld, processor
+from tests.buffer.conftest import BufferWorld, decisions, records
+
+ORIGINALS = {
+    "parse_record": records.parse_record,
+    "decide": decisions.decide,
+    "prepare_delivery": records.prepare_delivery,
+}
 
 
-def play_until_settled(world: BufferWorld, rounds: int = 8) -> list[str]:
+def play_until_settled(world: BufferWorld, steps: dict[str, Any], rounds: int = 8) -> list[str]:
     """Invoke, let the event source mapping settle, and step past every retry; returns outcome kinds."""
     kinds: list[str] = []
     for _ in range(rounds):
         event = world.receive_event()
         if event["Records"]:
-            result = world.function().handle(event)
+            result = world.function(**steps).handle(event)
             world.settle(event, result.response)
             kinds += [o.kind for o in result.outcomes]
         world.clock.advance_to(world.clock.t + 200.0)
@@ -58,14 +65,14 @@ def _event_id(event: Any, *_: Any) -> str:
     ],
 )
 def test_an_error_on_one_record_is_counted_for_it_and_dead_letters_it_after_max_attempts(
-    world: BufferWorld, monkeypatch: pytest.MonkeyPatch, name: str, pick: Callable[..., str], reason: str
+    world: BufferWorld, name: str, pick: Callable[..., str], reason: str
 ) -> None:
-    monkeypatch.setattr(processor, name, raising_for("bad", getattr(processor, name), pick))
+    steps = {name: raising_for("bad", ORIGINALS[name], pick)}
     world.send("user-1", "bad", {"n": 1})
     world.send("user-2", "good", {"n": 2})
     if name == "prepare_delivery":  # the same id in another group fails on its own count
         world.send("user-3", "bad", {"n": 3})
-    kinds = play_until_settled(world)
+    kinds = play_until_settled(world, steps)
     delivered = [e["eventId"] for e in world.downstream()]
     assert "good" in delivered and delivered.count("bad") == 0
     dead = world.dead_letters()
@@ -74,12 +81,25 @@ def test_an_error_on_one_record_is_counted_for_it_and_dead_letters_it_after_max_
     assert kinds.count("failed") == 2 * len(dead)  # the attempts before the third, which dead-letters it
 
 
-def test_a_later_event_of_the_failing_group_waits_behind_it_then_goes_on(
-    world: BufferWorld, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(processor, "prepare_delivery", raising_for("bad", processor.prepare_delivery, _event_id))
+def test_a_later_event_of_the_failing_group_waits_behind_it_then_goes_on(world: BufferWorld) -> None:
+    steps = {"prepare_delivery": raising_for("bad", records.prepare_delivery, _event_id)}
     world.send("user-1", "bad", {"n": 1})
     world.send("user-1", "after", {"n": 2})
-    play_until_settled(world, rounds=10)
+    play_until_settled(world, steps, rounds=10)
     assert [e["eventId"] for e in world.downstream()] == ["after"]
     assert [d["eventId"] for d in world.dead_letters()] == ["bad"]
+
+
+def test_a_record_deciding_raised_on_is_counted_once_when_the_batch_is_decided_again(world: BufferWorld) -> None:
+    """A message that cannot be built makes the batch decided again; the failed attempt found before is kept."""
+    steps = {
+        "decide": raising_for("bad", decisions.decide, _decided_ids),
+        "prepare_delivery": raising_for("unbuildable", records.prepare_delivery, _event_id),
+    }
+    world.send("user-1", "bad", {"n": 1})
+    world.send("user-2", "unbuildable", {"n": 2})
+    event = world.receive_event()
+    result = world.function(**steps).handle(event)
+    assert [o.reason.split(":")[0] for o in result.outcomes] == ["attempt 1/3", "attempt 1/3"]
+    counter = world.ddb.get_item(TableName="groups", Key={"messageGroupId": {"S": "failed attempts user-1 bad"}})
+    assert counter["Item"]["attempts"] == {"N": "1"}

@@ -11,7 +11,7 @@ import pytest
 from local.simulate.invokers import load_module
 from tests.buffer.conftest import BUFFER_DIR
 
-decisions = load_module(BUFFER_DIR, "buffer_decisions", "eventfork_test_buffer_decisions")
+decisions = load_module(BUFFER_DIR, "decisions", "eventfork_test_buffer_decisions")
 records = sys.modules[decisions.Event.__module__]  # the very modules the decisions use
 state = sys.modules[decisions.GroupState.__module__]
 NOW = 1_767_225_600.0
@@ -97,3 +97,45 @@ def test_the_window_is_measured_from_the_recorded_delivery() -> None:
     batch = [records.parse_record(record('{"occurredAt": 2}'), NOW)]
     decided = decisions.decide(batch, groups, NOW, 60.0)
     assert decided.outcomes["m1"].kind == "delayed" and decided.outcomes["m1"].visible_at == NOW + 1.0
+
+
+def test_a_failed_attempt_backs_off_five_seconds_per_attempt_then_goes_to_the_dlq() -> None:
+    [event] = [records.parse_record(record("{}"), NOW)]
+    first = decisions.failed_attempt(event, 1, 3, "boom", NOW)
+    assert (first.kind, first.visible_at, first.reason) == ("failed", NOW + 5, "attempt 1/3: boom")
+    assert decisions.failed_attempt(event, 20, 30, "boom", NOW).visible_at == NOW + 60
+    last = decisions.failed_attempt(event, 3, 3, "boom", NOW)
+    assert (last.kind, last.reason) == (decisions.DEAD_LETTER, "processing failed 3 times: boom")
+
+
+def test_a_batch_comes_back_sooner_only_when_a_record_may_have_crashed() -> None:
+    again = {"attributes": {"MessageGroupId": "g", "MessageDeduplicationId": "e1", "ApproximateReceiveCount": "2"}}
+    [first] = [records.parse_record(record("{}"), NOW)]
+    [returned] = [records.parse_record({**record("{}"), **again}, NOW)]
+    window_ended = {"g": state.GroupState(NOW - 60.5, NOW - 100, "e0", 1)}
+    assert not decisions.retry_sooner([first], {}, NOW, 60.0)
+    assert decisions.retry_sooner([returned], {}, NOW, 60.0)
+    assert not decisions.retry_sooner([returned], window_ended, NOW, 60.0)  # delayed, not crashed
+
+
+def test_an_edge_result_is_put_in_place_only_when_deciding_again_would_give_the_same() -> None:
+    groups = {"g": state.GroupState(NOW - 10, -1.0, "e0", 1)}  # sent at 0: waited far past 90 s
+    sent_at = {"attributes": {"MessageGroupId": "g", "ApproximateReceiveCount": "1", "SentTimestamp": "0"}}
+    batch = [
+        records.parse_record({**record("{}", "m1", event_id="e1"), **_with(sent_at, "e1")}, NOW),
+        records.parse_record({**record("{}", "m2", event_id="e2"), **_with(sent_at, "e2")}, NOW),
+        records.parse_record(record("{}", "m3", group="h", event_id="x1"), NOW),
+    ]
+    decided = decisions.decide(batch, groups, NOW, 60.0, {}, 90.0)
+    assert [decided.outcomes[m].kind for m in ("m1", "m2", "m3")] == ["over_backlog", "over_backlog", "deliver"]
+    sent = {"m1": decisions.Outcome(decisions.DEAD_LETTERED, "m1", "e1", "g", "backlog")}
+    applied = decisions.with_outcomes(decided, sent)
+    assert applied == decisions.decide(batch, groups, NOW, 60.0, sent, 90.0)
+    not_sent = {"m1": decisions.dependency_failure(batch[0], "dead-letter send failed", NOW)}
+    assert decisions.with_outcomes(decided, not_sent) is None  # it now holds its group: m2 waits behind it
+    not_built = {"m3": decisions.Outcome(decisions.DEAD_LETTERED, "m3", "x1", "h", "could not be built")}
+    assert decisions.with_outcomes(decided, not_built) is None  # no longer delivered: h's window did not move
+
+
+def _with(attributes: dict[str, Any], event_id: str) -> dict[str, Any]:
+    return {"attributes": {**attributes["attributes"], "MessageDeduplicationId": event_id}}

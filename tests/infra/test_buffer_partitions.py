@@ -16,7 +16,7 @@ from tests.infra.plans import one, plan, policy, value
 QUEUE = "aws:sqs/queue:Queue"
 ESM = "aws:lambda/eventSourceMapping:EventSourceMapping"
 ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
-partitions_module = load_module(BUFFER_DIR, "buffer_partitions", "eventfork_test_infra_partitions")
+partitions_module = load_module(BUFFER_DIR, "partitions", "eventfork_test_infra_partitions")
 
 
 def _partitioned(count: int) -> object:

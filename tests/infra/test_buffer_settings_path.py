@@ -29,13 +29,13 @@ POWERTOOLS_ENV = {"POWERTOOLS_LOG_LEVEL", "POWERTOOLS_METRICS_NAMESPACE", "POWER
 
 
 def handler_settings() -> ModuleType:
-    """functions/buffer/buffer_settings.py as the function loads it (its directory first on the path)."""
+    """functions/buffer/settings.py as the function loads it (its directory first on the path)."""
     import sys
 
     directory = str(ROOT / "functions" / "buffer")
     sys.path.insert(0, directory)
     try:
-        spec = importlib.util.spec_from_file_location("buffer_settings_under_test", f"{directory}/buffer_settings.py")
+        spec = importlib.util.spec_from_file_location("buffer_settings_under_test", f"{directory}/settings.py")
         assert spec and spec.loader
         module = importlib.util.module_from_spec(spec)
         sys.modules[spec.name] = module  # dataclasses looks its module up

@@ -17,7 +17,7 @@ def calls_the_command_makes() -> set[str]:
     """The boto3 operations in the command's code, as IAM actions (sqs.receive_message -> sqs:ReceiveMessage)."""
     text = "\n".join(p.read_text() for p in OPS.glob("*.py"))
     found = set(re.findall(r"\b(sqs|dynamodb)\.(\w+)\(", text))
-    found.add(("dynamodb", "batch_get_item"))  # the dry run's BufferState.read and recall (functions/buffer)
+    found.add(("dynamodb", "batch_get_item"))  # the dry run's GroupTable.read and recall (functions/buffer/aws_edge.py)
     return {f"{service}:{''.join(part.title() for part in name.split('_'))}" for service, name in found}
 
 

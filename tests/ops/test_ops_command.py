@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from eventfork.ops.cli import run
-from tests.buffer.conftest import BufferWorld, processor
+from tests.buffer.conftest import BufferWorld
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -47,12 +47,14 @@ def stack_outputs(world: BufferWorld) -> dict[str, Any]:
     }
 
 
-def drain(world: BufferWorld, rounds: int = 10) -> None:
-    """Let the buffer function work the source queue, the virtual clock moving past each window."""
+def drain(world: BufferWorld, rounds: int = 10, **steps: Any) -> None:
+    """Let the buffer function work the source queue, the virtual clock moving past each window.
+
+    ``steps``: pure steps given to the function (``BufferFunction``'s keyword arguments)."""
     for _ in range(rounds):
         event = world.receive_event()
         if event["Records"]:
-            world.settle(event, world.function().handle(event).response)
+            world.settle(event, world.function(**steps).handle(event).response)
         world.clock.advance_to(world.clock.t + 61)
 
 
@@ -77,16 +79,11 @@ def dead(world: BufferWorld) -> BufferWorld:
     send(world, "user-3", "bad", "not json", start)
     send(world, "user-1", "p1", '{"consent":  "no"}', start, channel="web")
     send(world, "user-2", "s1", '{"consent": "no"}', start)
-    original = processor.prepare_delivery
 
     def broken(event: Any, fifo: bool) -> dict[str, Any]:
         raise RuntimeError("downstream schema rejected it")
 
-    processor.prepare_delivery = broken
-    try:
-        drain(world, world.settings.max_attempts + 1)
-    finally:
-        processor.prepare_delivery = original
+    drain(world, world.settings.max_attempts + 1, prepare_delivery=broken)
     send(world, "user-2", "s2", '{"consent": "yes"}', start + 500)
     drain(world, 2)
     assert [e["eventId"] for e in world.downstream()] == ["s2"]

@@ -1,37 +1,34 @@
-"""The buffer's memory in DynamoDB: one item per message group.
+"""The buffer function's AWS edge: every call it makes to DynamoDB, SQS and SNS, and nothing else.
 
-The group item holds when the group's last event went downstream, which event that was, and the
-ids of its most recently delivered events (the idempotency memory). Reads for a whole batch are
-one ``BatchGetItem``; the writes recording a batch's deliveries are one ``BatchExecuteStatement``
-of PartiQL statements, one per group, each conditional on the version read (``UPDATE ... WHERE
-version = ?``) or on the item still being absent (``INSERT``), so a late invocation can never
-overwrite a newer decision. Unlike a transaction, every statement succeeds or fails on its own
-and costs one write unit, not two. A failing event's attempts are counted in an item of the same
-table keyed ``failed attempts <group> <eventId>`` (ids are per group, as the queue's deduplication
-scope is): SQS group ids cannot contain a space, so no group item can ever share that key.
+Per batch it makes one read (``BatchGetItem``), one publish per round and per 10 entries or topic
+size (``PublishBatch``), one write (``BatchExecuteStatement``, a conditional statement per group)
+and, only when something waits, one ``ChangeMessageVisibilityBatch``. Each call splits its entries
+as AWS counts them (at most 10, and by bytes: the topic's maximum for ``PublishBatch``, 1 MiB for
+``SendMessageBatch``) and reports failures per record, never silently; what to send and what a
+failure means is decided elsewhere. The processor gets an ``AwsEdge`` through its constructor, so a
+test, the simulator or the bench give it clients of their own.
 
-The item stays small whatever the producers do: it keeps the last ``RECENT_EVENT_IDS`` ids and at
-most ``TIE_IDS_IN_ITEM`` ids of the group's latest ``occurredAt``. When more events share that
-time (date-only timestamps), the others are remembered in items of their own keyed
-``delivered <group> <id>`` (written in the same batch, read only for an event that could be one of
-them), so no delivered event is ever delivered again and no item grows toward DynamoDB's 400 KB.
-An item without a ``version`` (restored, migrated or edited by hand) is updated on the condition
-that its other values are still those read, and gets a version from then on.
-
-The item's layout and the statements writing it are in ``buffer_group_item``; this module makes
-the calls: reading with retries, writing in chunks, counting failed attempts.
+The group table: reads for a whole batch are one ``BatchGetItem`` (strongly consistent, retrying
+only unprocessed keys); the writes recording a batch's deliveries are one ``BatchExecuteStatement``
+of the PartiQL statements ``group_state`` builds. Unlike a transaction, every statement succeeds or
+fails on its own and costs one write unit, not two.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from typing import Any
 
-from buffer_group_item import (
+from group_state import (
     GROUP_KEY,
     TTL_ATTRIBUTE,
+    Delivery,
+    GroupState,
+    Snapshot,
+    WriteFailure,
+    failure_key,
     group_item_statements,
     has_version,
     is_live,
@@ -39,36 +36,9 @@ from buffer_group_item import (
     parse_group,
     scalar_values,
 )
-from buffer_memory import (
-    LITERAL_ID_LENGTH,
-    RECENT_EVENT_IDS,
-    TIE_IDS_IN_ITEM,
-    Delivery,
-    GroupState,
-    Memory,
-    memory_key,
-    pending_key,
-    remembered_ids,
-)
+from messages import SQS_MAX_BATCH_BYTES, batches, message_bytes
+from settings import BufferSettings
 
-__all__ = [
-    "LITERAL_ID_LENGTH",
-    "RECENT_EVENT_IDS",
-    "TIE_IDS_IN_ITEM",
-    "BufferState",
-    "Delivery",
-    "GroupState",
-    "Memory",
-    "Snapshot",
-    "WriteFailure",
-    "memory_key",
-    "overflow_key",
-    "parse_group",
-    "pending_key",
-    "remembered_ids",
-]
-
-FAILURE_PREFIX = "failed attempts "
 MAX_READ_ATTEMPTS = 5
 READ_BACKOFF_SECONDS = 0.05
 STATEMENTS_PER_CALL = 25
@@ -85,36 +55,23 @@ PERMANENT_CODES = (
 )
 
 
-def failure_key(group: str, event_id: str) -> str:
-    """Key of the item counting one event's failed attempts: ids are per group, so the group is in it."""
-    return f"{FAILURE_PREFIX}{group} {event_id}"
+class StateRejectedError(RuntimeError):
+    """The buffer table refused a call in a way no retry cures; the invocation fails so it is alarmed."""
 
 
-@dataclass(frozen=True)
-class Snapshot:
-    """What the table said at the start of a batch.
-
-    ``groups`` holds live items only; ``versions`` every item present, expired ones too (TTL
-    deletion is lazy), so a write can be made conditional on exactly what was read.
-    """
-
-    groups: dict[str, GroupState]
-    versions: dict[str, int] = field(default_factory=dict)
-    # Items present without a usable version: the scalar values read, to condition the update on.
-    unversioned: dict[str, dict[str, Any]] = field(default_factory=dict)
+def error_code(error: Exception) -> str:
+    """The AWS error code of a botocore ``ClientError`` ("" for any other error)."""
+    response = getattr(error, "response", None)
+    return str(response.get("Error", {}).get("Code", "")) if isinstance(response, dict) else ""
 
 
-@dataclass(frozen=True)
-class WriteFailure:
-    """Why a group's record was not written: ``conflict`` means another invocation changed it."""
-
-    conflict: bool
-    reason: str
-    permanent: bool = False
+def is_permanent(error: Exception) -> bool:
+    """Whether no retry can cure ``error`` (see ``PERMANENT_CODES``)."""
+    return error_code(error) in PERMANENT_CODES
 
 
-class BufferState:
-    """Typed access to the buffer table: group items, and attempt counts of failing events."""
+class GroupTable:
+    """The buffer table: group items read and written, and attempt counts of failing events."""
 
     def __init__(
         self,
@@ -293,3 +250,97 @@ class BufferState:
             ReturnValues="UPDATED_NEW",
         )
         return int(response["Attributes"]["attempts"]["N"])
+
+
+class AwsEdge:
+    """The buffer function's clients: the group table, the DLQ, the topic and the queue a batch came from."""
+
+    def __init__(
+        self,
+        *,
+        sqs: Any,
+        sns: Any,
+        dynamodb: Any,
+        settings: BufferSettings,
+        clock: Callable[[], float] = time.time,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.sqs, self.sns, self.settings, self.clock = sqs, sns, settings, clock
+        self.table = GroupTable(
+            dynamodb, settings.group_table, settings.group_ttl_seconds, settings.event_ttl_seconds, sleep
+        )
+
+    def send_dead_letters(self, entries: list[tuple[str, dict[str, Any]]]) -> dict[str, str]:
+        """``SendMessageBatch`` to the DLQ, entries keyed by message id; returns message id -> error of failed sends."""
+        failed: dict[str, str] = {}
+        size = lambda pair: message_bytes(pair[1]["MessageBody"], pair[1]["MessageAttributes"])  # noqa: E731
+        for chunk in batches(entries, size, SQS_MAX_BATCH_BYTES):
+            request = [{"Id": str(i), **entry} for i, (_, entry) in enumerate(chunk)]
+            try:
+                response = self.sqs.send_message_batch(QueueUrl=self.settings.dlq_url, Entries=request)
+                for failure in response.get("Failed", []):
+                    failed[chunk[int(failure["Id"])][0]] = failure.get("Message", failure.get("Code", ""))
+            except Exception as error:  # noqa: BLE001 - reported per record, retried later
+                for message_id, _ in chunk:
+                    failed[message_id] = str(error)
+        return failed
+
+    def publish(self, entries: list[tuple[str, dict[str, Any]]]) -> tuple[dict[str, str], dict[str, float]]:
+        """``PublishBatch`` entries keyed by message id, in order, in chunks the topic accepts.
+
+        Returns errors by message id, and when each published entry's call completed (the instant its
+        group's next window is measured from).
+        """
+        errors: dict[str, str] = {}
+        completed: dict[str, float] = {}
+        size = lambda pair: message_bytes(pair[1]["Message"], pair[1]["MessageAttributes"])  # noqa: E731
+        for chunk in batches(entries, size, self.settings.topic_max_message_bytes):
+            chunk_errors = self._publish_chunk(chunk)
+            done_at = self.clock()
+            for message_id, _ in chunk:
+                if message_id in chunk_errors:
+                    errors[message_id] = chunk_errors[message_id]
+                else:
+                    completed[message_id] = done_at
+        return errors, completed
+
+    def _publish_chunk(self, chunk: list[tuple[str, dict[str, Any]]]) -> dict[str, str]:
+        entries = [{"Id": str(i), **entry} for i, (_, entry) in enumerate(chunk)]
+        try:
+            response = self.sns.publish_batch(TopicArn=self.settings.topic_arn, PublishBatchRequestEntries=entries)
+        except Exception as error:  # noqa: BLE001 - the whole chunk is retried; FIFO dedup absorbs repeats
+            return {message_id: str(error) for message_id, _ in chunk}
+        ok = {s["Id"] for s in response.get("Successful", [])}
+        errors = {chunk[int(f["Id"])][0]: f.get("Message", f.get("Code", "")) for f in response.get("Failed", [])}
+        for index, (message_id, _) in enumerate(chunk):
+            if str(index) not in ok and message_id not in errors:
+                errors[message_id] = "no result for this entry"
+        return errors
+
+    def change_visibility(self, queue_url: str, changes: list[tuple[str, int]]) -> list[str]:
+        """``ChangeMessageVisibilityBatch`` (receipt handle, seconds), 10 at a time; returns the changes not made."""
+        entries = [
+            {"Id": str(i), "ReceiptHandle": handle, "VisibilityTimeout": seconds}
+            for i, (handle, seconds) in enumerate(changes)
+        ]
+        not_set: list[str] = []
+        for start in range(0, len(entries), 10):
+            try:
+                response = self.sqs.change_message_visibility_batch(
+                    QueueUrl=queue_url, Entries=entries[start : start + 10]
+                )
+                not_set.extend(f"{f.get('Code', '')}: {f.get('Message', '')}" for f in response.get("Failed", []))
+            except Exception as error:  # noqa: BLE001 - records come back after the queue's timeout: later, still safe
+                not_set.extend(str(error) for _ in entries[start : start + 10])
+        return not_set
+
+    def delete_messages(self, queue_url: str, handles: list[str]) -> list[str]:
+        """``DeleteMessageBatch``, 10 at a time; returns the error of each call that failed."""
+        errors: list[str] = []
+        for start in range(0, len(handles), 10):
+            entries = [{"Id": str(i), "ReceiptHandle": h} for i, h in enumerate(handles[start : start + 10])]
+            try:
+                self.sqs.delete_message_batch(QueueUrl=queue_url, Entries=entries)
+            except Exception as error:  # noqa: BLE001 - they come back and are suppressed as duplicates
+                errors.append(str(error))
+        return errors

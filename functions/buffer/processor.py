@@ -1,18 +1,20 @@
-"""The buffer function's edges: read state, publish, record, dead-letter, set visibility.
+"""One batch of the buffer queue, carried out: parse, read state, decide, record, publish, settle, report.
 
-Per batch it makes one read (BatchGetItem), one publish per round and per 10 entries or topic
-size (PublishBatch), one write (BatchExecuteStatement, a conditional statement per group) and,
-only when something waits, one ChangeMessageVisibilityBatch. What to do with each record is
-decided in ``buffer_decisions`` from (records, state, clock); this module only carries it out,
-with the calls of ``buffer_calls``, ``buffer_recording`` and ``buffer_state``, and ends the batch
-with ``buffer_batch_end`` (visibility, deletes, metrics). ``settle`` is called through this
-module's globals, so a caller can swap it (the bench plays an earlier design that way).
+What to do with each record is decided in ``decisions`` from (records, state, clock); this module
+only carries it out with the ``AwsEdge`` it is given, the ``DeliveryRecorder`` writing the group
+table and the ``BatchEnd`` of ``batch_result`` (visibility, deletes, metrics). The pure steps it
+calls (``parse_record``, ``decide``, ``prepare_delivery``, ``settle``) are constructor parameters
+too, so the simulator can inject a fault at the real point where a message is built and the bench
+can play an earlier design.
+
+The batch is decided once. Only an edge result that changes what later records of a group may do
+(a dead-letter send that failed, a message that could not be built) makes it decided again, with
+every outcome fixed so far passed along, so nothing is counted twice.
 
 Every step that handles one record (parsing it, deciding its group, building its message) runs
 guarded: an unexpected error there is that record's failed attempt, counted for its (group, event),
 its group waits behind it and the other groups go on; after ``maxAttempts`` it is dead-lettered
-with the error as its reason. ``parse_record`` and ``prepare_delivery`` are called through this
-module's globals too (the simulator injects its ``fail_processing`` fault at ``prepare_delivery``).
+with the error as its reason.
 
 A failing dependency (state read or write, publish, dead-letter send) never dead-letters a healthy
 event: its records come back with a backoff (5 s doubling per receive, at most 120 s), and the
@@ -26,80 +28,30 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from buffer_batch_end import BatchResult, BufferBatchEnd, DependencyUnavailableError
-from buffer_decisions import (
+from aws_edge import AwsEdge, StateRejectedError, is_permanent
+from batch_result import BatchEnd, BatchResult
+from decisions import (
+    DEAD_LETTER,
     DEAD_LETTERED,
-    DELAYED,
-    DELIVERED,
-    DUPLICATE,
-    FAILED,
     OVER_BACKLOG,
-    STALE,
-    WAITING,
     Decisions,
     Outcome,
     decide,
     dependency_failure,
+    failed_attempt,
+    publish_margin,
+    retry_sooner,
     settle,
+    with_outcomes,
 )
-from buffer_partitions import batch_source
-from buffer_recording import (
-    PUBLISH_MARGIN_SECONDS,
-    RECORD_ATTEMPTS,
-    BufferRecording,
-    StateRejectedError,
-    error_code,
-)
-from buffer_records import Event, Rejection, parse_record, prepare_delivery, producer_attributes_of
-from buffer_settings import BufferSettings
-from buffer_state import PERMANENT_CODES, BufferState, Snapshot
+from group_state import Snapshot
+from messages import message_bytes
+from partitions import batch_source
+from recording import DeliveryRecorder
+from records import Event, Rejection, dead_letter_entry, parse_record, prepare_delivery, unparsed_record
+from settings import BufferSettings
 
-# A delayed record becomes visible within a second after its window ends (visibility is whole seconds).
-WINDOW_RETURN_SLACK_SECONDS = 2.0
-FAILURE_BACKOFF_SECONDS = 5
-
-__all__ = [
-    "RECORD_ATTEMPTS",
-    "DEAD_LETTERED",
-    "DELAYED",
-    "DELIVERED",
-    "DUPLICATE",
-    "FAILED",
-    "STALE",
-    "WAITING",
-    "BatchResult",
-    "BufferFunction",
-    "BufferSettings",
-    "DependencyUnavailableError",
-    "Outcome",
-    "StateRejectedError",
-]
-
-
-def unparsed_record(record: dict[str, Any], reason: str) -> Rejection:
-    """A record whose parsing raised, with what is known of it from SQS's own attributes."""
-    raw_attributes = record.get("attributes")
-    attributes: dict[str, Any] = raw_attributes if isinstance(raw_attributes, dict) else {}
-    body = record.get("body")
-    try:
-        receive_count = int(attributes.get("ApproximateReceiveCount", "1") or 1)
-    except (TypeError, ValueError):
-        receive_count = 1
-    try:
-        raw = record.get("messageAttributes")
-        kept = producer_attributes_of(raw if isinstance(raw, dict) else {})[1]
-    except Exception:  # noqa: BLE001 - what cannot be read is not kept; the body always is
-        kept = None
-    return Rejection(
-        str(record.get("messageId", "")),
-        str(record.get("receiptHandle", "")),
-        attributes.get("MessageGroupId"),
-        attributes.get("MessageDeduplicationId"),
-        body if isinstance(body, str) else "",
-        reason,
-        receive_count,
-        producer_attributes=kept,
-    )
+Parsed = Event | Rejection
 
 
 class _Silent:
@@ -109,34 +61,32 @@ class _Silent:
         return lambda *args, **kwargs: None
 
 
-class BufferFunction(BufferBatchEnd, BufferRecording):
-    """Carries out one batch. Clients, clock, sleep and an optional validator are injected."""
+class BufferFunction:
+    """Carries out one batch. The AWS edge, clock, sleep, logger, metrics and the pure steps are injected."""
 
     def __init__(
         self,
         *,
-        sqs: Any,
-        sns: Any,
-        dynamodb: Any,
+        edge: AwsEdge,
         settings: BufferSettings,
         clock: Callable[[], float] = time.time,
         sleep: Callable[[float], None] = time.sleep,
         logger: Any = None,
         metrics: Any = None,
+        parse_record: Callable[..., Parsed] = parse_record,
+        decide: Callable[..., Decisions] = decide,
+        prepare_delivery: Callable[[Event, bool], dict[str, Any]] = prepare_delivery,
+        settle: Callable[..., list[Outcome]] = settle,
     ) -> None:
-        self.sqs, self.sns, self.settings, self.clock = sqs, sns, settings, clock
-        self.queue_url = settings.source_queue_url
-        self.sleep = sleep
-        self.state = BufferState(
-            dynamodb, settings.group_table, settings.group_ttl_seconds, settings.event_ttl_seconds, sleep
-        )
+        self.edge, self.settings, self.clock = edge, settings, clock
         self.logger = logger or _Silent()
         self.metrics = metrics or _Silent()
-
-    @property
-    def publish_margin(self) -> float:
-        """Seconds after a decision at which its delivery's window starts (none without an interval)."""
-        return PUBLISH_MARGIN_SECONDS if self.settings.interval_seconds > 0 else 0.0
+        self.recorder = DeliveryRecorder(edge.table, sleep, self.logger, self.metrics)
+        self.batch_end = BatchEnd(edge, clock, self.logger, self.metrics)
+        self.parse_record, self.decide = parse_record, decide
+        self.prepare_delivery, self.settle = prepare_delivery, settle
+        self.queue_url = settings.source_queue_url  # the buffer queue (partition) the current batch came from
+        self.publish_margin = publish_margin(settings.interval_seconds)
 
     # ------------------------------------------------------------------ the batch
     def handle(self, event: dict[str, Any]) -> BatchResult:
@@ -146,16 +96,16 @@ class BufferFunction(BufferBatchEnd, BufferRecording):
         parsed, parse_errors = self._parse(records, started)
         events = [p for p in parsed if isinstance(p, Event)]
         try:
-            snapshot = self.state.read({e.group for e in events}, started)
+            snapshot = self.edge.table.read({e.group for e in events}, started)
             recall = [(e.group, e.event_id) for e in events if self._may_be_elsewhere(snapshot, e)]
-            snapshot = self.state.recall(snapshot, recall)
+            snapshot = self.edge.table.recall(snapshot, recall)
         except Exception as error:  # noqa: BLE001 - nothing decided yet: every record retries
-            if error_code(error) in PERMANENT_CODES:
+            if is_permanent(error):
                 raise StateRejectedError(f"buffer table read rejected: {error}") from error
             self.logger.warning("buffer state unavailable; retrying the batch", extra={"error": str(error)})
             now = self.clock()
             result = BatchResult([dependency_failure(p, f"state read: {error}", now) for p in parsed])
-            return self._finish(result, parsed, started)
+            return self.batch_end.finish(result, parsed, started, self.queue_url)
         now = self.clock()  # after the read: a slow read must not make the window look longer
         self._shorten_retries(parsed, events, snapshot, now)
         failures = {
@@ -170,10 +120,10 @@ class BufferFunction(BufferBatchEnd, BufferRecording):
         while failures := self._prepare(decisions, prepared, now):
             decisions, settled = self._decide(parsed, snapshot, now, {**settled, **failures})
         new = [e for r in decisions.rounds for e in r if not decisions.outcomes[e.message_id].republish]
-        write_errors = self._record_ahead(new, snapshot, now, now + self.publish_margin)
+        write_errors = self.recorder.record_ahead(new, snapshot, now, now + self.publish_margin)
         published, publish_errors, publish_times = self._publish(decisions, set(write_errors), prepared)
         republished = [e for r in decisions.rounds for e in r if decisions.outcomes[e.message_id].republish]
-        self._correct(
+        self.recorder.correct(
             [e for e in new if e.group not in write_errors],
             republished,
             published,
@@ -182,9 +132,9 @@ class BufferFunction(BufferBatchEnd, BufferRecording):
             now,
             now + self.publish_margin,
         )
-        self._warn_late_republish(decisions, snapshot, now)
-        result = BatchResult(settle(parsed, decisions, publish_errors, write_errors, self.clock()))
-        return self._finish(result, parsed, started)
+        self.recorder.warn_late_republish(decisions, snapshot, now)
+        result = BatchResult(self.settle(parsed, decisions, publish_errors, write_errors, self.clock()))
+        return self.batch_end.finish(result, parsed, started, self.queue_url)
 
     def _source_queue(self, records: list[dict[str, Any]]) -> str:
         """The partition queue this batch came from; groups of another partition are counted and logged."""
@@ -197,15 +147,15 @@ class BufferFunction(BufferBatchEnd, BufferRecording):
             self.metrics.add_metric(name="records_outside_partition", unit="Count", value=source.outside_records)
         return source.queue_url
 
-    def _parse(self, records: list[dict[str, Any]], now: float) -> tuple[list[Event | Rejection], dict[str, str]]:
+    def _parse(self, records: list[dict[str, Any]], now: float) -> tuple[list[Parsed], dict[str, str]]:
         """Parse every record; one whose parsing raises is kept as a rejection to count, not to dead-letter yet."""
         settings = self.settings
-        parsed: list[Event | Rejection] = []
+        parsed: list[Parsed] = []
         errors: dict[str, str] = {}
         for record in records:
             try:
                 parsed.append(
-                    parse_record(record, now, settings.topic_max_message_bytes, settings.max_future_skew_seconds)
+                    self.parse_record(record, now, settings.topic_max_message_bytes, settings.max_future_skew_seconds)
                 )
             except Exception as error:  # noqa: BLE001 - this record's failed attempt, never the batch's
                 unparsed = unparsed_record(record, f"parsing raised {type(error).__name__}: {error}")
@@ -221,20 +171,22 @@ class BufferFunction(BufferBatchEnd, BufferRecording):
                 if event.message_id in prepared:
                     continue
                 try:
-                    prepared[event.message_id] = prepare_delivery(event, self.settings.topic_fifo)
+                    prepared[event.message_id] = self.prepare_delivery(event, self.settings.topic_fifo)
                 except Exception as error:  # noqa: BLE001 - this record's failed attempt, never the batch's
                     failures[event.message_id] = self._failed_attempt(event, f"{type(error).__name__}: {error}", now)
         return failures
 
     def _decide_guarded(
-        self, parsed: list[Event | Rejection], snapshot: Snapshot, now: float, settled: dict[str, Outcome]
-    ) -> Decisions:
+        self, parsed: list[Parsed], snapshot: Snapshot, now: float, settled: dict[str, Outcome]
+    ) -> tuple[Decisions, dict[str, Outcome]]:
         """``decide``; if it raises, the record it raised on is found (its group's records decided alone,
-        one more at a time) and counted as a failed attempt, and the batch is decided again without it."""
+        one more at a time) and counted as a failed attempt, and the batch is decided again without it.
+
+        Returns ``settled`` with those failed attempts, so deciding again never counts them twice."""
         settings = self.settings
 
-        def run(records: list[Event | Rejection], fixed: dict[str, Outcome]) -> Decisions:
-            return decide(
+        def run(records: list[Parsed], fixed: dict[str, Outcome]) -> Decisions:
+            return self.decide(
                 records,
                 snapshot.groups,
                 now,
@@ -245,11 +197,11 @@ class BufferFunction(BufferBatchEnd, BufferRecording):
             )
 
         try:
-            return run(parsed, settled)
+            return run(parsed, settled), settled
         except Exception:  # noqa: BLE001 - isolated below
             pass
         extra: dict[str, Outcome] = {}
-        by_group: dict[str | None, list[Event | Rejection]] = {}
+        by_group: dict[str | None, list[Parsed]] = {}
         for record in parsed:
             by_group.setdefault(record.group, []).append(record)
         for records in by_group.values():
@@ -262,14 +214,16 @@ class BufferFunction(BufferBatchEnd, BufferRecording):
                         culprit, f"deciding raised {type(error).__name__}: {error}", now
                     )
                     break
-        return run(parsed, {**settled, **extra})
+        settled = {**settled, **extra}
+        return run(parsed, settled), settled
 
     def _decide(
-        self, parsed: list[Event | Rejection], snapshot: Snapshot, now: float, settled: dict[str, Outcome]
+        self, parsed: list[Parsed], snapshot: Snapshot, now: float, settled: dict[str, Outcome]
     ) -> tuple[Decisions, dict[str, Outcome]]:
-        """Decide; records over their group's backlog limit are dead-lettered first, then decided as such."""
-        decisions = self._decide_guarded(parsed, snapshot, now, settled)
-        over: list[tuple[Event | Rejection, str]] = [
+        """Decide; records over their group's backlog limit are then dead-lettered, and the sends' results
+        applied (``with_outcomes``): the batch is decided again only if one of them changes its group."""
+        decisions, settled = self._decide_guarded(parsed, snapshot, now, settled)
+        over: list[tuple[Parsed, str]] = [
             (p, decisions.outcomes[p.message_id].reason)
             for p in parsed
             if decisions.outcomes[p.message_id].kind == OVER_BACKLOG
@@ -281,39 +235,54 @@ class BufferFunction(BufferBatchEnd, BufferRecording):
         if dead:
             self.metrics.add_metric(name="group_backlog_over_limit", unit="Count", value=dead)
         settled = {**settled, **sent}
-        return self._decide_guarded(parsed, snapshot, now, settled), settled
+        applied = with_outcomes(decisions, sent)
+        if applied is not None:
+            return applied, settled
+        return self._decide_guarded(parsed, snapshot, now, settled)
 
     def _may_be_elsewhere(self, snapshot: Snapshot, event: Event) -> bool:
         state = snapshot.groups.get(event.group)
         return state is not None and state.may_be_elsewhere(event.event_id, event.occurred_at)
 
-    def _failed_attempt(self, event: Event | Rejection, reason: str, now: float) -> Outcome:
-        """Count the failure for its (group, event); after ``max_attempts`` it is dead-lettered, its group goes on."""
+    def _failed_attempt(self, event: Parsed, reason: str, now: float) -> Outcome:
+        """Count the failure for its (group, event); ``failed_attempt`` says: back off, or dead-letter it."""
         try:
-            attempts = self.state.count_failure(event.group or "", event.event_id or event.message_id, now)
+            attempts = self.edge.table.count_failure(event.group or "", event.event_id or event.message_id, now)
         except Exception as error:  # noqa: BLE001 - cannot count: retry later, never drop
             return dependency_failure(event, f"{reason}; failure count unavailable: {error}", now)
-        if attempts >= self.settings.max_attempts:
-            why = f"processing failed {attempts} times: {reason}"
-            return self._dead_letter_outcomes([(event, why)], now)[event.message_id]
-        backoff = min(FAILURE_BACKOFF_SECONDS * attempts, 60)
-        return Outcome(
-            FAILED,
-            event.message_id,
-            event.event_id,
-            event.group,
-            f"attempt {attempts}/{self.settings.max_attempts}: {reason}",
-            now + backoff,
-        )
+        outcome = failed_attempt(event, attempts, self.settings.max_attempts, reason, now)
+        if outcome.kind == DEAD_LETTER:
+            return self._dead_letter_outcomes([(event, outcome.reason)], now)[event.message_id]
+        return outcome
+
+    def _shorten_retries(self, parsed: list[Parsed], events: list[Event], snapshot: Snapshot, now: float) -> None:
+        """Make the whole batch come back after the function timeout when ``retry_sooner`` says so.
+
+        The rejected records too: one in-flight record of a group holds back the others. Costs one
+        call, only in batches with a suspected crash.
+        """
+        seconds = self.settings.retry_visibility_seconds
+        if seconds > 0 and retry_sooner(events, snapshot.groups, now, self.settings.interval_seconds):
+            self._change_visibility([(p.receipt_handle, seconds) for p in parsed])
 
     # ------------------------------------------------------------------ side effects
-    def _dead_letter_rejections(self, parsed: list[Event | Rejection], now: float) -> dict[str, Outcome]:
+    def _dead_letter_rejections(self, parsed: list[Parsed], now: float) -> dict[str, Outcome]:
         """Send rejections to the DLQ; a failed send becomes a dependency failure that blocks its group."""
         return self._dead_letter_outcomes([(p, p.reason) for p in parsed if isinstance(p, Rejection)], now)
 
-    def _dead_letter_outcomes(self, items: list[tuple[Event | Rejection, str]], now: float) -> dict[str, Outcome]:
+    def _dead_letter_outcomes(self, items: list[tuple[Parsed, str]], now: float) -> dict[str, Outcome]:
         """Dead-letter ``items`` with their reasons: each is dead-lettered, or retried if the send failed."""
-        failed = self._dead_letter(items)
+        failed: dict[str, str] = {}
+        entries: list[tuple[str, dict[str, Any]]] = []
+        for item, reason in items:
+            entry = dead_letter_entry(item, reason)
+            body = entry["MessageBody"]
+            if message_bytes(body, entry["MessageAttributes"]) > self.settings.dlq_max_message_bytes:
+                failed[item.message_id] = f"too large for the dead-letter queue ({len(body.encode())} bytes)"
+                continue
+            entries.append((item.message_id, entry))
+            self.logger.error("dead-lettered", extra={"eventId": item.event_id, "group": item.group, "reason": reason})
+        failed.update(self.edge.send_dead_letters(entries))
         return {
             record.message_id: dependency_failure(record, f"dead-letter send failed: {failed[record.message_id]}", now)
             if record.message_id in failed
@@ -321,27 +290,28 @@ class BufferFunction(BufferBatchEnd, BufferRecording):
             for record, reason in items
         }
 
-    def _shorten_retries(
-        self, parsed: list[Event | Rejection], events: list[Event], snapshot: Snapshot, now: float
-    ) -> None:
-        """A record received before may have been published by an attempt that then died.
+    def _publish(
+        self, decisions: Decisions, skipped_groups: set[str], prepared: dict[str, dict[str, Any]]
+    ) -> tuple[list[Event], dict[str, str], dict[str, float]]:
+        """Publish round by round (one event per group per round) so a failure never reorders a group.
 
-        Its repeat is absorbed by the topic's 5-minute deduplication only if it happens soon, so
-        should this attempt die too, the record comes back after the function timeout, not after
-        the queue's (6x longer) visibility timeout. A record that came back just as its group's
-        window ended was delayed, not crashed, and needs nothing. Costs one call, only in batches
-        with a suspected crash.
+        Returns the published events, errors by message id, and when each publish completed.
         """
-        if self.settings.retry_visibility_seconds <= 0:
-            return
+        published: list[Event] = []
+        errors: dict[str, str] = {}
+        completed: dict[str, float] = {}
+        failed_groups: set[str] = set(skipped_groups)
+        for round_events in decisions.rounds:
+            pending = [e for e in round_events if e.group not in failed_groups]
+            round_errors, round_completed = self.edge.publish([(e.message_id, prepared[e.message_id]) for e in pending])
+            for e in pending:
+                if e.message_id in round_errors:
+                    failed_groups.add(e.group)
+                    errors[e.message_id] = round_errors[e.message_id]
+                else:
+                    published.append(e)
+                    completed[e.message_id] = round_completed[e.message_id]
+        return published, errors, completed
 
-        def came_back_at_window_end(e: Event) -> bool:
-            state = snapshot.groups.get(e.group)
-            if state is None:
-                return False
-            window_end = state.last_delivered_at + self.settings.interval_seconds
-            return window_end <= now < window_end + WINDOW_RETURN_SLACK_SECONDS
-
-        if any(e.receive_count > 1 and not came_back_at_window_end(e) for e in events):
-            # The whole batch, rejected records too: one in-flight record of a group holds back the others.
-            self._change_visibility([(p.receipt_handle, self.settings.retry_visibility_seconds) for p in parsed])
+    def _change_visibility(self, changes: list[tuple[str, int]]) -> None:
+        self.batch_end.change_visibility(self.queue_url, changes)

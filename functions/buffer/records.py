@@ -9,18 +9,27 @@ that says what was expected, so it can never cycle or be suppressed silently.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
 import math
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from buffer_limits import TOPIC_MAX_MESSAGE_BYTES, fits_dynamodb_number, message_bytes
+from messages import (
+    EVENT_ID_ATTRIBUTE,
+    GROUP_ID_ATTRIBUTE,
+    MAX_ATTRIBUTES,
+    OCCURRED_AT_ATTRIBUTE,
+    PRODUCER_ATTRIBUTES,
+    TOPIC_MAX_MESSAGE_BYTES,
+    attribute_value,
+    decoded_attributes,
+    fits_dynamodb_number,
+    message_bytes,
+    original_message_ids,
+    producer_attributes_of,
+)
 
-# SQS raw delivery carries at most 10 message attributes.
-MAX_ATTRIBUTES = 10
 # How far ahead of the buffer's clock a producer's occurredAt may be (clock skew), in seconds, by
 # default (eventfork:buffer.maxFutureSkewSeconds). An event stamped ahead orders by its stamp: a later
 # event of its group stamped earlier is suppressed as stale, so the allowance is kept small.
@@ -31,15 +40,6 @@ MILLISECONDS_WINDOW_SECONDS = 10 * 365 * 86_400.0
 # raises RecursionError near 1,000 levels, so do the redaction transform and most consumers), so the
 # buffer refuses deeper bodies with a reason instead of passing on an event nobody can read.
 MAX_NESTING_DEPTH = 100
-# Message attributes the buffer writes on each dead letter, so the event keeps its identity through the
-# DLQ and any redrive (SQS's own moves replace the deduplication id and the message id): ``eventId``,
-# ``groupId``, ``occurredAt`` (the time the buffer ordered it by), ``producerAttributes`` (the producer's
-# message attributes as JSON, binary values in base64), with ``reason`` and ``sourceMessageId``.
-EVENT_ID_ATTRIBUTE = "eventId"
-SOURCE_MESSAGE_ATTRIBUTE = "sourceMessageId"
-GROUP_ID_ATTRIBUTE = "groupId"
-OCCURRED_AT_ATTRIBUTE = "occurredAt"
-PRODUCER_ATTRIBUTES = "producerAttributes"
 
 
 @dataclass(frozen=True)
@@ -91,10 +91,6 @@ class Rejection:
     receive_count: int = 1
     occurred_at: float | None = None  # the time it would have been ordered by, when one could be read
     producer_attributes: str | None = None  # the producer's attributes as a dead letter keeps them (JSON)
-
-
-def _attribute_value(attr: dict[str, Any]) -> str | None:
-    return attr.get("stringValue") if isinstance(attr, dict) else None
 
 
 def _reject_constant(name: str) -> float:
@@ -167,76 +163,16 @@ def parse_time(value: Any, where: str, now: float, max_future_skew: float = MAX_
     return seconds
 
 
-def _sqs_shape(message_attributes: dict[str, Any]) -> dict[str, dict[str, str]]:
-    """Lambda's attribute shape (``stringValue``/``binaryValue`` as base64) in SendMessage's shape."""
-    out: dict[str, dict[str, str]] = {}
-    for name, attr in sorted(message_attributes.items()):
-        if not isinstance(attr, dict):
-            continue
-        data_type = str(attr.get("dataType", "String"))
-        if attr.get("stringValue") is not None:
-            out[name] = {"DataType": data_type, "StringValue": str(attr["stringValue"])}
-        elif attr.get("binaryValue") is not None:
-            out[name] = {"DataType": data_type, "BinaryValue": str(attr["binaryValue"])}
-    return out
-
-
-def producer_attributes_of(message_attributes: dict[str, Any]) -> tuple[dict[str, Any], str | None]:
-    """The producer's attributes (Lambda's shape) and their JSON as a dead letter keeps them.
-
-    A record carrying ``producerAttributes`` is a dead letter put back in the buffer queue (by SQS's
-    redrive or ``python -m eventfork ops``): its producer's attributes are those, not the dead letter's
-    bookkeeping attributes."""
-    kept = message_attributes.get(PRODUCER_ATTRIBUTES)
-    text = _attribute_value(kept) if isinstance(kept, dict) else None
-    if text is not None:
-        try:
-            decoded = json.loads(text)
-        except ValueError:
-            raise ValueError(f"message attribute {PRODUCER_ATTRIBUTES} is not JSON") from None
-        if not isinstance(decoded, dict) or not all(isinstance(v, dict) for v in decoded.values()):
-            raise ValueError(f"message attribute {PRODUCER_ATTRIBUTES} is not a JSON object of attributes")
-        lambda_shape = {
-            name: {
-                "dataType": value.get("DataType", "String"),
-                **({"stringValue": value["StringValue"]} if "StringValue" in value else {}),
-                **({"binaryValue": value["BinaryValue"]} if "BinaryValue" in value else {}),
-            }
-            for name, value in decoded.items()
-        }
-        return lambda_shape, text
-    shaped = _sqs_shape(message_attributes)
-    return message_attributes, (json.dumps(shaped, separators=(",", ":")) if shaped else None)
-
-
 def _best_effort_time(
     message_attributes: dict[str, Any], attributes: dict[str, Any], now: float, max_future_skew: float
 ) -> float | None:
     """The time a rejected record would have been ordered by, if its attributes tell it (for its dead letter)."""
     if OCCURRED_AT_ATTRIBUTE in message_attributes:
         try:
-            return parse_time(_attribute_value(message_attributes[OCCURRED_AT_ATTRIBUTE]), "", now, max_future_skew)
+            return parse_time(attribute_value(message_attributes[OCCURRED_AT_ATTRIBUTE]), "", now, max_future_skew)
         except (TypeError, ValueError):
             return None
     return _sent_at(attributes)
-
-
-def _decoded_attributes(message_attributes: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    """Lambda's SQS event carries binary values as base64 text: decode them to the bytes they were."""
-    out: dict[str, dict[str, Any]] = {}
-    for name, attr in message_attributes.items():
-        if not isinstance(attr, dict):
-            continue
-        data_type = str(attr.get("dataType", "String"))
-        if attr.get("stringValue") is not None:
-            out[name] = {"DataType": data_type, "StringValue": str(attr["stringValue"])}
-        elif attr.get("binaryValue") is not None:
-            try:
-                raw = base64.b64decode(str(attr["binaryValue"]), validate=True)
-            except (binascii.Error, ValueError):
-                raise ValueError(f"message attribute {name} has a binaryValue that is not base64") from None
-            out[name] = {"DataType": data_type, "BinaryValue": raw}
-    return out
 
 
 def parse_record(
@@ -257,9 +193,7 @@ def parse_record(
     # The event id: the producer's eventId attribute when it sent one (it survives SQS's dead-lettering,
     # which replaces the deduplication id), else the deduplication id.
     named = raw_attributes.get(EVENT_ID_ATTRIBUTE)
-    event_id = (_attribute_value(named) if isinstance(named, dict) else None) or attributes.get(
-        "MessageDeduplicationId"
-    )
+    event_id = (attribute_value(named) if isinstance(named, dict) else None) or attributes.get("MessageDeduplicationId")
     body = record.get("body")
     body_text = body if isinstance(body, str) else ""
     receive_count = int(attributes.get("ApproximateReceiveCount", "1") or 1)
@@ -297,14 +231,14 @@ def parse_record(
         if "occurredAt" in payload:
             occurred_at = parse_time(payload["occurredAt"], "the body", now, max_future_skew)
         elif OCCURRED_AT_ATTRIBUTE in raw_attributes:  # a dead letter put back carries the time it was ordered by
-            value = _attribute_value(raw_attributes[OCCURRED_AT_ATTRIBUTE])
+            value = attribute_value(raw_attributes[OCCURRED_AT_ATTRIBUTE])
             occurred_at = parse_time(value, "a message attribute", now, max_future_skew)
         else:
             occurred_at = float(attributes.get("SentTimestamp", 0)) / 1000.0
     except ValueError as error:
         return reject(str(error), with_time=False)
     try:
-        decoded = _decoded_attributes(message_attributes)
+        decoded = decoded_attributes(message_attributes)
     except ValueError as error:
         return reject(str(error))
     if len(decoded) > MAX_ATTRIBUTES:
@@ -320,7 +254,7 @@ def parse_record(
         receive_count=receive_count,
         sent_at=_sent_at(attributes),
         producer_attributes=kept_attributes,
-        original_message_ids=_original_message_ids(raw_attributes, attributes, str(event_id)),
+        original_message_ids=original_message_ids(raw_attributes, attributes, str(event_id)),
     )
     size = message_bytes(event.envelope(), sns_attributes(event))
     if size > topic_max_bytes:
@@ -329,22 +263,6 @@ def parse_record(
             f"{topic_max_bytes} bytes"
         )
     return event
-
-
-def _original_message_ids(
-    message_attributes: dict[str, Any], attributes: dict[str, Any], event_id: str
-) -> tuple[str, ...]:
-    """Where a put-back dead letter came from: the buffer's ``sourceMessageId``, or the deduplication id
-    SQS's own dead-lettering set to the original message id (when it is not the event id)."""
-    found: list[str] = []
-    named = message_attributes.get(SOURCE_MESSAGE_ATTRIBUTE)
-    source = _attribute_value(named) if isinstance(named, dict) else None
-    if source:
-        found.append(str(source))
-    dedup = attributes.get("MessageDeduplicationId")
-    if dedup and dedup != event_id and dedup not in found:
-        found.append(str(dedup))
-    return tuple(found)
 
 
 def _sent_at(attributes: dict[str, Any]) -> float | None:
@@ -369,3 +287,58 @@ def prepare_delivery(event: Event, topic_fifo: bool) -> dict[str, Any]:
         entry["MessageGroupId"] = event.group
         entry["MessageDeduplicationId"] = event.event_id
     return entry
+
+
+def unparsed_record(record: dict[str, Any], reason: str) -> Rejection:
+    """A record whose parsing raised, with what is known of it from SQS's own attributes."""
+    raw_attributes = record.get("attributes")
+    attributes: dict[str, Any] = raw_attributes if isinstance(raw_attributes, dict) else {}
+    body = record.get("body")
+    try:
+        receive_count = int(attributes.get("ApproximateReceiveCount", "1") or 1)
+    except (TypeError, ValueError):
+        receive_count = 1
+    try:
+        raw = record.get("messageAttributes")
+        kept = producer_attributes_of(raw if isinstance(raw, dict) else {})[1]
+    except Exception:  # noqa: BLE001 - what cannot be read is not kept; the body always is
+        kept = None
+    return Rejection(
+        str(record.get("messageId", "")),
+        str(record.get("receiptHandle", "")),
+        attributes.get("MessageGroupId"),
+        attributes.get("MessageDeduplicationId"),
+        body if isinstance(body, str) else "",
+        reason,
+        receive_count,
+        producer_attributes=kept,
+    )
+
+
+def identity_attributes(item: Event | Rejection) -> dict[str, dict[str, str]]:
+    """What a dead letter carries so the event is the same event when put back: id, group, time, attributes."""
+    out: dict[str, dict[str, str]] = {}
+    if item.event_id:
+        out[EVENT_ID_ATTRIBUTE] = {"DataType": "String", "StringValue": item.event_id}
+    if item.group:
+        out[GROUP_ID_ATTRIBUTE] = {"DataType": "String", "StringValue": item.group}
+    if item.occurred_at is not None:
+        out[OCCURRED_AT_ATTRIBUTE] = {"DataType": "Number", "StringValue": repr(float(item.occurred_at))}
+    if item.producer_attributes:
+        out[PRODUCER_ATTRIBUTES] = {"DataType": "String", "StringValue": item.producer_attributes}
+    return out
+
+
+def dead_letter_entry(item: Event | Rejection, reason: str) -> dict[str, Any]:
+    """The record's ``SendMessageBatch`` entry for the DLQ: its body, its identity and the reason."""
+    attributes = {
+        "reason": {"DataType": "String", "StringValue": reason[:1000]},
+        "sourceMessageId": {"DataType": "String", "StringValue": item.message_id},
+    }
+    attributes.update(identity_attributes(item))
+    return {
+        "MessageBody": item.body or "(empty)",
+        "MessageAttributes": attributes,
+        "MessageGroupId": item.group or "unknown-group",
+        "MessageDeduplicationId": item.message_id,
+    }

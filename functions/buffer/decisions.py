@@ -1,18 +1,23 @@
-"""The buffer's decisions: a pure function of (records, group state, clock).
+"""The buffer's decisions: pure functions of (records, group state, clock).
 
 ``decide`` says, for every record of a batch, whether it goes downstream now (and in which
 publish round: one event per group per round, so a failed publish never reorders a group), waits
-for its group's window, waits behind an earlier record of its group, or is suppressed. ``settle``
-turns what the edges reported (publish and write results) into each record's final outcome and
-the instant it should next be seen. Nothing here calls AWS or reads a clock.
+for its group's window, waits behind an earlier record of its group, or is suppressed.
+``with_outcomes`` applies what the edges reported before the publish (a dead-letter send, a message
+that could not be built) to those decisions, and says when that changes what later records of a
+group may do, so the batch is decided again. ``failed_attempt`` says what a record's failed attempt
+leads to (a backoff, or the DLQ), ``retry_sooner`` when a batch's records should come back sooner
+than the queue's visibility timeout, and ``settle`` turns what the edges reported after the
+publish (publish and write results) into each record's final outcome and the instant it should
+next be seen. Nothing here calls AWS or reads a clock.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from buffer_memory import GroupState, memory_key
-from buffer_records import Event, Rejection
+from group_state import GroupState, memory_key
+from records import Event, Rejection
 
 DELIVERED = "delivered"
 DELAYED = "delayed"
@@ -23,6 +28,7 @@ DEAD_LETTERED = "dead_lettered"
 FAILED = "failed"
 DELIVER = "deliver"  # a decision, not an outcome: publish it
 OVER_BACKLOG = "over_backlog"  # a decision, not an outcome: dead-letter it, its group's backlog is over its limit
+DEAD_LETTER = "dead_letter"  # a decision, not an outcome: dead-letter it, it failed maxAttempts times
 RETRIED = (DELAYED, WAITING, FAILED)
 DONE = (DELIVERED, DUPLICATE, STALE, DEAD_LETTERED)
 
@@ -34,6 +40,16 @@ PENDING_DEDUP_SAFE_SECONDS = 270.0
 # Retries after a dependency failure back off with the record's receive count, up to this.
 DEPENDENCY_RETRY_BASE_SECONDS = 5.0
 DEPENDENCY_RETRY_MAX_SECONDS = 120.0
+# A record whose handling failed comes back 5 s later per attempt counted, at most 60 s.
+FAILURE_BACKOFF_SECONDS = 5
+FAILURE_BACKOFF_MAX_SECONDS = 60
+# A delivery is recorded as happening this long after its decision, which covers a publish call's usual
+# duration; a publish that completes later than that is recorded again with the instant it completed.
+# Either way the recorded instant is never before the message reached the topic, so the next delivery
+# of the group (decided at least intervalSeconds after it) never reaches the downstream closer.
+PUBLISH_MARGIN_SECONDS = 0.25
+# A delayed record becomes visible within a second after its window ends (visibility is whole seconds).
+WINDOW_RETURN_SLACK_SECONDS = 2.0
 
 
 @dataclass
@@ -57,6 +73,11 @@ class Decisions:
     rounds: list[list[Event]] = field(default_factory=list)  # events to publish, round by round
 
 
+def publish_margin(interval: float) -> float:
+    """Seconds after a decision at which its delivery's window starts (none without an interval)."""
+    return PUBLISH_MARGIN_SECONDS if interval > 0 else 0.0
+
+
 def dependency_retry_at(now: float, receive_count: int) -> float:
     """When a record that met a failing dependency is tried again: 5 s, doubling per receive, at most 120 s."""
     exponent = max(0, min(receive_count - 1, 10))
@@ -68,6 +89,49 @@ def dependency_failure(record: Event | Rejection, reason: str, now: float) -> Ou
     outcome = _outcome(record, FAILED, reason, dependency_retry_at(now, record.receive_count))
     outcome.dependency = True
     return outcome
+
+
+def failed_attempt(record: Event | Rejection, attempts: int, max_attempts: int, reason: str, now: float) -> Outcome:
+    """A record whose handling failed, its ``attempts`` counted: back off, or ``DEAD_LETTER`` after ``max_attempts``.
+
+    Backing off, it holds its group until it comes back; dead-lettered, its group goes on without it."""
+    if attempts >= max_attempts:
+        return _outcome(record, DEAD_LETTER, f"processing failed {attempts} times: {reason}")
+    backoff = min(FAILURE_BACKOFF_SECONDS * attempts, FAILURE_BACKOFF_MAX_SECONDS)
+    return _outcome(record, FAILED, f"attempt {attempts}/{max_attempts}: {reason}", now + backoff)
+
+
+def retry_sooner(events: list[Event], groups: dict[str, GroupState], now: float, interval: float) -> bool:
+    """Whether a batch's records should come back after the function timeout, not the queue's visibility timeout.
+
+    A record received before may have been published by an attempt that then died. Its repeat is
+    absorbed by the topic's 5-minute deduplication only if it happens soon, so should this attempt
+    die too, the batch had better come back soon. A record that came back just as its group's window
+    ended was delayed, not crashed, and needs nothing.
+    """
+
+    def came_back_at_window_end(event: Event) -> bool:
+        state = groups.get(event.group)
+        if state is None:
+            return False
+        window_end = state.last_delivered_at + interval
+        return window_end <= now < window_end + WINDOW_RETURN_SLACK_SECONDS
+
+    return any(e.receive_count > 1 and not came_back_at_window_end(e) for e in events)
+
+
+def with_outcomes(decisions: Decisions, changed: dict[str, Outcome]) -> Decisions | None:
+    """``decisions`` with the ``changed`` outcomes the edges fixed put in place, or None: decide the batch again.
+
+    A record dead-lettered instead of waiting (``OVER_BACKLOG`` sent) changes nothing else: such a
+    record never held its group. One that now holds its group (a failed dead-letter send, a failed
+    attempt) makes its group's later records wait, and one that is no longer delivered leaves its
+    group's window where it was: either changes what the later records of its group may do.
+    """
+    for message_id, outcome in changed.items():
+        if outcome.kind in RETRIED or decisions.outcomes[message_id].kind == DELIVER:
+            return None
+    return Decisions({**decisions.outcomes, **changed}, decisions.rounds)
 
 
 def _outcome(record: Event | Rejection, kind: str, reason: str = "", visible_at: float | None = None) -> Outcome:
@@ -201,7 +265,7 @@ def settle(
     group_failed: set[str] = set()
     for record in records:
         outcome = decisions.outcomes[record.message_id]
-        assert outcome.kind != OVER_BACKLOG, "the edges dead-letter OVER_BACKLOG records before settling"
+        assert outcome.kind not in (OVER_BACKLOG, DEAD_LETTER), "the edges dead-letter these before settling"
         if outcome.kind == DELIVER:
             assert isinstance(record, Event)
             if record.group in write_errors and not outcome.republish:

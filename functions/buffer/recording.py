@@ -1,7 +1,8 @@
-"""Recording deliveries: before the publish (marked pending), and corrected after it when needed.
+"""Recording deliveries in the group table: before the publish (marked pending), corrected after it when needed.
 
 Writing first means a state table that cannot be written stops publishing instead of letting a
-publish be repeated after the topic's 5-minute deduplication window.
+publish be repeated after the topic's 5-minute deduplication window. The writes are the group
+table's (``aws_edge.GroupTable``); what they hold is ``group_state``'s.
 """
 
 from __future__ import annotations
@@ -9,38 +10,23 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from buffer_decisions import PENDING_DEDUP_SAFE_SECONDS, Decisions
-from buffer_records import Event
-from buffer_state import PERMANENT_CODES, BufferState, Delivery, Snapshot, pending_key
+from aws_edge import GroupTable, StateRejectedError, is_permanent
+from decisions import PENDING_DEDUP_SAFE_SECONDS, Decisions
+from group_state import Delivery, Snapshot, pending_key
+from records import Event
 
-# A delivery is recorded as happening this long after its decision, which covers a publish call's usual
-# duration; a publish that completes later than that is recorded again with the instant it completed.
-# Either way the recorded instant is never before the message reached the topic, so the next delivery
-# of the group (decided at least intervalSeconds after it) never reaches the downstream closer.
-PUBLISH_MARGIN_SECONDS = 0.25
 # State writes are retried this many times in the invocation before giving up.
 RECORD_ATTEMPTS = 3
 RECORD_BACKOFF_SECONDS = 0.2
 
 
-class StateRejectedError(RuntimeError):
-    """The buffer table refused a write in a way no retry cures; the invocation fails so it is alarmed."""
+class DeliveryRecorder:
+    """Writes a batch's deliveries to the group table (table, sleep, logger and metrics injected)."""
 
+    def __init__(self, table: GroupTable, sleep: Callable[[float], None], logger: Any, metrics: Any) -> None:
+        self.table, self.sleep, self.logger, self.metrics = table, sleep, logger, metrics
 
-def error_code(error: Exception) -> str:
-    response = getattr(error, "response", None)
-    return str(response.get("Error", {}).get("Code", "")) if isinstance(response, dict) else ""
-
-
-class BufferRecording:
-    """State-writing edges of the buffer function (state, sleep, logger, metrics injected)."""
-
-    state: BufferState
-    sleep: Callable[[float], None]
-    logger: Any
-    metrics: Any
-
-    def _record_ahead(
+    def record_ahead(
         self, events: list[Event], snapshot: Snapshot, now: float, recorded_at: float
     ) -> dict[str, tuple[str, bool]]:
         """Record deliveries before publishing them, marked pending; returns group -> (reason, dependency).
@@ -60,9 +46,9 @@ class BufferRecording:
             if attempt:
                 self.sleep(RECORD_BACKOFF_SECONDS * 2 ** (attempt - 1))
             try:
-                failures = self.state.record(deliveries, snapshot, pending=pending)
+                failures = self.table.record(deliveries, snapshot, pending=pending)
             except Exception as error:  # noqa: BLE001 - nothing written, nothing published: retried later
-                if error_code(error) in PERMANENT_CODES:
+                if is_permanent(error):
                     raise StateRejectedError(f"buffer table write rejected: {error}") from error
                 reasons = {d.group: (f"state write failed: {error}", True) for d in deliveries}
                 continue
@@ -80,7 +66,7 @@ class BufferRecording:
             deliveries = [d for d in deliveries if d.group in reasons and reasons[d.group][1]]
         return reasons
 
-    def _correct(
+    def correct(
         self,
         recorded: list[Event],
         republished: list[Event],
@@ -127,7 +113,7 @@ class BufferRecording:
             if attempt:
                 self.sleep(RECORD_BACKOFF_SECONDS * 2 ** (attempt - 1))
             try:
-                failures = self.state.record(fixes, snapshot, pending=pending, written=written, restore=restore)
+                failures = self.table.record(fixes, snapshot, pending=pending, written=written, restore=restore)
             except Exception as error:  # noqa: BLE001 - see the docstring: counted, tried again
                 self.logger.warning("could not correct the buffer state after publishing", extra={"error": str(error)})
                 continue
@@ -142,7 +128,7 @@ class BufferRecording:
         if not_corrected:
             self.metrics.add_metric(name="state_not_corrected", unit="Count", value=not_corrected)
 
-    def _warn_late_republish(self, decisions: Decisions, snapshot: Snapshot, now: float) -> None:
+    def warn_late_republish(self, decisions: Decisions, snapshot: Snapshot, now: float) -> None:
         """An event published again long after it was recorded may reach the downstream twice: say so."""
         for round_events in decisions.rounds:
             for e in round_events:

@@ -6,8 +6,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, fields
 from typing import Any
 
-from buffer_limits import TOPIC_MAX_MESSAGE_BYTES
-from buffer_records import MAX_FUTURE_SKEW_SECONDS
+from messages import TOPIC_MAX_MESSAGE_BYTES
+from records import MAX_FUTURE_SKEW_SECONDS
 
 DLQ_MAX_MESSAGE_BYTES = 1_048_576
 
@@ -29,7 +29,7 @@ class BufferSettings:
     max_group_backlog_seconds: float = 0.0  # 0: no limit
     topic_max_message_bytes: int = TOPIC_MAX_MESSAGE_BYTES
     dlq_max_message_bytes: int = DLQ_MAX_MESSAGE_BYTES
-    partitions: int = 1  # buffer queues the producers spread groups over (buffer_partitions)
+    partitions: int = 1  # buffer queues the producers spread groups over (partitions)
     max_future_skew_seconds: float = MAX_FUTURE_SKEW_SECONDS  # how far ahead an occurredAt may be
 
     @classmethod
