@@ -28,6 +28,9 @@ from eventfork.opensearch_limits import LimitsUnavailableError, confirm_volume
 from stack_config import Settings, runtime_config_values
 
 NAMESPACE = "aws"
+# Region prefixes of the partitions whose DNS suffix is not amazonaws.com (aws-cn, the ISO partitions,
+# the European Sovereign Cloud): refused, see provider_arguments.
+OTHER_PARTITIONS = ("cn-", "us-iso", "eu-iso", "eusc-")
 EVENTFORK = "eventfork"
 
 
@@ -65,6 +68,12 @@ def provider_arguments(config: dict[str, Any], secret_keys: set[str], tags: dict
             except ValueError:
                 problems.append(f"{full_key}: got {raw!r}; allowed: a value of the provider's type for {key} (JSON)")
                 continue
+        if key == "region" and isinstance(value, str) and value.startswith(OTHER_PARTITIONS):
+            problems.append(
+                f"{full_key}: got {raw!r}; allowed: a region of the aws or aws-us-gov partition (elsewhere "
+                "kms:ViaService and service principals are not the amazonaws.com names this program writes)"
+            )
+            continue
         if key == "defaultTags":
             stack_tags = dict((value or {}).get("tags") or {}) if isinstance(value, dict) else {}
             if not isinstance(value, dict) or set(value) - {"tags"}:

@@ -49,7 +49,7 @@ class ExistingTopic(pulumi.ComponentResource):
                 ServiceUse(
                     "ExistingTopicDeliversToPipelineQueues",
                     "sns.amazonaws.com",
-                    lambda _account, _region: args.topic_arn,
+                    lambda _partition, _account, _region: args.topic_arn,
                     same_account=False,  # the topic may live in another account
                 )
             ],

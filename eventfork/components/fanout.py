@@ -127,7 +127,9 @@ class EventFanOut(pulumi.ComponentResource):
                 ServiceUse(
                     "TopicDeliversToSubscriberQueues",
                     "sns.amazonaws.com",
-                    lambda account, region: pulumi.Output.concat("arn:aws:sns:", region, ":", account, ":", topic_name),
+                    lambda partition, account, region: pulumi.Output.concat(
+                        "arn:", partition, ":sns:", region, ":", account, ":", topic_name
+                    ),
                 )
             ],
         )

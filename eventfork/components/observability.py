@@ -105,8 +105,15 @@ class Observability(pulumi.ComponentResource):
                 ServiceUse(
                     "CloudWatchAlarmsOfThisStackPublish",
                     "cloudwatch.amazonaws.com",
-                    lambda account, region: pulumi.Output.concat(
-                        "arn:aws:cloudwatch:", region, ":", account, ":alarm:", physical("alarm", prefix, label="*")
+                    lambda partition, account, region: pulumi.Output.concat(
+                        "arn:",
+                        partition,
+                        ":cloudwatch:",
+                        region,
+                        ":",
+                        account,
+                        ":alarm:",
+                        physical("alarm", prefix, label="*"),
                     ),
                     match="ArnLike",
                 )

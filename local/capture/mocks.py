@@ -17,7 +17,7 @@ from pulumi.runtime import mocks as pulumi_mocks
 
 from local.account import REGION
 from local.capture.aws_outputs import modelled_outputs, suffix
-from local.capture.invokes import UNANSWERED, answer
+from local.capture.invokes import UNANSWERED, answer, partition_of
 from local.capture.model import CaptureError
 from local.capture.preview_outputs import planned_state
 from local.capture.provider_types import provider_typed
@@ -28,7 +28,8 @@ StackResolver = Callable[[str], dict[str, Any]]
 
 
 def _regional(value: Any, region: str | None) -> Any:
-    """Move a value computed for ``REGION`` to the stack's region (unknown when none is set)."""
+    """Move a value computed for ``REGION`` to the stack's region (unknown when none is set), and its
+    ARNs to that region's partition (``arn:aws-us-gov:iam::...`` in GovCloud, global ARNs too)."""
     if isinstance(value, dict):
         return {k: _regional(v, region) for k, v in value.items()}
     if isinstance(value, list):
@@ -36,7 +37,9 @@ def _regional(value: Any, region: str | None) -> Any:
     if isinstance(value, str) and (f":{REGION}:" in value or f".{REGION}." in value):
         if region is None:
             return UNKNOWN
-        return value.replace(f":{REGION}:", f":{region}:").replace(f".{REGION}.", f".{region}.")
+        value = value.replace(f":{REGION}:", f":{region}:").replace(f".{REGION}.", f".{region}.")
+    if isinstance(value, str) and region is not None and "arn:aws:" in value:
+        value = value.replace("arn:aws:", f"arn:{partition_of(region)['partition']}:")
     return value
 
 

@@ -31,6 +31,12 @@ def account_and_region(parent: pulumi.Resource) -> tuple[pulumi.Output[str], pul
     return identity.account_id, region.region
 
 
+def partition_of(parent: pulumi.Resource) -> pulumi.Output[str]:
+    """The provider's partition (``aws``, ``aws-us-gov``...): the first field of every ARN the program
+    writes itself, so a policy condition matches the stack's own resources in any partition."""
+    return aws.get_partition_output(opts=pulumi.InvokeOptions(parent=parent)).partition
+
+
 @dataclass
 class EncryptionKey:
     """A customer-managed KMS key (rotation on) and its alias."""
@@ -47,10 +53,10 @@ class EncryptionKey:
 class ServiceUse:
     """A service that uses the key for this stack's own resources: those whose ARN ``source_arn`` matches.
 
-    ``source_arn`` gets the account and region and returns an ARN (or a pattern, with ``match`` ArnLike). A service
-    appears here only where AWS documents that it sends ``aws:SourceArn`` on its KMS calls, since a
-    condition on a key the service does not send refuses every call (and a delivery is then lost):
-    SNS delivering to an SSE-KMS queue (the topic's ARN,
+    ``source_arn`` gets the partition, account and region and returns an ARN (or a pattern, with
+    ``match`` ArnLike). A service appears here only where AWS documents that it sends
+    ``aws:SourceArn`` on its KMS calls, since a condition on a key the service does not send refuses
+    every call (and a delivery is then lost): SNS delivering to an SSE-KMS queue (the topic's ARN,
     https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-key-management.html#compatibility-with-aws-services)
     and CloudWatch alarms publishing to an SSE-KMS topic (the alarm's ARN,
     https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html#compatibility-with-aws-services).
@@ -60,14 +66,16 @@ class ServiceUse:
 
     sid: str
     service: str
-    source_arn: Callable[[pulumi.Output[str], pulumi.Output[str]], pulumi.Input[str]]
+    source_arn: Callable[[pulumi.Output[str], pulumi.Output[str], pulumi.Output[str]], pulumi.Input[str]]
     same_account: bool = True  # also require aws:SourceAccount (not for a topic another account owns)
     match: str = "ArnEquals"  # "ArnLike" when ``source_arn`` is a pattern
 
 
-def service_statement(use: ServiceUse, account_id: pulumi.Output[str], region: pulumi.Output[str]) -> dict[str, Any]:
+def service_statement(
+    use: ServiceUse, partition: pulumi.Output[str], account_id: pulumi.Output[str], region: pulumi.Output[str]
+) -> dict[str, Any]:
     """The key policy statement letting ``use.service`` encrypt and decrypt for its sources only."""
-    condition: dict[str, Any] = {use.match: {"aws:SourceArn": use.source_arn(account_id, region)}}
+    condition: dict[str, Any] = {use.match: {"aws:SourceArn": use.source_arn(partition, account_id, region)}}
     if use.same_account:
         condition["StringEquals"] = {"aws:SourceAccount": account_id}
     return {
@@ -109,15 +117,16 @@ def customer_managed_key(
     this stack's own resources (``service_uses``); Logs only for log groups of this account.
     """
     account_id, region = account_and_region(parent)
+    partition = partition_of(parent)
     statements = [
         {
             "Sid": "AccountAdministersKeyThroughIam",
             "Effect": "Allow",
-            "Principal": {"AWS": pulumi.Output.concat("arn:aws:iam::", account_id, ":root")},
+            "Principal": {"AWS": pulumi.Output.concat("arn:", partition, ":iam::", account_id, ":root")},
             "Action": "kms:*",
             "Resource": "*",
         },
-        *(service_statement(use, account_id, region) for use in service_uses or []),
+        *(service_statement(use, partition, account_id, region) for use in service_uses or []),
         {
             "Sid": "LogsEncryptThisAccountsLogGroups",
             "Effect": "Allow",
@@ -127,7 +136,7 @@ def customer_managed_key(
             "Condition": {
                 "ArnLike": {
                     "kms:EncryptionContext:aws:logs:arn": pulumi.Output.concat(
-                        "arn:aws:logs:", region, ":", account_id, ":log-group:*"
+                        "arn:", partition, ":logs:", region, ":", account_id, ":log-group:*"
                     )
                 }
             },

@@ -16,29 +16,32 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from eventfork.components.parts.common import policy_json
+from eventfork.components.parts.common import partition_of, policy_json
 
-CREDIT_CARD_IDENTIFIER = "arn:aws:dataprotection::aws:data-identifier/CreditCardNumber"
-# CloudWatch Logs requires exactly two statements: an Audit one, then a Deidentify one, same identifiers.
-CARD_MASKING_POLICY = json.dumps(
-    {
-        "Name": "eventfork-card-numbers",
-        "Description": "mask card numbers in everything this stack's functions and services log",
-        "Version": "2021-06-01",
-        "Statement": [
-            {
-                "Sid": "audit",
-                "DataIdentifier": [CREDIT_CARD_IDENTIFIER],
-                "Operation": {"Audit": {"FindingsDestination": {}}},
-            },
-            {
-                "Sid": "mask",
-                "DataIdentifier": [CREDIT_CARD_IDENTIFIER],
-                "Operation": {"Deidentify": {"MaskConfig": {}}},
-            },
-        ],
-    }
-)
+
+def card_masking_policy(partition: str) -> str:
+    """The log groups' data protection policy: CloudWatch Logs requires exactly two statements, an Audit
+    one then a Deidentify one, on the same identifiers (the managed identifier's ARN is in the partition)."""
+    card_numbers = f"arn:{partition}:dataprotection::aws:data-identifier/CreditCardNumber"
+    return json.dumps(
+        {
+            "Name": "eventfork-card-numbers",
+            "Description": "mask card numbers in everything this stack's functions and services log",
+            "Version": "2021-06-01",
+            "Statement": [
+                {
+                    "Sid": "audit",
+                    "DataIdentifier": [card_numbers],
+                    "Operation": {"Audit": {"FindingsDestination": {}}},
+                },
+                {
+                    "Sid": "mask",
+                    "DataIdentifier": [card_numbers],
+                    "Operation": {"Deidentify": {"MaskConfig": {}}},
+                },
+            ],
+        }
+    )
 
 
 def deny_insecure_transport(service: str, resource: pulumi.Input[str]) -> dict[str, Any]:
@@ -67,12 +70,18 @@ def _account_of(arn: pulumi.Output[str]) -> pulumi.Output[str]:
     return arn.apply(lambda a: a.split(":")[4])
 
 
+def _partition_of(arn: pulumi.Output[str]) -> pulumi.Output[str]:
+    return arn.apply(lambda a: a.split(":")[1])
+
+
 def account_uses_topic(sid: str, topic_arn: pulumi.Output[str]) -> dict[str, Any]:
     """The topic's own account may publish, subscribe and read its attributes (IAM decides who in it)."""
     return {
         "Sid": sid,
         "Effect": "Allow",
-        "Principal": {"AWS": pulumi.Output.concat("arn:aws:iam::", _account_of(topic_arn), ":root")},
+        "Principal": {
+            "AWS": pulumi.Output.concat("arn:", _partition_of(topic_arn), ":iam::", _account_of(topic_arn), ":root")
+        },
         "Action": ["sns:Publish", "sns:Subscribe", "sns:GetTopicAttributes"],
         "Resource": topic_arn,
     }
@@ -96,7 +105,11 @@ def subscribe_only_account_queues(topic_arn: pulumi.Output[str]) -> list[dict[st
             "Principal": "*",
             "Action": "sns:Subscribe",
             "Resource": topic_arn,
-            "Condition": {"StringNotLike": {"sns:Endpoint": pulumi.Output.concat("arn:aws:sqs:*:", account, ":*")}},
+            "Condition": {
+                "StringNotLike": {
+                    "sns:Endpoint": pulumi.Output.concat("arn:", _partition_of(topic_arn), ":sqs:*:", account, ":*")
+                }
+            },
         },
     ]
 
@@ -118,7 +131,7 @@ def subscribe_only_endpoints(topic_arn: pulumi.Output[str], endpoints: list[str]
 def cloudwatch_alarms_publish(topic_arn: pulumi.Output[str]) -> dict[str, Any]:
     """CloudWatch may publish to the topic only for alarms of the topic's account and Region."""
     parts = topic_arn.apply(lambda arn: arn.split(":"))
-    region, account = parts.apply(lambda p: p[3]), parts.apply(lambda p: p[4])
+    partition, region, account = parts.apply(lambda p: p[1]), parts.apply(lambda p: p[3]), parts.apply(lambda p: p[4])
     return {
         "Sid": "CloudWatchAlarmsOfThisAccountPublish",
         "Effect": "Allow",
@@ -126,7 +139,11 @@ def cloudwatch_alarms_publish(topic_arn: pulumi.Output[str]) -> dict[str, Any]:
         "Action": "sns:Publish",
         "Resource": topic_arn,
         "Condition": {
-            "ArnLike": {"aws:SourceArn": pulumi.Output.concat("arn:aws:cloudwatch:", region, ":", account, ":alarm:*")},
+            "ArnLike": {
+                "aws:SourceArn": pulumi.Output.concat(
+                    "arn:", partition, ":cloudwatch:", region, ":", account, ":alarm:*"
+                )
+            },
             "StringEquals": {"aws:SourceAccount": account},
         },
     }
@@ -139,6 +156,6 @@ def mask_card_numbers(
     return aws.cloudwatch.LogDataProtectionPolicy(
         name,
         log_group_name=log_group.name,
-        policy_document=CARD_MASKING_POLICY,
+        policy_document=partition_of(parent).apply(card_masking_policy),
         opts=pulumi.ResourceOptions(parent=parent),
     )

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from eventfork.components.parts.common import account_and_region, policy_json
+from eventfork.components.parts.common import account_and_region, partition_of, policy_json
 from eventfork.components.parts.resource_policies import mask_card_numbers
 from eventfork.config.analytics import AnalyticsConfig
 from eventfork.naming import physical
@@ -183,7 +183,7 @@ def _flow_logs(
                         "StringEquals": {"aws:SourceAccount": account},
                         "ArnLike": {
                             "aws:SourceArn": pulumi.Output.concat(
-                                "arn:aws:ec2:", region, ":", account, ":vpc-flow-log/*"
+                                "arn:", partition_of(parent), ":ec2:", region, ":", account, ":vpc-flow-log/*"
                             )
                         },
                     },

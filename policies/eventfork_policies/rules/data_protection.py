@@ -8,7 +8,10 @@ from typing import Any
 
 from eventfork_policies.rules.exposure import as_list, load
 
-CARD_IDENTIFIERS = ("CreditCardNumber", "arn:aws:dataprotection::aws:data-identifier/CreditCardNumber")
+CARD_IDENTIFIERS = {"CreditCardNumber"} | {
+    f"arn:{partition}:dataprotection::aws:data-identifier/CreditCardNumber"
+    for partition in ("aws", "aws-cn", "aws-us-gov", "aws-iso", "aws-iso-b", "aws-iso-e", "aws-iso-f", "aws-eusc")
+}
 FIREHOSE_STORES = ("extendedS3Configuration", "opensearchConfiguration", "elasticsearchConfiguration")
 FIREHOSE_ROLES = ("opensearchConfiguration", "elasticsearchConfiguration")
 # Protocols that keep a copy inside AWS under the subscriber's IAM; the others leave the account's control.
