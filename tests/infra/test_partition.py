@@ -63,6 +63,7 @@ def test_a_region_outside_the_supported_partitions_is_refused_naming_the_key(reg
     """There ``kms:ViaService`` and service principals are not the ``amazonaws.com`` names the program writes:
     the buffer's and pipelines' grants would match nothing, and every event would fail; refused up front."""
     from aws_provider import provider_arguments
+
     from eventfork.config.schema import ConfigError
 
     with pytest.raises(ConfigError, match=rf"aws:region: got '{region}'; allowed: a region of the aws or aws-us-gov"):
