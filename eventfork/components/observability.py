@@ -144,7 +144,7 @@ class Observability(pulumi.ComponentResource):
             policy=policy_json(
                 [
                     account_uses_topic("AccountManagesAndSubscribes", self.topic.arn),
-                    cloudwatch_alarms_publish(self.topic.arn),
+                    cloudwatch_alarms_publish(self.topic.arn, physical("alarm", prefix, label="*")),
                     deny_insecure_transport("sns", self.topic.arn),
                     subscribe_only_endpoints(self.topic.arn, endpoints),
                 ]

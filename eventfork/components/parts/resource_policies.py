@@ -128,12 +128,13 @@ def subscribe_only_endpoints(topic_arn: pulumi.Output[str], endpoints: list[str]
     return statement
 
 
-def cloudwatch_alarms_publish(topic_arn: pulumi.Output[str]) -> dict[str, Any]:
-    """CloudWatch may publish to the topic only for alarms of the topic's account and Region."""
+def cloudwatch_alarms_publish(topic_arn: pulumi.Output[str], alarm_names: str = "*") -> dict[str, Any]:
+    """CloudWatch may publish to the topic only for alarms of the topic's account and Region named
+    ``alarm_names`` (a pattern: the stack's own alarms, as its key allows)."""
     parts = topic_arn.apply(lambda arn: arn.split(":"))
     partition, region, account = parts.apply(lambda p: p[1]), parts.apply(lambda p: p[3]), parts.apply(lambda p: p[4])
     return {
-        "Sid": "CloudWatchAlarmsOfThisAccountPublish",
+        "Sid": "CloudWatchAlarmsOfThisStackPublish",
         "Effect": "Allow",
         "Principal": {"Service": "cloudwatch.amazonaws.com"},
         "Action": "sns:Publish",
@@ -141,7 +142,7 @@ def cloudwatch_alarms_publish(topic_arn: pulumi.Output[str]) -> dict[str, Any]:
         "Condition": {
             "ArnLike": {
                 "aws:SourceArn": pulumi.Output.concat(
-                    "arn:", partition, ":cloudwatch:", region, ":", account, ":alarm:*"
+                    "arn:", partition, ":cloudwatch:", region, ":", account, ":alarm:", alarm_names
                 )
             },
             "StringEquals": {"aws:SourceAccount": account},
