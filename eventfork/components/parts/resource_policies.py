@@ -66,12 +66,10 @@ def tls_only_queue_policy(name: str, queue: aws.sqs.Queue, parent: pulumi.Resour
     )
 
 
-def _account_of(arn: pulumi.Output[str]) -> pulumi.Output[str]:
-    return arn.apply(lambda a: a.split(":")[4])
-
-
-def _partition_of(arn: pulumi.Output[str]) -> pulumi.Output[str]:
-    return arn.apply(lambda a: a.split(":")[1])
+def _arn_field(arn: pulumi.Output[str], field: str) -> pulumi.Output[str]:
+    """One field of ``arn:<partition>:<service>:<region>:<account>:<resource>``."""
+    index = ("arn", "partition", "service", "region", "account").index(field)
+    return arn.apply(lambda a: a.split(":")[index])
 
 
 def account_uses_topic(sid: str, topic_arn: pulumi.Output[str]) -> dict[str, Any]:
@@ -80,7 +78,9 @@ def account_uses_topic(sid: str, topic_arn: pulumi.Output[str]) -> dict[str, Any
         "Sid": sid,
         "Effect": "Allow",
         "Principal": {
-            "AWS": pulumi.Output.concat("arn:", _partition_of(topic_arn), ":iam::", _account_of(topic_arn), ":root")
+            "AWS": pulumi.Output.concat(
+                "arn:", _arn_field(topic_arn, "partition"), ":iam::", _arn_field(topic_arn, "account"), ":root"
+            )
         },
         "Action": ["sns:Publish", "sns:Subscribe", "sns:GetTopicAttributes"],
         "Resource": topic_arn,
@@ -89,7 +89,7 @@ def account_uses_topic(sid: str, topic_arn: pulumi.Output[str]) -> dict[str, Any
 
 def subscribe_only_account_queues(topic_arn: pulumi.Output[str]) -> list[dict[str, Any]]:
     """Nobody (even in the account) may subscribe anything but an SQS queue of the topic's account."""
-    account = _account_of(topic_arn)
+    account = _arn_field(topic_arn, "account")
     return [
         {
             "Sid": "SubscribeOnlySqs",
@@ -107,7 +107,9 @@ def subscribe_only_account_queues(topic_arn: pulumi.Output[str]) -> list[dict[st
             "Resource": topic_arn,
             "Condition": {
                 "StringNotLike": {
-                    "sns:Endpoint": pulumi.Output.concat("arn:", _partition_of(topic_arn), ":sqs:*:", account, ":*")
+                    "sns:Endpoint": pulumi.Output.concat(
+                        "arn:", _arn_field(topic_arn, "partition"), ":sqs:*:", account, ":*"
+                    )
                 }
             },
         },
@@ -128,11 +130,10 @@ def subscribe_only_endpoints(topic_arn: pulumi.Output[str], endpoints: list[str]
     return statement
 
 
-def cloudwatch_alarms_publish(topic_arn: pulumi.Output[str], alarm_names: str = "*") -> dict[str, Any]:
+def cloudwatch_alarms_publish(topic_arn: pulumi.Output[str], alarm_names: str) -> dict[str, Any]:
     """CloudWatch may publish to the topic only for alarms of the topic's account and Region named
     ``alarm_names`` (a pattern: the stack's own alarms, as its key allows)."""
-    parts = topic_arn.apply(lambda arn: arn.split(":"))
-    partition, region, account = parts.apply(lambda p: p[1]), parts.apply(lambda p: p[3]), parts.apply(lambda p: p[4])
+    partition, region, account = (_arn_field(topic_arn, f) for f in ("partition", "region", "account"))
     return {
         "Sid": "CloudWatchAlarmsOfThisStackPublish",
         "Effect": "Allow",
